@@ -1,0 +1,30 @@
+#![allow(elided_lifetimes_in_paths)]
+#![allow(clippy::wildcard_imports)]
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m20261130_000001_create_townships;
+mod m20261130_000002_create_villages;
+mod m20261130_000003_create_organizations;
+mod m20261130_000004_create_users;
+mod m20261130_000005_create_official_townships;
+mod m20261130_000006_create_audit_logs;
+mod m20261130_000007_create_sign_in_failures;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261130_000001_create_townships::Migration),
+            Box::new(m20261130_000002_create_villages::Migration),
+            Box::new(m20261130_000003_create_organizations::Migration),
+            Box::new(m20261130_000004_create_users::Migration),
+            Box::new(m20261130_000005_create_official_townships::Migration),
+            Box::new(m20261130_000006_create_audit_logs::Migration),
+            Box::new(m20261130_000007_create_sign_in_failures::Migration),
+            // inject-above (do not remove this comment)
+        ]
+    }
+}

@@ -1,0 +1,168 @@
+use async_trait::async_trait;
+use axum::{middleware, Router as AxumRouter};
+use base64::Engine;
+use loco_rs::{
+    app::{AppContext, Hooks, Initializer},
+    bgworker::Queue,
+    boot::{create_app, BootResult, StartMode},
+    config::Config,
+    controller::AppRoutes,
+    environment::Environment,
+    task::Tasks,
+    Error, Result,
+};
+use migration::Migrator;
+use std::path::Path;
+
+use crate::{controllers, demo, errors::AppError, models::_entities, tasks, web};
+
+pub struct App;
+
+/// Where development keeps its generated secrets (git-ignored).
+const DEV_SECRETS_DIR: &str = ".doudi";
+
+/// The JWT secret must be base64, or every sign-in fails with a bare 401.
+/// Development and test generate one on first start; production must be
+/// given one.
+fn ensure_jwt_secret(env: &Environment, config: &mut Config) -> Result<()> {
+    let Some(jwt) = config.auth.as_mut().and_then(|a| a.jwt.as_mut()) else {
+        return Err(Error::string("config: auth.jwt is required"));
+    };
+    if jwt.secret.trim().is_empty() {
+        if *env == Environment::Production {
+            return Err(Error::string("JWT_SECRET must be set in production (base64, 32+ bytes)"));
+        }
+        let path = Path::new(DEV_SECRETS_DIR).join("jwt_secret");
+        let secret = match std::fs::read_to_string(&path) {
+            Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => {
+                let bytes: [u8; 48] = rand::random();
+                let s = base64::engine::general_purpose::STANDARD.encode(bytes);
+                std::fs::create_dir_all(DEV_SECRETS_DIR)?;
+                std::fs::write(&path, &s)?;
+                s
+            }
+        };
+        jwt.secret = secret;
+    }
+    if base64::engine::general_purpose::STANDARD.decode(jwt.secret.trim()).is_err() {
+        return Err(Error::string("auth.jwt.secret (JWT_SECRET) must be valid base64"));
+    }
+    Ok(())
+}
+
+/// Prints the demo sign-ins (development and test only).
+pub fn print_demo_sign_ins() {
+    println!("\nDemo sign-ins (password: {}):", demo::DEMO_PASSWORD);
+    for (role, email) in demo::DEMO_SIGN_INS {
+        println!("  {role:<12} {email}");
+    }
+    println!();
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[async_trait]
+impl Hooks for App {
+    fn app_name() -> &'static str {
+        env!("CARGO_CRATE_NAME")
+    }
+
+    fn app_version() -> String {
+        format!(
+            "{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            option_env!("BUILD_SHA").unwrap_or("dev")
+        )
+    }
+
+    async fn load_config(env: &Environment) -> Result<Config> {
+        let mut config = env.load()?;
+        ensure_jwt_secret(env, &mut config)?;
+        Ok(config)
+    }
+
+    async fn boot(mode: StartMode, environment: &Environment, config: Config) -> Result<BootResult> {
+        create_app::<Self, Migrator>(mode, environment, config).await
+    }
+
+    async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
+        Ok(vec![])
+    }
+
+    async fn before_run(ctx: &AppContext) -> Result<()> {
+        web::render::init().map_err(|e| Error::string(&format!("templates: {e}")))?;
+        if ctx.environment == Environment::Development {
+            let has_users = demo::has_users(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))?;
+            if !has_users {
+                tracing::info!("empty development database: loading the demo county");
+                demo::seed(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))?;
+            }
+            print_demo_sign_ins();
+        }
+        Ok(())
+    }
+
+    async fn before_routes(_ctx: &AppContext) -> Result<AxumRouter<AppContext>> {
+        Ok(AxumRouter::new().fallback(not_found))
+    }
+
+    fn routes(_ctx: &AppContext) -> AppRoutes {
+        AppRoutes::empty()
+            .add_route(controllers::health::routes())
+            .add_route(controllers::home::routes())
+            .add_route(controllers::sessions::routes())
+            .add_route(controllers::settings::routes())
+            .add_route(controllers::townships::routes())
+            .add_route(controllers::villages::routes())
+            .add_route(controllers::organizations::routes())
+            .add_route(controllers::users::routes())
+            .add_route(controllers::audit_logs::routes())
+            .add_route(controllers::api::auth::routes())
+            .add_route(controllers::api::townships::routes())
+            .add_route(controllers::api::villages::routes())
+            .add_route(controllers::api::organizations::routes())
+            .add_route(controllers::api::users::routes())
+            .add_route(controllers::api::audit_logs::routes())
+    }
+
+    async fn after_routes(router: AxumRouter, _ctx: &AppContext) -> Result<AxumRouter> {
+        Ok(router
+            .layer(middleware::from_fn(web::csrf::protect))
+            .layer(middleware::from_fn(web::errors::render_errors)))
+    }
+
+    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+        Ok(())
+    }
+
+    fn register_tasks(tasks: &mut Tasks) {
+        tasks.register(tasks::audit_verify::AuditVerify);
+        tasks.register(tasks::demo_seed::DemoSeed);
+        tasks.register(tasks::perf_seed::PerfSeed);
+        // tasks-inject (do not remove)
+    }
+
+    /// Empties the tables in dependency order. The audit log is append-only
+    /// and is never truncated.
+    async fn truncate(ctx: &AppContext) -> Result<()> {
+        use loco_rs::db::truncate_table;
+        truncate_table(&ctx.db, _entities::official_townships::Entity).await?;
+        truncate_table(&ctx.db, _entities::sign_in_failures::Entity).await?;
+        truncate_table(&ctx.db, _entities::users::Entity).await?;
+        truncate_table(&ctx.db, _entities::organizations::Entity).await?;
+        truncate_table(&ctx.db, _entities::villages::Entity).await?;
+        truncate_table(&ctx.db, _entities::townships::Entity).await?;
+        Ok(())
+    }
+
+    /// `cargo loco db seed` loads the demo county.
+    async fn seed(ctx: &AppContext, _base: &Path) -> Result<()> {
+        if ctx.environment == Environment::Production {
+            return Err(Error::string("the demo data is never loaded in production"));
+        }
+        demo::seed(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))
+    }
+}

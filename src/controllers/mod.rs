@@ -1,0 +1,50 @@
+//! HTML pages (phone-first, server-rendered) and, under `api/`, the JSON API.
+//! Handlers parse, scope, call one model method and render or redirect.
+pub mod api;
+pub mod audit_logs;
+pub mod health;
+pub mod home;
+pub mod organizations;
+pub mod sessions;
+pub mod settings;
+pub mod townships;
+pub mod users;
+pub mod villages;
+
+use crate::{
+    errors::{AppError, AppResult},
+    web::render::form_errors,
+    domain::locale::Locale,
+};
+use axum::response::Response;
+use serde_json::Value;
+
+/// Out of the caller's scope looks exactly like missing.
+///
+/// # Errors
+/// `NotFound` when `allowed` is false.
+pub const fn require(allowed: bool) -> AppResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// After a form post: on success `ok`, on field errors the form again
+/// (`invalid` gets the translated errors), anything else is an error page.
+///
+/// # Errors
+/// Errors other than field errors.
+pub fn form_response<T>(
+    result: AppResult<T>,
+    lang: Locale,
+    ok: impl FnOnce(T) -> Response,
+    invalid: impl FnOnce(Value) -> Response,
+) -> AppResult<Response> {
+    match result {
+        Ok(v) => Ok(ok(v)),
+        Err(e @ AppError::Invalid(_)) => Ok(invalid(form_errors(&e, lang))),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure domain types: no database, web framework, async or clock reads.
+//! Each is parsed at the edge and tested with tables and properties.
+pub mod audit_chain;
+pub mod credit_code;
+pub mod division_code;
+pub mod locale;
+pub mod organization_kind;
+pub mod pagination;
+pub mod phone;
+pub mod role;
+pub mod text;

@@ -1,0 +1,195 @@
+//! The one error mapping. Handlers and models return `AppError`; its
+//! response carries the error in an extension, and `web::render_errors`
+//! turns that into JSON (API) or a page (HTML) in the caller's language.
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use sea_orm::DbErr;
+use serde::Serialize;
+use std::{collections::BTreeMap, sync::Arc};
+
+/// Field name → Fluent message ids, as `{"errors": {"field": ["message"]}}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[must_use]
+    pub fn one(field: &str, key: &str) -> Self {
+        let mut e = Self::new();
+        e.add(field, key);
+        e
+    }
+
+    pub fn add(&mut self, field: &str, key: &str) {
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(key.to_string());
+    }
+
+    /// Keeps the value if parsing worked, or records the error's message.
+    pub fn take<T, E>(&mut self, field: &str, result: Result<T, E>, key: impl Fn(E) -> &'static str) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, key(e));
+                None
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
+        self.0.iter()
+    }
+
+    /// `Ok(value)` when no error was recorded.
+    ///
+    /// # Errors
+    /// `AppError::Invalid` with the recorded errors.
+    pub fn into_result<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, AppError> {
+        if self.is_empty() {
+            value().ok_or_else(|| AppError::Internal("parsed value missing".into()))
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    /// Missing, or outside the caller's scope: the two look the same.
+    #[error("not found")]
+    NotFound,
+    /// Not signed in, or the session was revoked.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// Wrong email or password.
+    #[error("invalid credentials")]
+    BadCredentials,
+    #[error("too many failed sign-ins")]
+    TooManyAttempts,
+    /// A cross-site form post.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldErrors),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The Fluent message id describing the error as a whole.
+    #[must_use]
+    pub const fn message_key(&self) -> &'static str {
+        match self {
+            Self::NotFound => "error-not-found",
+            Self::Unauthorized => "error-unauthorized",
+            Self::BadCredentials => "error-bad-credentials",
+            Self::TooManyAttempts => "error-too-many-attempts",
+            Self::Forbidden => "error-forbidden",
+            Self::Invalid(_) => "error-invalid",
+            Self::Internal(_) => "error-internal",
+        }
+    }
+
+    #[must_use]
+    pub fn field(field: &str, key: &str) -> Self {
+        Self::Invalid(FieldErrors::one(field, key))
+    }
+}
+
+/// The error as it travels from the handler to `web::render_errors`.
+#[derive(Debug, Clone)]
+pub struct ErrorExtension(pub Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(detail = %detail, "internal error");
+        }
+        let status = self.status();
+        let body = serde_json::json!({ "error": self.message_key() });
+        let mut res = (status, axum::Json(body)).into_response();
+        res.extensions_mut().insert(ErrorExtension(Arc::new(self)));
+        res
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match err {
+            DbErr::RecordNotFound(_) => Self::NotFound,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<loco_rs::Error> for AppError {
+    fn from(err: loco_rs::Error) -> Self {
+        match err {
+            loco_rs::Error::Model(loco_rs::model::ModelError::EntityNotFound) => Self::NotFound,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<loco_rs::model::ModelError> for AppError {
+    fn from(err: loco_rs::model::ModelError) -> Self {
+        match err {
+            loco_rs::model::ModelError::EntityNotFound => Self::NotFound,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// True when a database error is a UNIQUE violation (both backends).
+#[must_use]
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// True when a database error is a FOREIGN KEY violation (both backends).
+#[must_use]
+pub fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+    )
+}

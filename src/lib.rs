@@ -1,0 +1,11 @@
+pub mod app;
+pub mod controllers;
+pub mod demo;
+pub mod domain;
+pub mod errors;
+pub mod i18n;
+pub mod models;
+pub mod policy;
+pub mod tasks;
+pub mod views;
+pub mod web;

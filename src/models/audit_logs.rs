@@ -1,0 +1,244 @@
+//! The append-only, hash-chained audit log. `record` is called inside the
+//! same transaction as the change it describes.
+pub use super::_entities::audit_logs::{self, ActiveModel, Column, Entity, Model};
+use super::{fetch_page, scoped, Actor};
+use crate::{
+    domain::{
+        audit_chain::{audit_time, link_hash, BrokenLink, ChainVerifier, EntryContent, GENESIS},
+        pagination::{PageInfo, PageRequest},
+    },
+    errors::{AppError, AppResult},
+    policy::Scope,
+};
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseBackend, QueryOrder,
+    QuerySelect,
+};
+use serde_json::Value;
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// What happened, as stored in `action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    SignIn,
+    SignOut,
+    SignInFailed,
+}
+
+impl Action {
+    pub const ALL: [Self; 6] = [
+        Self::Create,
+        Self::Update,
+        Self::Delete,
+        Self::SignIn,
+        Self::SignOut,
+        Self::SignInFailed,
+    ];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::SignIn => "sign_in",
+            Self::SignOut => "sign_out",
+            Self::SignInFailed => "sign_in_failed",
+        }
+    }
+}
+
+/// Serialises concurrent writers so the chain never forks: PostgreSQL takes
+/// a transaction-scoped advisory lock; SQLite allows one writer anyway.
+async fn lock_chain<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(727274)")
+            .await?;
+    }
+    Ok(())
+}
+
+impl Model {
+    #[must_use]
+    pub fn content(&self) -> (String, Option<String>) {
+        (
+            audit_time(self.created_at.with_timezone(&chrono::Utc)),
+            self.entity_pid.map(|p| p.to_string()),
+        )
+    }
+
+    /// The stored changes as JSON.
+    #[must_use]
+    pub fn changes_json(&self) -> Value {
+        serde_json::from_str(&self.changes).unwrap_or(Value::Null)
+    }
+}
+
+/// Appends one entry. Call inside the transaction of the change.
+///
+/// # Errors
+/// Database errors.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: Action,
+    entity: &str,
+    entity_pid: Option<Uuid>,
+    changes: &Value,
+) -> AppResult<Model> {
+    lock_chain(db).await?;
+    let prev_hash = Entity::find()
+        .select_only()
+        .column(Column::Hash)
+        .order_by_desc(Column::Id)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+        .unwrap_or_else(|| GENESIS.to_string());
+    let now = chrono::Utc::now();
+    let created_at = audit_time(now);
+    // Store exactly what was hashed: microsecond precision in UTC.
+    let stored_at = chrono::DateTime::parse_from_rfc3339(&created_at)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let changes = changes.to_string();
+    let pid = entity_pid.map(|p| p.to_string());
+    let content = EntryContent {
+        created_at: &created_at,
+        actor_id: actor.user_id,
+        actor_label: &actor.label,
+        action: action.as_str(),
+        entity,
+        entity_pid: pid.as_deref(),
+        changes: &changes,
+        request_id: actor.request_id.as_deref(),
+        ip: actor.ip.as_deref(),
+    };
+    let hash = link_hash(&prev_hash, &content);
+    let row = ActiveModel {
+        created_at: Set(stored_at),
+        actor_id: Set(actor.user_id),
+        actor_label: Set(actor.label.clone()),
+        action: Set(action.as_str().to_string()),
+        entity: Set(entity.to_string()),
+        entity_pid: Set(entity_pid),
+        changes: Set(changes),
+        request_id: Set(actor.request_id.clone()),
+        ip: Set(actor.ip.clone()),
+        prev_hash: Set(prev_hash),
+        hash: Set(hash),
+        ..Default::default()
+    };
+    Ok(row.insert(db).await?)
+}
+
+/// Filters on the admin's audit page and API.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub entity_pid: Option<Uuid>,
+}
+
+/// Newest first, filtered, one page.
+///
+/// # Errors
+/// `NotFound` for callers who may not read the log.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> AppResult<(Vec<Model>, PageInfo)> {
+    let mut q = scoped(Entity::find(), scope.audit_logs()).ok_or(AppError::NotFound)?;
+    if let Some(e) = &filter.entity {
+        q = q.filter(Column::Entity.eq(e.as_str()));
+    }
+    if let Some(a) = &filter.action {
+        q = q.filter(Column::Action.eq(a.as_str()));
+    }
+    if let Some(a) = &filter.actor {
+        q = q.filter(Column::ActorLabel.eq(a.trim().to_lowercase()));
+    }
+    if let Some(p) = filter.entity_pid {
+        q = q.filter(Column::EntityPid.eq(p));
+    }
+    fetch_page(db, q.order_by_desc(Column::Id), page).await
+}
+
+/// The outcome of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub checked: u64,
+    pub broken: Option<BrokenLink>,
+}
+
+/// Re-computes every hash in id order, in batches, and reports the first
+/// broken link.
+///
+/// # Errors
+/// Database errors.
+pub async fn verify<C: ConnectionTrait>(db: &C) -> AppResult<Verification> {
+    const BATCH: u64 = 1000;
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0i64;
+    loop {
+        let rows = Entity::find()
+            .filter(Column::Id.gt(after))
+            .order_by_asc(Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in &rows {
+            let (created_at, pid) = row.content();
+            let content = EntryContent {
+                created_at: &created_at,
+                actor_id: row.actor_id,
+                actor_label: &row.actor_label,
+                action: &row.action,
+                entity: &row.entity,
+                entity_pid: pid.as_deref(),
+                changes: &row.changes,
+                request_id: row.request_id.as_deref(),
+                ip: row.ip.as_deref(),
+            };
+            if let Err(broken) = verifier.check(row.id, &row.prev_hash, &row.hash, &content) {
+                return Ok(Verification {
+                    checked: verifier.checked(),
+                    broken: Some(broken),
+                });
+            }
+        }
+    }
+    Ok(Verification {
+        checked: verifier.checked(),
+        broken: None,
+    })
+}
+
+/// Appends an entry for a create, update or delete, with the changed fields
+/// between the two snapshots (secrets reported only as changed).
+///
+/// # Errors
+/// Database errors.
+pub async fn record_change<C: ConnectionTrait, T: serde::Serialize>(
+    db: &C,
+    actor: &Actor,
+    action: Action,
+    entity: &str,
+    entity_pid: Uuid,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> AppResult<Model> {
+    let to_json = |m: Option<&T>| m.and_then(|m| serde_json::to_value(m).ok());
+    let changes =
+        crate::domain::audit_chain::diff(to_json(before).as_ref(), to_json(after).as_ref());
+    record(db, actor, action, entity, Some(entity_pid), &changes).await
+}

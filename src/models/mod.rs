@@ -1,0 +1,97 @@
+pub mod _entities;
+pub mod audit_logs;
+pub mod official_townships;
+pub mod organizations;
+pub mod sign_in_failures;
+pub mod townships;
+pub mod users;
+pub mod villages;
+
+use crate::{
+    domain::pagination::{PageInfo, PageRequest},
+    errors::{AppError, AppResult},
+    policy::Visible,
+};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Select,
+};
+
+/// Who is making a change, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub label: String,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// A change made by a command-line task or the seeder.
+    #[must_use]
+    pub fn system(label: &str) -> Self {
+        Self {
+            label: label.to_string(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Restricts a query to what the caller may see; `None` when they may see
+/// nothing of this table.
+pub fn scoped<E: EntityTrait>(q: Select<E>, visible: Visible) -> Option<Select<E>> {
+    match visible {
+        Visible::All => Some(q),
+        Visible::Only(c) => Some(q.filter(c)),
+        Visible::Nothing => None,
+    }
+}
+
+/// One page of an ordered query, with the total count.
+///
+/// # Errors
+/// Database errors.
+pub async fn fetch_page<C, E, M>(
+    db: &C,
+    q: Select<E>,
+    page: PageRequest,
+) -> AppResult<(Vec<M>, PageInfo)>
+where
+    C: ConnectionTrait,
+    E: EntityTrait<Model = M>,
+    M: FromQueryResult + Sized + Send + Sync,
+{
+    let paginator = q.paginate(db, page.per_page());
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok((items, PageInfo::new(page, total)))
+}
+
+/// Finds one row by `pid` inside the caller's scope.
+///
+/// # Errors
+/// `NotFound` when the row is missing or outside the scope.
+pub async fn find_scoped<C, E>(db: &C, q: Option<Select<E>>) -> AppResult<E::Model>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+{
+    let Some(q) = q else {
+        return Err(AppError::NotFound);
+    };
+    q.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern that matches `term` anywhere.
+#[must_use]
+pub fn like_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

@@ -1,0 +1,190 @@
+pub use super::_entities::townships::{self, ActiveModel, Column, Entity, Model};
+use super::{
+    _entities::{official_townships, villages},
+    audit_logs::{self, Action},
+    fetch_page, find_scoped, like_pattern, scoped, Actor,
+};
+use crate::{
+    domain::{
+        division_code::TownshipCode,
+        pagination::{PageInfo, PageRequest},
+        text,
+    },
+    errors::{is_unique_violation, AppError, AppResult, FieldErrors},
+    policy::Scope,
+    web::input::loose,
+};
+use sea_orm::{
+    entity::prelude::*, sea_query::LikeExpr, Condition, ActiveValue::Set, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::Deserialize;
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(self, _db: &C, insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        let mut this = self;
+        if insert {
+            this.pid = Set(Uuid::new_v4());
+        } else if this.updated_at.is_unchanged() {
+            this.updated_at = Set(chrono::Utc::now().into());
+        }
+        Ok(this)
+    }
+}
+
+/// A township as typed into the form or sent to the API.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct TownshipParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub code: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub population: Option<String>,
+}
+
+/// A township that passed validation.
+#[derive(Debug, Clone)]
+pub struct NewTownship {
+    name: String,
+    code: TownshipCode,
+    population: i64,
+}
+
+impl TryFrom<&TownshipParams> for NewTownship {
+    type Error = AppError;
+
+    fn try_from(p: &TownshipParams) -> AppResult<Self> {
+        let mut e = FieldErrors::new();
+        let name = e.take("name", text::required(p.name.as_deref().unwrap_or(""), 100), |x| x.message_key());
+        let code = e.take("code", TownshipCode::parse(p.code.as_deref().unwrap_or("")), |x| x.message_key());
+        let population = e.take(
+            "population",
+            p.population
+                .as_deref()
+                .map(str::trim)
+                .and_then(|s| s.parse::<i64>().ok())
+                .filter(|n| (0..=100_000_000).contains(n))
+                .ok_or(()),
+            |()| "error-population",
+        );
+        e.into_result(|| {
+            Some(Self {
+                name: name?,
+                code: code?,
+                population: population?,
+            })
+        })
+    }
+}
+
+fn code_taken(err: DbErr) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::field("code", "error-code-taken")
+    } else {
+        err.into()
+    }
+}
+
+impl Model {
+    /// # Errors
+    /// Field errors for a duplicate code; database errors.
+    pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewTownship) -> AppResult<Self> {
+        let txn = db.begin().await?;
+        let m = ActiveModel {
+            name: Set(new.name),
+            code: Set(new.code.as_str().to_string()),
+            population: Set(new.population),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(code_taken)?;
+        audit_logs::record_change(&txn, actor, Action::Create, "townships", m.pid, None, Some(&m)).await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// # Errors
+    /// Field errors for a duplicate code; database errors.
+    pub async fn update(self, db: &DatabaseConnection, actor: &Actor, new: NewTownship) -> AppResult<Self> {
+        let txn = db.begin().await?;
+        let mut am: ActiveModel = self.clone().into();
+        am.name = Set(new.name);
+        am.code = Set(new.code.as_str().to_string());
+        am.population = Set(new.population);
+        let m = am.update(&txn).await.map_err(code_taken)?;
+        audit_logs::record_change(&txn, actor, Action::Update, "townships", m.pid, Some(&self), Some(&m)).await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// Deletes a township that nothing refers to.
+    ///
+    /// # Errors
+    /// A field error when villages or officials still refer to it.
+    pub async fn remove(self, db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
+        let txn = db.begin().await?;
+        let in_use = villages::Entity::find()
+            .filter(villages::Column::TownshipId.eq(self.id))
+            .count(&txn)
+            .await?
+            + official_townships::Entity::find()
+                .filter(official_townships::Column::TownshipId.eq(self.id))
+                .count(&txn)
+                .await?;
+        if in_use > 0 {
+            return Err(AppError::field("base", "error-in-use"));
+        }
+        Entity::delete_by_id(self.id).exec(&txn).await?;
+        audit_logs::record_change(&txn, actor, Action::Delete, "townships", self.pid, Some(&self), None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Loads a township the caller may see.
+///
+/// # Errors
+/// `NotFound` when missing or out of scope.
+pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
+    find_scoped(db, scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.townships())).await
+}
+
+/// Townships the caller may see, by name, optionally searched by name or code.
+///
+/// # Errors
+/// Database errors.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    search: Option<&str>,
+    page: PageRequest,
+) -> AppResult<(Vec<Model>, PageInfo)> {
+    let mut q = scoped(Entity::find(), scope.townships()).ok_or(AppError::NotFound)?;
+    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(term);
+        q = q.filter(
+            Condition::any()
+                .add(Column::Name.like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Column::Code.like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    fetch_page(db, q.order_by_asc(Column::Code), page).await
+}
+
+/// All townships the caller may see, for select boxes (bounded: a county has
+/// a few dozen).
+///
+/// # Errors
+/// Database errors.
+pub async fn options(db: &DatabaseConnection, scope: &Scope) -> AppResult<Vec<Model>> {
+    let Some(q) = scoped(Entity::find(), scope.townships()) else {
+        return Ok(vec![]);
+    };
+    Ok(q.order_by_asc(Column::Code).limit(500).all(db).await?)
+}

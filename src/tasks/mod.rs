@@ -1,0 +1,3 @@
+pub mod audit_verify;
+pub mod demo_seed;
+pub mod perf_seed;

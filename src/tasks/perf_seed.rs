@@ -1,0 +1,37 @@
+//! `cargo loco task perf:seed size=20000 [seed=1]`: people and places for
+//! benchmarks (later issues add recipients, plans and visits).
+use crate::demo;
+use loco_rs::{environment::Environment, prelude::*};
+
+pub struct PerfSeed;
+
+#[async_trait]
+impl Task for PerfSeed {
+    fn task(&self) -> TaskInfo {
+        TaskInfo {
+            name: "perf:seed".to_string(),
+            detail: "Generate benchmark data: perf:seed size=20000 [seed=1]".to_string(),
+        }
+    }
+
+    async fn run(&self, ctx: &AppContext, vars: &task::Vars) -> Result<()> {
+        if ctx.environment == Environment::Production {
+            return Err(Error::string("perf:seed never runs in production"));
+        }
+        let size = vars
+            .cli_arg("size")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| Error::string("usage: perf:seed size=<recipients> [seed=<n>]"))?;
+        let seed = vars.cli_arg("seed").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+        let started = std::time::Instant::now();
+        let counts = demo::perf_seed(&ctx.db, size, seed)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))?;
+        println!(
+            "perf:seed size={size}: {} townships, {} villages, {} organisations, {} users in {:.1?}",
+            counts.townships, counts.villages, counts.organizations, counts.users, started.elapsed()
+        );
+        Ok(())
+    }
+}
