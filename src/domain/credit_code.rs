@@ -106,7 +106,7 @@ mod tests {
     #[case("9144030071526726X", Err(CreditCodeError::Length))]
     #[case("9144030071526726XGG", Err(CreditCodeError::Length))]
     #[case("9144030071526726IG", Err(CreditCodeError::Character))]
-    #[case("91440300715267２6XG", Err(CreditCodeError::Length))]
+    #[case("91440300715267２6XG", Err(CreditCodeError::Character))]
     #[case("", Err(CreditCodeError::Length))]
     fn credit_codes_are_checked(#[case] input: &str, #[case] expected: Result<(), CreditCodeError>) {
         assert_eq!(CreditCode::parse(input).map(|_| ()), expected);

@@ -83,11 +83,12 @@ impl NewVillage {
 
 fn duplicate(err: DbErr) -> AppError {
     if is_unique_violation(&err) {
-        let msg = err.to_string();
-        if msg.contains("code") {
-            AppError::field("code", "error-code-taken")
-        } else {
+        // The (township_id, name) index names township_id on both
+        // backends; the other unique key is the code.
+        if err.to_string().contains("township_id") {
             AppError::field("name", "error-name-taken")
+        } else {
+            AppError::field("code", "error-code-taken")
         }
     } else {
         err.into()

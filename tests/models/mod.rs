@@ -1,0 +1,1 @@
+mod audit_chain;

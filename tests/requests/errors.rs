@@ -1,0 +1,119 @@
+use crate::support::*;
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn cross_site_form_posts_are_refused() {
+    with_app(|server, ctx| async move {
+        let cookie = session(&ctx, "admin@doudi.test").await;
+        let form = [("name", "恶意镇"), ("code", "511902199000"), ("population", "1")];
+        let cross = server
+            .post("/townships")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "cross-site")
+            .form(&form)
+            .await;
+        assert_eq!(cross.status_code(), StatusCode::FORBIDDEN);
+        let foreign_origin = server
+            .post("/townships")
+            .add_header("cookie", cookie.clone())
+            .add_header("origin", "https://evil.example")
+            .add_header("host", "doudi.example")
+            .form(&form)
+            .await;
+        assert_eq!(foreign_origin.status_code(), StatusCode::FORBIDDEN);
+        let bare = server.post("/townships").add_header("cookie", cookie.clone()).form(&form).await;
+        assert_eq!(bare.status_code(), StatusCode::FORBIDDEN, "a cookie session needs a same-site signal");
+        let same_origin = server
+            .post("/townships")
+            .add_header("cookie", cookie)
+            .add_header("origin", "http://doudi.example")
+            .add_header("host", "doudi.example")
+            .form(&form)
+            .await;
+        assert_eq!(same_origin.status_code(), StatusCode::SEE_OTHER);
+        assert_eq!(audit_count(&ctx, "create", "townships").await, 4, "3 demo + 1");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_pages_are_a_friendly_404_and_unknown_api_paths_json() {
+    with_app(|server, ctx| async move {
+        let cookie = session(&ctx, "admin@doudi.test").await;
+        let page = server.get("/no/such/page").add_header("cookie", cookie).await;
+        assert_eq!(page.status_code(), StatusCode::NOT_FOUND);
+        assert!(page.text().contains("找不到该页面或记录。"));
+        let api = server.get("/api/v1/nothing").await;
+        assert_eq!(api.status_code(), StatusCode::NOT_FOUND);
+        assert!(api.json::<serde_json::Value>()["error"].is_string());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_send_people_to_sign_in() {
+    with_app(|server, _ctx| async move {
+        let res = server.get("/townships?q=a").await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
+        assert_eq!(res.header("location"), "/login?next=%2Ftownships%3Fq%3Da");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn headers_allow_geolocation_for_this_site_and_nothing_from_elsewhere() {
+    with_app(|server, _ctx| async move {
+        let res = server.get("/login").await;
+        let pp = res.header("permissions-policy").to_str().expect("ascii").to_string();
+        assert!(pp.contains("geolocation=(self)"), "{pp}");
+        let csp = res.header("content-security-policy").to_str().expect("ascii").to_string();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(res.text().contains("/static/vendor/pico.min.css"));
+        assert!(!res.text().contains("https://"), "no CDN");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn health_checks_the_database() {
+    with_app(|server, ctx| async move {
+        let res = server.get("/_health").await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+        assert_eq!(res.json::<serde_json::Value>()["database"], "ok");
+        println!("health checked on {}", backend(&ctx));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn nonsense_input_never_causes_a_500() {
+    with_app(|server, ctx| async move {
+        let admin = token(&ctx, "admin@doudi.test").await;
+        let cookie = session(&ctx, "admin@doudi.test").await;
+        let bodies = [
+            serde_json::json!({"name": ["a"], "code": {"x": 1}}),
+            serde_json::json!({"name": "x".repeat(10_000), "code": "5".repeat(500), "population": -1}),
+            serde_json::json!({"name": "\u{0000}", "code": null, "population": 1e300}),
+            serde_json::json!([1, 2, 3]),
+        ];
+        for path in ["/api/v1/townships", "/api/v1/villages", "/api/v1/organizations", "/api/v1/users"] {
+            for body in &bodies {
+                let res = server.post(path).authorization_bearer(admin.clone()).json(body).await;
+                assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {}", res.text());
+            }
+        }
+        for path in ["/townships", "/villages", "/organizations", "/users"] {
+            let res = server
+                .post(path)
+                .add_header("cookie", cookie.clone())
+                .add_header("sec-fetch-site", "same-origin")
+                .content_type("application/x-www-form-urlencoded")
+                .text("name=%FF%FE&code=%00&townships=1&townships=2&population=9999999999999999999999")
+                .await;
+            assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        }
+        let res = server.get("/users?role[]=x&page=%FF").add_header("cookie", cookie).await;
+        assert!(res.status_code() == StatusCode::OK || res.status_code() == StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
