@@ -30,7 +30,9 @@ fn ensure_jwt_secret(env: &Environment, config: &mut Config) -> Result<()> {
     };
     if jwt.secret.trim().is_empty() {
         if *env == Environment::Production {
-            return Err(Error::string("JWT_SECRET must be set in production (base64, 32+ bytes)"));
+            return Err(Error::string(
+                "JWT_SECRET must be set in production (base64, 32+ bytes)",
+            ));
         }
         let path = Path::new(DEV_SECRETS_DIR).join("jwt_secret");
         let secret = match std::fs::read_to_string(&path) {
@@ -45,8 +47,13 @@ fn ensure_jwt_secret(env: &Environment, config: &mut Config) -> Result<()> {
         };
         jwt.secret = secret;
     }
-    if base64::engine::general_purpose::STANDARD.decode(jwt.secret.trim()).is_err() {
-        return Err(Error::string("auth.jwt.secret (JWT_SECRET) must be valid base64"));
+    if base64::engine::general_purpose::STANDARD
+        .decode(jwt.secret.trim())
+        .is_err()
+    {
+        return Err(Error::string(
+            "auth.jwt.secret (JWT_SECRET) must be valid base64",
+        ));
     }
     Ok(())
 }
@@ -84,7 +91,11 @@ impl Hooks for App {
         Ok(config)
     }
 
-    async fn boot(mode: StartMode, environment: &Environment, config: Config) -> Result<BootResult> {
+    async fn boot(
+        mode: StartMode,
+        environment: &Environment,
+        config: Config,
+    ) -> Result<BootResult> {
         create_app::<Self, Migrator>(mode, environment, config).await
     }
 
@@ -95,10 +106,14 @@ impl Hooks for App {
     async fn before_run(ctx: &AppContext) -> Result<()> {
         web::render::init().map_err(|e| Error::string(&format!("templates: {e}")))?;
         if ctx.environment == Environment::Development {
-            let has_users = demo::has_users(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))?;
+            let has_users = demo::has_users(&ctx.db)
+                .await
+                .map_err(|e| Error::string(&e.to_string()))?;
             if !has_users {
                 tracing::info!("empty development database: loading the demo county");
-                demo::seed(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))?;
+                demo::seed(&ctx.db)
+                    .await
+                    .map_err(|e| Error::string(&e.to_string()))?;
             }
             print_demo_sign_ins();
         }
@@ -163,6 +178,8 @@ impl Hooks for App {
         if ctx.environment == Environment::Production {
             return Err(Error::string("the demo data is never loaded in production"));
         }
-        demo::seed(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))
+        demo::seed(&ctx.db)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))
     }
 }

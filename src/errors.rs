@@ -34,7 +34,12 @@ impl FieldErrors {
     }
 
     /// Keeps the value if parsing worked, or records the error's message.
-    pub fn take<T, E>(&mut self, field: &str, result: Result<T, E>, key: impl Fn(E) -> &'static str) -> Option<T> {
+    pub fn take<T, E>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+        key: impl Fn(E) -> &'static str,
+    ) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {

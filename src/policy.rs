@@ -154,10 +154,7 @@ impl Scope {
     /// Whether the caller may open the "new user" form at all.
     #[must_use]
     pub fn may_create_users(&self) -> bool {
-        matches!(
-            self.kind,
-            ScopeKind::Admin | ScopeKind::Coordinator { .. }
-        )
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
     }
 
     /// Admins edit anyone; a coordinator edits their organisation's workers.
@@ -221,7 +218,12 @@ mod tests {
 
     #[test]
     fn only_admins_manage_places_and_read_the_audit_log() {
-        for (role, admin) in [("admin", true), ("official", false), ("coordinator", false), ("worker", false)] {
+        for (role, admin) in [
+            ("admin", true),
+            ("official", false),
+            ("coordinator", false),
+            ("worker", false),
+        ] {
             let s = Scope::new(&user(role, Some(1)), vec![1]);
             assert_eq!(s.may_manage_places(), admin);
             assert_eq!(matches!(s.audit_logs(), Visible::All), admin);

@@ -14,7 +14,12 @@ pub fn entity_table(name: &str) -> TableCreateStatement {
             .auto_increment()
             .primary_key(),
     )
-    .col(ColumnDef::new(Alias::new("pid")).uuid().not_null().unique_key());
+    .col(
+        ColumnDef::new(Alias::new("pid"))
+            .uuid()
+            .not_null()
+            .unique_key(),
+    );
     t
 }
 
@@ -27,7 +32,10 @@ pub fn string_null(name: &str) -> ColumnDef {
 }
 
 pub fn big_int(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).big_integer().not_null().take()
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .not_null()
+        .take()
 }
 
 pub fn big_int_null(name: &str) -> ColumnDef {

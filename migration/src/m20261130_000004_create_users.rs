@@ -40,7 +40,11 @@ impl MigrationTrait for Migration {
                 "coordinator",
                 "worker",
             ]))
-            .foreign_key(&mut restrict_fk("users", "organization_id", "organizations"));
+            .foreign_key(&mut restrict_fk(
+                "users",
+                "organization_id",
+                "organizations",
+            ));
         m.create_table(t).await?;
         m.create_index(index("users", &["organization_id", "role"]))
             .await?;

@@ -19,11 +19,16 @@ pub fn filter_of(q: &ListQuery) -> AuditFilter {
         entity: ListQuery::get(q.entity.as_ref()).map(str::to_string),
         action: ListQuery::get(q.action.as_ref()).map(str::to_string),
         actor: ListQuery::get(q.actor.as_ref()).map(str::to_string),
-        entity_pid: ListQuery::get(q.entity_pid.as_ref()).and_then(|p| uuid::Uuid::parse_str(p).ok()),
+        entity_pid: ListQuery::get(q.entity_pid.as_ref())
+            .and_then(|p| uuid::Uuid::parse_str(p).ok()),
     }
 }
 
-async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryParams<ListQuery>) -> AppResult<Response> {
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
     let (rows, page) = audit_logs::list(&ctx.db, &v.scope, &filter_of(&q), q.page()).await?;
     let items: Vec<AuditJson> = rows.iter().map(AuditJson::from).collect();
     let actions: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();

@@ -11,7 +11,11 @@ use serde_json::json;
 
 async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     let detail = users::load(&ctx.db, &v.scope, v.user.pid).await?;
-    Ok(Page::new("home/show.html", json!({ "account": UserJson::from(&detail) })).render(&v))
+    Ok(Page::new(
+        "home/show.html",
+        json!({ "account": UserJson::from(&detail) }),
+    )
+    .render(&v))
 }
 
 pub fn routes() -> Routes {

@@ -12,9 +12,9 @@ pub mod users;
 pub mod villages;
 
 use crate::{
+    domain::locale::Locale,
     errors::{AppError, AppResult},
     web::render::form_errors,
-    domain::locale::Locale,
 };
 use axum::response::Response;
 use serde_json::Value;

@@ -40,12 +40,22 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn new(g: Guest, crate::web::input::QueryParams(q): crate::web::input::QueryParams<NextQuery>) -> Response {
-    Page::new("sessions/new.html", json!({"email": "", "next": safe_next(q.next.as_deref()), "errors": {}}))
-        .render_guest(&g)
+async fn new(
+    g: Guest,
+    crate::web::input::QueryParams(q): crate::web::input::QueryParams<NextQuery>,
+) -> Response {
+    Page::new(
+        "sessions/new.html",
+        json!({"email": "", "next": safe_next(q.next.as_deref()), "errors": {}}),
+    )
+    .render_guest(&g)
 }
 
-async fn add(State(ctx): State<AppContext>, g: Guest, FormData(f): FormData<LoginForm>) -> AppResult<Response> {
+async fn add(
+    State(ctx): State<AppContext>,
+    g: Guest,
+    FormData(f): FormData<LoginForm>,
+) -> AppResult<Response> {
     let next = safe_next(f.next.as_deref());
     match users::sign_in(&ctx.db, &throttle(&ctx), &g.actor, &f.email, &f.password).await {
         Ok(user) => {
@@ -64,7 +74,11 @@ async fn add(State(ctx): State<AppContext>, g: Guest, FormData(f): FormData<Logi
                 "sessions/new.html",
                 json!({"email": f.email, "next": next, "errors": form_errors(&e, g.lang)}),
             )
-            .status(if status == StatusCode::TOO_MANY_REQUESTS { status } else { StatusCode::UNPROCESSABLE_ENTITY })
+            .status(if status == StatusCode::TOO_MANY_REQUESTS {
+                status
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            })
             .render_guest(&g))
         }
         Err(e) => Err(e),
@@ -84,7 +98,12 @@ async fn remove(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response>
 #[must_use]
 pub fn throttle(ctx: &AppContext) -> Throttle {
     let mut t = Throttle::default();
-    if let Some(s) = ctx.config.settings.as_ref().and_then(|s| s.get("sign_in_throttle")) {
+    if let Some(s) = ctx
+        .config
+        .settings
+        .as_ref()
+        .and_then(|s| s.get("sign_in_throttle"))
+    {
         if let Some(n) = s.get("per_account").and_then(serde_json::Value::as_u64) {
             t.per_account = n;
         }

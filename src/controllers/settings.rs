@@ -49,7 +49,10 @@ async fn language(
     if let Some(v) = viewer {
         v.user.set_locale(&ctx.db, &v.actor, lang).await?;
     }
-    let next = f.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = f
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
     let mut res = Redirect::to(&next).into_response();
     if let Ok(c) = HeaderValue::from_str(&lang_cookie(lang).to_string()) {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -57,8 +60,16 @@ async fn language(
     Ok(res)
 }
 
-async fn password(State(ctx): State<AppContext>, v: Viewer, FormData(f): FormData<PasswordForm>) -> AppResult<Response> {
-    let result = v.user.clone().change_password(&ctx.db, &v.actor, &f.current_password, &f.new_password).await;
+async fn password(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(f): FormData<PasswordForm>,
+) -> AppResult<Response> {
+    let result = v
+        .user
+        .clone()
+        .change_password(&ctx.db, &v.actor, &f.current_password, &f.new_password)
+        .await;
     form_response(
         result,
         v.lang,

@@ -22,8 +22,13 @@ use axum::{
 use loco_rs::prelude::*;
 use serde_json::json;
 
-async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryParams<ListQuery>) -> AppResult<Response> {
-    let (rows, page) = townships::list(&ctx.db, &v.scope, ListQuery::get(q.q.as_ref()), q.page()).await?;
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, page) =
+        townships::list(&ctx.db, &v.scope, ListQuery::get(q.q.as_ref()), q.page()).await?;
     let items: Vec<TownshipJson> = rows.iter().map(TownshipJson::from).collect();
     Ok(Page::new(
         "townships/list.html",
@@ -32,10 +37,24 @@ async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryPar
     .render(&v))
 }
 
-async fn show(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let (rows, page) = villages::list(&ctx.db, &v.scope, Some(t.id), None, PageRequest::parse(None, Some("100"))).await?;
-    let villages: Vec<VillageJson> = rows.iter().map(|(v, t)| VillageJson::from((v, t))).collect();
+    let (rows, page) = villages::list(
+        &ctx.db,
+        &v.scope,
+        Some(t.id),
+        None,
+        PageRequest::parse(None, Some("100")),
+    )
+    .await?;
+    let villages: Vec<VillageJson> = rows
+        .iter()
+        .map(|(v, t)| VillageJson::from((v, t)))
+        .collect();
     Ok(Page::new(
         "townships/show.html",
         json!({"township": TownshipJson::from(&t), "villages": villages, "villages_total": page.total}),
@@ -43,29 +62,62 @@ async fn show(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) 
     .render(&v))
 }
 
-fn form(v: &Viewer, action: String, params: &TownshipParams, errors: serde_json::Value, status: StatusCode) -> Response {
-    Page::new("townships/form.html", json!({"action": action, "form": params, "errors": errors}))
-        .status(status)
-        .render(v)
+fn form(
+    v: &Viewer,
+    action: String,
+    params: &TownshipParams,
+    errors: serde_json::Value,
+    status: StatusCode,
+) -> Response {
+    Page::new(
+        "townships/form.html",
+        json!({"action": action, "form": params, "errors": errors}),
+    )
+    .status(status)
+    .render(v)
 }
 
 async fn new(v: Viewer) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    Ok(form(&v, "/townships".into(), &TownshipParams::default(), json!({}), StatusCode::OK))
+    Ok(form(
+        &v,
+        "/townships".into(),
+        &TownshipParams::default(),
+        json!({}),
+        StatusCode::OK,
+    ))
 }
 
-async fn add(State(ctx): State<AppContext>, v: Viewer, FormData(p): FormData<TownshipParams>) -> AppResult<Response> {
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(p): FormData<TownshipParams>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let result = async { townships::Model::create(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await }.await;
+    let result =
+        async { townships::Model::create(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await }
+            .await;
     form_response(
         result,
         v.lang,
         |t| redirect_flash(&format!("/townships/{}", t.pid), "flash-saved"),
-        |errors| form(&v, "/townships".into(), &p, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        |errors| {
+            form(
+                &v,
+                "/townships".into(),
+                &p,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        },
     )
 }
 
-async fn edit(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn edit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let params = TownshipParams {
@@ -73,14 +125,29 @@ async fn edit(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) 
         code: Some(t.code),
         population: Some(t.population.to_string()),
     };
-    Ok(form(&v, format!("/townships/{}", t.pid), &params, json!({}), StatusCode::OK))
+    Ok(form(
+        &v,
+        format!("/townships/{}", t.pid),
+        &params,
+        json!({}),
+        StatusCode::OK,
+    ))
 }
 
-async fn update(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>, FormData(p): FormData<TownshipParams>) -> AppResult<Response> {
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(p): FormData<TownshipParams>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let action = format!("/townships/{}", t.pid);
-    let result = async { t.update(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await }.await;
+    let result = async {
+        t.update(&ctx.db, &v.actor, NewTownship::try_from(&p)?)
+            .await
+    }
+    .await;
     form_response(
         result,
         v.lang,
@@ -89,7 +156,11 @@ async fn update(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>
     )
 }
 
-async fn remove(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn remove(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let back = format!("/townships/{}", t.pid);

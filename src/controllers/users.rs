@@ -4,7 +4,10 @@ use super::require;
 use crate::{
     domain::role::Role,
     errors::AppResult,
-    models::{organizations, townships, users::{self, UserFilter, UserParams}},
+    models::{
+        organizations, townships,
+        users::{self, UserFilter, UserParams},
+    },
     views::{OrganizationJson, TownshipJson, UserJson},
     web::{
         input::{pid, ListQuery, QueryParams},
@@ -25,9 +28,17 @@ use serde_json::json;
 ///
 /// # Errors
 /// Database errors.
-pub async fn filter_of(db: &DatabaseConnection, v: &Viewer, q: &ListQuery) -> AppResult<UserFilter> {
+pub async fn filter_of(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    q: &ListQuery,
+) -> AppResult<UserFilter> {
     let organization_id = match ListQuery::get(q.organization.as_ref()).and_then(|s| pid(s).ok()) {
-        Some(p) => Some(organizations::load(db, &v.scope, p).await.map_or(-1, |o| o.id)),
+        Some(p) => Some(
+            organizations::load(db, &v.scope, p)
+                .await
+                .map_or(-1, |o| o.id),
+        ),
         None => None,
     };
     Ok(UserFilter {
@@ -37,11 +48,22 @@ pub async fn filter_of(db: &DatabaseConnection, v: &Viewer, q: &ListQuery) -> Ap
     })
 }
 
-async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryParams<ListQuery>) -> AppResult<Response> {
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
     let filter = filter_of(&ctx.db, &v, &q).await?;
     let (rows, page) = users::list(&ctx.db, &v.scope, &filter, q.page()).await?;
-    let items: Vec<UserJson> = rows.iter().map(|(u, o)| UserJson::new(u, o.as_ref(), &[])).collect();
-    let orgs: Vec<OrganizationJson> = organizations::options(&ctx.db, &v.scope).await?.iter().map(OrganizationJson::from).collect();
+    let items: Vec<UserJson> = rows
+        .iter()
+        .map(|(u, o)| UserJson::new(u, o.as_ref(), &[]))
+        .collect();
+    let orgs: Vec<OrganizationJson> = organizations::options(&ctx.db, &v.scope)
+        .await?
+        .iter()
+        .map(OrganizationJson::from)
+        .collect();
     Ok(Page::new(
         "users/list.html",
         json!({"items": items, "page": page, "query": q, "base_query": q.without_page(),
@@ -50,16 +72,39 @@ async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryPar
     .render(&v))
 }
 
-async fn show(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let d = users::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let can_edit = v.scope.may_edit_user(&d.user);
-    Ok(Page::new("users/show.html", json!({"user": UserJson::from(&d), "can_edit": can_edit})).render(&v))
+    Ok(Page::new(
+        "users/show.html",
+        json!({"user": UserJson::from(&d), "can_edit": can_edit}),
+    )
+    .render(&v))
 }
 
-async fn form(ctx: &AppContext, v: &Viewer, action: String, params: &UserParams, errors: serde_json::Value, status: StatusCode) -> AppResult<Response> {
-    let orgs: Vec<OrganizationJson> = organizations::options(&ctx.db, &v.scope).await?.iter().map(OrganizationJson::from).collect();
+async fn form(
+    ctx: &AppContext,
+    v: &Viewer,
+    action: String,
+    params: &UserParams,
+    errors: serde_json::Value,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let orgs: Vec<OrganizationJson> = organizations::options(&ctx.db, &v.scope)
+        .await?
+        .iter()
+        .map(OrganizationJson::from)
+        .collect();
     let towns: Vec<TownshipJson> = if v.scope.is_admin() {
-        townships::options(&ctx.db, &v.scope).await?.iter().map(TownshipJson::from).collect()
+        townships::options(&ctx.db, &v.scope)
+            .await?
+            .iter()
+            .map(TownshipJson::from)
+            .collect()
     } else {
         vec![]
     };
@@ -82,14 +127,29 @@ async fn new(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     let own = organizations::options(&ctx.db, &v.scope).await?;
     let params = UserParams {
         role: Some(Role::Worker.as_str().into()),
-        organization: v.scope.own_organization().and(own.first().map(|o| o.pid.to_string())),
+        organization: v
+            .scope
+            .own_organization()
+            .and(own.first().map(|o| o.pid.to_string())),
         active: Some("true".into()),
         ..Default::default()
     };
-    form(&ctx, &v, "/users".into(), &params, json!({}), StatusCode::OK).await
+    form(
+        &ctx,
+        &v,
+        "/users".into(),
+        &params,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn add(State(ctx): State<AppContext>, v: Viewer, FormData(p): FormData<UserParams>) -> AppResult<Response> {
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(p): FormData<UserParams>,
+) -> AppResult<Response> {
     require(v.scope.may_create_users())?;
     let result = async {
         let new = users::parse_for(&ctx.db, &v.scope, &p, true).await?;
@@ -102,13 +162,25 @@ async fn add(State(ctx): State<AppContext>, v: Viewer, FormData(p): FormData<Use
         Ok(u) => Ok(redirect_flash(&format!("/users/{}", u.pid), "flash-saved")),
         Err(e @ crate::errors::AppError::Invalid(_)) => {
             let errors = crate::web::render::form_errors(&e, v.lang);
-            form(&ctx, &v, "/users".into(), &shown, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            form(
+                &ctx,
+                &v,
+                "/users".into(),
+                &shown,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn edit(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn edit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let d = users::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_edit_user(&d.user))?;
     let params = UserParams {
@@ -123,10 +195,23 @@ async fn edit(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) 
         password: None,
         locale: d.user.locale.clone(),
     };
-    form(&ctx, &v, format!("/users/{}", d.user.pid), &params, json!({}), StatusCode::OK).await
+    form(
+        &ctx,
+        &v,
+        format!("/users/{}", d.user.pid),
+        &params,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn update(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>, FormData(p): FormData<UserParams>) -> AppResult<Response> {
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(p): FormData<UserParams>,
+) -> AppResult<Response> {
     let d = users::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_edit_user(&d.user))?;
     let action = format!("/users/{}", d.user.pid);
@@ -143,7 +228,15 @@ async fn update(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>
         Ok(u) => Ok(redirect_flash(&format!("/users/{}", u.pid), "flash-saved")),
         Err(e @ crate::errors::AppError::Invalid(_)) => {
             let errors = crate::web::render::form_errors(&e, v.lang);
-            form(&ctx, &v, action, &p, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            form(
+                &ctx,
+                &v,
+                action,
+                &p,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -26,7 +26,11 @@ use serde_json::json;
 ///
 /// # Errors
 /// Database errors.
-pub async fn township_of(db: &DatabaseConnection, scope: &Scope, raw: Option<&str>) -> AppResult<Option<townships::Model>> {
+pub async fn township_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    raw: Option<&str>,
+) -> AppResult<Option<townships::Model>> {
     let Some(id) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -38,11 +42,29 @@ pub async fn township_of(db: &DatabaseConnection, scope: &Scope, raw: Option<&st
     }
 }
 
-async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryParams<ListQuery>) -> AppResult<Response> {
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
     let town = township_of(&ctx.db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
-    let (rows, page) = villages::list(&ctx.db, &v.scope, town.as_ref().map(|t| t.id), ListQuery::get(q.q.as_ref()), q.page()).await?;
-    let items: Vec<VillageJson> = rows.iter().map(|(v, t)| VillageJson::from((v, t))).collect();
-    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope).await?.iter().map(TownshipJson::from).collect();
+    let (rows, page) = villages::list(
+        &ctx.db,
+        &v.scope,
+        town.as_ref().map(|t| t.id),
+        ListQuery::get(q.q.as_ref()),
+        q.page(),
+    )
+    .await?;
+    let items: Vec<VillageJson> = rows
+        .iter()
+        .map(|(v, t)| VillageJson::from((v, t)))
+        .collect();
+    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
+        .await?
+        .iter()
+        .map(TownshipJson::from)
+        .collect();
     Ok(Page::new(
         "villages/list.html",
         json!({"items": items, "page": page, "query": q, "base_query": q.without_page(), "townships": towns}),
@@ -50,25 +72,66 @@ async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryPar
     .render(&v))
 }
 
-async fn show(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(Page::new("villages/show.html", json!({"village": VillageJson::from((&village, &town))})).render(&v))
+    Ok(Page::new(
+        "villages/show.html",
+        json!({"village": VillageJson::from((&village, &town))}),
+    )
+    .render(&v))
 }
 
-async fn form(ctx: &AppContext, v: &Viewer, action: String, params: &VillageParams, errors: serde_json::Value, status: StatusCode) -> AppResult<Response> {
-    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope).await?.iter().map(TownshipJson::from).collect();
-    Ok(Page::new("villages/form.html", json!({"action": action, "form": params, "errors": errors, "townships": towns}))
-        .status(status)
-        .render(v))
+async fn form(
+    ctx: &AppContext,
+    v: &Viewer,
+    action: String,
+    params: &VillageParams,
+    errors: serde_json::Value,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
+        .await?
+        .iter()
+        .map(TownshipJson::from)
+        .collect();
+    Ok(Page::new(
+        "villages/form.html",
+        json!({"action": action, "form": params, "errors": errors, "townships": towns}),
+    )
+    .status(status)
+    .render(v))
 }
 
-async fn new(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryParams<ListQuery>) -> AppResult<Response> {
+async fn new(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let params = VillageParams { township: q.township, ..Default::default() };
-    form(&ctx, &v, "/villages".into(), &params, json!({}), StatusCode::OK).await
+    let params = VillageParams {
+        township: q.township,
+        ..Default::default()
+    };
+    form(
+        &ctx,
+        &v,
+        "/villages".into(),
+        &params,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn add(State(ctx): State<AppContext>, v: Viewer, FormData(p): FormData<VillageParams>) -> AppResult<Response> {
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(p): FormData<VillageParams>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let result = async {
         let town = township_of(&ctx.db, &v.scope, p.township.as_deref()).await?;
@@ -76,16 +139,31 @@ async fn add(State(ctx): State<AppContext>, v: Viewer, FormData(p): FormData<Vil
     }
     .await;
     match result {
-        Ok(village) => Ok(redirect_flash(&format!("/villages/{}", village.pid), "flash-saved")),
+        Ok(village) => Ok(redirect_flash(
+            &format!("/villages/{}", village.pid),
+            "flash-saved",
+        )),
         Err(e @ AppError::Invalid(_)) => {
             let errors = crate::web::render::form_errors(&e, v.lang);
-            form(&ctx, &v, "/villages".into(), &p, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            form(
+                &ctx,
+                &v,
+                "/villages".into(),
+                &p,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn edit(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn edit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let params = VillageParams {
@@ -93,34 +171,67 @@ async fn edit(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) 
         name: Some(village.name),
         code: village.code,
     };
-    form(&ctx, &v, format!("/villages/{}", village.pid), &params, json!({}), StatusCode::OK).await
+    form(
+        &ctx,
+        &v,
+        format!("/villages/{}", village.pid),
+        &params,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn update(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>, FormData(p): FormData<VillageParams>) -> AppResult<Response> {
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(p): FormData<VillageParams>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let (village, _) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let action = format!("/villages/{}", village.pid);
     let result = async {
         let town = township_of(&ctx.db, &v.scope, p.township.as_deref()).await?;
-        village.update(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?).await
+        village
+            .update(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?)
+            .await
     }
     .await;
     match result {
-        Ok(village) => Ok(redirect_flash(&format!("/villages/{}", village.pid), "flash-saved")),
+        Ok(village) => Ok(redirect_flash(
+            &format!("/villages/{}", village.pid),
+            "flash-saved",
+        )),
         Err(e @ AppError::Invalid(_)) => {
             let errors = crate::web::render::form_errors(&e, v.lang);
-            form(&ctx, &v, action, &p, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            form(
+                &ctx,
+                &v,
+                action,
+                &p,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn remove(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn remove(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let back = format!("/villages/{}", village.pid);
     match village.remove(&ctx.db, &v.actor).await {
-        Ok(()) => Ok(redirect_flash(&format!("/townships/{}", town.pid), "flash-deleted")),
+        Ok(()) => Ok(redirect_flash(
+            &format!("/townships/{}", town.pid),
+            "flash-deleted",
+        )),
         Err(AppError::Invalid(_)) => Ok(redirect_flash(&back, "error-in-use")),
         Err(e) => Err(e),
     }

@@ -8,7 +8,9 @@ use crate::{
     domain::credit_code::check_character,
     errors::{AppError, AppResult},
     models::{
-        _entities::{organizations as org_e, townships as town_e, users as user_e, villages as vil_e},
+        _entities::{
+            organizations as org_e, townships as town_e, users as user_e, villages as vil_e,
+        },
         audit_logs::{self, Action},
         organizations::{self, NewOrganization, OrganizationParams},
         townships::{self, NewTownship, TownshipParams},
@@ -32,9 +34,24 @@ pub const DEMO_SIGN_INS: [(&str, &str); 4] = [
 ];
 
 const TOWNSHIPS: [(&str, &str, i64, [&str; 4]); 3] = [
-    ("曾口镇", "511902101000", 35_210, ["石门村", "高峰村", "龙泉村", "曾口社区"]),
-    ("清江镇", "511902102000", 28_760, ["白岩村", "双河村", "桃园村", "清江社区"]),
-    ("水宁寺镇", "511902103000", 22_480, ["黄梁村", "新场村", "金竹村", "水宁社区"]),
+    (
+        "曾口镇",
+        "511902101000",
+        35_210,
+        ["石门村", "高峰村", "龙泉村", "曾口社区"],
+    ),
+    (
+        "清江镇",
+        "511902102000",
+        28_760,
+        ["白岩村", "双河村", "桃园村", "清江社区"],
+    ),
+    (
+        "水宁寺镇",
+        "511902103000",
+        22_480,
+        ["黄梁村", "新场村", "金竹村", "水宁社区"],
+    ),
 ];
 
 /// A credit code with a valid check character from a 17-character body.
@@ -44,9 +61,21 @@ fn credit_code(body: &str) -> String {
 
 fn organizations() -> [(String, &'static str, String); 3] {
     [
-        ("巴中市巴州区阳光社会工作服务中心".into(), "social_work", credit_code("52511902MJQ10023X")),
-        ("巴中市益民社会工作服务中心".into(), "social_work", credit_code("52511900MJQ20417A")),
-        ("巴中市慈善总会".into(), "charity", credit_code("51511900509370124")),
+        (
+            "巴中市巴州区阳光社会工作服务中心".into(),
+            "social_work",
+            credit_code("52511902MJQ10023X"),
+        ),
+        (
+            "巴中市益民社会工作服务中心".into(),
+            "social_work",
+            credit_code("52511900MJQ20417A"),
+        ),
+        (
+            "巴中市慈善总会".into(),
+            "charity",
+            credit_code("51511900509370124"),
+        ),
     ]
 }
 
@@ -137,19 +166,101 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
     }
     let sunshine = &orgs[0];
     let yimin = &orgs[1];
-    add_user(db, &actor, &params("李建国", "admin@doudi.test", names::mobile(&mut rng), "admin"), None, &[]).await?;
-    add_user(db, &actor, &params("王晓燕", "official@doudi.test", names::mobile(&mut rng), "official"), None, &towns[..2]).await?;
-    add_user(db, &actor, &params("赵德明", "official2@doudi.test", names::mobile(&mut rng), "official"), None, &towns[2..]).await?;
-    add_user(db, &actor, &params("张敏", "coordinator@doudi.test", names::mobile(&mut rng), "coordinator"), Some(sunshine), &[]).await?;
-    add_user(db, &actor, &params("陈志强", "coordinator2@doudi.test", names::mobile(&mut rng), "coordinator"), Some(yimin), &[]).await?;
-    add_user(db, &actor, &params("刘洋", "worker@doudi.test", names::mobile(&mut rng), "worker"), Some(sunshine), &[]).await?;
-    let mut volunteer = params("周小红", "volunteer@doudi.test", names::mobile(&mut rng), "worker");
+    add_user(
+        db,
+        &actor,
+        &params(
+            "李建国",
+            "admin@doudi.test",
+            names::mobile(&mut rng),
+            "admin",
+        ),
+        None,
+        &[],
+    )
+    .await?;
+    add_user(
+        db,
+        &actor,
+        &params(
+            "王晓燕",
+            "official@doudi.test",
+            names::mobile(&mut rng),
+            "official",
+        ),
+        None,
+        &towns[..2],
+    )
+    .await?;
+    add_user(
+        db,
+        &actor,
+        &params(
+            "赵德明",
+            "official2@doudi.test",
+            names::mobile(&mut rng),
+            "official",
+        ),
+        None,
+        &towns[2..],
+    )
+    .await?;
+    add_user(
+        db,
+        &actor,
+        &params(
+            "张敏",
+            "coordinator@doudi.test",
+            names::mobile(&mut rng),
+            "coordinator",
+        ),
+        Some(sunshine),
+        &[],
+    )
+    .await?;
+    add_user(
+        db,
+        &actor,
+        &params(
+            "陈志强",
+            "coordinator2@doudi.test",
+            names::mobile(&mut rng),
+            "coordinator",
+        ),
+        Some(yimin),
+        &[],
+    )
+    .await?;
+    add_user(
+        db,
+        &actor,
+        &params(
+            "刘洋",
+            "worker@doudi.test",
+            names::mobile(&mut rng),
+            "worker",
+        ),
+        Some(sunshine),
+        &[],
+    )
+    .await?;
+    let mut volunteer = params(
+        "周小红",
+        "volunteer@doudi.test",
+        names::mobile(&mut rng),
+        "worker",
+    );
     volunteer.volunteer = Some("true".into());
     add_user(db, &actor, &volunteer, Some(sunshine), &[]).await?;
     for i in 1..=6 {
         let org = if i % 2 == 0 { yimin } else { sunshine };
         let email = format!("worker{i}@doudi.test");
-        let mut p = params(&names::person(&mut rng), &email, names::mobile(&mut rng), "worker");
+        let mut p = params(
+            &names::person(&mut rng),
+            &email,
+            names::mobile(&mut rng),
+            "worker",
+        );
         p.volunteer = Some((i > 4).to_string());
         add_user(db, &actor, &p, Some(org), &[]).await?;
     }
@@ -182,7 +293,8 @@ pub async fn perf_seed(db: &DatabaseConnection, size: usize, seed: u64) -> AppRe
     let tag_number = usize::from_str_radix(&tag[..4], 16).unwrap_or(0);
     let n_towns = size.div_ceil(2000);
     let n_workers = size.div_ceil(50);
-    let password = loco_rs::hash::hash_password(DEMO_PASSWORD).map_err(|e| AppError::Internal(e.to_string()))?;
+    let password = loco_rs::hash::hash_password(DEMO_PASSWORD)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let txn = db.begin().await?;
     let mut town_ids = Vec::with_capacity(n_towns);
     let mut org_ids = Vec::with_capacity(n_towns);
@@ -219,7 +331,11 @@ pub async fn perf_seed(db: &DatabaseConnection, size: usize, seed: u64) -> AppRe
     let mut batch = Vec::with_capacity(500);
     for w in 0..n_workers * 2 {
         let org = org_ids[w % org_ids.len()];
-        let role = if w < n_workers { "worker" } else { "coordinator" };
+        let role = if w < n_workers {
+            "worker"
+        } else {
+            "coordinator"
+        };
         batch.push(user_e::ActiveModel {
             pid: Set(uuid::Uuid::new_v4()),
             api_key: Set(format!("dd-{}", uuid::Uuid::new_v4())),
@@ -235,7 +351,9 @@ pub async fn perf_seed(db: &DatabaseConnection, size: usize, seed: u64) -> AppRe
             ..Default::default()
         });
         if batch.len() == 500 {
-            user_e::Entity::insert_many(std::mem::take(&mut batch)).exec(&txn).await?;
+            user_e::Entity::insert_many(std::mem::take(&mut batch))
+                .exec(&txn)
+                .await?;
         }
     }
     if !batch.is_empty() {

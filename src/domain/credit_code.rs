@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::fmt;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -108,7 +110,10 @@ mod tests {
     #[case("9144030071526726IG", Err(CreditCodeError::Character))]
     #[case("91440300715267２6XG", Err(CreditCodeError::Character))]
     #[case("", Err(CreditCodeError::Length))]
-    fn credit_codes_are_checked(#[case] input: &str, #[case] expected: Result<(), CreditCodeError>) {
+    fn credit_codes_are_checked(
+        #[case] input: &str,
+        #[case] expected: Result<(), CreditCodeError>,
+    ) {
         assert_eq!(CreditCode::parse(input).map(|_| ()), expected);
     }
 

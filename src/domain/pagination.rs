@@ -89,7 +89,10 @@ mod tests {
         #[case] expected_per_page: u64,
     ) {
         let req = PageRequest::parse(page, per_page);
-        assert_eq!((req.page(), req.per_page()), (expected_page, expected_per_page));
+        assert_eq!(
+            (req.page(), req.per_page()),
+            (expected_page, expected_per_page)
+        );
     }
 
     #[rstest]

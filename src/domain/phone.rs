@@ -66,6 +66,9 @@ mod tests {
     #[case("phone", None)]
     #[case("0827-52", None)]
     fn phones(#[case] input: &str, #[case] expected: Option<&str>) {
-        assert_eq!(Phone::parse(input).ok().as_ref().map(Phone::as_str), expected);
+        assert_eq!(
+            Phone::parse(input).ok().as_ref().map(Phone::as_str),
+            expected
+        );
     }
 }

@@ -11,8 +11,7 @@ use crate::{
     policy::Scope,
 };
 use sea_orm::{
-    entity::prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseBackend, QueryOrder,
-    QuerySelect,
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseBackend, QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 

@@ -12,9 +12,7 @@ use crate::{
     errors::{AppError, AppResult},
     policy::Visible,
 };
-use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Select,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Select};
 
 /// Who is making a change, for the audit log.
 #[derive(Debug, Clone, Default)]

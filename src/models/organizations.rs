@@ -16,7 +16,7 @@ use crate::{
     web::input::loose,
 };
 use sea_orm::{
-    entity::prelude::*, sea_query::LikeExpr, Condition, ActiveValue::Set, QueryOrder, QuerySelect,
+    entity::prelude::*, sea_query::LikeExpr, ActiveValue::Set, Condition, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -59,8 +59,16 @@ impl TryFrom<&OrganizationParams> for NewOrganization {
 
     fn try_from(p: &OrganizationParams) -> AppResult<Self> {
         let mut e = FieldErrors::new();
-        let name = e.take("name", text::required(p.name.as_deref().unwrap_or(""), 200), |x| x.message_key());
-        let kind = e.take("kind", p.kind.as_deref().unwrap_or("").parse::<OrganizationKind>(), |_| "error-choose-kind");
+        let name = e.take(
+            "name",
+            text::required(p.name.as_deref().unwrap_or(""), 200),
+            |x| x.message_key(),
+        );
+        let kind = e.take(
+            "kind",
+            p.kind.as_deref().unwrap_or("").parse::<OrganizationKind>(),
+            |_| "error-choose-kind",
+        );
         let credit_code = e.take(
             "credit_code",
             CreditCode::parse(p.credit_code.as_deref().unwrap_or("")),
@@ -87,7 +95,11 @@ fn code_taken(err: DbErr) -> AppError {
 impl Model {
     /// # Errors
     /// Field errors for a duplicate credit code; database errors.
-    pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewOrganization) -> AppResult<Self> {
+    pub async fn create(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewOrganization,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let m = ActiveModel {
             name: Set(new.name),
@@ -98,21 +110,44 @@ impl Model {
         .insert(&txn)
         .await
         .map_err(code_taken)?;
-        audit_logs::record_change(&txn, actor, Action::Create, "organizations", m.pid, None, Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Create,
+            "organizations",
+            m.pid,
+            None,
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
 
     /// # Errors
     /// Field errors for a duplicate credit code; database errors.
-    pub async fn update(self, db: &DatabaseConnection, actor: &Actor, new: NewOrganization) -> AppResult<Self> {
+    pub async fn update(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewOrganization,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let mut am: ActiveModel = self.clone().into();
         am.name = Set(new.name);
         am.kind = Set(new.kind.as_str().to_string());
         am.credit_code = Set(new.credit_code.as_str().to_string());
         let m = am.update(&txn).await.map_err(code_taken)?;
-        audit_logs::record_change(&txn, actor, Action::Update, "organizations", m.pid, Some(&self), Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "organizations",
+            m.pid,
+            Some(&self),
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -129,7 +164,16 @@ impl Model {
             return Err(AppError::field("base", "error-in-use"));
         }
         Entity::delete_by_id(self.id).exec(&txn).await?;
-        audit_logs::record_change(&txn, actor, Action::Delete, "organizations", self.pid, Some(&self), None).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Delete,
+            "organizations",
+            self.pid,
+            Some(&self),
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -138,7 +182,14 @@ impl Model {
 /// # Errors
 /// `NotFound` when missing or out of scope.
 pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
-    find_scoped(db, scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.organizations())).await
+    find_scoped(
+        db,
+        scoped(
+            Entity::find().filter(Column::Pid.eq(pid)),
+            scope.organizations(),
+        ),
+    )
+    .await
 }
 
 /// # Errors

@@ -34,7 +34,11 @@ pub fn address_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-async fn count_since<C: ConnectionTrait>(db: &C, key: &str, since: DateTimeWithTimeZone) -> AppResult<u64> {
+async fn count_since<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    since: DateTimeWithTimeZone,
+) -> AppResult<u64> {
     Ok(Entity::find()
         .filter(Column::ThrottleKey.eq(key))
         .filter(Column::CreatedAt.gt(since))
@@ -47,7 +51,12 @@ impl Throttle {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn is_locked<C: ConnectionTrait>(&self, db: &C, email: &str, ip: Option<&str>) -> AppResult<bool> {
+    pub async fn is_locked<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        email: &str,
+        ip: Option<&str>,
+    ) -> AppResult<bool> {
         let since = (chrono::Utc::now() - self.window).into();
         if count_since(db, &account_key(email), since).await? >= self.per_account {
             return Ok(true);
@@ -65,7 +74,12 @@ impl Throttle {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn record_failure<C: ConnectionTrait>(&self, db: &C, email: &str, ip: Option<&str>) -> AppResult<()> {
+    pub async fn record_failure<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        email: &str,
+        ip: Option<&str>,
+    ) -> AppResult<()> {
         let now = chrono::Utc::now();
         let mut keys = vec![account_key(email)];
         if let Some(ip) = ip {

@@ -15,7 +15,7 @@ use crate::{
     web::input::loose,
 };
 use sea_orm::{
-    entity::prelude::*, sea_query::LikeExpr, Condition, ActiveValue::Set, QueryOrder, QuerySelect,
+    entity::prelude::*, sea_query::LikeExpr, ActiveValue::Set, Condition, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde::Deserialize;
@@ -60,8 +60,16 @@ impl TryFrom<&TownshipParams> for NewTownship {
 
     fn try_from(p: &TownshipParams) -> AppResult<Self> {
         let mut e = FieldErrors::new();
-        let name = e.take("name", text::required(p.name.as_deref().unwrap_or(""), 100), |x| x.message_key());
-        let code = e.take("code", TownshipCode::parse(p.code.as_deref().unwrap_or("")), |x| x.message_key());
+        let name = e.take(
+            "name",
+            text::required(p.name.as_deref().unwrap_or(""), 100),
+            |x| x.message_key(),
+        );
+        let code = e.take(
+            "code",
+            TownshipCode::parse(p.code.as_deref().unwrap_or("")),
+            |x| x.message_key(),
+        );
         let population = e.take(
             "population",
             p.population
@@ -93,7 +101,11 @@ fn code_taken(err: DbErr) -> AppError {
 impl Model {
     /// # Errors
     /// Field errors for a duplicate code; database errors.
-    pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewTownship) -> AppResult<Self> {
+    pub async fn create(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewTownship,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let m = ActiveModel {
             name: Set(new.name),
@@ -104,21 +116,44 @@ impl Model {
         .insert(&txn)
         .await
         .map_err(code_taken)?;
-        audit_logs::record_change(&txn, actor, Action::Create, "townships", m.pid, None, Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Create,
+            "townships",
+            m.pid,
+            None,
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
 
     /// # Errors
     /// Field errors for a duplicate code; database errors.
-    pub async fn update(self, db: &DatabaseConnection, actor: &Actor, new: NewTownship) -> AppResult<Self> {
+    pub async fn update(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewTownship,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let mut am: ActiveModel = self.clone().into();
         am.name = Set(new.name);
         am.code = Set(new.code.as_str().to_string());
         am.population = Set(new.population);
         let m = am.update(&txn).await.map_err(code_taken)?;
-        audit_logs::record_change(&txn, actor, Action::Update, "townships", m.pid, Some(&self), Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "townships",
+            m.pid,
+            Some(&self),
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -141,7 +176,16 @@ impl Model {
             return Err(AppError::field("base", "error-in-use"));
         }
         Entity::delete_by_id(self.id).exec(&txn).await?;
-        audit_logs::record_change(&txn, actor, Action::Delete, "townships", self.pid, Some(&self), None).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Delete,
+            "townships",
+            self.pid,
+            Some(&self),
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -152,7 +196,14 @@ impl Model {
 /// # Errors
 /// `NotFound` when missing or out of scope.
 pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
-    find_scoped(db, scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.townships())).await
+    find_scoped(
+        db,
+        scoped(
+            Entity::find().filter(Column::Pid.eq(pid)),
+            scope.townships(),
+        ),
+    )
+    .await
 }
 
 /// Townships the caller may see, by name, optionally searched by name or code.

@@ -23,7 +23,8 @@ use crate::{
 };
 use loco_rs::{auth::jwt, hash};
 use sea_orm::{
-    entity::prelude::*, sea_query::LikeExpr, Condition, ActiveValue::Set, QueryOrder, TransactionTrait,
+    entity::prelude::*, sea_query::LikeExpr, ActiveValue::Set, Condition, QueryOrder,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -112,16 +113,26 @@ impl NewUser {
     /// Field errors.
     pub fn parse(p: &UserParams, refs: &UserRefs<'_>) -> AppResult<Self> {
         let mut e = FieldErrors::new();
-        let name = e.take("name", text::required(p.name.as_deref().unwrap_or(""), 100), |x| x.message_key());
+        let name = e.take(
+            "name",
+            text::required(p.name.as_deref().unwrap_or(""), 100),
+            |x| x.message_key(),
+        );
         let email = p.email.as_deref().unwrap_or("").trim().to_lowercase();
         if !valid_email(&email) {
             e.add("email", "error-email");
         }
         let phone = match p.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(None),
-            Some(s) => e.take("phone", Phone::parse(s), |_| "error-phone").map(|ph| Some(ph.as_str().to_string())),
+            Some(s) => e
+                .take("phone", Phone::parse(s), |_| "error-phone")
+                .map(|ph| Some(ph.as_str().to_string())),
         };
-        let role = e.take("role", p.role.as_deref().unwrap_or("").parse::<Role>(), |_| "error-choose-role");
+        let role = e.take(
+            "role",
+            p.role.as_deref().unwrap_or("").parse::<Role>(),
+            |_| "error-choose-role",
+        );
         let organization_id = refs.organization.map(|o| o.id);
         if let Some(r) = role {
             if r.needs_organization() && organization_id.is_none() {
@@ -131,7 +142,11 @@ impl NewUser {
                 e.add("townships", "error-choose-townships");
             }
         }
-        if p.organization.as_deref().is_some_and(|o| !o.trim().is_empty()) && organization_id.is_none() {
+        if p.organization
+            .as_deref()
+            .is_some_and(|o| !o.trim().is_empty())
+            && organization_id.is_none()
+        {
             e.add("organization", "error-choose-organization");
         }
         if p.townships.iter().filter(|t| !t.trim().is_empty()).count() != refs.townships.len() {
@@ -140,7 +155,9 @@ impl NewUser {
         let password = p.password.clone().filter(|s| !s.is_empty());
         match &password {
             None if refs.password_required => e.add("password", "error-required"),
-            Some(pw) if pw.chars().count() < MIN_PASSWORD_CHARS => e.add("password", "error-password-short"),
+            Some(pw) if pw.chars().count() < MIN_PASSWORD_CHARS => {
+                e.add("password", "error-password-short")
+            }
             _ => {}
         }
         let locale = p.locale.as_deref().and_then(|l| l.parse::<Locale>().ok());
@@ -304,7 +321,16 @@ impl Model {
         .map_err(email_taken)?;
         set_townships(&txn, m.id, &new.townships).await?;
         let after = m.snapshot(&txn).await?;
-        audit_logs::record_change(&txn, actor, Action::Create, "users", m.pid, None, Some(&after)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Create,
+            "users",
+            m.pid,
+            None,
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -314,7 +340,12 @@ impl Model {
     ///
     /// # Errors
     /// Field errors for a taken email; database errors.
-    pub async fn update(self, db: &DatabaseConnection, actor: &Actor, new: NewUser) -> AppResult<Self> {
+    pub async fn update(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewUser,
+    ) -> AppResult<Self> {
         let password = new.password.as_deref().map(hash).transpose()?;
         let txn = db.begin().await?;
         let before = self.snapshot(&txn).await?;
@@ -339,7 +370,16 @@ impl Model {
         let m = am.update(&txn).await.map_err(email_taken)?;
         set_townships(&txn, m.id, &new.townships).await?;
         let after = m.snapshot(&txn).await?;
-        audit_logs::record_change(&txn, actor, Action::Update, "users", m.pid, Some(&before), Some(&after)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "users",
+            m.pid,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -348,12 +388,26 @@ impl Model {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn set_locale(self, db: &DatabaseConnection, actor: &Actor, locale: Locale) -> AppResult<Self> {
+    pub async fn set_locale(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        locale: Locale,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let mut am: ActiveModel = self.clone().into();
         am.locale = Set(Some(locale.as_str().to_string()));
         let m = am.update(&txn).await?;
-        audit_logs::record_change(&txn, actor, Action::Update, "users", m.pid, Some(&self), Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "users",
+            m.pid,
+            Some(&self),
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -363,7 +417,13 @@ impl Model {
     ///
     /// # Errors
     /// Field errors for a wrong current or too short new password.
-    pub async fn change_password(self, db: &DatabaseConnection, actor: &Actor, current: &str, new: &str) -> AppResult<Self> {
+    pub async fn change_password(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+    ) -> AppResult<Self> {
         let mut e = FieldErrors::new();
         if !self.verify_password(current) {
             e.add("current_password", "error-wrong-password");
@@ -380,7 +440,16 @@ impl Model {
         am.password = Set(hashed);
         am.token_version = Set(self.token_version + 1);
         let m = am.update(&txn).await?;
-        audit_logs::record_change(&txn, actor, Action::Update, "users", m.pid, Some(&self), Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "users",
+            m.pid,
+            Some(&self),
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -394,7 +463,15 @@ impl Model {
         let mut am: ActiveModel = self.clone().into();
         am.token_version = Set(self.token_version + 1);
         let m = am.update(&txn).await?;
-        audit_logs::record(&txn, actor, Action::SignOut, "users", Some(m.pid), &serde_json::json!({})).await?;
+        audit_logs::record(
+            &txn,
+            actor,
+            Action::SignOut,
+            "users",
+            Some(m.pid),
+            &serde_json::json!({}),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -424,8 +501,18 @@ pub async fn sign_in(
         let pid = user.map(|u| u.pid);
         async move {
             let txn = db.begin().await?;
-            throttle.record_failure(&txn, &actor.label, actor.ip.as_deref()).await?;
-            audit_logs::record(&txn, &actor, Action::SignInFailed, "users", pid, &serde_json::json!({ "reason": reason })).await?;
+            throttle
+                .record_failure(&txn, &actor.label, actor.ip.as_deref())
+                .await?;
+            audit_logs::record(
+                &txn,
+                &actor,
+                Action::SignInFailed,
+                "users",
+                pid,
+                &serde_json::json!({ "reason": reason }),
+            )
+            .await?;
             txn.commit().await?;
             Ok::<(), AppError>(())
         }
@@ -453,7 +540,15 @@ pub async fn sign_in(
                 label: u.email.clone(),
                 ..actor.clone()
             };
-            audit_logs::record(&txn, &actor, Action::SignIn, "users", Some(u.pid), &serde_json::json!({})).await?;
+            audit_logs::record(
+                &txn,
+                &actor,
+                Action::SignIn,
+                "users",
+                Some(u.pid),
+                &serde_json::json!({}),
+            )
+            .await?;
             txn.commit().await?;
             Ok(u)
         }
@@ -490,7 +585,12 @@ pub async fn list(
     if let Some(o) = filter.organization_id {
         q = q.filter(Column::OrganizationId.eq(o));
     }
-    if let Some(term) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(term) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let pattern = like_pattern(term);
         q = q.filter(
             Condition::any()
@@ -499,7 +599,12 @@ pub async fn list(
                 .add(Column::Phone.like(LikeExpr::new(pattern).escape('\\'))),
         );
     }
-    let (rows, info) = fetch_page(db, q.order_by_asc(Column::Role).order_by_asc(Column::Name), page).await?;
+    let (rows, info) = fetch_page(
+        db,
+        q.order_by_asc(Column::Role).order_by_asc(Column::Name),
+        page,
+    )
+    .await?;
     let org_ids: Vec<i64> = rows.iter().filter_map(|u| u.organization_id).collect();
     let orgs = organizations::Entity::find()
         .filter(organizations::Column::Id.is_in(org_ids))
@@ -508,7 +613,10 @@ pub async fn list(
     let joined = rows
         .into_iter()
         .map(|u| {
-            let org = orgs.iter().find(|o| Some(o.id) == u.organization_id).cloned();
+            let org = orgs
+                .iter()
+                .find(|o| Some(o.id) == u.organization_id)
+                .cloned();
             (u, org)
         })
         .collect();
@@ -526,7 +634,11 @@ pub struct UserDetail {
 /// # Errors
 /// `NotFound` when missing or out of scope.
 pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<UserDetail> {
-    let user = super::find_scoped(db, scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.users())).await?;
+    let user = super::find_scoped(
+        db,
+        scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.users()),
+    )
+    .await?;
     let organization = match user.organization_id {
         Some(id) => organizations::Entity::find_by_id(id).one(db).await?,
         None => None,

@@ -64,8 +64,15 @@ impl NewVillage {
         if township.is_none() {
             e.add("township", "error-choose-township");
         }
-        let name = e.take("name", text::required(p.name.as_deref().unwrap_or(""), 100), |x| x.message_key());
-        let code = match (p.code.as_deref().map(str::trim).filter(|c| !c.is_empty()), township) {
+        let name = e.take(
+            "name",
+            text::required(p.name.as_deref().unwrap_or(""), 100),
+            |x| x.message_key(),
+        );
+        let code = match (
+            p.code.as_deref().map(str::trim).filter(|c| !c.is_empty()),
+            township,
+        ) {
             (Some(c), Some(t)) => e
                 .take("code", VillageCode::parse(c, &t.code), |x| x.message_key())
                 .map(|v| Some(v.as_str().to_string())),
@@ -98,7 +105,11 @@ fn duplicate(err: DbErr) -> AppError {
 impl Model {
     /// # Errors
     /// Field errors for duplicates; database errors.
-    pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewVillage) -> AppResult<Self> {
+    pub async fn create(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewVillage,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let m = ActiveModel {
             township_id: Set(new.township_id),
@@ -109,21 +120,44 @@ impl Model {
         .insert(&txn)
         .await
         .map_err(duplicate)?;
-        audit_logs::record_change(&txn, actor, Action::Create, "villages", m.pid, None, Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Create,
+            "villages",
+            m.pid,
+            None,
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
 
     /// # Errors
     /// Field errors for duplicates; database errors.
-    pub async fn update(self, db: &DatabaseConnection, actor: &Actor, new: NewVillage) -> AppResult<Self> {
+    pub async fn update(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewVillage,
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let mut am: ActiveModel = self.clone().into();
         am.township_id = Set(new.township_id);
         am.name = Set(new.name);
         am.code = Set(new.code);
         let m = am.update(&txn).await.map_err(duplicate)?;
-        audit_logs::record_change(&txn, actor, Action::Update, "villages", m.pid, Some(&self), Some(&m)).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "villages",
+            m.pid,
+            Some(&self),
+            Some(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -132,14 +166,26 @@ impl Model {
     /// Database errors (later issues add the records that keep a village in use).
     pub async fn remove(self, db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
         let txn = db.begin().await?;
-        Entity::delete_by_id(self.id).exec(&txn).await.map_err(|e| {
-            if crate::errors::is_foreign_key_violation(&e) {
-                AppError::field("base", "error-in-use")
-            } else {
-                e.into()
-            }
-        })?;
-        audit_logs::record_change(&txn, actor, Action::Delete, "villages", self.pid, Some(&self), None).await?;
+        Entity::delete_by_id(self.id)
+            .exec(&txn)
+            .await
+            .map_err(|e| {
+                if crate::errors::is_foreign_key_violation(&e) {
+                    AppError::field("base", "error-in-use")
+                } else {
+                    e.into()
+                }
+            })?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Delete,
+            "villages",
+            self.pid,
+            Some(&self),
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -147,7 +193,11 @@ impl Model {
 
 /// # Errors
 /// `NotFound` when missing or out of scope.
-pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<(Model, townships::Model)> {
+pub async fn load(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    pid: Uuid,
+) -> AppResult<(Model, townships::Model)> {
     let q = scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.villages())
         .map(|q| q.find_also_related(townships::Entity));
     let Some(q) = q else {
@@ -177,7 +227,13 @@ pub async fn list(
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
         q = q.filter(Column::Name.like(LikeExpr::new(like_pattern(term)).escape('\\')));
     }
-    let (rows, info) = fetch_page(db, q.order_by_asc(Column::TownshipId).order_by_asc(Column::Name), page).await?;
+    let (rows, info) = fetch_page(
+        db,
+        q.order_by_asc(Column::TownshipId)
+            .order_by_asc(Column::Name),
+        page,
+    )
+    .await?;
     let ids: Vec<i64> = rows.iter().map(|v| v.township_id).collect();
     let towns = townships::Entity::find()
         .filter(townships::Column::Id.is_in(ids))

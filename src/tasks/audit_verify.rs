@@ -10,7 +10,8 @@ impl Task for AuditVerify {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "audit:verify".to_string(),
-            detail: "Verify the audit log's hash chain and report the first broken link".to_string(),
+            detail: "Verify the audit log's hash chain and report the first broken link"
+                .to_string(),
         }
     }
 
@@ -24,7 +25,10 @@ impl Task for AuditVerify {
                 Ok(())
             }
             Some(broken) => {
-                println!("audit:verify: BROKEN after {} good entries: {broken}", v.checked);
+                println!(
+                    "audit:verify: BROKEN after {} good entries: {broken}",
+                    v.checked
+                );
                 Err(Error::string(&format!("audit chain broken: {broken}")))
             }
         }

@@ -10,7 +10,8 @@ impl Task for DemoSeed {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "demo:seed".to_string(),
-            detail: "Load the demo county, townships, villages, organisations and accounts".to_string(),
+            detail: "Load the demo county, townships, villages, organisations and accounts"
+                .to_string(),
         }
     }
 
@@ -18,11 +19,16 @@ impl Task for DemoSeed {
         if ctx.environment == Environment::Production {
             return Err(Error::string("demo:seed never runs in production"));
         }
-        if demo::has_users(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))? {
+        if demo::has_users(&ctx.db)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))?
+        {
             println!("demo:seed: the database already has users; nothing done");
             return Ok(());
         }
-        demo::seed(&ctx.db).await.map_err(|e| Error::string(&e.to_string()))?;
+        demo::seed(&ctx.db)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))?;
         crate::app::print_demo_sign_ins();
         Ok(())
     }

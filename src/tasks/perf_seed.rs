@@ -23,7 +23,11 @@ impl Task for PerfSeed {
             .ok()
             .and_then(|s| s.parse::<usize>().ok())
             .ok_or_else(|| Error::string("usage: perf:seed size=<recipients> [seed=<n>]"))?;
-        let seed = vars.cli_arg("seed").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+        let seed = vars
+            .cli_arg("seed")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1);
         let started = std::time::Instant::now();
         let counts = demo::perf_seed(&ctx.db, size, seed)
             .await

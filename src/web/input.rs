@@ -22,7 +22,10 @@ where
             Ok(Json(v)) => Ok(Self(v)),
             Err(e) => {
                 tracing::debug!(error = %e, "rejected JSON body");
-                Err(AppError::Invalid(FieldErrors::one("body", "error-bad-json")))
+                Err(AppError::Invalid(FieldErrors::one(
+                    "body",
+                    "error-bad-json",
+                )))
             }
         }
     }
@@ -43,7 +46,10 @@ where
             Ok(axum_extra::extract::Form(v)) => Ok(Self(v)),
             Err(e) => {
                 tracing::debug!(error = %e, "rejected form body");
-                Err(AppError::Invalid(FieldErrors::one("body", "error-bad-form")))
+                Err(AppError::Invalid(FieldErrors::one(
+                    "body",
+                    "error-bad-form",
+                )))
             }
         }
     }
@@ -129,7 +135,10 @@ pub struct ListQuery {
 impl ListQuery {
     #[must_use]
     pub fn page(&self) -> crate::domain::pagination::PageRequest {
-        crate::domain::pagination::PageRequest::parse(self.page.as_deref(), self.per_page.as_deref())
+        crate::domain::pagination::PageRequest::parse(
+            self.page.as_deref(),
+            self.per_page.as_deref(),
+        )
     }
 
     /// A filter value, or `None` when blank.

@@ -29,13 +29,17 @@ fn build() -> Result<tera::Tera, String> {
 /// # Errors
 /// The template error.
 pub fn init() -> Result<(), String> {
-    TERA.get_or_init(build).as_ref().map(|_| ()).map_err(Clone::clone)
+    TERA.get_or_init(build)
+        .as_ref()
+        .map(|_| ())
+        .map_err(Clone::clone)
 }
 
 fn render_raw(template: &str, ctx: &Value) -> Result<String, String> {
     let tera = TERA.get_or_init(build).as_ref().map_err(Clone::clone)?;
     let context = tera::Context::from_serialize(ctx).map_err(|e| format!("{e:?}"))?;
-    tera.render(template, &context).map_err(|e| format!("{e:?}"))
+    tera.render(template, &context)
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// A page to render: template, data and status.
@@ -61,7 +65,14 @@ impl Page {
         self
     }
 
-    fn finish(self, lang: Locale, me: Value, nav: Value, flash: Option<&str>, path: &str) -> Response {
+    fn finish(
+        self,
+        lang: Locale,
+        me: Value,
+        nav: Value,
+        flash: Option<&str>,
+        path: &str,
+    ) -> Response {
         let mut ctx = json!({
             "lang": lang.as_str(),
             "me": me,
@@ -75,7 +86,8 @@ impl Page {
         let mut res = match render_raw(self.template, &ctx) {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(e) => {
-                return AppError::Internal(format!("template {}: {e}", self.template)).into_response()
+                return AppError::Internal(format!("template {}: {e}", self.template))
+                    .into_response()
             }
         };
         if flash.is_some() {

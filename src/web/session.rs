@@ -25,7 +25,9 @@ pub const FLASH_COOKIE: &str = "doudi_flash";
 
 #[must_use]
 pub fn has_session_cookie(headers: &HeaderMap) -> bool {
-    CookieJar::from_headers(headers).get(SESSION_COOKIE).is_some()
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .is_some()
 }
 
 /// What every request has, signed in or not.

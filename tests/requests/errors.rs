@@ -5,7 +5,11 @@ use axum::http::StatusCode;
 async fn cross_site_form_posts_are_refused() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "admin@doudi.test").await;
-        let form = [("name", "恶意镇"), ("code", "511902199000"), ("population", "1")];
+        let form = [
+            ("name", "恶意镇"),
+            ("code", "511902199000"),
+            ("population", "1"),
+        ];
         let cross = server
             .post("/townships")
             .add_header("cookie", cookie.clone())
@@ -21,8 +25,16 @@ async fn cross_site_form_posts_are_refused() {
             .form(&form)
             .await;
         assert_eq!(foreign_origin.status_code(), StatusCode::FORBIDDEN);
-        let bare = server.post("/townships").add_header("cookie", cookie.clone()).form(&form).await;
-        assert_eq!(bare.status_code(), StatusCode::FORBIDDEN, "a cookie session needs a same-site signal");
+        let bare = server
+            .post("/townships")
+            .add_header("cookie", cookie.clone())
+            .form(&form)
+            .await;
+        assert_eq!(
+            bare.status_code(),
+            StatusCode::FORBIDDEN,
+            "a cookie session needs a same-site signal"
+        );
         let same_origin = server
             .post("/townships")
             .add_header("cookie", cookie)
@@ -31,7 +43,11 @@ async fn cross_site_form_posts_are_refused() {
             .form(&form)
             .await;
         assert_eq!(same_origin.status_code(), StatusCode::SEE_OTHER);
-        assert_eq!(audit_count(&ctx, "create", "townships").await, 4, "3 demo + 1");
+        assert_eq!(
+            audit_count(&ctx, "create", "townships").await,
+            4,
+            "3 demo + 1"
+        );
     })
     .await;
 }
@@ -40,7 +56,10 @@ async fn cross_site_form_posts_are_refused() {
 async fn unknown_pages_are_a_friendly_404_and_unknown_api_paths_json() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "admin@doudi.test").await;
-        let page = server.get("/no/such/page").add_header("cookie", cookie).await;
+        let page = server
+            .get("/no/such/page")
+            .add_header("cookie", cookie)
+            .await;
         assert_eq!(page.status_code(), StatusCode::NOT_FOUND);
         assert!(page.text().contains("找不到该页面或记录。"));
         let api = server.get("/api/v1/nothing").await;
@@ -64,10 +83,21 @@ async fn pages_need_a_session_and_send_people_to_sign_in() {
 async fn headers_allow_geolocation_for_this_site_and_nothing_from_elsewhere() {
     with_app(|server, _ctx| async move {
         let res = server.get("/login").await;
-        let pp = res.header("permissions-policy").to_str().expect("ascii").to_string();
+        let pp = res
+            .header("permissions-policy")
+            .to_str()
+            .expect("ascii")
+            .to_string();
         assert!(pp.contains("geolocation=(self)"), "{pp}");
-        let csp = res.header("content-security-policy").to_str().expect("ascii").to_string();
-        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        let csp = res
+            .header("content-security-policy")
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert!(res.text().contains("/static/vendor/pico.min.css"));
         assert!(!res.text().contains("https://"), "no CDN");
     })

@@ -11,7 +11,11 @@ async fn pages_are_chinese_by_default_and_english_when_the_browser_asks() {
         let zh = server.get("/login").await.text();
         assert!(zh.contains("<html lang=\"zh-CN\">"));
         assert_eq!(h1(&zh), "登录");
-        let en = server.get("/login").add_header("accept-language", "en-GB,en;q=0.9").await.text();
+        let en = server
+            .get("/login")
+            .add_header("accept-language", "en-GB,en;q=0.9")
+            .await
+            .text();
         assert!(en.contains("<html lang=\"en\">"));
         assert_eq!(h1(&en), "Sign in");
     })
@@ -38,7 +42,10 @@ async fn the_cookie_beats_the_browser_and_the_user_setting_beats_the_cookie() {
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
         assert_eq!(res.header("location"), "/settings");
-        assert_eq!(user(&ctx, "official@doudi.test").await.locale.as_deref(), Some("en"));
+        assert_eq!(
+            user(&ctx, "official@doudi.test").await.locale.as_deref(),
+            Some("en")
+        );
         let page = server
             .get("/")
             .add_header("cookie", format!("{cookie}; lang=zh-CN"))
@@ -47,7 +54,11 @@ async fn the_cookie_beats_the_browser_and_the_user_setting_beats_the_cookie() {
             .text();
         assert!(page.contains("<html lang=\"en\">"));
         assert_eq!(h1(&page), "Hello, 王晓燕");
-        assert_eq!(audit_count(&ctx, "update", "users").await, 1, "the setting change is audited");
+        assert_eq!(
+            audit_count(&ctx, "update", "users").await,
+            1,
+            "the setting change is audited"
+        );
     })
     .await;
 }
@@ -56,7 +67,11 @@ async fn the_cookie_beats_the_browser_and_the_user_setting_beats_the_cookie() {
 async fn errors_in_the_api_follow_the_callers_language() {
     with_app(|server, ctx| async move {
         let worker = token(&ctx, "worker@doudi.test").await;
-        let zh: serde_json::Value = server.get("/api/v1/audit_logs").authorization_bearer(worker.clone()).await.json();
+        let zh: serde_json::Value = server
+            .get("/api/v1/audit_logs")
+            .authorization_bearer(worker.clone())
+            .await
+            .json();
         assert_eq!(zh["error"], "找不到该页面或记录。");
         let en: serde_json::Value = server
             .get("/api/v1/audit_logs")
@@ -73,7 +88,8 @@ async fn errors_in_the_api_follow_the_callers_language() {
 /// both languages, and no Chinese or English sentence is written in them.
 #[test]
 fn templates_have_no_hard_coded_text_and_use_only_known_keys() {
-    let ftl = |lang: &str| std::fs::read_to_string(format!("assets/i18n/{lang}/main.ftl")).expect("ftl");
+    let ftl =
+        |lang: &str| std::fs::read_to_string(format!("assets/i18n/{lang}/main.ftl")).expect("ftl");
     let (zh, en) = (ftl("zh-CN"), ftl("en"));
     let mut checked = 0;
     let mut stack = vec![std::path::PathBuf::from("assets/views")];
@@ -92,14 +108,23 @@ fn templates_have_no_hard_coded_text_and_use_only_known_keys() {
                     continue; // a prefix joined with a value, e.g. "role-" ~ role
                 }
                 for (lang, body) in [("zh-CN", &zh), ("en", &en)] {
-                    assert!(body.contains(&format!("\n{key} =")) || body.starts_with(&format!("{key} =")),
-                        "{} uses {key}, missing in {lang}", path.display());
+                    assert!(
+                        body.contains(&format!("\n{key} ="))
+                            || body.starts_with(&format!("{key} =")),
+                        "{} uses {key}, missing in {lang}",
+                        path.display()
+                    );
                 }
                 checked += 1;
             }
             let stripped = text.replace("简体中文", "");
-            assert!(!stripped.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{} has hard-coded Chinese text", path.display());
+            assert!(
+                !stripped
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{} has hard-coded Chinese text",
+                path.display()
+            );
         }
     }
     assert!(checked > 100, "only {checked} keys found");

@@ -17,7 +17,11 @@ async fn last_audit(ctx: &loco_rs::app::AppContext) -> audit_logs::Model {
 async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "admin@doudi.test").await;
-        let form = [("name", "化成镇"), ("code", "511902104000"), ("population", "18000")];
+        let form = [
+            ("name", "化成镇"),
+            ("code", "511902104000"),
+            ("population", "18000"),
+        ];
         let res = server
             .post("/townships")
             .add_header("cookie", cookie.clone())
@@ -26,7 +30,14 @@ async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
         let location = res.header("location").to_str().expect("ascii").to_string();
-        let flash = res.header("set-cookie").to_str().expect("ascii").split(';').next().expect("pair").to_string();
+        let flash = res
+            .header("set-cookie")
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_string();
         assert!(flash.starts_with("doudi_flash="), "{flash}");
         let created = townships::Entity::find()
             .filter(townships::Column::Code.eq("511902104000"))
@@ -36,19 +47,35 @@ async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {
             .expect("created");
         assert_eq!(location, format!("/townships/{}", created.pid));
         let audit = last_audit(&ctx).await;
-        assert_eq!((audit.action.as_str(), audit.entity.as_str()), ("create", "townships"));
+        assert_eq!(
+            (audit.action.as_str(), audit.entity.as_str()),
+            ("create", "townships")
+        );
         assert_eq!(audit.entity_pid, Some(created.pid));
         let changes: Value = serde_json::from_str(&audit.changes).expect("json");
         assert_eq!(changes["name"]["after"], "化成镇");
         assert!(audit.request_id.is_some(), "request id recorded");
 
-        let page = server.get(&location).add_header("cookie", format!("{cookie}; {flash}")).await;
+        let page = server
+            .get(&location)
+            .add_header("cookie", format!("{cookie}; {flash}"))
+            .await;
         assert_eq!(page.status_code(), StatusCode::OK);
-        assert!(page.header("set-cookie").to_str().expect("ascii").contains("doudi_flash=; "), "shown once, then cleared");
+        assert!(
+            page.header("set-cookie")
+                .to_str()
+                .expect("ascii")
+                .contains("doudi_flash=; "),
+            "shown once, then cleared"
+        );
         assert_eq!(select_text(&page.text(), "h1"), vec!["化成镇"]);
         assert!(page.text().contains("已保存。"), "flash shown once");
 
-        let edit = [("name", "化成镇"), ("code", "511902104000"), ("population", "18500")];
+        let edit = [
+            ("name", "化成镇"),
+            ("code", "511902104000"),
+            ("population", "18500"),
+        ];
         let res = server
             .post(&location)
             .add_header("cookie", cookie.clone())
@@ -58,7 +85,10 @@ async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
         let audit = last_audit(&ctx).await;
         let changes: Value = serde_json::from_str(&audit.changes).expect("json");
-        assert_eq!(changes, json!({"population": {"before": 18000, "after": 18500}}));
+        assert_eq!(
+            changes,
+            json!({"population": {"before": 18000, "after": 18500}})
+        );
 
         let res = server
             .post(&format!("{location}/delete"))
@@ -67,7 +97,14 @@ async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {
             .await;
         assert_eq!(res.header("location"), "/townships");
         assert_eq!(last_audit(&ctx).await.action, "delete");
-        assert_eq!(server.get(&location).add_header("cookie", cookie).await.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            server
+                .get(&location)
+                .add_header("cookie", cookie)
+                .await
+                .status_code(),
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }
@@ -81,7 +118,11 @@ async fn a_bad_township_form_comes_back_with_messages_and_the_typed_values() {
             .post("/townships")
             .add_header("cookie", cookie)
             .add_header("sec-fetch-site", "same-origin")
-            .form(&[("name", ""), ("code", "511902101001"), ("population", "many")])
+            .form(&[
+                ("name", ""),
+                ("code", "511902101001"),
+                ("population", "many"),
+            ])
             .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = res.text();
@@ -152,7 +193,10 @@ async fn a_township_with_villages_cannot_be_deleted() {
     with_app(|server, ctx| async move {
         let admin = token(&ctx, "admin@doudi.test").await;
         let t = township_pid(&ctx, "曾口镇").await;
-        let res = server.delete(&format!("/api/v1/townships/{t}")).authorization_bearer(admin).await;
+        let res = server
+            .delete(&format!("/api/v1/townships/{t}"))
+            .authorization_bearer(admin)
+            .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.json::<Value>()["errors"]["base"].is_array());
     })
@@ -185,7 +229,11 @@ async fn villages_are_created_in_a_township_and_their_codes_must_belong_to_it() 
             .json(&json!({"township": t, "name": "新村"}))
             .await;
         assert_eq!(dup.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(dup.json::<Value>()["errors"]["name"].is_array(), "{}", dup.text());
+        assert!(
+            dup.json::<Value>()["errors"]["name"].is_array(),
+            "{}",
+            dup.text()
+        );
         let list: Value = server
             .get(&format!("/api/v1/villages?township={t}&per_page=2"))
             .authorization_bearer(admin)

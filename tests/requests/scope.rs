@@ -42,19 +42,46 @@ async fn ids(ctx: &loco_rs::app::AppContext) -> Ids {
 fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
     vec![
         ("/api/v1/townships".into(), [200, 200, 200, 404]),
-        (format!("/api/v1/townships/{}", i.town_in), [200, 200, 200, 404]),
-        (format!("/api/v1/townships/{}", i.town_out), [200, 404, 200, 404]),
+        (
+            format!("/api/v1/townships/{}", i.town_in),
+            [200, 200, 200, 404],
+        ),
+        (
+            format!("/api/v1/townships/{}", i.town_out),
+            [200, 404, 200, 404],
+        ),
         ("/api/v1/villages".into(), [200, 200, 200, 404]),
-        (format!("/api/v1/villages/{}", i.village_in), [200, 200, 200, 404]),
-        (format!("/api/v1/villages/{}", i.village_out), [200, 404, 200, 404]),
+        (
+            format!("/api/v1/villages/{}", i.village_in),
+            [200, 200, 200, 404],
+        ),
+        (
+            format!("/api/v1/villages/{}", i.village_out),
+            [200, 404, 200, 404],
+        ),
         ("/api/v1/organizations".into(), [200, 200, 200, 200]),
-        (format!("/api/v1/organizations/{}", i.org_own), [200, 200, 200, 200]),
-        (format!("/api/v1/organizations/{}", i.org_other), [200, 200, 404, 404]),
+        (
+            format!("/api/v1/organizations/{}", i.org_own),
+            [200, 200, 200, 200],
+        ),
+        (
+            format!("/api/v1/organizations/{}", i.org_other),
+            [200, 200, 404, 404],
+        ),
         ("/api/v1/users".into(), [200, 200, 200, 200]),
         (format!("/api/v1/users/{}", i.worker), [200, 404, 200, 200]),
-        (format!("/api/v1/users/{}", i.coordinator2), [200, 404, 404, 404]),
-        (format!("/api/v1/users/{}", i.official), [200, 200, 404, 404]),
-        (format!("/api/v1/users/{}", i.official2), [200, 404, 404, 404]),
+        (
+            format!("/api/v1/users/{}", i.coordinator2),
+            [200, 404, 404, 404],
+        ),
+        (
+            format!("/api/v1/users/{}", i.official),
+            [200, 200, 404, 404],
+        ),
+        (
+            format!("/api/v1/users/{}", i.official2),
+            [200, 404, 404, 404],
+        ),
         ("/api/v1/audit_logs".into(), [200, 404, 404, 404]),
         ("/api/v1/auth/me".into(), [200, 200, 200, 200]),
     ]
@@ -68,23 +95,41 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/townships/new".into(), [200, 404, 404, 404]),
         (format!("/townships/{}", i.town_in), [200, 200, 200, 404]),
         (format!("/townships/{}", i.town_out), [200, 404, 200, 404]),
-        (format!("/townships/{}/edit", i.town_in), [200, 404, 404, 404]),
+        (
+            format!("/townships/{}/edit", i.town_in),
+            [200, 404, 404, 404],
+        ),
         ("/villages".into(), [200, 200, 200, 404]),
         ("/villages/new".into(), [200, 404, 404, 404]),
         (format!("/villages/{}", i.village_in), [200, 200, 200, 404]),
         (format!("/villages/{}", i.village_out), [200, 404, 200, 404]),
-        (format!("/villages/{}/edit", i.village_in), [200, 404, 404, 404]),
+        (
+            format!("/villages/{}/edit", i.village_in),
+            [200, 404, 404, 404],
+        ),
         ("/organizations".into(), [200, 200, 200, 200]),
         ("/organizations/new".into(), [200, 404, 404, 404]),
-        (format!("/organizations/{}", i.org_own), [200, 200, 200, 200]),
-        (format!("/organizations/{}", i.org_other), [200, 200, 404, 404]),
-        (format!("/organizations/{}/edit", i.org_own), [200, 404, 404, 404]),
+        (
+            format!("/organizations/{}", i.org_own),
+            [200, 200, 200, 200],
+        ),
+        (
+            format!("/organizations/{}", i.org_other),
+            [200, 200, 404, 404],
+        ),
+        (
+            format!("/organizations/{}/edit", i.org_own),
+            [200, 404, 404, 404],
+        ),
         ("/users".into(), [200, 200, 200, 200]),
         ("/users/new".into(), [200, 404, 200, 404]),
         (format!("/users/{}", i.worker), [200, 404, 200, 200]),
         (format!("/users/{}/edit", i.worker), [200, 404, 200, 404]),
         (format!("/users/{}", i.coordinator2), [200, 404, 404, 404]),
-        (format!("/users/{}/edit", i.coordinator2), [200, 404, 404, 404]),
+        (
+            format!("/users/{}/edit", i.coordinator2),
+            [200, 404, 404, 404],
+        ),
         ("/audit".into(), [200, 404, 404, 404]),
     ]
 }
@@ -98,11 +143,20 @@ async fn every_read_endpoint_answers_each_role_by_scope() {
             let cookie = session(&ctx, &email(role)).await;
             for (path, expected) in reads(&i) {
                 let res = server.get(&path).authorization_bearer(bearer.clone()).await;
-                assert_eq!(res.status_code().as_u16(), expected[r], "{role} GET {path}: {}", res.text());
+                assert_eq!(
+                    res.status_code().as_u16(),
+                    expected[r],
+                    "{role} GET {path}: {}",
+                    res.text()
+                );
             }
             for (path, expected) in pages(&i) {
                 let res = server.get(&path).add_header("cookie", cookie.clone()).await;
-                assert_eq!(res.status_code().as_u16(), expected[r], "{role} page {path}");
+                assert_eq!(
+                    res.status_code().as_u16(),
+                    expected[r],
+                    "{role} page {path}"
+                );
             }
         }
     })
@@ -116,16 +170,69 @@ async fn lists_hold_only_what_the_role_may_see() {
         let official = token(&ctx, "official@doudi.test").await;
         let coordinator = token(&ctx, "coordinator@doudi.test").await;
         let worker = token(&ctx, "worker@doudi.test").await;
-        assert_eq!(count(server.get("/api/v1/townships").authorization_bearer(official.clone()).await.json()), 2);
-        assert_eq!(count(server.get("/api/v1/villages").authorization_bearer(official.clone()).await.json()), 8);
-        assert_eq!(count(server.get("/api/v1/users").authorization_bearer(official).await.json()), 1);
-        assert_eq!(count(server.get("/api/v1/organizations").authorization_bearer(coordinator.clone()).await.json()), 1);
+        assert_eq!(
+            count(
+                server
+                    .get("/api/v1/townships")
+                    .authorization_bearer(official.clone())
+                    .await
+                    .json()
+            ),
+            2
+        );
+        assert_eq!(
+            count(
+                server
+                    .get("/api/v1/villages")
+                    .authorization_bearer(official.clone())
+                    .await
+                    .json()
+            ),
+            8
+        );
+        assert_eq!(
+            count(
+                server
+                    .get("/api/v1/users")
+                    .authorization_bearer(official)
+                    .await
+                    .json()
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                server
+                    .get("/api/v1/organizations")
+                    .authorization_bearer(coordinator.clone())
+                    .await
+                    .json()
+            ),
+            1
+        );
         // The coordinator's organisation: coordinator, worker, volunteer and
         // three numbered workers.
-        let users: Value = server.get("/api/v1/users?per_page=100").authorization_bearer(coordinator).await.json();
+        let users: Value = server
+            .get("/api/v1/users?per_page=100")
+            .authorization_bearer(coordinator)
+            .await
+            .json();
         assert_eq!(count(users.clone()), 6);
-        assert!(users["items"].as_array().expect("items").iter().all(|u| u["organization"]["name"] == SUNSHINE));
-        assert_eq!(count(server.get("/api/v1/users").authorization_bearer(worker).await.json()), 1);
+        assert!(users["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|u| u["organization"]["name"] == SUNSHINE));
+        assert_eq!(
+            count(
+                server
+                    .get("/api/v1/users")
+                    .authorization_bearer(worker)
+                    .await
+                    .json()
+            ),
+            1
+        );
     })
     .await;
 }
@@ -138,37 +245,83 @@ fn code(body: &str) -> String {
 /// (method, path, body, expected status for admin, official, coordinator, worker)
 fn writes(i: &Ids, n: usize) -> Vec<(&'static str, String, Value, [u16; 4])> {
     vec![
-        ("POST", "/api/v1/townships".into(),
-         json!({"name": format!("新镇{n}"), "code": format!("5119021{:02}000", 10 + n), "population": 100}),
-         [201, 404, 404, 404]),
-        ("PUT", format!("/api/v1/townships/{}", i.town_in),
-         json!({"name": "曾口镇", "code": "511902101000", "population": 35211}), [200, 404, 404, 404]),
-        ("PUT", format!("/api/v1/townships/{}", i.town_out),
-         json!({"name": "水宁寺镇", "code": "511902103000", "population": 22481}), [200, 404, 404, 404]),
-        ("POST", "/api/v1/villages".into(),
-         json!({"township": i.town_in, "name": format!("新村{n}")}), [201, 404, 404, 404]),
-        ("PATCH", format!("/api/v1/villages/{}", i.village_out),
-         json!({"township": i.town_out, "name": "黄梁村"}), [200, 404, 404, 404]),
-        ("POST", "/api/v1/organizations".into(),
-         json!({"name": format!("新机构{n}"), "kind": "charity", "credit_code": code(&format!("5151190050937012{n}"))}),
-         [201, 404, 404, 404]),
-        ("PUT", format!("/api/v1/organizations/{}", i.org_own),
-         json!({"name": SUNSHINE, "kind": "social_work", "credit_code": code("52511902MJQ10023X")}), [200, 404, 404, 404]),
-        ("POST", "/api/v1/users".into(),
-         json!({"name": "新社工", "email": format!("new{n}@doudi.test"), "role": "worker",
-                "organization": i.org_own, "password": "long-enough"}), [201, 404, 201, 404]),
-        ("POST", "/api/v1/users".into(),
-         json!({"name": "新督导", "email": format!("newc{n}@doudi.test"), "role": "coordinator",
-                "organization": i.org_own, "password": "long-enough"}), [201, 404, 422, 404]),
-        ("POST", "/api/v1/users".into(),
-         json!({"name": "别家社工", "email": format!("other{n}@doudi.test"), "role": "worker",
-                "organization": i.org_other, "password": "long-enough"}), [201, 404, 422, 404]),
-        ("PUT", format!("/api/v1/users/{}", i.worker),
-         json!({"name": "刘洋", "email": "worker@doudi.test", "role": "worker", "organization": i.org_own,
-                "phone": "13800001111"}), [200, 404, 200, 404]),
-        ("PUT", format!("/api/v1/users/{}", i.coordinator2),
-         json!({"name": "陈志强", "email": "coordinator2@doudi.test", "role": "coordinator",
-                "organization": i.org_other}), [200, 404, 404, 404]),
+        (
+            "POST",
+            "/api/v1/townships".into(),
+            json!({"name": format!("新镇{n}"), "code": format!("5119021{:02}000", 10 + n), "population": 100}),
+            [201, 404, 404, 404],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/townships/{}", i.town_in),
+            json!({"name": "曾口镇", "code": "511902101000", "population": 35211}),
+            [200, 404, 404, 404],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/townships/{}", i.town_out),
+            json!({"name": "水宁寺镇", "code": "511902103000", "population": 22481}),
+            [200, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/villages".into(),
+            json!({"township": i.town_in, "name": format!("新村{n}")}),
+            [201, 404, 404, 404],
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/villages/{}", i.village_out),
+            json!({"township": i.town_out, "name": "黄梁村"}),
+            [200, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/organizations".into(),
+            json!({"name": format!("新机构{n}"), "kind": "charity", "credit_code": code(&format!("5151190050937012{n}"))}),
+            [201, 404, 404, 404],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/organizations/{}", i.org_own),
+            json!({"name": SUNSHINE, "kind": "social_work", "credit_code": code("52511902MJQ10023X")}),
+            [200, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/users".into(),
+            json!({"name": "新社工", "email": format!("new{n}@doudi.test"), "role": "worker",
+                "organization": i.org_own, "password": "long-enough"}),
+            [201, 404, 201, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/users".into(),
+            json!({"name": "新督导", "email": format!("newc{n}@doudi.test"), "role": "coordinator",
+                "organization": i.org_own, "password": "long-enough"}),
+            [201, 404, 422, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/users".into(),
+            json!({"name": "别家社工", "email": format!("other{n}@doudi.test"), "role": "worker",
+                "organization": i.org_other, "password": "long-enough"}),
+            [201, 404, 422, 404],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/users/{}", i.worker),
+            json!({"name": "刘洋", "email": "worker@doudi.test", "role": "worker", "organization": i.org_own,
+                "phone": "13800001111"}),
+            [200, 404, 200, 404],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/users/{}", i.coordinator2),
+            json!({"name": "陈志强", "email": "coordinator2@doudi.test", "role": "coordinator",
+                "organization": i.org_other}),
+            [200, 404, 404, 404],
+        ),
     ]
 }
 
@@ -187,20 +340,39 @@ async fn every_write_endpoint_answers_each_role_by_scope_and_audits_what_it_chan
                 };
                 let res = req.authorization_bearer(bearer.clone()).json(&body).await;
                 let status = res.status_code().as_u16();
-                assert_eq!(status, expected[r], "{role} {method} {path}: {}", res.text());
+                assert_eq!(
+                    status,
+                    expected[r],
+                    "{role} {method} {path}: {}",
+                    res.text()
+                );
                 let after = audit_rows(&ctx).await;
                 if (200..300).contains(&status) {
-                    assert_eq!(after, before + 1, "{role} {method} {path} wrote one audit row");
+                    assert_eq!(
+                        after,
+                        before + 1,
+                        "{role} {method} {path} wrote one audit row"
+                    );
                 } else {
                     assert_eq!(after, before, "{role} {method} {path} wrote nothing");
                 }
             }
-            for path in [format!("/api/v1/villages/{}", i.village_out), format!("/api/v1/organizations/{}", i.org_other)] {
+            for path in [
+                format!("/api/v1/villages/{}", i.village_out),
+                format!("/api/v1/organizations/{}", i.org_other),
+            ] {
                 if *role == "admin" {
                     continue;
                 }
-                let res = server.delete(&path).authorization_bearer(bearer.clone()).await;
-                assert_eq!(res.status_code(), StatusCode::NOT_FOUND, "{role} DELETE {path}");
+                let res = server
+                    .delete(&path)
+                    .authorization_bearer(bearer.clone())
+                    .await;
+                assert_eq!(
+                    res.status_code(),
+                    StatusCode::NOT_FOUND,
+                    "{role} DELETE {path}"
+                );
             }
         }
     })
@@ -210,7 +382,10 @@ async fn every_write_endpoint_answers_each_role_by_scope_and_audits_what_it_chan
 async fn audit_rows(ctx: &loco_rs::app::AppContext) -> u64 {
     use doudi::models::_entities::audit_logs;
     use sea_orm::{EntityTrait, PaginatorTrait};
-    audit_logs::Entity::find().count(&ctx.db).await.expect("count")
+    audit_logs::Entity::find()
+        .count(&ctx.db)
+        .await
+        .expect("count")
 }
 
 #[tokio::test]
@@ -220,8 +395,14 @@ async fn html_form_posts_outside_scope_are_404() {
         for role in ["official", "coordinator", "worker"] {
             let cookie = session(&ctx, &email(role)).await;
             for (path, form) in [
-                ("/townships".to_string(), vec![("name", "x"), ("code", "511902199000"), ("population", "1")]),
-                (format!("/townships/{}", i.town_in), vec![("name", "x"), ("code", "511902101000"), ("population", "1")]),
+                (
+                    "/townships".to_string(),
+                    vec![("name", "x"), ("code", "511902199000"), ("population", "1")],
+                ),
+                (
+                    format!("/townships/{}", i.town_in),
+                    vec![("name", "x"), ("code", "511902101000"), ("population", "1")],
+                ),
                 (format!("/townships/{}/delete", i.town_out), vec![]),
                 (format!("/villages/{}/delete", i.village_in), vec![]),
                 (format!("/organizations/{}/delete", i.org_other), vec![]),
@@ -233,7 +414,11 @@ async fn html_form_posts_outside_scope_are_404() {
                     .add_header("sec-fetch-site", "same-origin")
                     .form(&form)
                     .await;
-                assert_eq!(res.status_code(), StatusCode::NOT_FOUND, "{role} POST {path}");
+                assert_eq!(
+                    res.status_code(),
+                    StatusCode::NOT_FOUND,
+                    "{role} POST {path}"
+                );
             }
         }
     })

@@ -2,7 +2,11 @@ use crate::support::*;
 use axum::http::StatusCode;
 
 fn login_form(email: &str, password: &str) -> [(&'static str, String); 3] {
-    [("email", email.into()), ("password", password.into()), ("next", "/townships".into())]
+    [
+        ("email", email.into()),
+        ("password", password.into()),
+        ("next", "/townships".into()),
+    ]
 }
 
 #[tokio::test]
@@ -15,7 +19,11 @@ async fn signing_in_sets_an_http_only_lax_cookie_and_audits_it() {
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
         assert_eq!(res.header("location"), "/townships");
-        let cookie = res.header("set-cookie").to_str().expect("ascii").to_string();
+        let cookie = res
+            .header("set-cookie")
+            .to_str()
+            .expect("ascii")
+            .to_string();
         assert!(cookie.starts_with("doudi_session="), "{cookie}");
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -37,8 +45,14 @@ async fn a_wrong_password_shows_the_form_again_and_is_audited_as_failed() {
             .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = res.text();
-        assert_eq!(select_text(&html, ".form-error"), vec!["邮箱或密码不正确。"]);
-        assert!(html.contains("value=\"admin@doudi.test\""), "the email is kept");
+        assert_eq!(
+            select_text(&html, ".form-error"),
+            vec!["邮箱或密码不正确。"]
+        );
+        assert!(
+            html.contains("value=\"admin@doudi.test\""),
+            "the email is kept"
+        );
         assert_eq!(audit_count(&ctx, "sign_in_failed", "users").await, 1);
         assert_eq!(audit_count(&ctx, "sign_in", "users").await, 0);
     })
@@ -77,7 +91,9 @@ async fn failed_sign_ins_are_throttled_per_address_across_accounts() {
         for i in 0..20 {
             server
                 .post("/api/v1/auth/login")
-                .json(&serde_json::json!({"email": format!("nobody{i}@doudi.test"), "password": "x"}))
+                .json(
+                    &serde_json::json!({"email": format!("nobody{i}@doudi.test"), "password": "x"}),
+                )
                 .await;
         }
         let res = server
@@ -94,7 +110,14 @@ async fn signing_out_revokes_the_session_everywhere() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "coordinator@doudi.test").await;
         let token = token(&ctx, "coordinator@doudi.test").await;
-        assert_eq!(server.get("/").add_header("cookie", cookie.clone()).await.status_code(), StatusCode::OK);
+        assert_eq!(
+            server
+                .get("/")
+                .add_header("cookie", cookie.clone())
+                .await
+                .status_code(),
+            StatusCode::OK
+        );
         let out = server
             .post("/logout")
             .add_header("cookie", cookie.clone())
@@ -106,7 +129,10 @@ async fn signing_out_revokes_the_session_everywhere() {
         assert_eq!(again.status_code(), StatusCode::SEE_OTHER);
         assert_eq!(again.header("location"), "/login?next=%2F");
         // The API token issued before is revoked too.
-        let api = server.get("/api/v1/auth/me").authorization_bearer(token).await;
+        let api = server
+            .get("/api/v1/auth/me")
+            .authorization_bearer(token)
+            .await;
         assert_eq!(api.status_code(), StatusCode::UNAUTHORIZED);
     })
     .await;
@@ -122,11 +148,20 @@ async fn a_deactivated_user_cannot_sign_in_or_use_an_old_token() {
         let res = server
             .put(&format!("/api/v1/users/{}", worker.pid))
             .authorization_bearer(admin)
-            .json(&serde_json::json!({"name": worker.name, "email": worker.email, "role": "worker",
-                                      "organization": org, "active": false}))
+            .json(
+                &serde_json::json!({"name": worker.name, "email": worker.email, "role": "worker",
+                                      "organization": org, "active": false}),
+            )
             .await;
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
-        assert_eq!(server.get("/api/v1/auth/me").authorization_bearer(old).await.status_code(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            server
+                .get("/api/v1/auth/me")
+                .authorization_bearer(old)
+                .await
+                .status_code(),
+            StatusCode::UNAUTHORIZED
+        );
         let login = server
             .post("/api/v1/auth/login")
             .json(&serde_json::json!({"email": "worker@doudi.test", "password": "doudi-demo"}))
@@ -142,7 +177,11 @@ async fn after_signing_in_only_same_site_paths_are_followed() {
         let res = server
             .post("/login")
             .add_header("sec-fetch-site", "same-origin")
-            .form(&[("email", "admin@doudi.test"), ("password", "doudi-demo"), ("next", "//evil.example/")])
+            .form(&[
+                ("email", "admin@doudi.test"),
+                ("password", "doudi-demo"),
+                ("next", "//evil.example/"),
+            ])
             .await;
         assert_eq!(res.header("location"), "/");
     })

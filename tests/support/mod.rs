@@ -14,7 +14,9 @@ where
     F: FnOnce(TestServer, AppContext) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let boot = boot_test_with_create_db::<App>().await.expect("boot test app");
+    let boot = boot_test_with_create_db::<App>()
+        .await
+        .expect("boot test app");
     let ctx = boot.app_context.clone();
     demo::seed(&ctx.db).await.expect("demo seed");
     let router = boot.router.clone().expect("router");
@@ -44,7 +46,8 @@ pub async fn user(ctx: &AppContext, email: &str) -> users::Model {
 pub async fn token(ctx: &AppContext, email: &str) -> String {
     let u = user(ctx, email).await;
     let jwt = ctx.config.get_jwt_config().expect("jwt config");
-    u.generate_token(&jwt.secret, jwt.expiration).expect("token")
+    u.generate_token(&jwt.secret, jwt.expiration)
+        .expect("token")
 }
 
 /// The `Cookie` header value of a signed-in page session.

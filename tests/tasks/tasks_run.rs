@@ -6,14 +6,25 @@ use sea_orm::ConnectionTrait;
 #[tokio::test]
 async fn audit_verify_passes_on_an_intact_log_and_fails_on_a_tampered_one() {
     with_app(|_server, ctx| async move {
-        AuditVerify.run(&ctx, &Vars::default()).await.expect("intact");
+        AuditVerify
+            .run(&ctx, &Vars::default())
+            .await
+            .expect("intact");
         let sql = match ctx.db.get_database_backend() {
-            sea_orm::DatabaseBackend::Postgres => "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only",
+            sea_orm::DatabaseBackend::Postgres => {
+                "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"
+            }
             _ => "DROP TRIGGER audit_logs_no_update",
         };
         ctx.db.execute_unprepared(sql).await.expect("guard off");
-        ctx.db.execute_unprepared("UPDATE audit_logs SET actor_label = 'nobody' WHERE id = 2").await.expect("tamper");
-        let err = AuditVerify.run(&ctx, &Vars::default()).await.expect_err("broken");
+        ctx.db
+            .execute_unprepared("UPDATE audit_logs SET actor_label = 'nobody' WHERE id = 2")
+            .await
+            .expect("tamper");
+        let err = AuditVerify
+            .run(&ctx, &Vars::default())
+            .await
+            .expect_err("broken");
         assert!(err.to_string().contains("entry 2"), "{err}");
     })
     .await;
@@ -27,8 +38,12 @@ async fn perf_seed_generates_people_and_places_at_scale() {
         assert_eq!(counts.villages, 36);
         assert_eq!(counts.users, 200);
         // A second run does not collide with the first.
-        demo::perf_seed(&ctx.db, 2_000, 2).await.expect("second run");
-        let v = doudi::models::audit_logs::verify(&ctx.db).await.expect("verify");
+        demo::perf_seed(&ctx.db, 2_000, 2)
+            .await
+            .expect("second run");
+        let v = doudi::models::audit_logs::verify(&ctx.db)
+            .await
+            .expect("verify");
         assert_eq!(v.broken, None);
     })
     .await;

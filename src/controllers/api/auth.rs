@@ -6,7 +6,11 @@ use crate::{
     views::{TokenJson, UserJson},
     web::{ApiJson, Guest, Viewer},
 };
-use axum::{extract::State, http::StatusCode, response::{IntoResponse, Response}};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use loco_rs::prelude::*;
 use serde::Deserialize;
 
@@ -19,12 +23,19 @@ pub struct LoginParams {
 }
 
 /// `POST /api/v1/auth/login` → `{"token": "...", "user": {...}}`.
-async fn login(State(ctx): State<AppContext>, g: Guest, ApiJson(p): ApiJson<LoginParams>) -> AppResult<Response> {
+async fn login(
+    State(ctx): State<AppContext>,
+    g: Guest,
+    ApiJson(p): ApiJson<LoginParams>,
+) -> AppResult<Response> {
     let user = users::sign_in(&ctx.db, &throttle(&ctx), &g.actor, &p.email, &p.password).await?;
     let jwt = ctx.config.get_jwt_config().map_err(AppError::from)?;
     let token = user.generate_token(&jwt.secret, jwt.expiration)?;
     let detail = users::load(&ctx.db, &crate::policy::Scope::new(&user, vec![]), user.pid).await?;
-    Ok(ok(TokenJson { token, user: UserJson::from(&detail) }))
+    Ok(ok(TokenJson {
+        token,
+        user: UserJson::from(&detail),
+    }))
 }
 
 /// `POST /api/v1/auth/logout`: revokes every token of the caller.

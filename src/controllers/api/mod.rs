@@ -20,6 +20,9 @@ pub fn ok<T: Serialize>(body: T) -> axum::response::Response {
     Json(body).into_response()
 }
 
-pub fn page<T: Serialize>(items: Vec<T>, page: crate::domain::pagination::PageInfo) -> axum::response::Response {
+pub fn page<T: Serialize>(
+    items: Vec<T>,
+    page: crate::domain::pagination::PageInfo,
+) -> axum::response::Response {
     Json(ListResponse { items, page }).into_response()
 }

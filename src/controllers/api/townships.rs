@@ -4,36 +4,72 @@ use crate::{
     errors::AppResult,
     models::townships::{self, NewTownship, TownshipParams},
     views::TownshipJson,
-    web::{input::{pid, ListQuery, QueryParams}, ApiJson, Viewer},
+    web::{
+        input::{pid, ListQuery, QueryParams},
+        ApiJson, Viewer,
+    },
 };
-use axum::{extract::{Path, State}, http::StatusCode, response::{IntoResponse, Response}};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use loco_rs::prelude::*;
 
-async fn list(State(ctx): State<AppContext>, v: Viewer, QueryParams(q): QueryParams<ListQuery>) -> AppResult<Response> {
-    let (rows, info) = townships::list(&ctx.db, &v.scope, ListQuery::get(q.q.as_ref()), q.page()).await?;
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, info) =
+        townships::list(&ctx.db, &v.scope, ListQuery::get(q.q.as_ref()), q.page()).await?;
     Ok(page(rows.iter().map(TownshipJson::from).collect(), info))
 }
 
-async fn show(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
-    Ok(ok(TownshipJson::from(&townships::load(&ctx.db, &v.scope, pid(&id)?).await?)))
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    Ok(ok(TownshipJson::from(
+        &townships::load(&ctx.db, &v.scope, pid(&id)?).await?,
+    )))
 }
 
-async fn add(State(ctx): State<AppContext>, v: Viewer, ApiJson(p): ApiJson<TownshipParams>) -> AppResult<Response> {
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    ApiJson(p): ApiJson<TownshipParams>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::Model::create(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await?;
     Ok(created(TownshipJson::from(&t)))
 }
 
-async fn update(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>, ApiJson(p): ApiJson<TownshipParams>) -> AppResult<Response> {
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<TownshipParams>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let t = t.update(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await?;
+    let t = t
+        .update(&ctx.db, &v.actor, NewTownship::try_from(&p)?)
+        .await?;
     Ok(ok(TownshipJson::from(&t)))
 }
 
-async fn remove(State(ctx): State<AppContext>, v: Viewer, Path(id): Path<String>) -> AppResult<Response> {
+async fn remove(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    townships::load(&ctx.db, &v.scope, pid(&id)?).await?.remove(&ctx.db, &v.actor).await?;
+    townships::load(&ctx.db, &v.scope, pid(&id)?)
+        .await?
+        .remove(&ctx.db, &v.actor)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

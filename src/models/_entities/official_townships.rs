@@ -45,4 +45,3 @@ impl Related<super::users::Entity> for Entity {
         Relation::Users.def()
     }
 }
-

@@ -29,4 +29,3 @@ impl Related<super::users::Entity> for Entity {
         Relation::Users.def()
     }
 }
-

@@ -46,4 +46,3 @@ impl Related<super::users::Entity> for Entity {
         Some(super::official_townships::Relation::Townships.def().rev())
     }
 }
-

@@ -61,4 +61,3 @@ impl Related<super::townships::Entity> for Entity {
         Some(super::official_townships::Relation::Users.def().rev())
     }
 }
-

@@ -37,4 +37,3 @@ impl Related<super::townships::Entity> for Entity {
         Relation::Townships.def()
     }
 }
-
