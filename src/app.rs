@@ -157,6 +157,7 @@ impl Hooks for App {
         tasks.register(tasks::audit_verify::AuditVerify);
         tasks.register(tasks::demo_seed::DemoSeed);
         tasks.register(tasks::perf_seed::PerfSeed);
+        tasks.register(tasks::perf_bench::PerfBench);
         // tasks-inject (do not remove)
     }
 

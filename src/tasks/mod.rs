@@ -1,3 +1,4 @@
 pub mod audit_verify;
 pub mod demo_seed;
+pub mod perf_bench;
 pub mod perf_seed;

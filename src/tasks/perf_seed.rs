@@ -1,4 +1,4 @@
-//! `cargo loco task perf:seed size=20000 [seed=1]`: people and places for
+//! `cargo loco task perf:seed size:20000 [seed:1] [audit:100000]`: people and places for
 //! benchmarks (later issues add recipients, plans and visits).
 use crate::demo;
 use loco_rs::{environment::Environment, prelude::*};
@@ -10,7 +10,8 @@ impl Task for PerfSeed {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "perf:seed".to_string(),
-            detail: "Generate benchmark data: perf:seed size=20000 [seed=1]".to_string(),
+            detail: "Generate benchmark data: perf:seed size:20000 [seed:1] [audit:100000]"
+                .to_string(),
         }
     }
 
@@ -22,7 +23,9 @@ impl Task for PerfSeed {
             .cli_arg("size")
             .ok()
             .and_then(|s| s.parse::<usize>().ok())
-            .ok_or_else(|| Error::string("usage: perf:seed size=<recipients> [seed=<n>]"))?;
+            .ok_or_else(|| {
+                Error::string("usage: perf:seed size:<recipients> [seed:<n>] [audit:<entries>]")
+            })?;
         let seed = vars
             .cli_arg("seed")
             .ok()
@@ -32,9 +35,26 @@ impl Task for PerfSeed {
         let counts = demo::perf_seed(&ctx.db, size, seed)
             .await
             .map_err(|e| Error::string(&e.to_string()))?;
+        let seeded_in = started.elapsed();
+        let audit = vars
+            .cli_arg("audit")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(0);
+        if audit > 0 {
+            let started = std::time::Instant::now();
+            demo::perf_audit(&ctx.db, audit, seed)
+                .await
+                .map_err(|e| Error::string(&e.to_string()))?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "perf:seed audit:{audit}: appended in {secs:.2} s ({:.0} entries/s)",
+                audit as f64 / secs.max(1e-9)
+            );
+        }
         println!(
-            "perf:seed size={size}: {} townships, {} villages, {} organisations, {} users in {:.1?}",
-            counts.townships, counts.villages, counts.organizations, counts.users, started.elapsed()
+            "perf:seed size:{size}: {} townships, {} villages, {} organisations, {} users in {:.1?}",
+            counts.townships, counts.villages, counts.organizations, counts.users, seeded_in
         );
         Ok(())
     }

@@ -25,7 +25,11 @@ pub const DISPLAY_ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 fn local_time(value: &str, _: tera::Kwargs, _: &tera::State) -> String {
     chrono::DateTime::parse_from_rfc3339(value).map_or_else(
         |_| value.to_string(),
-        |t| t.with_timezone(&DISPLAY_ZONE).format("%Y-%m-%d %H:%M:%S").to_string(),
+        |t| {
+            t.with_timezone(&DISPLAY_ZONE)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
     )
 }
 
