@@ -14,6 +14,29 @@ use crate::{
 };
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Select};
 
+/// `ActiveModelBehavior` for tables reachable from outside: a fresh `pid`
+/// on insert, `updated_at` on every update.
+macro_rules! pid_and_timestamps {
+    () => {
+        #[async_trait::async_trait]
+        impl ActiveModelBehavior for ActiveModel {
+            async fn before_save<C>(self, _db: &C, insert: bool) -> Result<Self, DbErr>
+            where
+                C: ConnectionTrait,
+            {
+                let mut this = self;
+                if insert {
+                    this.pid = Set(Uuid::new_v4());
+                } else if this.updated_at.is_unchanged() {
+                    this.updated_at = Set(chrono::Utc::now().into());
+                }
+                Ok(this)
+            }
+        }
+    };
+}
+pub(crate) use pid_and_timestamps;
+
 /// Who is making a change, for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {

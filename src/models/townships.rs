@@ -20,21 +20,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(self, _db: &C, insert: bool) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        let mut this = self;
-        if insert {
-            this.pid = Set(Uuid::new_v4());
-        } else if this.updated_at.is_unchanged() {
-            this.updated_at = Set(chrono::Utc::now().into());
-        }
-        Ok(this)
-    }
-}
+super::pid_and_timestamps!();
 
 /// A township as typed into the form or sent to the API.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]

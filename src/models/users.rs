@@ -494,7 +494,7 @@ pub async fn sign_in(
     let ip = actor.ip.as_deref();
     let failed = |reason: &'static str, user: Option<&Model>| {
         let actor = Actor {
-            user_id: user.map(|u| u.id),
+            user_id: None,
             label: email.clone(),
             ..actor.clone()
         };

@@ -20,21 +20,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(self, _db: &C, insert: bool) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        let mut this = self;
-        if insert {
-            this.pid = Set(Uuid::new_v4());
-        } else if this.updated_at.is_unchanged() {
-            this.updated_at = Set(chrono::Utc::now().into());
-        }
-        Ok(this)
-    }
-}
+super::pid_and_timestamps!();
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct VillageParams {

@@ -1,4 +1,5 @@
 mod api_auth;
+mod audit_page;
 mod errors;
 mod i18n;
 mod places;
