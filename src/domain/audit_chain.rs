@@ -139,17 +139,19 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
     keys.dedup();
     let mut out = Map::new();
     for key in keys {
-        let (old, new) = (b.get(key), a.get(key));
+        // An absent field and a null one are the same: a create does not
+        // list the fields it left empty.
+        let (old, new) = (
+            b.get(key).unwrap_or(&Value::Null),
+            a.get(key).unwrap_or(&Value::Null),
+        );
         if old == new {
             continue;
         }
         let entry = if SECRET_FIELDS.contains(&key.as_str()) {
             serde_json::json!({ "changed": true })
         } else {
-            serde_json::json!({
-                "before": old.cloned().unwrap_or(Value::Null),
-                "after": new.cloned().unwrap_or(Value::Null),
-            })
+            serde_json::json!({ "before": old, "after": new })
         };
         out.insert(key.clone(), entry);
     }
@@ -234,7 +236,7 @@ mod tests {
             json!({"name": {"before": "a", "after": "b"}, "password": {"changed": true}})
         );
         assert_eq!(
-            diff(None, Some(&json!({"name": "a"}))),
+            diff(None, Some(&json!({"name": "a", "phone": null}))),
             json!({"name": {"before": null, "after": "a"}})
         );
     }
