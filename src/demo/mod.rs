@@ -166,92 +166,70 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
     }
     let sunshine = &orgs[0];
     let yimin = &orgs[1];
-    add_user(
-        db,
-        &actor,
-        &params(
-            "李建国",
-            "admin@doudi.test",
-            names::mobile(&mut rng),
-            "admin",
-        ),
-        None,
-        &[],
-    )
-    .await?;
-    add_user(
-        db,
-        &actor,
-        &params(
+    // (name, email, role, organisation, townships overseen, volunteer)
+    let named: [(
+        &str,
+        &str,
+        &str,
+        Option<&org_e::Model>,
+        &[town_e::Model],
+        bool,
+    ); 7] = [
+        ("李建国", "admin@doudi.test", "admin", None, &[], false),
+        (
             "王晓燕",
             "official@doudi.test",
-            names::mobile(&mut rng),
             "official",
+            None,
+            &towns[..2],
+            false,
         ),
-        None,
-        &towns[..2],
-    )
-    .await?;
-    add_user(
-        db,
-        &actor,
-        &params(
+        (
             "赵德明",
             "official2@doudi.test",
-            names::mobile(&mut rng),
             "official",
+            None,
+            &towns[2..],
+            false,
         ),
-        None,
-        &towns[2..],
-    )
-    .await?;
-    add_user(
-        db,
-        &actor,
-        &params(
+        (
             "张敏",
             "coordinator@doudi.test",
-            names::mobile(&mut rng),
             "coordinator",
+            Some(sunshine),
+            &[],
+            false,
         ),
-        Some(sunshine),
-        &[],
-    )
-    .await?;
-    add_user(
-        db,
-        &actor,
-        &params(
+        (
             "陈志强",
             "coordinator2@doudi.test",
-            names::mobile(&mut rng),
             "coordinator",
+            Some(yimin),
+            &[],
+            false,
         ),
-        Some(yimin),
-        &[],
-    )
-    .await?;
-    add_user(
-        db,
-        &actor,
-        &params(
+        (
             "刘洋",
             "worker@doudi.test",
-            names::mobile(&mut rng),
             "worker",
+            Some(sunshine),
+            &[],
+            false,
         ),
-        Some(sunshine),
-        &[],
-    )
-    .await?;
-    let mut volunteer = params(
-        "周小红",
-        "volunteer@doudi.test",
-        names::mobile(&mut rng),
-        "worker",
-    );
-    volunteer.volunteer = Some("true".into());
-    add_user(db, &actor, &volunteer, Some(sunshine), &[]).await?;
+        (
+            "周小红",
+            "volunteer@doudi.test",
+            "worker",
+            Some(sunshine),
+            &[],
+            true,
+        ),
+    ];
+    for (name, email, role, org, towns, volunteer) in named {
+        let mut p = params(name, email, names::mobile(&mut rng), role);
+        p.volunteer = Some(volunteer.to_string());
+        add_user(db, &actor, &p, org, towns).await?;
+    }
     for i in 1..=6 {
         let org = if i % 2 == 0 { yimin } else { sunshine };
         let email = format!("worker{i}@doudi.test");
