@@ -166,17 +166,25 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
     }
     let sunshine = &orgs[0];
     let yimin = &orgs[1];
-    // (name, email, role, organisation, townships overseen, volunteer)
-    let named: [(
-        &str,
-        &str,
-        &str,
-        Option<&org_e::Model>,
-        &[town_e::Model],
-        bool,
-    ); 7] = [
-        ("李建国", "admin@doudi.test", "admin", None, &[], false),
-        (
+    struct Named<'a> {
+        name: &'a str,
+        email: &'a str,
+        role: &'a str,
+        org: Option<&'a org_e::Model>,
+        towns: &'a [town_e::Model],
+        volunteer: bool,
+    }
+    let person = |name, email, role, org, towns, volunteer| Named {
+        name,
+        email,
+        role,
+        org,
+        towns,
+        volunteer,
+    };
+    let named = [
+        person("李建国", "admin@doudi.test", "admin", None, &[][..], false),
+        person(
             "王晓燕",
             "official@doudi.test",
             "official",
@@ -184,7 +192,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
             &towns[..2],
             false,
         ),
-        (
+        person(
             "赵德明",
             "official2@doudi.test",
             "official",
@@ -192,43 +200,43 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
             &towns[2..],
             false,
         ),
-        (
+        person(
             "张敏",
             "coordinator@doudi.test",
             "coordinator",
             Some(sunshine),
-            &[],
+            &[][..],
             false,
         ),
-        (
+        person(
             "陈志强",
             "coordinator2@doudi.test",
             "coordinator",
             Some(yimin),
-            &[],
+            &[][..],
             false,
         ),
-        (
+        person(
             "刘洋",
             "worker@doudi.test",
             "worker",
             Some(sunshine),
-            &[],
+            &[][..],
             false,
         ),
-        (
+        person(
             "周小红",
             "volunteer@doudi.test",
             "worker",
             Some(sunshine),
-            &[],
+            &[][..],
             true,
         ),
     ];
-    for (name, email, role, org, towns, volunteer) in named {
-        let mut p = params(name, email, names::mobile(&mut rng), role);
-        p.volunteer = Some(volunteer.to_string());
-        add_user(db, &actor, &p, org, towns).await?;
+    for n in named {
+        let mut p = params(n.name, n.email, names::mobile(&mut rng), n.role);
+        p.volunteer = Some(n.volunteer.to_string());
+        add_user(db, &actor, &p, n.org, n.towns).await?;
     }
     for i in 1..=6 {
         let org = if i % 2 == 0 { yimin } else { sunshine };
