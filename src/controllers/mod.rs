@@ -31,6 +31,19 @@ pub const fn require(allowed: bool) -> AppResult<()> {
     }
 }
 
+/// Separates field errors (the form is shown again with their translated
+/// messages) from every other error (an error page).
+///
+/// # Errors
+/// Errors other than field errors.
+pub fn invalid_or<T>(result: AppResult<T>, lang: Locale) -> AppResult<Result<T, Value>> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(e @ AppError::Invalid(_)) => Ok(Err(form_errors(&e, lang))),
+        Err(e) => Err(e),
+    }
+}
+
 /// After a form post: on success `ok`, on field errors the form again
 /// (`invalid` gets the translated errors), anything else is an error page.
 ///
@@ -42,9 +55,5 @@ pub fn form_response<T>(
     ok: impl FnOnce(T) -> Response,
     invalid: impl FnOnce(Value) -> Response,
 ) -> AppResult<Response> {
-    match result {
-        Ok(v) => Ok(ok(v)),
-        Err(e @ AppError::Invalid(_)) => Ok(invalid(form_errors(&e, lang))),
-        Err(e) => Err(e),
-    }
+    Ok(invalid_or(result, lang)?.map_or_else(invalid, ok))
 }

@@ -1,6 +1,6 @@
 //! People who sign in. Admins manage everyone; coordinators manage the
 //! workers and volunteers of their own organisation.
-use super::require;
+use super::{invalid_or, require};
 use crate::{
     domain::role::Role,
     errors::AppResult,
@@ -158,10 +158,9 @@ async fn add(
     .await;
     let mut shown = p.clone();
     shown.password = None;
-    match result {
+    match invalid_or(result, v.lang)? {
         Ok(u) => Ok(redirect_flash(&format!("/users/{}", u.pid), "flash-saved")),
-        Err(e @ crate::errors::AppError::Invalid(_)) => {
-            let errors = crate::web::render::form_errors(&e, v.lang);
+        Err(errors) => {
             form(
                 &ctx,
                 &v,
@@ -172,7 +171,6 @@ async fn add(
             )
             .await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -224,10 +222,9 @@ async fn update(
     }
     .await;
     p.password = None;
-    match result {
+    match invalid_or(result, v.lang)? {
         Ok(u) => Ok(redirect_flash(&format!("/users/{}", u.pid), "flash-saved")),
-        Err(e @ crate::errors::AppError::Invalid(_)) => {
-            let errors = crate::web::render::form_errors(&e, v.lang);
+        Err(errors) => {
             form(
                 &ctx,
                 &v,
@@ -238,7 +235,6 @@ async fn update(
             )
             .await
         }
-        Err(e) => Err(e),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Villages (村/社区), each in a township.
-use super::require;
+use super::{invalid_or, require};
 use crate::{
     errors::{AppError, AppResult},
     models::{
@@ -138,13 +138,12 @@ async fn add(
         villages::Model::create(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?).await
     }
     .await;
-    match result {
+    match invalid_or(result, v.lang)? {
         Ok(village) => Ok(redirect_flash(
             &format!("/villages/{}", village.pid),
             "flash-saved",
         )),
-        Err(e @ AppError::Invalid(_)) => {
-            let errors = crate::web::render::form_errors(&e, v.lang);
+        Err(errors) => {
             form(
                 &ctx,
                 &v,
@@ -155,7 +154,6 @@ async fn add(
             )
             .await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -198,13 +196,12 @@ async fn update(
             .await
     }
     .await;
-    match result {
+    match invalid_or(result, v.lang)? {
         Ok(village) => Ok(redirect_flash(
             &format!("/villages/{}", village.pid),
             "flash-saved",
         )),
-        Err(e @ AppError::Invalid(_)) => {
-            let errors = crate::web::render::form_errors(&e, v.lang);
+        Err(errors) => {
             form(
                 &ctx,
                 &v,
@@ -215,7 +212,6 @@ async fn update(
             )
             .await
         }
-        Err(e) => Err(e),
     }
 }
 
