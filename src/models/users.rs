@@ -394,22 +394,9 @@ impl Model {
         actor: &Actor,
         locale: Locale,
     ) -> AppResult<Self> {
-        let txn = db.begin().await?;
-        let mut am: ActiveModel = self.clone().into();
-        am.locale = Set(Some(locale.as_str().to_string()));
-        let m = am.update(&txn).await?;
-        audit_logs::record_change(
-            &txn,
-            actor,
-            Action::Update,
-            "users",
-            m.pid,
-            Some(&self),
-            Some(&m),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(m)
+        let locale = Some(locale.as_str().to_string());
+        self.update_own(db, actor, |am| am.locale = Set(locale))
+            .await
     }
 
     /// Changes the user's own password after checking the current one, and
@@ -435,10 +422,25 @@ impl Model {
             return Err(AppError::Invalid(e));
         }
         let hashed = hash(new)?;
+        let version = self.token_version + 1;
+        self.update_own(db, actor, |am| {
+            am.password = Set(hashed);
+            am.token_version = Set(version);
+        })
+        .await
+    }
+
+    /// Applies `change` to this row and records the changed fields, in one
+    /// transaction (the row alone: overseen townships are untouched).
+    async fn update_own(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        change: impl FnOnce(&mut ActiveModel),
+    ) -> AppResult<Self> {
         let txn = db.begin().await?;
         let mut am: ActiveModel = self.clone().into();
-        am.password = Set(hashed);
-        am.token_version = Set(self.token_version + 1);
+        change(&mut am);
         let m = am.update(&txn).await?;
         audit_logs::record_change(
             &txn,
