@@ -58,6 +58,48 @@ fn ensure_jwt_secret(env: &Environment, config: &mut Config) -> Result<()> {
     Ok(())
 }
 
+/// The key that seals resident ID numbers (`settings.id_key`, env `ID_KEY`
+/// in production). Development generates one into `.doudi/id_key`; losing
+/// it makes the stored ID numbers unreadable, so production must be given
+/// one and keep it.
+fn ensure_id_key(env: &Environment, config: &mut Config) -> Result<()> {
+    let mut settings = config
+        .settings
+        .take()
+        .unwrap_or_else(|| serde_json::json!({}));
+    let given = settings
+        .get("id_key")
+        .and_then(|k| k.as_str())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let key = if given.is_empty() {
+        if *env == Environment::Production {
+            return Err(Error::string(
+                "ID_KEY must be set in production (32 bytes, base64): it seals resident ID numbers",
+            ));
+        }
+        let path = Path::new(DEV_SECRETS_DIR).join("id_key");
+        match std::fs::read_to_string(&path) {
+            Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => {
+                let k = crate::vault::Vault::generate_key();
+                std::fs::create_dir_all(DEV_SECRETS_DIR)?;
+                std::fs::write(&path, &k)?;
+                k
+            }
+        }
+    } else {
+        given
+    };
+    crate::vault::Vault::new(&key).map_err(|e| Error::string(&e.to_string()))?;
+    if let Some(obj) = settings.as_object_mut() {
+        obj.insert("id_key".into(), serde_json::Value::String(key));
+    }
+    config.settings = Some(settings);
+    Ok(())
+}
+
 /// Prints the demo sign-ins (development and test only).
 pub fn print_demo_sign_ins() {
     println!("\nDemo sign-ins (password: {}):", demo::DEMO_PASSWORD);
@@ -88,6 +130,7 @@ impl Hooks for App {
     async fn load_config(env: &Environment) -> Result<Config> {
         let mut config = env.load()?;
         ensure_jwt_secret(env, &mut config)?;
+        ensure_id_key(env, &mut config)?;
         Ok(config)
     }
 

@@ -6,6 +6,8 @@ pub mod errors;
 pub mod i18n;
 pub mod models;
 pub mod policy;
+pub mod sheets;
 pub mod tasks;
+pub mod vault;
 pub mod views;
 pub mod web;

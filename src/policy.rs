@@ -8,9 +8,16 @@
 //! | official    | their townships     | all (read)    | themselves                 | none      |
 //! | coordinator | all (read)          | their own     | their organisation's; manage its workers | none |
 //! | worker      | none                | their own     | themselves                 | none      |
+//!
+//! | role        | households, recipients                         | ID numbers            |
+//! |-------------|------------------------------------------------|-----------------------|
+//! | admin       | all, register and edit                         | masked; may reveal    |
+//! | official    | their townships' (read)                        | masked                |
+//! | coordinator | registered by their organisation; register, edit | masked; may reveal  |
+//! | worker      | those of their assigned visits (none until visits exist) | never       |
 use crate::{
     domain::role::Role,
-    models::_entities::{organizations, townships, users, villages},
+    models::_entities::{households, organizations, recipients, townships, users, villages},
 };
 use sea_orm::{ColumnTrait, Condition};
 
@@ -132,6 +139,65 @@ impl Scope {
         }
     }
 
+    /// Households: officials see their townships', coordinators those their
+    /// organisation registered. Workers will see the households of their
+    /// assigned visits once visits exist; until then none.
+    #[must_use]
+    pub fn households(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(households::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(households::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::Nothing,
+        }
+    }
+
+    /// Recipients, by the same rule as their households.
+    #[must_use]
+    pub fn recipients(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(recipients::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(recipients::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::Nothing,
+        }
+    }
+
+    /// Admins and coordinators register and edit households and
+    /// recipients (within what they see); officials only read.
+    #[must_use]
+    pub const fn may_register_recipients(&self) -> bool {
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
+    }
+
+    /// Whether the caller may see a whole ID number (after giving a reason):
+    /// admins, and the coordinators of the organisation that registered the
+    /// recipient.
+    #[must_use]
+    pub fn may_reveal_id(&self, organization_id: Option<i64>) -> bool {
+        match &self.kind {
+            ScopeKind::Admin => true,
+            ScopeKind::Coordinator {
+                organization_id: own,
+            } => organization_id == Some(*own),
+            _ => false,
+        }
+    }
+
+    /// Workers never see ID numbers, not even masked.
+    #[must_use]
+    pub const fn sees_id_numbers(&self) -> bool {
+        !matches!(self.kind, ScopeKind::Worker { .. })
+    }
+
     /// Townships, villages and organisations are managed by admins.
     #[must_use]
     pub fn may_manage_places(&self) -> bool {
@@ -228,6 +294,23 @@ mod tests {
             assert_eq!(s.may_manage_places(), admin);
             assert_eq!(matches!(s.audit_logs(), Visible::All), admin);
         }
+    }
+
+    #[test]
+    fn only_admins_and_the_registering_coordinators_may_reveal_id_numbers() {
+        let admin = Scope::new(&user("admin", None), vec![]);
+        let coordinator = Scope::new(&user("coordinator", Some(3)), vec![]);
+        let official = Scope::new(&user("official", None), vec![1]);
+        let worker = Scope::new(&user("worker", Some(3)), vec![]);
+        assert!(admin.may_reveal_id(None));
+        assert!(coordinator.may_reveal_id(Some(3)));
+        assert!(!coordinator.may_reveal_id(Some(4)));
+        assert!(!coordinator.may_reveal_id(None));
+        assert!(!official.may_reveal_id(Some(3)));
+        assert!(!worker.may_reveal_id(Some(3)));
+        assert!(!worker.sees_id_numbers());
+        assert!(matches!(worker.recipients(), Visible::Nothing));
+        assert!(!official.may_register_recipients());
     }
 
     #[test]

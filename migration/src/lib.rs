@@ -10,6 +10,10 @@ mod m20261130_000004_create_users;
 mod m20261130_000005_create_official_townships;
 mod m20261130_000006_create_audit_logs;
 mod m20261130_000007_create_sign_in_failures;
+mod m20261130_000008_create_households;
+mod m20261130_000009_create_recipients;
+mod m20261130_000010_create_recipient_status_changes;
+mod m20261130_000011_create_recipient_imports;
 
 pub struct Migrator;
 
@@ -24,6 +28,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_create_official_townships::Migration),
             Box::new(m20261130_000006_create_audit_logs::Migration),
             Box::new(m20261130_000007_create_sign_in_failures::Migration),
+            Box::new(m20261130_000008_create_households::Migration),
+            Box::new(m20261130_000009_create_recipients::Migration),
+            Box::new(m20261130_000010_create_recipient_status_changes::Migration),
+            Box::new(m20261130_000011_create_recipient_imports::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -2,10 +2,15 @@
 //! Each is parsed at the edge and tested with tables and properties.
 pub mod audit_chain;
 pub mod credit_code;
+pub mod date_input;
 pub mod division_code;
 pub mod locale;
+pub mod name_search;
 pub mod organization_kind;
 pub mod pagination;
 pub mod phone;
+pub mod recipient;
+pub mod resident_id;
 pub mod role;
+pub mod roster;
 pub mod text;

@@ -26,16 +26,25 @@ pub enum Action {
     SignIn,
     SignOut,
     SignInFailed,
+    /// A whole ID number was shown (or exported) to someone, with a reason.
+    Reveal,
+    /// A list was downloaded.
+    Export,
+    /// A roster file was imported.
+    Import,
 }
 
 impl Action {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
         Self::Create,
         Self::Update,
         Self::Delete,
         Self::SignIn,
         Self::SignOut,
         Self::SignInFailed,
+        Self::Reveal,
+        Self::Export,
+        Self::Import,
     ];
 
     #[must_use]
@@ -47,6 +56,9 @@ impl Action {
             Self::SignIn => "sign_in",
             Self::SignOut => "sign_out",
             Self::SignInFailed => "sign_in_failed",
+            Self::Reveal => "reveal",
+            Self::Export => "export",
+            Self::Import => "import",
         }
     }
 }

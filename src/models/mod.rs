@@ -1,7 +1,12 @@
 pub mod _entities;
 pub mod audit_logs;
+pub mod households;
 pub mod official_townships;
 pub mod organizations;
+pub mod recipient_import_files;
+pub mod recipient_imports;
+pub mod recipient_status_changes;
+pub mod recipients;
 pub mod sign_in_failures;
 pub mod townships;
 pub mod users;
@@ -36,6 +41,14 @@ macro_rules! pid_and_timestamps {
     };
 }
 pub(crate) use pid_and_timestamps;
+
+/// Today's date where the service happens (the display zone).
+#[must_use]
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&crate::web::render::DISPLAY_ZONE)
+        .date_naive()
+}
 
 /// Who is making a change, for the audit log.
 #[derive(Debug, Clone, Default)]

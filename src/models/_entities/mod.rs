@@ -3,8 +3,13 @@
 pub mod prelude;
 
 pub mod audit_logs;
+pub mod households;
 pub mod official_townships;
 pub mod organizations;
+pub mod recipient_import_files;
+pub mod recipient_imports;
+pub mod recipient_status_changes;
+pub mod recipients;
 pub mod sign_in_failures;
 pub mod townships;
 pub mod users;

@@ -20,8 +20,32 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::households::Entity")]
+    Households,
+    #[sea_orm(has_many = "super::recipient_imports::Entity")]
+    RecipientImports,
+    #[sea_orm(has_many = "super::recipients::Entity")]
+    Recipients,
     #[sea_orm(has_many = "super::users::Entity")]
     Users,
+}
+
+impl Related<super::households::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Households.def()
+    }
+}
+
+impl Related<super::recipient_imports::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RecipientImports.def()
+    }
+}
+
+impl Related<super::recipients::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Recipients.def()
+    }
 }
 
 impl Related<super::users::Entity> for Entity {

@@ -39,6 +39,10 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Organizations,
+    #[sea_orm(has_many = "super::recipient_imports::Entity")]
+    RecipientImports,
+    #[sea_orm(has_many = "super::recipient_status_changes::Entity")]
+    RecipientStatusChanges,
 }
 
 impl Related<super::official_townships::Entity> for Entity {
@@ -50,6 +54,18 @@ impl Related<super::official_townships::Entity> for Entity {
 impl Related<super::organizations::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Organizations.def()
+    }
+}
+
+impl Related<super::recipient_imports::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RecipientImports.def()
+    }
+}
+
+impl Related<super::recipient_status_changes::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RecipientStatusChanges.def()
     }
 }
 

@@ -22,6 +22,10 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::households::Entity")]
+    Households,
+    #[sea_orm(has_many = "super::recipients::Entity")]
+    Recipients,
     #[sea_orm(
         belongs_to = "super::townships::Entity",
         from = "Column::TownshipId",
@@ -30,6 +34,18 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Townships,
+}
+
+impl Related<super::households::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Households.def()
+    }
+}
+
+impl Related<super::recipients::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Recipients.def()
+    }
 }
 
 impl Related<super::townships::Entity> for Entity {

@@ -1,0 +1,826 @@
+//! Importing an official roster: upload (the file is read and its header
+//! checked at once), a dry run in a background job (every row checked,
+//! counted and reported by row and column), then apply in one transaction,
+//! matched by ID number so that re-importing the same file changes nothing.
+//! People who were on the roster but are missing from the new file are
+//! listed for review, never deleted.
+pub use super::_entities::recipient_imports::{self, ActiveModel, Column, Entity, Model};
+use super::{
+    _entities::{recipient_import_files, users, villages},
+    audit_logs::{self, Action},
+    fetch_page,
+    households::{self, NewHousehold},
+    recipients::{self, HouseholdChoice, RecipientFields},
+    scoped, Actor,
+};
+use crate::{
+    domain::{
+        pagination::{PageInfo, PageRequest},
+        recipient::{tags_column, RecipientStatus},
+        roster::{self, Column as RosterColumn, HeaderError, HeaderMap, RosterRow},
+        text,
+    },
+    errors::{AppError, AppResult, FieldErrors},
+    policy::{Scope, Visible},
+    sheets::{self, SheetError},
+    vault::Vault,
+};
+use chrono::NaiveDate;
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+super::pid_and_timestamps!();
+
+/// Rows between two progress updates.
+const PROGRESS_EVERY: usize = 1000;
+/// Problems kept in the report (the rejected-rows file has them all).
+const MAX_LISTED_PROBLEMS: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportState {
+    Checking,
+    Checked,
+    Applying,
+    Applied,
+    Failed,
+}
+
+impl ImportState {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Checking => "checking",
+            Self::Checked => "checked",
+            Self::Applying => "applying",
+            Self::Applied => "applied",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One problem in one cell, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The line in the file (the header is line 1).
+    pub row: usize,
+    /// The column's header as written in the file.
+    pub column: String,
+    /// A message id, translated when shown.
+    pub message: String,
+    /// For "duplicate in file": the line of the first occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_row: Option<usize>,
+}
+
+/// A rejected row as it was in the file, with its problems.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RejectedRow {
+    pub row: usize,
+    pub cells: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// What the dry run (or the apply) found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub header: Vec<String>,
+    pub ignored_columns: Vec<String>,
+    pub problems: Vec<Problem>,
+    pub problems_total: usize,
+    pub rejected: Vec<RejectedRow>,
+    /// Recipients on this roster who are missing from the file.
+    pub vanished: Vec<Uuid>,
+}
+
+/// The upload form.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ImportParams {
+    pub township: Option<String>,
+    pub roster: Option<String>,
+    pub organization: Option<String>,
+}
+
+/// What is needed to start an import, checked.
+#[derive(Debug)]
+pub struct NewImport {
+    pub township_id: i64,
+    pub organization_id: Option<i64>,
+    pub roster: String,
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+impl NewImport {
+    /// Reads the file once to refuse what cannot be a roster (encoding,
+    /// size, missing columns) before anything is stored.
+    ///
+    /// # Errors
+    /// Field errors naming the problem.
+    pub fn parse(
+        township_id: Option<i64>,
+        organization_id: Option<i64>,
+        roster: Option<&str>,
+        file_name: Option<&str>,
+        content: Option<Vec<u8>>,
+    ) -> AppResult<Self> {
+        let mut e = FieldErrors::new();
+        if township_id.is_none() {
+            e.add("township", "error-choose-township");
+        }
+        let roster = e.take("roster", text::required(roster.unwrap_or(""), 100), |x| {
+            x.message_key()
+        });
+        let content = match content {
+            None => {
+                e.add("file", "error-file-missing");
+                None
+            }
+            Some(c) => match sheets::read_table(&c).and_then(|rows| {
+                HeaderMap::parse(&rows[0]).map_err(|h| match h {
+                    HeaderError::Missing(_) => SheetError::Unreadable("missing".into()),
+                    HeaderError::Repeated(_) => SheetError::Unreadable("repeated".into()),
+                })
+            }) {
+                Ok(_) => Some(c),
+                Err(SheetError::Unreadable(m)) if m == "missing" => {
+                    e.add("file", "error-file-columns-missing");
+                    None
+                }
+                Err(SheetError::Unreadable(m)) if m == "repeated" => {
+                    e.add("file", "error-file-column-repeated");
+                    None
+                }
+                Err(err) => {
+                    e.add("file", err.message_key());
+                    None
+                }
+            },
+        };
+        let file_name = file_name
+            .map(|n| n.chars().take(200).collect::<String>())
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "roster".to_string());
+        e.into_result(|| {
+            Some(Self {
+                township_id: township_id?,
+                organization_id,
+                roster: roster?,
+                file_name,
+                content: content?,
+            })
+        })
+    }
+}
+
+/// How one valid row compares with the registry.
+#[derive(Debug, Clone)]
+enum Outcome {
+    New,
+    Updated(recipients::Model),
+    Unchanged,
+}
+
+/// The result of checking every row of a file.
+struct Checked {
+    report: Report,
+    total: usize,
+    new: usize,
+    updated: usize,
+    unchanged: usize,
+    /// Valid rows in file order, with what applying them means.
+    valid: Vec<(RosterRow, Outcome)>,
+    map: HeaderMap,
+    hashes: HashSet<String>,
+}
+
+impl Model {
+    #[must_use]
+    pub fn state(&self) -> ImportState {
+        match self.state.as_str() {
+            "checking" => ImportState::Checking,
+            "checked" => ImportState::Checked,
+            "applying" => ImportState::Applying,
+            "applied" => ImportState::Applied,
+            _ => ImportState::Failed,
+        }
+    }
+
+    /// Stores the upload and its first state; the caller enqueues the
+    /// dry run.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn create(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        user_id: i64,
+        new: NewImport,
+    ) -> AppResult<Self> {
+        let txn = db.begin().await?;
+        let m = ActiveModel {
+            user_id: Set(user_id),
+            organization_id: Set(new.organization_id),
+            township_id: Set(new.township_id),
+            roster: Set(new.roster),
+            file_name: Set(new.file_name),
+            state: Set(ImportState::Checking.as_str().to_string()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        recipient_import_files::ActiveModel {
+            import_id: Set(m.id),
+            content: Set(new.content),
+            report: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit_logs::record(
+            &txn,
+            actor,
+            Action::Import,
+            "recipient_imports",
+            Some(m.pid),
+            &serde_json::json!({"step": "upload", "file_name": m.file_name, "roster": m.roster}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// The stored report (after the dry run).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn report<C: ConnectionTrait>(&self, db: &C) -> AppResult<Report> {
+        let report = recipient_import_files::Entity::find_by_id(self.id)
+            .select_only()
+            .column(recipient_import_files::Column::Report)
+            .into_tuple::<Option<String>>()
+            .one(db)
+            .await?
+            .flatten();
+        Ok(report
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default())
+    }
+
+    /// Marks a checked import for applying; the caller enqueues the job.
+    ///
+    /// # Errors
+    /// A field error when the import is not waiting to be applied.
+    pub async fn start_apply(self, db: &DatabaseConnection) -> AppResult<Self> {
+        // Only one request wins the change from checked to applying.
+        let res = Entity::update_many()
+            .col_expr(Column::State, Expr::value(ImportState::Applying.as_str()))
+            .col_expr(Column::ProcessedRows, Expr::value(0i64))
+            .filter(Column::Id.eq(self.id))
+            .filter(Column::State.eq(ImportState::Checked.as_str()))
+            .exec(db)
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(AppError::field("base", "error-import-not-ready"));
+        }
+        Entity::find_by_id(self.id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn set_progress(&self, db: &DatabaseConnection, processed: usize, total: usize) -> AppResult<()> {
+        Entity::update_many()
+            .col_expr(Column::ProcessedRows, Expr::value(processed as i64))
+            .col_expr(Column::TotalRows, Expr::value(total as i64))
+            .filter(Column::Id.eq(self.id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    async fn fail(&self, db: &DatabaseConnection, message: &str) -> AppResult<()> {
+        Entity::update_many()
+            .col_expr(Column::State, Expr::value(ImportState::Failed.as_str()))
+            .col_expr(Column::Error, Expr::value(message.chars().take(500).collect::<String>()))
+            .filter(Column::Id.eq(self.id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    async fn importer_scope(&self, db: &DatabaseConnection) -> AppResult<(Scope, Actor)> {
+        let user = users::Entity::find_by_id(self.user_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let towns = super::users::township_ids(db, user.id).await?;
+        let actor = Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            request_id: None,
+            ip: None,
+        };
+        Ok((Scope::new(&user, towns), actor))
+    }
+
+    /// Runs the dry run (the background job's work); a failure is stored
+    /// on the import, not lost.
+    ///
+    /// # Errors
+    /// Database errors while recording the failure.
+    pub async fn run_check(self, db: &DatabaseConnection, vault: &Vault, today: NaiveDate) -> AppResult<()> {
+        match self.check(db, vault, today).await {
+            Ok(c) => {
+                self.save_check(db, &c, ImportState::Checked).await
+            }
+            Err(e) => self.fail(db, &e.to_string()).await,
+        }
+    }
+
+    async fn save_check(&self, db: &DatabaseConnection, c: &Checked, state: ImportState) -> AppResult<()> {
+        let txn = db.begin().await?;
+        let mut am: ActiveModel = self.clone().into();
+        am.state = Set(state.as_str().to_string());
+        am.total_rows = Set(c.total as i64);
+        am.processed_rows = Set(c.total as i64);
+        am.new_count = Set(c.new as i64);
+        am.updated_count = Set(c.updated as i64);
+        am.unchanged_count = Set(c.unchanged as i64);
+        am.rejected_count = Set(c.report.rejected.len() as i64);
+        am.vanished_count = Set(c.report.vanished.len() as i64);
+        if state == ImportState::Applied {
+            am.applied_at = Set(Some(chrono::Utc::now().into()));
+        }
+        am.update(&txn).await?;
+        recipient_import_files::Entity::update_many()
+            .col_expr(
+                recipient_import_files::Column::Report,
+                Expr::value(serde_json::to_string(&c.report).unwrap_or_default()),
+            )
+            .filter(recipient_import_files::Column::ImportId.eq(self.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn check(&self, db: &DatabaseConnection, vault: &Vault, today: NaiveDate) -> AppResult<Checked> {
+        let (scope, _) = self.importer_scope(db).await?;
+        let content = recipient_import_files::Entity::find_by_id(self.id)
+            .select_only()
+            .column(recipient_import_files::Column::Content)
+            .into_tuple::<Vec<u8>>()
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let rows = sheets::read_table(&content).map_err(|e| AppError::Internal(e.to_string()))?;
+        let header = rows[0].clone();
+        let map = HeaderMap::parse(&header).map_err(|e| AppError::Internal(e.to_string()))?;
+        let villages: HashMap<String, i64> = villages::Entity::find()
+            .filter(villages::Column::TownshipId.eq(self.township_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| (v.name, v.id))
+            .collect();
+        let column_header = |c: RosterColumn| {
+            map.position(c)
+                .and_then(|i| header.get(i))
+                .map_or_else(|| c.header().to_string(), |h| roster::clean_cell(h))
+        };
+        let mut report = Report {
+            header: header.clone(),
+            ignored_columns: map.ignored.clone(),
+            ..Report::default()
+        };
+        let rows_total = rows.iter().skip(1).filter(|r| !roster::is_blank(r)).count();
+        self.set_progress(db, 0, rows_total).await?;
+        // First pass: every row on its own.
+        let mut parsed: Vec<(usize, RosterRow)> = Vec::new();
+        let mut first_seen: HashMap<String, usize> = HashMap::new();
+        let mut total = 0usize;
+        for (i, cells) in rows.iter().enumerate().skip(1) {
+            if roster::is_blank(cells) {
+                continue;
+            }
+            total += 1;
+            let line = i + 1;
+            let mut problems: Vec<Problem> = Vec::new();
+            match roster::parse_row(&map, cells, today) {
+                Err(errs) => {
+                    for e in errs {
+                        problems.push(Problem {
+                            row: line,
+                            column: column_header(e.column),
+                            message: e.message.to_string(),
+                            other_row: None,
+                        });
+                    }
+                }
+                Ok(r) => {
+                    if !villages.contains_key(&r.village) {
+                        problems.push(Problem {
+                            row: line,
+                            column: column_header(RosterColumn::Village),
+                            message: "error-unknown-village".into(),
+                            other_row: None,
+                        });
+                    }
+                    if let Some(first) = first_seen.get(r.id.as_str()) {
+                        problems.push(Problem {
+                            row: line,
+                            column: column_header(RosterColumn::IdNumber),
+                            message: "error-duplicate-in-file".into(),
+                            other_row: Some(*first),
+                        });
+                    } else {
+                        first_seen.insert(r.id.as_str().to_string(), line);
+                    }
+                    if problems.is_empty() {
+                        parsed.push((line, r));
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                report.rejected.push(RejectedRow {
+                    row: line,
+                    cells: cells.clone(),
+                    problems,
+                });
+            }
+            if total % PROGRESS_EVERY == 0 {
+                self.set_progress(db, total * 9 / 10, rows_total).await?;
+            }
+        }
+        // Second pass: compare with the registry, in batches of hashes.
+        let hashes: Vec<String> = parsed.iter().map(|(_, r)| vault.lookup_hash(&r.id)).collect();
+        let mut existing: HashMap<String, recipients::Model> = HashMap::new();
+        for chunk in hashes.chunks(500) {
+            for m in recipients::Entity::find()
+                .filter(recipients::Column::IdHash.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                existing.insert(m.id_hash.clone(), m);
+            }
+        }
+        let household_ids: Vec<i64> = existing.values().map(|m| m.household_id).collect();
+        let mut households_by_id: HashMap<i64, households::Model> = HashMap::new();
+        for chunk in household_ids.chunks(500) {
+            for h in households::Entity::find()
+                .filter(households::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                households_by_id.insert(h.id, h);
+            }
+        }
+        let visible = |m: &recipients::Model| match scope.recipients() {
+            Visible::All => true,
+            Visible::Nothing => false,
+            Visible::Only(_) => match &scope.kind {
+                crate::policy::ScopeKind::Coordinator { organization_id } => {
+                    m.organization_id == Some(*organization_id)
+                }
+                crate::policy::ScopeKind::Official { townships } => townships.contains(&m.township_id),
+                _ => false,
+            },
+        };
+        let (mut new, mut updated, mut unchanged) = (0, 0, 0);
+        let mut valid = Vec::with_capacity(parsed.len());
+        for ((line, row), hash) in parsed.into_iter().zip(hashes.iter()) {
+            match existing.get(hash) {
+                None => {
+                    new += 1;
+                    valid.push((row, Outcome::New));
+                }
+                Some(m) if !visible(m) => {
+                    report.rejected.push(RejectedRow {
+                        row: line,
+                        cells: rows[line - 1].clone(),
+                        problems: vec![Problem {
+                            row: line,
+                            column: column_header(RosterColumn::IdNumber),
+                            message: "error-registered-elsewhere".into(),
+                            other_row: None,
+                        }],
+                    });
+                }
+                Some(m) => {
+                    let village_id = villages.get(&row.village).copied().unwrap_or_default();
+                    let h = households_by_id.get(&m.household_id);
+                    if differs(&map, &row, m, h, village_id, &self.roster) {
+                        updated += 1;
+                        valid.push((row, Outcome::Updated(m.clone())));
+                    } else {
+                        unchanged += 1;
+                        valid.push((row, Outcome::Unchanged));
+                    }
+                }
+            }
+        }
+        report.rejected.sort_by_key(|r| r.row);
+        report.problems_total = report.rejected.iter().map(|r| r.problems.len()).sum();
+        report.problems = report
+            .rejected
+            .iter()
+            .flat_map(|r| r.problems.iter().cloned())
+            .take(MAX_LISTED_PROBLEMS)
+            .collect();
+        let hashes: HashSet<String> = hashes.into_iter().collect();
+        report.vanished = self.vanished(db, &hashes).await?;
+        Ok(Checked {
+            report,
+            total,
+            new,
+            updated,
+            unchanged,
+            valid,
+            map,
+            hashes,
+        })
+    }
+
+    /// Active recipients of this township on this roster whose ID numbers
+    /// are not in the file.
+    async fn vanished<C: ConnectionTrait>(&self, db: &C, in_file: &HashSet<String>) -> AppResult<Vec<Uuid>> {
+        let on_roster = recipients::Entity::find()
+            .select_only()
+            .column(recipients::Column::Pid)
+            .column(recipients::Column::IdHash)
+            .filter(recipients::Column::Roster.eq(self.roster.as_str()))
+            .filter(recipients::Column::TownshipId.eq(self.township_id))
+            .filter(recipients::Column::Status.ne(RecipientStatus::Exited.as_str()))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?;
+        Ok(on_roster
+            .into_iter()
+            .filter(|(_, h)| !in_file.contains(h))
+            .map(|(p, _)| p)
+            .take(5000)
+            .collect())
+    }
+
+    /// Applies the valid rows in one transaction (the background job's
+    /// work). The rows are checked again first: the registry may have
+    /// changed since the dry run. On any failure nothing is imported.
+    ///
+    /// # Errors
+    /// Database errors while recording the failure.
+    pub async fn run_apply(self, db: &DatabaseConnection, vault: &Vault, today: NaiveDate) -> AppResult<()> {
+        let result = async {
+            let checked = self.check(db, vault, today).await?;
+            self.apply(db, vault, &checked, today).await?;
+            Ok::<_, AppError>(checked)
+        }
+        .await;
+        match result {
+            Ok(c) => self.save_check(db, &c, ImportState::Applied).await,
+            Err(e) => self.fail(db, &e.to_string()).await,
+        }
+    }
+
+    async fn apply(&self, db: &DatabaseConnection, vault: &Vault, c: &Checked, today: NaiveDate) -> AppResult<()> {
+        let (_, actor) = self.importer_scope(db).await?;
+        let villages: HashMap<String, villages::Model> = villages::Entity::find()
+            .filter(villages::Column::TownshipId.eq(self.township_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| (v.name.clone(), v))
+            .collect();
+        let txn = db.begin().await?;
+        // Households created in this import, by the head's ID hash.
+        let mut created: HashMap<String, households::Model> = HashMap::new();
+        for (row, outcome) in &c.valid {
+            let Some(village) = villages.get(&row.village) else {
+                continue;
+            };
+            let household_fields = NewHousehold {
+                township_id: village.township_id,
+                village_id: village.id,
+                organization_id: self.organization_id,
+                address: row.address.clone(),
+                phone: row.phone.clone(),
+                assistance_status: row.assistance_status,
+                status_since: row.status_since,
+                status_until: None,
+            };
+            match outcome {
+                Outcome::Unchanged => {}
+                Outcome::New => {
+                    let key = vault.lookup_hash(row.head.as_ref().unwrap_or(&row.id));
+                    let choice = if let Some(h) = created.get(&key) {
+                        HouseholdChoice::Existing(h.clone())
+                    } else if let Some(head) = recipients::find_by_hash(&txn, &key).await? {
+                        match households::Entity::find_by_id(head.household_id).one(&txn).await? {
+                            Some(h) => HouseholdChoice::Existing(h),
+                            None => HouseholdChoice::New(household_fields.clone()),
+                        }
+                    } else {
+                        HouseholdChoice::New(household_fields.clone())
+                    };
+                    let fields = fields_of(&c.map, row, None);
+                    let m = recipients::Model::insert_in(
+                        &txn,
+                        &actor,
+                        vault,
+                        choice,
+                        fields,
+                        self.organization_id,
+                        Some(self.roster.clone()),
+                        today,
+                    )
+                    .await?;
+                    if !created.contains_key(&key) {
+                        if let Some(h) = households::Entity::find_by_id(m.household_id).one(&txn).await? {
+                            created.insert(key, h);
+                        }
+                    }
+                }
+                Outcome::Updated(existing) => {
+                    let household = households::Entity::find_by_id(existing.household_id)
+                        .one(&txn)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                    let mut new_household = household_fields.clone();
+                    new_household.organization_id = household.organization_id;
+                    if c.map.position(RosterColumn::Phone).is_none() {
+                        new_household.phone.clone_from(&household.phone);
+                    }
+                    if c.map.position(RosterColumn::AssistanceStatus).is_none() {
+                        new_household.assistance_status = household
+                            .assistance_status
+                            .parse()
+                            .unwrap_or(crate::domain::recipient::AssistanceStatus::None);
+                    }
+                    if c.map.position(RosterColumn::StatusSince).is_none() {
+                        new_household.status_since = household.status_since;
+                    }
+                    new_household.status_until = household.status_until;
+                    let household = household.update_in(&txn, &actor, new_household).await?;
+                    let fields = fields_of(&c.map, row, Some(existing));
+                    let mut m = existing
+                        .clone()
+                        .update_in(&txn, &actor, vault, fields, Some(&household))
+                        .await?;
+                    if m.roster.as_deref() != Some(self.roster.as_str()) {
+                        let before = recipients::audit_view(&m);
+                        let mut am: recipients::ActiveModel = m.clone().into();
+                        am.roster = Set(Some(self.roster.clone()));
+                        m = am.update(&txn).await?;
+                        audit_logs::record_change(
+                            &txn,
+                            &actor,
+                            Action::Update,
+                            "recipients",
+                            m.pid,
+                            Some(&before),
+                            Some(&recipients::audit_view(&m)),
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        audit_logs::record(
+            &txn,
+            &actor,
+            Action::Import,
+            "recipient_imports",
+            Some(self.pid),
+            &serde_json::json!({
+                "step": "apply",
+                "new": c.new,
+                "updated": c.updated,
+                "unchanged": c.unchanged,
+                "rejected": c.report.rejected.len(),
+                "vanished": c.report.vanished.len(),
+            }),
+        )
+        .await?;
+        txn.commit().await?;
+        let _ = &c.hashes;
+        Ok(())
+    }
+}
+
+/// The recipient fields a roster row sets; columns the file lacks keep
+/// what the registry has.
+fn fields_of(map: &HeaderMap, row: &RosterRow, existing: Option<&recipients::Model>) -> RecipientFields {
+    let keep = |c: RosterColumn| map.position(c).is_none();
+    let pick = |c: RosterColumn, new: &Option<String>, old: Option<&Option<String>>| {
+        if keep(c) {
+            old.cloned().flatten()
+        } else {
+            new.clone()
+        }
+    };
+    let disability = if keep(RosterColumn::DisabilityLevel) {
+        existing.and_then(|m| {
+            m.disability_level
+                .zip(m.disability_type.as_deref().and_then(|t| t.parse().ok()))
+        })
+    } else {
+        row.disability
+    };
+    let tags = existing
+        .map(|m| {
+            crate::domain::recipient::parse_tags(m.care_tags.split(',')).unwrap_or_default()
+        })
+        .unwrap_or_default();
+    RecipientFields {
+        name: row.name.clone(),
+        id: row.id.clone(),
+        relation: pick(RosterColumn::Relation, &row.relation, existing.map(|m| &m.relation)),
+        phone: pick(RosterColumn::Phone, &row.phone, existing.map(|m| &m.phone)),
+        disability,
+        guardian_name: pick(RosterColumn::GuardianName, &row.guardian_name, existing.map(|m| &m.guardian_name)),
+        guardian_phone: pick(RosterColumn::GuardianPhone, &row.guardian_phone, existing.map(|m| &m.guardian_phone)),
+        guardian_relation: pick(
+            RosterColumn::GuardianRelation,
+            &row.guardian_relation,
+            existing.map(|m| &m.guardian_relation),
+        ),
+        care_needs: pick(RosterColumn::CareNeeds, &row.care_needs, existing.map(|m| &m.care_needs)),
+        care_tags: tags,
+        location: existing.and_then(|m| m.latitude.zip(m.longitude)),
+        consent: existing.and_then(|m| {
+            Some(recipients::Consent {
+                by: m.consent_by.clone()?,
+                relation: if m.consent_relation.as_deref() == Some("guardian") {
+                    recipients::ConsentRelation::Guardian
+                } else {
+                    recipients::ConsentRelation::Own
+                },
+                on: m.consent_on?,
+            })
+        }),
+    }
+}
+
+/// Whether applying `row` would change the stored recipient or household.
+fn differs(
+    map: &HeaderMap,
+    row: &RosterRow,
+    m: &recipients::Model,
+    h: Option<&households::Model>,
+    village_id: i64,
+    roster: &str,
+) -> bool {
+    let f = fields_of(map, row, Some(m));
+    let person = m.name != f.name
+        || m.relation != f.relation
+        || m.phone != f.phone
+        || m.disability_level != f.disability.map(|d| d.0)
+        || m.disability_type != f.disability.map(|d| d.1.as_str().to_string())
+        || m.guardian_name != f.guardian_name
+        || m.guardian_phone != f.guardian_phone
+        || m.guardian_relation != f.guardian_relation
+        || m.care_needs != f.care_needs
+        || m.care_tags != tags_column(&f.care_tags)
+        || m.roster.as_deref() != Some(roster);
+    let home = h.is_none_or(|h| {
+        h.village_id != village_id
+            || h.address != row.address
+            || (map.position(RosterColumn::Phone).is_some() && h.phone != row.phone)
+            || (map.position(RosterColumn::AssistanceStatus).is_some()
+                && h.assistance_status != row.assistance_status.as_str())
+            || (map.position(RosterColumn::StatusSince).is_some() && h.status_since != row.status_since)
+    });
+    person || home
+}
+
+/// # Errors
+/// `NotFound` when missing or out of scope: an import is seen by its
+/// importer and by admins.
+pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
+    let mut q = Entity::find().filter(Column::Pid.eq(pid));
+    if !scope.is_admin() {
+        q = q.filter(Column::UserId.eq(scope.user_id));
+    }
+    if !scope.may_register_recipients() {
+        return Err(AppError::NotFound);
+    }
+    super::find_scoped(db, Some(q)).await
+}
+
+/// The caller's imports (all of them for an admin), newest first.
+///
+/// # Errors
+/// `NotFound` for callers who may not import.
+pub async fn list(db: &DatabaseConnection, scope: &Scope, page: PageRequest) -> AppResult<(Vec<Model>, PageInfo)> {
+    if !scope.may_register_recipients() {
+        return Err(AppError::NotFound);
+    }
+    let mut q = Entity::find();
+    if !scope.is_admin() {
+        q = q.filter(Column::UserId.eq(scope.user_id));
+    }
+    let q = scoped(q, Visible::All).ok_or(AppError::NotFound)?;
+    fetch_page(db, q.order_by_desc(Column::Id), page).await
+}
