@@ -176,12 +176,18 @@ impl Hooks for App {
             .add_route(controllers::townships::routes())
             .add_route(controllers::villages::routes())
             .add_route(controllers::organizations::routes())
+            .add_route(controllers::households::routes())
+            .add_route(controllers::recipients::routes())
+            .add_route(controllers::recipient_imports::routes())
             .add_route(controllers::users::routes())
             .add_route(controllers::audit_logs::routes())
             .add_route(controllers::api::auth::routes())
             .add_route(controllers::api::townships::routes())
             .add_route(controllers::api::villages::routes())
             .add_route(controllers::api::organizations::routes())
+            .add_route(controllers::api::households::routes())
+            .add_route(controllers::api::recipients::routes())
+            .add_route(controllers::api::recipient_imports::routes())
             .add_route(controllers::api::users::routes())
             .add_route(controllers::api::audit_logs::routes())
     }
@@ -192,7 +198,11 @@ impl Hooks for App {
             .layer(middleware::from_fn(web::errors::render_errors)))
     }
 
-    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+    async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {
+        use loco_rs::bgworker::BackgroundWorker;
+        queue
+            .register(crate::workers::recipient_import::RecipientImportWorker::build(ctx))
+            .await?;
         Ok(())
     }
 
@@ -208,6 +218,11 @@ impl Hooks for App {
     /// and is never truncated.
     async fn truncate(ctx: &AppContext) -> Result<()> {
         use loco_rs::db::truncate_table;
+        truncate_table(&ctx.db, _entities::recipient_import_files::Entity).await?;
+        truncate_table(&ctx.db, _entities::recipient_imports::Entity).await?;
+        truncate_table(&ctx.db, _entities::recipient_status_changes::Entity).await?;
+        truncate_table(&ctx.db, _entities::recipients::Entity).await?;
+        truncate_table(&ctx.db, _entities::households::Entity).await?;
         truncate_table(&ctx.db, _entities::official_townships::Entity).await?;
         truncate_table(&ctx.db, _entities::sign_in_failures::Entity).await?;
         truncate_table(&ctx.db, _entities::users::Entity).await?;

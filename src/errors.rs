@@ -54,6 +54,12 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The first message id recorded.
+    #[must_use]
+    pub fn first(&self) -> Option<&str> {
+        self.0.values().flat_map(|v| v.iter()).map(String::as_str).next()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
         self.0.iter()
     }

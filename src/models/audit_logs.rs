@@ -182,6 +182,26 @@ pub async fn list(
     fetch_page(db, q.order_by_desc(Column::Id), page).await
 }
 
+/// The newest entries about one record, for its history (the caller has
+/// already loaded the record in its scope).
+///
+/// # Errors
+/// Database errors.
+pub async fn for_entity<C: ConnectionTrait>(
+    db: &C,
+    entity: &str,
+    pid: Uuid,
+    limit: u64,
+) -> AppResult<Vec<Model>> {
+    Ok(Entity::find()
+        .filter(Column::Entity.eq(entity))
+        .filter(Column::EntityPid.eq(pid))
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// The outcome of walking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {

@@ -824,3 +824,35 @@ pub async fn list(db: &DatabaseConnection, scope: &Scope, page: PageRequest) -> 
     let q = scoped(q, Visible::All).ok_or(AppError::NotFound)?;
     fetch_page(db, q.order_by_desc(Column::Id), page).await
 }
+
+impl Model {
+    /// Enqueues the dry run.
+    ///
+    /// # Errors
+    /// When the job cannot be enqueued (the import is marked failed).
+    pub async fn check_later(&self, ctx: &loco_rs::app::AppContext) -> AppResult<()> {
+        self.enqueue(ctx, false).await
+    }
+
+    /// Enqueues applying the checked rows.
+    ///
+    /// # Errors
+    /// When the job cannot be enqueued (the import is marked failed).
+    pub async fn apply_later(&self, ctx: &loco_rs::app::AppContext) -> AppResult<()> {
+        self.enqueue(ctx, true).await
+    }
+
+    async fn enqueue(&self, ctx: &loco_rs::app::AppContext, apply: bool) -> AppResult<()> {
+        use crate::workers::recipient_import::{RecipientImportWorker, RecipientImportWorkerArgs};
+        use loco_rs::bgworker::BackgroundWorker;
+        let args = RecipientImportWorkerArgs {
+            import_id: self.id,
+            apply,
+        };
+        if let Err(e) = RecipientImportWorker::perform_later(ctx, args).await {
+            self.fail(&ctx.db, &e.to_string()).await?;
+            return Err(AppError::Internal(e.to_string()));
+        }
+        Ok(())
+    }
+}

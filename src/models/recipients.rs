@@ -183,13 +183,21 @@ fn coordinate(e: &mut FieldErrors, field: &str, v: Option<&str>, limit: f64) -> 
 impl RecipientFields {
     /// Checks the recipient's own fields; `today` decides who is a minor
     /// and which dates lie in the future.
-    pub fn parse(p: &RecipientParams, today: NaiveDate, e: &mut FieldErrors) -> Option<Self> {
+    /// On an edit, `current` is the stored number, kept when the field is
+    /// left blank.
+    pub fn parse(
+        p: &RecipientParams,
+        current: Option<&ResidentId>,
+        today: NaiveDate,
+        e: &mut FieldErrors,
+    ) -> Option<Self> {
         let name = e.take(
             "name",
             text::required(p.name.as_deref().unwrap_or(""), 50),
             |x| x.message_key(),
         );
         let id = match p.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None if current.is_some() => current.cloned(),
             None => {
                 e.add("id_number", "error-required");
                 None
@@ -873,4 +881,193 @@ pub async fn record_export(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A registration, checked: where the person lives, their fields and the
+/// organisation that registers them.
+#[derive(Debug)]
+pub struct Registration {
+    pub household: HouseholdChoice,
+    pub fields: RecipientFields,
+    pub organization_id: Option<i64>,
+}
+
+/// The organisation a registration belongs to: a coordinator's own; for
+/// an admin the one named (or none).
+async fn registering_organization(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    named: Option<&str>,
+    fallback: Option<i64>,
+    e: &mut FieldErrors,
+) -> AppResult<Option<i64>> {
+    if let Some(own) = scope.own_organization() {
+        return Ok(Some(own));
+    }
+    match named.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(fallback),
+        Some(raw) => {
+            let found = match Uuid::parse_str(raw) {
+                Ok(pid) => match super::organizations::load(db, scope, pid).await {
+                    Ok(o) => Some(o.id),
+                    Err(AppError::NotFound) => None,
+                    Err(err) => return Err(err),
+                },
+                Err(_) => None,
+            };
+            if found.is_none() {
+                e.add("organization", "error-choose-organization");
+            }
+            Ok(found)
+        }
+    }
+}
+
+/// The village a form names, if the caller may see it.
+///
+/// # Errors
+/// Database errors.
+pub async fn village_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    raw: Option<&str>,
+) -> AppResult<Option<villages::Model>> {
+    let Some(pid) = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| Uuid::parse_str(s).ok())
+    else {
+        return Ok(None);
+    };
+    match super::villages::load(db, scope, pid).await {
+        Ok((v, _)) => Ok(Some(v)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl Registration {
+    /// Checks a registration form: an existing household (in scope) or a
+    /// new one, and the person. All field errors are reported together.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn parse(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        p: &RecipientParams,
+        today: NaiveDate,
+    ) -> AppResult<Self> {
+        let mut e = FieldErrors::new();
+        let existing = match p.household.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => match Uuid::parse_str(raw) {
+                Ok(pid) => match households::load(db, scope, pid).await {
+                    Ok(h) => Some(h),
+                    Err(AppError::NotFound) => {
+                        e.add("household", "error-choose-household");
+                        None
+                    }
+                    Err(err) => return Err(err),
+                },
+                Err(_) => {
+                    e.add("household", "error-choose-household");
+                    None
+                }
+            },
+        };
+        let fallback = existing.as_ref().and_then(|h| h.organization_id);
+        let organization_id =
+            registering_organization(db, scope, p.organization.as_deref(), fallback, &mut e)
+                .await?;
+        let household = if let Some(h) = existing {
+            Some(HouseholdChoice::Existing(h))
+        } else if p.household.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+            None
+        } else {
+            let village = village_of(db, scope, p.village.as_deref()).await?;
+            NewHousehold::parse(&p.household_params(), village.as_ref(), organization_id, &mut e)
+                .map(HouseholdChoice::New)
+        };
+        let fields = RecipientFields::parse(p, None, today, &mut e);
+        e.into_result(|| {
+            Some(Self {
+                household: household?,
+                fields: fields?,
+                organization_id,
+            })
+        })
+    }
+
+    /// # Errors
+    /// As `Model::register`.
+    pub async fn save(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        vault: &Vault,
+        today: NaiveDate,
+    ) -> AppResult<Model> {
+        Model::register(
+            db,
+            actor,
+            vault,
+            self.household,
+            self.fields,
+            self.organization_id,
+            today,
+        )
+        .await
+    }
+}
+
+impl Model {
+    /// Checks an edit of the recipient's own fields; a blank ID number
+    /// keeps the stored one.
+    ///
+    /// # Errors
+    /// Field errors; an internal error when the stored number cannot be
+    /// opened.
+    pub fn parse_edit(
+        &self,
+        vault: &Vault,
+        p: &RecipientParams,
+        today: NaiveDate,
+    ) -> AppResult<RecipientFields> {
+        let current = vault
+            .open(&self.id_sealed)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut e = FieldErrors::new();
+        let fields = RecipientFields::parse(p, Some(&current), today, &mut e);
+        e.into_result(|| fields)
+    }
+}
+
+/// The form values of a stored recipient (the ID number left blank: it is
+/// only re-entered to correct it).
+#[must_use]
+pub fn params_of(m: &Model) -> RecipientParams {
+    RecipientParams {
+        name: Some(m.name.clone()),
+        relation: m.relation.clone(),
+        phone: m.phone.clone(),
+        disability_level: m.disability_level.map(|l| l.to_string()),
+        disability_type: m.disability_type.clone(),
+        guardian_name: m.guardian_name.clone(),
+        guardian_phone: m.guardian_phone.clone(),
+        guardian_relation: m.guardian_relation.clone(),
+        care_needs: m.care_needs.clone(),
+        care_tags: m
+            .care_tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        latitude: m.latitude.map(|x| x.to_string()),
+        longitude: m.longitude.map(|x| x.to_string()),
+        consent_by: m.consent_by.clone(),
+        consent_relation: m.consent_relation.clone(),
+        consent_on: m.consent_on.map(|d| d.to_string()),
+        ..RecipientParams::default()
+    }
 }

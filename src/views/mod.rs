@@ -1,5 +1,7 @@
 //! JSON shapes of the API; the HTML pages pass the same shapes to Tera.
 //! Only `pid`s leave the server, never database ids.
+pub mod recipients;
+
 use crate::{
     domain::pagination::PageInfo,
     models::{

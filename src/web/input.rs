@@ -130,6 +130,11 @@ pub struct ListQuery {
     pub action: Option<String>,
     pub actor: Option<String>,
     pub entity_pid: Option<String>,
+    pub village: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub assistance_status: Option<String>,
+    pub tag: Option<String>,
 }
 
 impl ListQuery {

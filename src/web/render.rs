@@ -130,6 +130,8 @@ impl Page {
             "organizations": !matches!(v.scope.organizations(), crate::policy::Visible::Nothing),
             "users": v.scope.may_create_users() || v.scope.is_admin(),
             "audit": v.scope.is_admin(),
+            "recipients": !matches!(v.scope.recipients(), crate::policy::Visible::Nothing),
+            "imports": v.scope.may_register_recipients(),
             "manage_places": v.scope.may_manage_places(),
         });
         self.finish(v.lang, me, nav, v.flash.as_deref(), &v.path)

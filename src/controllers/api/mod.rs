@@ -3,7 +3,10 @@
 //! 422 `{"errors": {"field": [".."]}}`.
 pub mod audit_logs;
 pub mod auth;
+pub mod households;
 pub mod organizations;
+pub mod recipient_imports;
+pub mod recipients;
 pub mod townships;
 pub mod users;
 pub mod villages;

@@ -1,0 +1,155 @@
+use super::{created, ok, page};
+use crate::{
+    controllers::{
+        recipients::{export, filter_of, ExportParams, RevealParams, StatusParams},
+        require,
+    },
+    errors::AppResult,
+    models::{
+        households,
+        recipients::{self, RecipientParams, Registration},
+        today, villages,
+    },
+    vault::Vault,
+    views::recipients::{RecipientJson, StatusChangeJson},
+    web::{
+        input::{pid, ListQuery, QueryParams},
+        ApiJson, Viewer,
+    },
+};
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderValue},
+    response::Response,
+};
+use loco_rs::prelude::*;
+use serde_json::json;
+
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let filter = filter_of(&ctx.db, &v.scope, &q).await?;
+    let day = today();
+    let (rows, info) = recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?;
+    let show_id = v.scope.sees_id_numbers();
+    Ok(page(
+        rows.iter()
+            .map(|r| RecipientJson::from_row(r, show_id, day))
+            .collect(),
+        info,
+    ))
+}
+
+async fn json_of(ctx: &AppContext, v: &Viewer, r: &recipients::Model) -> AppResult<RecipientJson> {
+    let household = households::Entity::find_by_id(r.household_id).one(&ctx.db).await?;
+    let village = villages::Entity::find_by_id(r.village_id).one(&ctx.db).await?;
+    Ok(RecipientJson::new(
+        r,
+        household.as_ref(),
+        village.as_ref(),
+        v.scope.sees_id_numbers(),
+        today(),
+    ))
+}
+
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let history: Vec<StatusChangeJson> = r
+        .status_history(&ctx.db)
+        .await?
+        .iter()
+        .map(StatusChangeJson::from)
+        .collect();
+    let mut body = serde_json::to_value(json_of(&ctx, &v, &r).await?).unwrap_or_default();
+    if let Some(o) = body.as_object_mut() {
+        o.insert("status_history".into(), json!(history));
+    }
+    Ok(ok(body))
+}
+
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    ApiJson(p): ApiJson<RecipientParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_register_recipients())?;
+    let vault = Vault::of(&ctx)?;
+    let day = today();
+    let r = Registration::parse(&ctx.db, &v.scope, &p, day)
+        .await?
+        .save(&ctx.db, &v.actor, &vault, day)
+        .await?;
+    Ok(created(json_of(&ctx, &v, &r).await?))
+}
+
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<RecipientParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_register_recipients())?;
+    let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let vault = Vault::of(&ctx)?;
+    let fields = r.parse_edit(&vault, &p, today())?;
+    let r = r.update(&ctx.db, &v.actor, &vault, fields).await?;
+    Ok(ok(json_of(&ctx, &v, &r).await?))
+}
+
+async fn change_status(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<StatusParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_register_recipients())?;
+    let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (to, reason, on) = p.parse(today())?;
+    let r = r.change_status(&ctx.db, &v.actor, to, reason, on).await?;
+    Ok(created(json_of(&ctx, &v, &r).await?))
+}
+
+async fn reveal(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<RevealParams>,
+) -> AppResult<Response> {
+    let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_reveal_id(r.organization_id))?;
+    let vault = Vault::of(&ctx)?;
+    let id = r
+        .reveal(&ctx.db, &v.actor, &vault, p.reason.as_deref().unwrap_or(""))
+        .await?;
+    let mut res = created(json!({"pid": r.pid, "id_number": id.as_str()}));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+async fn export_file(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(p): QueryParams<ExportParams>,
+) -> AppResult<Response> {
+    export(&ctx, &v, &p).await
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .prefix("/api/v1/recipients")
+        .add("/", get(list))
+        .add("/", post(add))
+        .add("/export", get(export_file))
+        .add("/{pid}", get(show))
+        .add("/{pid}", put(update))
+        .add("/{pid}", patch(update))
+        .add("/{pid}/status_changes", post(change_status))
+        .add("/{pid}/id_reveals", post(reveal))
+}

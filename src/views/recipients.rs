@@ -1,0 +1,248 @@
+//! JSON shapes of households, recipients and roster imports. ID numbers
+//! leave the server masked, and not at all for workers.
+use super::Ref;
+use crate::{
+    domain::{
+        recipient::{needs_guardian_consent, CareTag},
+        resident_id::age_on,
+    },
+    models::{
+        _entities::{households, recipient_imports, recipient_status_changes, recipients, villages},
+        households::HouseholdRow,
+        recipient_imports::Report,
+        recipients::RecipientRow,
+    },
+};
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+type Time = chrono::DateTime<chrono::FixedOffset>;
+
+#[derive(Debug, Serialize)]
+pub struct HouseholdJson {
+    pub pid: Uuid,
+    pub address: String,
+    pub phone: Option<String>,
+    pub assistance_status: String,
+    pub status_since: Option<NaiveDate>,
+    pub status_until: Option<NaiveDate>,
+    pub village: Option<Ref>,
+    pub members: Option<i64>,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+impl HouseholdJson {
+    #[must_use]
+    pub fn new(h: &households::Model, village: Option<&villages::Model>, members: Option<i64>) -> Self {
+        Self {
+            pid: h.pid,
+            address: h.address.clone(),
+            phone: h.phone.clone(),
+            assistance_status: h.assistance_status.clone(),
+            status_since: h.status_since,
+            status_until: h.status_until,
+            village: village.map(|v| Ref {
+                pid: v.pid,
+                name: v.name.clone(),
+            }),
+            members,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+        }
+    }
+}
+
+impl From<&HouseholdRow> for HouseholdJson {
+    fn from(r: &HouseholdRow) -> Self {
+        Self::new(&r.household, r.village.as_ref(), Some(r.members))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsentJson {
+    pub by: String,
+    pub relation: Option<String>,
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecipientJson {
+    pub pid: Uuid,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: NaiveDate,
+    pub age: u32,
+    pub categories: Vec<&'static str>,
+    /// Masked (`5119**********123X`); absent for workers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    pub household: Option<HouseholdJson>,
+    pub village: Option<Ref>,
+    pub relation: Option<String>,
+    pub phone: Option<String>,
+    pub disability_level: Option<i64>,
+    pub disability_type: Option<String>,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+    pub guardian_relation: Option<String>,
+    pub care_needs: Option<String>,
+    pub care_tags: Vec<&'static str>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub consent: Option<ConsentJson>,
+    /// Under 14: consent must come from the guardian.
+    pub needs_guardian_consent: bool,
+    /// No consent recorded, or a child's consent not given by a guardian.
+    pub consent_missing: bool,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub status_on: NaiveDate,
+    pub roster: Option<String>,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+impl RecipientJson {
+    #[must_use]
+    pub fn new(
+        m: &recipients::Model,
+        household: Option<&households::Model>,
+        village: Option<&villages::Model>,
+        show_id: bool,
+        today: NaiveDate,
+    ) -> Self {
+        let child = needs_guardian_consent(m.birth_date, today);
+        let consent = m.consent_by.as_ref().map(|by| ConsentJson {
+            by: by.clone(),
+            relation: m.consent_relation.clone(),
+            on: m.consent_on,
+        });
+        let consent_missing = consent.is_none()
+            || (child && m.consent_relation.as_deref() != Some("guardian"));
+        Self {
+            pid: m.pid,
+            name: m.name.clone(),
+            gender: m.gender.clone(),
+            birth_date: m.birth_date,
+            age: age_on(m.birth_date, today),
+            categories: m.categories(today).iter().map(|c| c.as_str()).collect(),
+            id_number: show_id.then(|| m.id_masked.clone()),
+            household: household.map(|h| HouseholdJson::new(h, village, None)),
+            village: village.map(|v| Ref {
+                pid: v.pid,
+                name: v.name.clone(),
+            }),
+            relation: m.relation.clone(),
+            phone: m.phone.clone(),
+            disability_level: m.disability_level,
+            disability_type: m.disability_type.clone(),
+            guardian_name: m.guardian_name.clone(),
+            guardian_phone: m.guardian_phone.clone(),
+            guardian_relation: m.guardian_relation.clone(),
+            care_needs: m.care_needs.clone(),
+            care_tags: CareTag::ALL
+                .iter()
+                .filter(|t| m.care_tags.contains(&format!(",{},", t.as_str())))
+                .map(|t| t.as_str())
+                .collect(),
+            latitude: m.latitude,
+            longitude: m.longitude,
+            consent,
+            needs_guardian_consent: child,
+            consent_missing,
+            status: m.status.clone(),
+            status_reason: m.status_reason.clone(),
+            status_on: m.status_on,
+            roster: m.roster.clone(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+
+    #[must_use]
+    pub fn from_row(r: &RecipientRow, show_id: bool, today: NaiveDate) -> Self {
+        Self::new(
+            &r.recipient,
+            r.household.as_ref(),
+            r.village.as_ref(),
+            show_id,
+            today,
+        )
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusChangeJson {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub effective_on: NaiveDate,
+    pub by: String,
+    pub at: Time,
+}
+
+impl From<&recipient_status_changes::Model> for StatusChangeJson {
+    fn from(m: &recipient_status_changes::Model) -> Self {
+        Self {
+            from_status: m.from_status.clone(),
+            to_status: m.to_status.clone(),
+            reason: m.reason.clone(),
+            effective_on: m.effective_on,
+            by: m.actor_label.clone(),
+            at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecipientImportJson {
+    pub pid: Uuid,
+    pub file_name: String,
+    pub roster: String,
+    pub state: String,
+    pub total_rows: i64,
+    pub processed_rows: i64,
+    /// 0-100.
+    pub percent: i64,
+    pub new: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub vanished: i64,
+    pub error: Option<String>,
+    pub applied_at: Option<Time>,
+    pub created_at: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+}
+
+impl RecipientImportJson {
+    #[must_use]
+    pub fn new(m: &recipient_imports::Model, report: Option<Report>) -> Self {
+        let percent = if m.total_rows > 0 {
+            (m.processed_rows * 100 / m.total_rows).clamp(0, 100)
+        } else {
+            0
+        };
+        Self {
+            pid: m.pid,
+            file_name: m.file_name.clone(),
+            roster: m.roster.clone(),
+            state: m.state.clone(),
+            total_rows: m.total_rows,
+            processed_rows: m.processed_rows,
+            percent,
+            new: m.new_count,
+            updated: m.updated_count,
+            unchanged: m.unchanged_count,
+            rejected: m.rejected_count,
+            vanished: m.vanished_count,
+            error: m.error.clone(),
+            applied_at: m.applied_at,
+            created_at: m.created_at,
+            report,
+        }
+    }
+}
