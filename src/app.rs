@@ -154,9 +154,12 @@ impl Hooks for App {
                 .map_err(|e| Error::string(&e.to_string()))?;
             if !has_users {
                 tracing::info!("empty development database: loading the demo county");
-                demo::seed(&ctx.db)
-                    .await
-                    .map_err(|e| Error::string(&e.to_string()))?;
+                demo::seed(
+                    &ctx.db,
+                    &crate::vault::Vault::of(ctx).map_err(|e| Error::string(&e.to_string()))?,
+                )
+                .await
+                .map_err(|e| Error::string(&e.to_string()))?;
             }
             print_demo_sign_ins();
         }
@@ -237,8 +240,11 @@ impl Hooks for App {
         if ctx.environment == Environment::Production {
             return Err(Error::string("the demo data is never loaded in production"));
         }
-        demo::seed(&ctx.db)
-            .await
-            .map_err(|e| Error::string(&e.to_string()))
+        demo::seed(
+            &ctx.db,
+            &crate::vault::Vault::of(ctx).map_err(|e| Error::string(&e.to_string()))?,
+        )
+        .await
+        .map_err(|e| Error::string(&e.to_string()))
     }
 }

@@ -57,7 +57,11 @@ impl FieldErrors {
     /// The first message id recorded.
     #[must_use]
     pub fn first(&self) -> Option<&str> {
-        self.0.values().flat_map(|v| v.iter()).map(String::as_str).next()
+        self.0
+            .values()
+            .flat_map(|v| v.iter())
+            .map(String::as_str)
+            .next()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {

@@ -10,5 +10,5 @@ pub mod sheets;
 pub mod tasks;
 pub mod vault;
 pub mod views;
-pub mod workers;
 pub mod web;
+pub mod workers;

@@ -204,7 +204,9 @@ fn defuse(cell: &str) -> String {
 pub fn write_csv(rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut out);
         for row in rows {
             let cells: Vec<String> = row.iter().map(|c| defuse(c)).collect();
             // Writing to a Vec cannot fail.
@@ -244,7 +246,11 @@ pub fn write_xlsx(sheet_name: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, Str
                 .iter()
                 .take(200)
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 }).sum::<f64>())
+                .map(|s| {
+                    s.chars()
+                        .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+                        .sum::<f64>()
+                })
                 .fold(cell.chars().count() as f64 * 2.0, f64::max);
             let c = u16::try_from(c).map_err(|e| e.to_string())?;
             sheet
@@ -287,7 +293,10 @@ mod tests {
     fn refuses_empty_and_undecodable_files() {
         assert_eq!(read_table(b""), Err(SheetError::Empty));
         assert_eq!(read_table(b" \n\n"), Err(SheetError::Empty));
-        assert_eq!(read_table(&[0x81, 0x20, 0xFF, 0x30]), Err(SheetError::Encoding));
+        assert_eq!(
+            read_table(&[0x81, 0x20, 0xFF, 0x30]),
+            Err(SheetError::Encoding)
+        );
         assert!(matches!(
             read_table(b"PK\x03\x04not really a zip"),
             Err(SheetError::Unreadable(_))
@@ -300,7 +309,10 @@ mod tests {
         assert!(out.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("'=cmd"));
-        assert_eq!(read_csv(text.as_bytes()).unwrap()[1][1], "11010519491231002X");
+        assert_eq!(
+            read_csv(text.as_bytes()).unwrap()[1][1],
+            "11010519491231002X"
+        );
     }
 
     #[test]

@@ -58,16 +58,24 @@ impl MigrationTrait for Migration {
                     .is_null()
                     .or(col("disability_level").between(1, 4)),
             )
-            .check(col("disability_type").is_null().or(col("disability_type").is_in([
-                "physical",
-                "visual",
-                "hearing",
-                "speech",
-                "intellectual",
-                "mental",
-                "multiple",
-            ])))
-            .check(col("latitude").is_null().or(col("latitude").between(-90, 90)))
+            .check(
+                col("disability_type")
+                    .is_null()
+                    .or(col("disability_type").is_in([
+                        "physical",
+                        "visual",
+                        "hearing",
+                        "speech",
+                        "intellectual",
+                        "mental",
+                        "multiple",
+                    ])),
+            )
+            .check(
+                col("latitude")
+                    .is_null()
+                    .or(col("latitude").between(-90, 90)),
+            )
             .check(
                 col("longitude")
                     .is_null()

@@ -22,7 +22,11 @@ impl MigrationTrait for Migration {
                 "recipient_id",
                 "recipients",
             ))
-            .foreign_key(&mut restrict_fk("recipient_status_changes", "user_id", "users"));
+            .foreign_key(&mut restrict_fk(
+                "recipient_status_changes",
+                "user_id",
+                "users",
+            ));
         m.create_table(t).await?;
         m.create_index(index("recipient_status_changes", &["recipient_id", "id"]))
             .await

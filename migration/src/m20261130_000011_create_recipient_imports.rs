@@ -31,9 +31,10 @@ impl MigrationTrait for Migration {
                     .timestamp_with_time_zone()
                     .null(),
             )
-            .check(Expr::col(Alias::new("state")).is_in([
-                "checking", "checked", "applying", "applied", "failed",
-            ]))
+            .check(
+                Expr::col(Alias::new("state"))
+                    .is_in(["checking", "checked", "applying", "applied", "failed"]),
+            )
             .foreign_key(&mut restrict_fk("recipient_imports", "user_id", "users"))
             .foreign_key(&mut restrict_fk(
                 "recipient_imports",
@@ -65,7 +66,10 @@ impl MigrationTrait for Migration {
             .foreign_key(
                 &mut ForeignKey::create()
                     .name("fk-recipient_import_files-import_id-to-recipient_imports")
-                    .from(Alias::new("recipient_import_files"), Alias::new("import_id"))
+                    .from(
+                        Alias::new("recipient_import_files"),
+                        Alias::new("import_id"),
+                    )
                     .to(Alias::new("recipient_imports"), Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade)
                     .take(),

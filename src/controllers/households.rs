@@ -63,7 +63,11 @@ pub async fn parse(
     e.into_result(|| new)
 }
 
-async fn options(ctx: &AppContext, v: &Viewer, township: Option<&str>) -> AppResult<serde_json::Value> {
+async fn options(
+    ctx: &AppContext,
+    v: &Viewer,
+    township: Option<&str>,
+) -> AppResult<serde_json::Value> {
     let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
         .await?
         .iter()
@@ -114,7 +118,9 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let village = villages::Entity::find_by_id(h.village_id).one(&ctx.db).await?;
+    let village = villages::Entity::find_by_id(h.village_id)
+        .one(&ctx.db)
+        .await?;
     let day = today();
     let show_id = v.scope.sees_id_numbers();
     let members: Vec<RecipientJson> = h
@@ -191,9 +197,21 @@ async fn add(
     }
     .await;
     match invalid_or(result, v.lang)? {
-        Ok(h) => Ok(redirect_flash(&format!("/households/{}", h.pid), "flash-saved")),
+        Ok(h) => Ok(redirect_flash(
+            &format!("/households/{}", h.pid),
+            "flash-saved",
+        )),
         Err(errors) => {
-            form(&ctx, &v, "/households".into(), &p, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            form(
+                &ctx,
+                &v,
+                "/households".into(),
+                &p,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -218,7 +236,16 @@ async fn edit(
         status_until: h.status_until.map(|d| d.to_string()),
         organization: None,
     };
-    form(&ctx, &v, format!("/households/{}", h.pid), &params, None, json!({}), StatusCode::OK).await
+    form(
+        &ctx,
+        &v,
+        format!("/households/{}", h.pid),
+        &params,
+        None,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn update(
@@ -236,8 +263,22 @@ async fn update(
     }
     .await;
     match invalid_or(result, v.lang)? {
-        Ok(h) => Ok(redirect_flash(&format!("/households/{}", h.pid), "flash-saved")),
-        Err(errors) => form(&ctx, &v, action, &p, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(h) => Ok(redirect_flash(
+            &format!("/households/{}", h.pid),
+            "flash-saved",
+        )),
+        Err(errors) => {
+            form(
+                &ctx,
+                &v,
+                action,
+                &p,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 

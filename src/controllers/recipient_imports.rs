@@ -80,14 +80,20 @@ pub async fn read_upload(mut mp: Multipart) -> AppResult<Upload> {
 ///
 /// # Errors
 /// Field errors; database errors.
-pub async fn start(ctx: &AppContext, v: &Viewer, up: Upload) -> AppResult<recipient_imports::Model> {
+pub async fn start(
+    ctx: &AppContext,
+    v: &Viewer,
+    up: Upload,
+) -> AppResult<recipient_imports::Model> {
     require(v.scope.may_register_recipients())?;
     let town = township_of(&ctx.db, &v.scope, up.params.township.as_deref()).await?;
     let organization_id = match v.scope.own_organization() {
         Some(o) => Some(o),
         None => match up.params.organization.as_deref().map(pid) {
             Some(Ok(p)) => Some(organizations::load(&ctx.db, &v.scope, p).await?.id),
-            Some(Err(_)) => return Err(AppError::field("organization", "error-choose-organization")),
+            Some(Err(_)) => {
+                return Err(AppError::field("organization", "error-choose-organization"))
+            }
             None => None,
         },
     };
@@ -103,16 +109,30 @@ pub async fn start(ctx: &AppContext, v: &Viewer, up: Upload) -> AppResult<recipi
     Ok(import)
 }
 
-async fn page(ctx: &AppContext, v: &Viewer, form: serde_json::Value, errors: serde_json::Value, status: StatusCode, page_no: &ListQuery) -> AppResult<Response> {
+async fn page(
+    ctx: &AppContext,
+    v: &Viewer,
+    form: serde_json::Value,
+    errors: serde_json::Value,
+    status: StatusCode,
+    page_no: &ListQuery,
+) -> AppResult<Response> {
     let (rows, info) = recipient_imports::list(&ctx.db, &v.scope, page_no.page()).await?;
-    let items: Vec<RecipientImportJson> = rows.iter().map(|m| RecipientImportJson::new(m, None)).collect();
+    let items: Vec<RecipientImportJson> = rows
+        .iter()
+        .map(|m| RecipientImportJson::new(m, None))
+        .collect();
     let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
         .await?
         .iter()
         .map(TownshipJson::from)
         .collect();
     let orgs: Vec<OrganizationJson> = if v.scope.is_admin() {
-        organizations::options(&ctx.db, &v.scope).await?.iter().map(OrganizationJson::from).collect()
+        organizations::options(&ctx.db, &v.scope)
+            .await?
+            .iter()
+            .map(OrganizationJson::from)
+            .collect()
     } else {
         Vec::new()
     };
@@ -147,9 +167,20 @@ async fn add(State(ctx): State<AppContext>, v: Viewer, mp: Multipart) -> AppResu
         Err(e) => (Err(e), json!({})),
     };
     match result {
-        Ok(import) => Ok(redirect_flash(&format!("/recipient_imports/{}", import.pid), "flash-import-started")),
+        Ok(import) => Ok(redirect_flash(
+            &format!("/recipient_imports/{}", import.pid),
+            "flash-import-started",
+        )),
         Err(e @ AppError::Invalid(_)) => {
-            page(&ctx, &v, form, form_errors(&e, v.lang), StatusCode::UNPROCESSABLE_ENTITY, &ListQuery::default()).await
+            page(
+                &ctx,
+                &v,
+                form,
+                form_errors(&e, v.lang),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ListQuery::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -161,8 +192,15 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let import = recipient_imports::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let busy = matches!(import.state(), ImportState::Checking | ImportState::Applying);
-    let report = if busy { None } else { Some(import.report(&ctx.db).await?) };
+    let busy = matches!(
+        import.state(),
+        ImportState::Checking | ImportState::Applying
+    );
+    let report = if busy {
+        None
+    } else {
+        Some(import.report(&ctx.db).await?)
+    };
     let problems = report.as_ref().map(|r| translated_problems(&v, r));
     let vanished = match &report {
         Some(r) if !r.vanished.is_empty() => vanished_people(&ctx, &v, r).await?,
@@ -195,7 +233,11 @@ fn translated_problems(v: &Viewer, r: &Report) -> Vec<serde_json::Value> {
         .collect()
 }
 
-async fn vanished_people(ctx: &AppContext, v: &Viewer, r: &Report) -> AppResult<Vec<serde_json::Value>> {
+async fn vanished_people(
+    ctx: &AppContext,
+    v: &Viewer,
+    r: &Report,
+) -> AppResult<Vec<serde_json::Value>> {
     use crate::models::recipients;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let ids: Vec<uuid::Uuid> = r.vanished.iter().take(500).copied().collect();
@@ -207,7 +249,9 @@ async fn vanished_people(ctx: &AppContext, v: &Viewer, r: &Report) -> AppResult<
         .all(&ctx.db)
         .await?
         .iter()
-        .map(|m| json!({"pid": m.pid, "name": m.name, "id_number": m.id_masked, "status": m.status}))
+        .map(
+            |m| json!({"pid": m.pid, "name": m.name, "id_number": m.id_masked, "status": m.status}),
+        )
         .collect())
 }
 
@@ -234,7 +278,12 @@ async fn apply(
 ///
 /// # Errors
 /// `NotFound` when out of scope.
-pub async fn rejected_file(ctx: &AppContext, v: &Viewer, id: &str, format: &str) -> AppResult<Response> {
+pub async fn rejected_file(
+    ctx: &AppContext,
+    v: &Viewer,
+    id: &str,
+    format: &str,
+) -> AppResult<Response> {
     let import = recipient_imports::load(&ctx.db, &v.scope, pid(id)?).await?;
     let report = import.report(&ctx.db).await?;
     let mut header = report.header.clone();

@@ -62,8 +62,13 @@ pub async fn filter_of(
 }
 
 /// The choices of the filter and form select boxes.
-async fn choices(ctx: &AppContext, v: &Viewer, township: Option<&str>) -> AppResult<serde_json::Value> {
-    let towns: Vec<TownshipJson> = if matches!(v.scope.townships(), crate::policy::Visible::Nothing) {
+async fn choices(
+    ctx: &AppContext,
+    v: &Viewer,
+    township: Option<&str>,
+) -> AppResult<serde_json::Value> {
+    let towns: Vec<TownshipJson> = if matches!(v.scope.townships(), crate::policy::Visible::Nothing)
+    {
         Vec::new()
     } else {
         townships::options(&ctx.db, &v.scope)
@@ -141,9 +146,15 @@ async fn show(
 ) -> AppResult<Response> {
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let day = today();
-    let household = households::Entity::find_by_id(r.household_id).one(&ctx.db).await?;
-    let village = villages::Entity::find_by_id(r.village_id).one(&ctx.db).await?;
-    let township = townships::Entity::find_by_id(r.township_id).one(&ctx.db).await?;
+    let household = households::Entity::find_by_id(r.household_id)
+        .one(&ctx.db)
+        .await?;
+    let village = villages::Entity::find_by_id(r.village_id)
+        .one(&ctx.db)
+        .await?;
+    let township = townships::Entity::find_by_id(r.township_id)
+        .one(&ctx.db)
+        .await?;
     let show_id = v.scope.sees_id_numbers();
     let members: Vec<RecipientJson> = match &household {
         Some(h) => h
@@ -242,7 +253,9 @@ async fn new(
         household: household.as_ref().map(|h| h.pid.to_string()),
         ..Default::default()
     };
-    let hjson = household.as_ref().map(|h| HouseholdJson::new(h, None, None));
+    let hjson = household
+        .as_ref()
+        .map(|h| HouseholdJson::new(h, None, None));
     form(
         &ctx,
         &v,
@@ -272,7 +285,10 @@ async fn add(
     }
     .await;
     match invalid_or(result, v.lang)? {
-        Ok(r) => Ok(redirect_flash(&format!("/recipients/{}", r.pid), "flash-saved")),
+        Ok(r) => Ok(redirect_flash(
+            &format!("/recipients/{}", r.pid),
+            "flash-saved",
+        )),
         Err(errors) => {
             let household = match p.household.as_deref().map(pid) {
                 Some(Ok(h)) => households::load(&ctx.db, &v.scope, h)
@@ -303,13 +319,17 @@ async fn edit(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let household = households::Entity::find_by_id(r.household_id).one(&ctx.db).await?;
+    let household = households::Entity::find_by_id(r.household_id)
+        .one(&ctx.db)
+        .await?;
     form(
         &ctx,
         &v,
         format!("/recipients/{}", r.pid),
         &params_of(&r),
-        household.as_ref().map(|h| HouseholdJson::new(h, None, None)),
+        household
+            .as_ref()
+            .map(|h| HouseholdJson::new(h, None, None)),
         json!({"id_masked": r.id_masked}),
         StatusCode::OK,
         None,
@@ -326,7 +346,9 @@ async fn update(
     require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let vault = Vault::of(&ctx)?;
-    let household = households::Entity::find_by_id(r.household_id).one(&ctx.db).await?;
+    let household = households::Entity::find_by_id(r.household_id)
+        .one(&ctx.db)
+        .await?;
     let action = format!("/recipients/{}", r.pid);
     let masked = r.id_masked.clone();
     let result = async {
@@ -335,7 +357,10 @@ async fn update(
     }
     .await;
     match invalid_or(result, v.lang)? {
-        Ok(r) => Ok(redirect_flash(&format!("/recipients/{}", r.pid), "flash-saved")),
+        Ok(r) => Ok(redirect_flash(
+            &format!("/recipients/{}", r.pid),
+            "flash-saved",
+        )),
         Err(mut errors) => {
             if let Some(o) = errors.as_object_mut() {
                 o.insert("id_masked".into(), json!(masked));
@@ -345,7 +370,9 @@ async fn update(
                 &v,
                 action,
                 &p,
-                household.as_ref().map(|h| HouseholdJson::new(h, None, None)),
+                household
+                    .as_ref()
+                    .map(|h| HouseholdJson::new(h, None, None)),
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
@@ -368,11 +395,17 @@ pub struct StatusParams {
 impl StatusParams {
     /// # Errors
     /// Field errors for an unknown status or date.
-    pub fn parse(&self, today: chrono::NaiveDate) -> AppResult<(RecipientStatus, Option<String>, chrono::NaiveDate)> {
+    pub fn parse(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> AppResult<(RecipientStatus, Option<String>, chrono::NaiveDate)> {
         let mut e = crate::errors::FieldErrors::new();
         let status = e.take(
             "status",
-            self.status.as_deref().unwrap_or("").parse::<RecipientStatus>(),
+            self.status
+                .as_deref()
+                .unwrap_or("")
+                .parse::<RecipientStatus>(),
             |()| "error-choose-status",
         );
         let reason = e.take(
@@ -405,7 +438,9 @@ async fn change_status(
     .await;
     match result {
         Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
-        Err(AppError::Invalid(e)) => Ok(redirect_flash(&back, e.first().unwrap_or("error-required"))),
+        Err(AppError::Invalid(e)) => {
+            Ok(redirect_flash(&back, e.first().unwrap_or("error-required")))
+        }
         Err(e) => Err(e),
     }
 }
@@ -501,7 +536,8 @@ pub async fn export(ctx: &AppContext, v: &Viewer, p: &ExportParams) -> AppResult
     }
     let filter = filter_of(&ctx.db, &v.scope, &p.query).await?;
     let day = today();
-    let rows = recipients::all_filtered(&ctx.db, &v.scope, &filter, day, sheets::MAX_ROWS as u64).await?;
+    let rows =
+        recipients::all_filtered(&ctx.db, &v.scope, &filter, day, sheets::MAX_ROWS as u64).await?;
     let vault = if reveal { Some(Vault::of(ctx)?) } else { None };
     let table = export_table(v, &rows, vault.as_ref(), day);
     recipients::record_export(
@@ -549,10 +585,20 @@ fn export_table(
         header.push(t(l, "field-id-number"));
     }
     for k in [
-        "field-gender", "field-birth-date", "field-categories", "field-village",
-        "field-address", "field-phone", "field-assistance-status", "field-relation",
-        "field-disability-level", "field-disability-type", "field-guardian-name",
-        "field-guardian-phone", "field-care-needs", "field-status",
+        "field-gender",
+        "field-birth-date",
+        "field-categories",
+        "field-village",
+        "field-address",
+        "field-phone",
+        "field-assistance-status",
+        "field-relation",
+        "field-disability-level",
+        "field-disability-type",
+        "field-guardian-name",
+        "field-guardian-phone",
+        "field-care-needs",
+        "field-status",
     ] {
         header.push(t(l, k));
     }
@@ -575,15 +621,23 @@ fn export_table(
             t(l, &format!("gender-{}", m.gender)),
             m.birth_date.to_string(),
             cats.join("、"),
-            r.village.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
-            r.household.as_ref().map(|h| h.address.clone()).unwrap_or_default(),
+            r.village
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            r.household
+                .as_ref()
+                .map(|h| h.address.clone())
+                .unwrap_or_default(),
             m.phone.clone().unwrap_or_default(),
             r.household
                 .as_ref()
                 .map(|h| t(l, &format!("roster-assistance-{}", h.assistance_status)))
                 .unwrap_or_default(),
             m.relation.clone().unwrap_or_default(),
-            m.disability_level.map(|d| d.to_string()).unwrap_or_default(),
+            m.disability_level
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             m.disability_type
                 .as_ref()
                 .map(|d| t(l, &format!("disability-{d}")))

@@ -6,19 +6,30 @@ pub mod names;
 
 use crate::{
     domain::credit_code::check_character,
+    domain::{
+        name_search::search_key,
+        recipient::{AssistanceStatus, CareTag, DisabilityType},
+        resident_id::ResidentId,
+    },
     errors::{AppError, AppResult},
     models::{
         _entities::{
             organizations as org_e, townships as town_e, users as user_e, villages as vil_e,
         },
         audit_logs::{self, Action},
+        households::{self as households_m, NewHousehold},
         organizations::{self, NewOrganization, OrganizationParams},
+        recipients::{
+            self as recipients_m, Consent, ConsentRelation, HouseholdChoice, RecipientFields,
+        },
         townships::{self, NewTownship, TownshipParams},
         users::{self, NewUser, UserParams, UserRefs},
         villages::{self, NewVillage, VillageParams},
         Actor,
     },
+    vault::Vault,
 };
+use chrono::NaiveDate;
 use names::Rng;
 use sea_orm::{
     ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
@@ -125,7 +136,7 @@ pub async fn has_users(db: &DatabaseConnection) -> AppResult<bool> {
 /// # Errors
 /// When any record fails to save (for instance on a database that already
 /// has them).
-pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
+pub async fn seed(db: &DatabaseConnection, vault: &Vault) -> AppResult<()> {
     let actor = Actor::system("demo:seed");
     let mut rng = Rng::new(20_230_412);
     let mut towns = Vec::new();
@@ -250,6 +261,225 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<()> {
         p.volunteer = Some((i > 4).to_string());
         add_user(db, &actor, &p, Some(org), &[]).await?;
     }
+    seed_recipients(db, vault, &actor, &mut rng, &towns, sunshine.id, yimin.id).await
+}
+
+/// One demo person: name, birth date, relation, disability, tags, needs.
+type DemoMember = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<(i64, DisabilityType)>,
+    &'static [CareTag],
+    &'static str,
+);
+
+/// One demo household: who lives there and what the household receives.
+struct DemoHousehold {
+    assistance: AssistanceStatus,
+    members: &'static [DemoMember],
+}
+
+const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
+    DemoHousehold {
+        assistance: AssistanceStatus::Tekun,
+        members: &[(
+            "单秀英",
+            "1941-03-08",
+            "本人",
+            None,
+            &[CareTag::LivesAlone, CareTag::LimitedMobility],
+            "独居，行走需扶，每周需代购生活用品。",
+        )],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::Dibao,
+        members: &[
+            (
+                "曾德明",
+                "1950-07-21",
+                "本人",
+                Some((2, DisabilityType::Physical)),
+                &[CareTag::ChronicIllness],
+                "高血压，需定期测量血压。",
+            ),
+            (
+                "吕桂英",
+                "1953-11-02",
+                "配偶",
+                None,
+                &[CareTag::Dementia],
+                "轻度认知障碍，白天需有人陪伴。",
+            ),
+        ],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::Dibao,
+        members: &[
+            ("张玉兰", "1958-05-14", "祖母", None, &[], ""),
+            (
+                "张小雨",
+                "2015-09-03",
+                "孙女",
+                None,
+                &[CareTag::LeftBehind],
+                "父母在外务工，需学业辅导和心理关爱。",
+            ),
+        ],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::LowIncome,
+        members: &[(
+            "李长林",
+            "1979-12-30",
+            "本人",
+            Some((1, DisabilityType::Intellectual)),
+            &[CareTag::Bedridden],
+            "长期卧床，需协助翻身和清洁。",
+        )],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::Tekun,
+        members: &[(
+            "王光荣",
+            "1938-01-17",
+            "本人",
+            Some((3, DisabilityType::Hearing)),
+            &[CareTag::LivesAlone, CareTag::HearingImpaired],
+            "听力差，上门时请大声说话或写字。",
+        )],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::Dibao,
+        members: &[
+            (
+                "刘建华",
+                "1962-04-09",
+                "本人",
+                Some((2, DisabilityType::Mental)),
+                &[],
+                "按时服药，情绪需关注。",
+            ),
+            ("刘洋洋", "2011-06-25", "儿子", None, &[], ""),
+        ],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::None,
+        members: &[(
+            "何淑珍",
+            "1946-08-19",
+            "本人",
+            None,
+            &[CareTag::LivesAlone],
+            "子女在外地。",
+        )],
+    },
+    DemoHousehold {
+        assistance: AssistanceStatus::Dibao,
+        members: &[(
+            "罗春兰",
+            "1955-02-28",
+            "本人",
+            Some((4, DisabilityType::Visual)),
+            &[CareTag::LimitedMobility],
+            "视力弱，夜间出行不便。",
+        )],
+    },
+];
+
+/// Demo households and recipients: the first six registered by the
+/// Sunshine centre in 曾口镇 and 清江镇, the last two by Yimin in 水宁寺镇.
+async fn seed_recipients(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    actor: &Actor,
+    rng: &mut Rng,
+    towns: &[town_e::Model],
+    sunshine: i64,
+    yimin: i64,
+) -> AppResult<()> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let today = crate::models::today();
+    for (i, h) in DEMO_HOUSEHOLDS.iter().enumerate() {
+        let (town, org) = match i {
+            0..=3 => (&towns[0], sunshine),
+            4..=5 => (&towns[1], sunshine),
+            _ => (&towns[2], yimin),
+        };
+        let village_list = vil_e::Entity::find()
+            .filter(vil_e::Column::TownshipId.eq(town.id))
+            .order_by_asc(vil_e::Column::Id)
+            .all(db)
+            .await?;
+        let village = &village_list[i % village_list.len()];
+        let new_household = NewHousehold {
+            township_id: town.id,
+            village_id: village.id,
+            organization_id: Some(org),
+            address: names::address(rng, &village.name),
+            phone: Some(names::mobile(rng)),
+            assistance_status: h.assistance,
+            status_since: NaiveDate::from_ymd_opt(2022 + (i as i32 % 3), 1 + (i as u32 % 12), 1),
+            status_until: None,
+        };
+        let household = households_m::Model::create(db, actor, new_household).await?;
+        let guardian = h.members.first().map(|m| m.0.to_string());
+        for (j, (name, birth, relation, disability, tags, needs)) in h.members.iter().enumerate() {
+            let birth = NaiveDate::parse_from_str(birth, "%Y-%m-%d")
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let seq = u32::try_from(100 + i * 10 + j).unwrap_or(101) * 2 + u32::from(j % 2 == 0);
+            let id = ResidentId::parse(&names::resident_id(birth, seq))
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let child = crate::domain::resident_id::age_on(birth, today) < 18;
+            let fields = RecipientFields {
+                name: (*name).to_string(),
+                id,
+                relation: Some((*relation).to_string()),
+                phone: if child {
+                    None
+                } else {
+                    Some(names::mobile(rng))
+                },
+                disability: *disability,
+                guardian_name: if child {
+                    guardian.clone()
+                } else {
+                    Some(names::person(rng))
+                },
+                guardian_phone: Some(names::mobile(rng)),
+                guardian_relation: Some(if child { "监护人" } else { "子女" }.to_string()),
+                care_needs: Some((*needs).to_string()).filter(|s| !s.is_empty()),
+                care_tags: tags.to_vec(),
+                location: Some((
+                    31.85 + rng.below(2000) as f64 / 10_000.0,
+                    106.75 + rng.below(2000) as f64 / 10_000.0,
+                )),
+                consent: Some(Consent {
+                    by: if child {
+                        guardian.clone().unwrap_or_default()
+                    } else {
+                        (*name).to_string()
+                    },
+                    relation: if child {
+                        ConsentRelation::Guardian
+                    } else {
+                        ConsentRelation::Own
+                    },
+                    on: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or(today),
+                }),
+            };
+            recipients_m::Model::register(
+                db,
+                actor,
+                vault,
+                HouseholdChoice::Existing(household.clone()),
+                fields,
+                Some(org),
+                today,
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 
@@ -260,6 +490,7 @@ pub struct PerfCounts {
     pub villages: usize,
     pub organizations: usize,
     pub users: usize,
+    pub recipients: usize,
 }
 
 /// Bulk people and places for `size` recipients' worth of work: one
@@ -269,7 +500,12 @@ pub struct PerfCounts {
 ///
 /// # Errors
 /// Database errors, or a size of zero.
-pub async fn perf_seed(db: &DatabaseConnection, size: usize, seed: u64) -> AppResult<PerfCounts> {
+pub async fn perf_seed(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    size: usize,
+    seed: u64,
+) -> AppResult<PerfCounts> {
     if size == 0 {
         return Err(AppError::field("size", "error-required"));
     }
@@ -345,11 +581,13 @@ pub async fn perf_seed(db: &DatabaseConnection, size: usize, seed: u64) -> AppRe
     if !batch.is_empty() {
         user_e::Entity::insert_many(batch).exec(&txn).await?;
     }
+    let recipients = perf_recipients(&txn, vault, &mut rng, size, &town_ids, &org_ids).await?;
     let counts = PerfCounts {
         townships: n_towns,
         villages: n_towns * 12,
         organizations: n_towns,
         users: n_workers * 2,
+        recipients,
     };
     audit_logs::record(
         &txn,
@@ -362,6 +600,158 @@ pub async fn perf_seed(db: &DatabaseConnection, size: usize, seed: u64) -> AppRe
     .await?;
     txn.commit().await?;
     Ok(counts)
+}
+
+/// `size` recipients in households of one to three, spread over the
+/// townships (2,000 each) and their villages, registered by each
+/// township's provider: 70% elderly, 15% minors, 15% disabled adults.
+async fn perf_recipients<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    rng: &mut Rng,
+    size: usize,
+    town_ids: &[i64],
+    org_ids: &[i64],
+) -> AppResult<usize> {
+    use crate::models::_entities::{households as hh_e, recipients as rc_e};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let today = crate::models::today();
+    let base = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap_or(today);
+    let mut made = 0usize;
+    let mut seq: u32 = u32::try_from(rng.below(500)).unwrap_or(0);
+    // A region code per run, so that two runs rarely share numbers; a set
+    // keeps numbers unique within the run.
+    let region = format!("51{:04}", 1000 + rng.below(9000));
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (t, town) in town_ids.iter().enumerate() {
+        let villages = vil_e::Entity::find()
+            .filter(vil_e::Column::TownshipId.eq(*town))
+            .order_by_asc(vil_e::Column::Id)
+            .all(db)
+            .await?;
+        let in_town = (size - made).min(2000);
+        let mut left = in_town;
+        while left > 0 {
+            // Households of up to 500 people at a time.
+            let mut homes: Vec<(uuid::Uuid, hh_e::ActiveModel, usize)> = Vec::new();
+            let mut people = 0usize;
+            while people < 500.min(left) {
+                let n = (1 + rng.below(3)).min(left - people);
+                let village = rng.pick(&villages);
+                let pid = uuid::Uuid::new_v4();
+                homes.push((
+                    pid,
+                    hh_e::ActiveModel {
+                        pid: Set(pid),
+                        township_id: Set(*town),
+                        village_id: Set(village.id),
+                        organization_id: Set(Some(org_ids[t])),
+                        address: Set(names::address(rng, &village.name)),
+                        phone: Set(Some(names::mobile(rng))),
+                        assistance_status: Set(rng
+                            .pick(&["dibao", "dibao", "tekun", "low_income", "none"])
+                            .to_string()),
+                        ..Default::default()
+                    },
+                    n,
+                ));
+                people += n;
+            }
+            let pids: Vec<uuid::Uuid> = homes.iter().map(|(p, _, _)| *p).collect();
+            hh_e::Entity::insert_many(homes.iter().map(|(_, h, _)| h.clone()))
+                .exec(db)
+                .await?;
+            let stored: std::collections::HashMap<uuid::Uuid, hh_e::Model> = hh_e::Entity::find()
+                .filter(hh_e::Column::Pid.is_in(pids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| (h.pid, h))
+                .collect();
+            let mut batch = Vec::with_capacity(people);
+            for (pid, _, members) in &homes {
+                let Some(home) = stored.get(pid) else {
+                    continue;
+                };
+                for m in 0..*members {
+                    let kind = rng.below(100);
+                    let birth = if kind < 70 {
+                        base + chrono::Duration::days(
+                            i64::try_from(rng.below(365 * 36)).unwrap_or(0),
+                        )
+                    } else if kind < 85 {
+                        today
+                            - chrono::Duration::days(
+                                i64::try_from(365 + rng.below(365 * 16)).unwrap_or(365),
+                            )
+                    } else {
+                        base + chrono::Duration::days(
+                            i64::try_from(365 * 36 + rng.below(365 * 40)).unwrap_or(0),
+                        )
+                    };
+                    let id = loop {
+                        seq = seq.wrapping_add(1);
+                        let raw = names::resident_id_in(&region, birth, seq);
+                        if taken.insert(raw.clone()) {
+                            break ResidentId::parse(&raw);
+                        }
+                    };
+                    let Ok(id) = id else { continue };
+                    let name = names::person(rng);
+                    let disabled = kind >= 85 || rng.below(10) == 0;
+                    batch.push(rc_e::ActiveModel {
+                        pid: Set(uuid::Uuid::new_v4()),
+                        household_id: Set(home.id),
+                        township_id: Set(home.township_id),
+                        village_id: Set(home.village_id),
+                        organization_id: Set(home.organization_id),
+                        name_key: Set(search_key(&name)),
+                        name: Set(name),
+                        gender: Set(id.gender().as_str().to_string()),
+                        birth_date: Set(birth),
+                        id_sealed: Set(vault.seal(&id)),
+                        id_hash: Set(vault.lookup_hash(&id)),
+                        id_masked: Set(id.masked()),
+                        id_last4: Set(id.last4().to_string()),
+                        relation: Set(Some(if m == 0 { "本人" } else { "家庭成员" }.to_string())),
+                        phone: Set(Some(names::mobile(rng))),
+                        disability_level: Set(
+                            disabled.then(|| i64::try_from(1 + rng.below(4)).unwrap_or(1))
+                        ),
+                        disability_type: Set(
+                            disabled.then(|| rng.pick(DisabilityType::ALL).as_str().to_string())
+                        ),
+                        guardian_name: Set(Some(names::person(rng))),
+                        guardian_phone: Set(Some(names::mobile(rng))),
+                        guardian_relation: Set(Some("子女".to_string())),
+                        care_needs: Set(None),
+                        care_tags: Set(if rng.below(3) == 0 {
+                            ",lives_alone,".to_string()
+                        } else {
+                            String::new()
+                        }),
+                        latitude: Set(None),
+                        longitude: Set(None),
+                        consent_by: Set(None),
+                        consent_relation: Set(None),
+                        consent_on: Set(None),
+                        status: Set("active".to_string()),
+                        status_reason: Set(None),
+                        status_on: Set(today),
+                        roster: Set(None),
+                        ..Default::default()
+                    });
+                }
+            }
+            let n = batch.len();
+            for chunk in batch.chunks(250) {
+                rc_e::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+            }
+            made += n;
+            left = left.saturating_sub(people);
+        }
+    }
+    Ok(made)
 }
 
 /// Appends `n` realistic update entries to the audit log through the same

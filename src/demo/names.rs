@@ -51,6 +51,28 @@ pub fn mobile(rng: &mut Rng) -> String {
     format!("{}{:08}", rng.pick(&PREFIXES), rng.below(100_000_000))
 }
 
+/// A valid resident ID number of Bazhou district (511902) for someone born
+/// on `birth`, with a sequence number from `seq` (odd for men).
+#[must_use]
+pub fn resident_id(birth: chrono::NaiveDate, seq: u32) -> String {
+    resident_id_in("511902", birth, seq)
+}
+
+/// A valid resident ID number of the 6-digit `region`.
+#[must_use]
+pub fn resident_id_in(region: &str, birth: chrono::NaiveDate, seq: u32) -> String {
+    let first17 = format!("{region}{}{:03}", birth.format("%Y%m%d"), seq % 1000);
+    format!(
+        "{first17}{}",
+        crate::domain::resident_id::check_character(first17.as_bytes())
+    )
+}
+
+/// A house address in a village.
+pub fn address(rng: &mut Rng, village: &str) -> String {
+    format!("{village}{}组{}号", 1 + rng.below(12), 1 + rng.below(80))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,15 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the very first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Field names whose values never reach the log.
-pub const SECRET_FIELDS: [&str; 4] = ["password", "api_key", "token_version", "reset_token"];
+/// Fields whose values never reach the log (only that they changed).
+pub const SECRET_FIELDS: [&str; 6] = [
+    "password",
+    "api_key",
+    "token_version",
+    "reset_token",
+    "id_sealed",
+    "id_hash",
+];
 
 /// What an entry says, in the exact text form it is stored in.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -92,7 +92,11 @@ mod tests {
     #[case("2026-03-05T08:00:00")]
     #[case("46086")]
     fn reads_the_usual_ways_of_writing_a_date(#[case] s: &str) {
-        assert_eq!(parse_date(s), Ok(NaiveDate::from_ymd_opt(2026, 3, 5).unwrap()), "{s}");
+        assert_eq!(
+            parse_date(s),
+            Ok(NaiveDate::from_ymd_opt(2026, 3, 5).unwrap()),
+            "{s}"
+        );
     }
 
     #[rstest]

@@ -92,7 +92,9 @@ impl Query {
         }
         let folded = super::resident_id::normalise(&s);
         let b = folded.as_bytes();
-        if b.len() == 4 && b[..3].iter().all(u8::is_ascii_digit) && (b[3].is_ascii_digit() || b[3] == b'X')
+        if b.len() == 4
+            && b[..3].iter().all(u8::is_ascii_digit)
+            && (b[3].is_ascii_digit() || b[3] == b'X')
         {
             return Some(Self::IdEnd(folded));
         }
@@ -131,7 +133,11 @@ mod tests {
     #[case("吕秀英", "luxiuying")]
     #[case("阿依古丽·买买提", "ayiguli")]
     fn finds_people_by_any_reading(#[case] name: &str, #[case] typed: &str) {
-        assert!(finds(name, typed), "{name} by {typed}: {}", search_key(name));
+        assert!(
+            finds(name, typed),
+            "{name} by {typed}: {}",
+            search_key(name)
+        );
     }
 
     #[rstest]

@@ -56,7 +56,9 @@ impl AssistanceStatus {
             "低保" | "低保户" | "最低生活保障" | "城乡低保" | "农村低保" | "城市低保" => {
                 Some(Self::Dibao)
             }
-            "特困" | "特困供养" | "特困人员" | "五保" | "五保户" => Some(Self::Tekun),
+            "特困" | "特困供养" | "特困人员" | "五保" | "五保户" => {
+                Some(Self::Tekun)
+            }
             "低收入" | "低收入人口" | "低收入家庭" | "低边" => Some(Self::LowIncome),
             "" | "无" | "-" => Some(Self::None),
             other => other.parse().ok(),
@@ -95,18 +97,23 @@ impl DisabilityType {
     }
 }
 
+/// Not a disability certificate level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a certificate level is 1 to 4")]
+pub struct LevelError;
+
 /// Certificate level 1 (most severe) to 4; rosters write 一级 or 1.
 ///
 /// # Errors
 /// When the text is not a level.
-pub fn disability_level(s: &str) -> Result<i64, ()> {
+pub fn disability_level(s: &str) -> Result<i64, LevelError> {
     let s = s.trim().trim_end_matches('级').trim_start_matches('第');
     match s {
         "1" | "一" | "壹" => Ok(1),
         "2" | "二" | "贰" => Ok(2),
         "3" | "三" | "叁" => Ok(3),
         "4" | "四" | "肆" => Ok(4),
-        _ => Err(()),
+        _ => Err(LevelError),
     }
 }
 
@@ -202,7 +209,11 @@ string_enum!(
 
 /// The categories that apply on `today`.
 #[must_use]
-pub fn categories(birth: NaiveDate, disability_level: Option<i64>, today: NaiveDate) -> Vec<Category> {
+pub fn categories(
+    birth: NaiveDate,
+    disability_level: Option<i64>,
+    today: NaiveDate,
+) -> Vec<Category> {
     let age = age_on(birth, today);
     let mut out = Vec::new();
     if age >= ELDERLY_AGE {
@@ -220,7 +231,10 @@ pub fn categories(birth: NaiveDate, disability_level: Option<i64>, today: NaiveD
 /// The birth-date bounds that select a category on `today`:
 /// `(born after, born on or before)`, either open.
 #[must_use]
-pub fn birth_bounds(category: Category, today: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
+pub fn birth_bounds(
+    category: Category,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
     match category {
         Category::Elderly => (None, Some(born_on_or_before(ELDERLY_AGE, today))),
         Category::Minor => (Some(born_on_or_before(ADULT_AGE, today)), None),
@@ -265,7 +279,11 @@ mod tests {
             for cat in [Category::Elderly, Category::Minor] {
                 let (after, upto) = birth_bounds(cat, today);
                 let inside = after.is_none_or(|a| b > a) && upto.is_none_or(|u| b <= u);
-                assert_eq!(inside, categories(b, None, today).contains(&cat), "{birth} {cat:?}");
+                assert_eq!(
+                    inside,
+                    categories(b, None, today).contains(&cat),
+                    "{birth} {cat:?}"
+                );
             }
         }
     }
@@ -294,8 +312,8 @@ mod tests {
     #[case("一级", Ok(1))]
     #[case("4", Ok(4))]
     #[case("第二级", Ok(2))]
-    #[case("5", Err(()))]
-    fn reads_disability_levels(#[case] s: &str, #[case] expected: Result<i64, ()>) {
+    #[case("5", Err(LevelError))]
+    fn reads_disability_levels(#[case] s: &str, #[case] expected: Result<i64, LevelError>) {
         assert_eq!(disability_level(s), expected);
     }
 
@@ -311,7 +329,10 @@ mod tests {
     #[test]
     fn leaving_active_needs_a_reason() {
         use RecipientStatus::*;
-        assert_eq!(Active.change_to(Exited, false), Err(StatusChangeError::ReasonRequired));
+        assert_eq!(
+            Active.change_to(Exited, false),
+            Err(StatusChangeError::ReasonRequired)
+        );
         assert_eq!(Active.change_to(Exited, true), Ok(Exited));
         assert_eq!(Exited.change_to(Active, false), Ok(Active));
         assert_eq!(Active.change_to(Active, true), Err(StatusChangeError::Same));

@@ -123,8 +123,19 @@ impl Column {
 #[must_use]
 pub fn clean_cell(s: &str) -> String {
     s.chars()
-        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'))
-        .map(|c| if c == '\u{3000}' || c == '\u{00A0}' { ' ' } else { c })
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            )
+        })
+        .map(|c| {
+            if c == '\u{3000}' || c == '\u{00A0}' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .trim()
         .to_string()
@@ -188,7 +199,10 @@ impl HeaderMap {
     /// The position of a column in the file, if present.
     #[must_use]
     pub fn position(&self, column: Column) -> Option<usize> {
-        self.positions.iter().find(|(c, _)| *c == column).map(|(_, i)| *i)
+        self.positions
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, i)| *i)
     }
 }
 
@@ -232,7 +246,8 @@ pub fn parse_row(
     today: NaiveDate,
 ) -> Result<RosterRow, Vec<CellError>> {
     let mut errors = Vec::new();
-    let mut err = |column: Column, message: &'static str| errors.push(CellError { column, message });
+    let mut err =
+        |column: Column, message: &'static str| errors.push(CellError { column, message });
     let get = |c: Column| map.cell(cells, c);
     for c in Column::ALL {
         if is_formula(&get(c)) {
@@ -245,7 +260,9 @@ pub fn parse_row(
             return Ok(None);
         }
         if required {
-            text::required(&v, max).map(Some).map_err(|e| e.message_key())
+            text::required(&v, max)
+                .map(Some)
+                .map_err(|e| e.message_key())
         } else {
             text::optional(Some(&v), max).map_err(|e| e.message_key())
         }
@@ -329,7 +346,7 @@ pub fn parse_row(
         }
         (false, false) => {
             let l = disability_level(&level)
-                .map_err(|()| err(Column::DisabilityLevel, "error-disability-level"))
+                .map_err(|_| err(Column::DisabilityLevel, "error-disability-level"))
                 .ok();
             let t = DisabilityType::from_roster(&kind)
                 .ok_or(())
@@ -391,11 +408,29 @@ mod tests {
     }
 
     const HEADERS: &[&str] = &[
-        "姓名", "身份证号码", "村（社区）", "家庭住址", "联系电话", "救助类别", "监护人", "监护人电话", "备用",
+        "姓名",
+        "身份证号码",
+        "村（社区）",
+        "家庭住址",
+        "联系电话",
+        "救助类别",
+        "监护人",
+        "监护人电话",
+        "备用",
     ];
 
     fn row(id: &str) -> Vec<String> {
-        s(&["张三丰", id, "石门村", "石门村3组12号", "13812345678", "低保", "", "", "x"])
+        s(&[
+            "张三丰",
+            id,
+            "石门村",
+            "石门村3组12号",
+            "13812345678",
+            "低保",
+            "",
+            "",
+            "x",
+        ])
     }
 
     #[test]
@@ -411,7 +446,10 @@ mod tests {
     fn names_the_missing_and_the_repeated_columns() {
         assert_eq!(
             HeaderMap::parse(&s(&["姓名", "地址"])),
-            Err(HeaderError::Missing(vec![Column::IdNumber, Column::Village]))
+            Err(HeaderError::Missing(vec![
+                Column::IdNumber,
+                Column::Village
+            ]))
         );
         assert_eq!(
             HeaderMap::parse(&s(&["姓名", "姓名", "身份证号", "村", "地址"])),
@@ -452,7 +490,12 @@ mod tests {
     #[test]
     fn full_width_digits_and_invisible_characters_are_normalised() {
         let map = HeaderMap::parse(&s(HEADERS)).unwrap();
-        let r = parse_row(&map, &row("\u{200B}１１０１０５１９４９１２３１００２ｘ "), today()).unwrap();
+        let r = parse_row(
+            &map,
+            &row("\u{200B}１１０１０５１９４９１２３１００２ｘ "),
+            today(),
+        )
+        .unwrap();
         assert_eq!(r.id.as_str(), "11010519491231002X");
     }
 
@@ -461,7 +504,10 @@ mod tests {
         let map = HeaderMap::parse(&s(HEADERS)).unwrap();
         // Born 2015-06-01.
         let first17 = "51190220150601001";
-        let id = format!("{first17}{}", crate::domain::resident_id::check_character(first17.as_bytes()));
+        let id = format!(
+            "{first17}{}",
+            crate::domain::resident_id::check_character(first17.as_bytes())
+        );
         let errors = parse_row(&map, &row(&id), today()).unwrap_err();
         assert_eq!(errors[0].message, "error-guardian-required");
         let mut with_guardian = row(&id);
@@ -473,7 +519,17 @@ mod tests {
     #[test]
     fn reports_every_problem_of_a_row() {
         let map = HeaderMap::parse(&s(HEADERS)).unwrap();
-        let bad = s(&["", "11010519491231002X", "", "addr", "123", "富裕", "", "", ""]);
+        let bad = s(&[
+            "",
+            "11010519491231002X",
+            "",
+            "addr",
+            "123",
+            "富裕",
+            "",
+            "",
+            "",
+        ]);
         let cols: Vec<Column> = parse_row(&map, &bad, today())
             .unwrap_err()
             .iter()
@@ -481,7 +537,12 @@ mod tests {
             .collect();
         assert_eq!(
             cols,
-            vec![Column::Name, Column::Village, Column::Phone, Column::AssistanceStatus]
+            vec![
+                Column::Name,
+                Column::Village,
+                Column::Phone,
+                Column::AssistanceStatus
+            ]
         );
     }
 }

@@ -255,7 +255,10 @@ impl Model {
 pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
     super::find_scoped(
         db,
-        scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.households()),
+        scoped(
+            Entity::find().filter(Column::Pid.eq(pid)),
+            scope.households(),
+        ),
     )
     .await
 }
@@ -297,7 +300,12 @@ pub async fn list(
     if let Some(s) = filter.assistance_status {
         q = q.filter(Column::AssistanceStatus.eq(s.as_str()));
     }
-    if let Some(term) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(term) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         q = q.filter(Column::Address.like(LikeExpr::new(like_pattern(term)).escape('\\')));
     }
     let (rows, info) = fetch_page(

@@ -180,7 +180,7 @@ impl NewImport {
 #[derive(Debug, Clone)]
 enum Outcome {
     New,
-    Updated(recipients::Model),
+    Updated(Box<recipients::Model>),
     Unchanged,
 }
 
@@ -291,7 +291,12 @@ impl Model {
             .ok_or(AppError::NotFound)
     }
 
-    async fn set_progress(&self, db: &DatabaseConnection, processed: usize, total: usize) -> AppResult<()> {
+    async fn set_progress(
+        &self,
+        db: &DatabaseConnection,
+        processed: usize,
+        total: usize,
+    ) -> AppResult<()> {
         Entity::update_many()
             .col_expr(Column::ProcessedRows, Expr::value(processed as i64))
             .col_expr(Column::TotalRows, Expr::value(total as i64))
@@ -304,7 +309,10 @@ impl Model {
     async fn fail(&self, db: &DatabaseConnection, message: &str) -> AppResult<()> {
         Entity::update_many()
             .col_expr(Column::State, Expr::value(ImportState::Failed.as_str()))
-            .col_expr(Column::Error, Expr::value(message.chars().take(500).collect::<String>()))
+            .col_expr(
+                Column::Error,
+                Expr::value(message.chars().take(500).collect::<String>()),
+            )
             .filter(Column::Id.eq(self.id))
             .exec(db)
             .await?;
@@ -331,16 +339,24 @@ impl Model {
     ///
     /// # Errors
     /// Database errors while recording the failure.
-    pub async fn run_check(self, db: &DatabaseConnection, vault: &Vault, today: NaiveDate) -> AppResult<()> {
+    pub async fn run_check(
+        self,
+        db: &DatabaseConnection,
+        vault: &Vault,
+        today: NaiveDate,
+    ) -> AppResult<()> {
         match self.check(db, vault, today).await {
-            Ok(c) => {
-                self.save_check(db, &c, ImportState::Checked).await
-            }
+            Ok(c) => self.save_check(db, &c, ImportState::Checked).await,
             Err(e) => self.fail(db, &e.to_string()).await,
         }
     }
 
-    async fn save_check(&self, db: &DatabaseConnection, c: &Checked, state: ImportState) -> AppResult<()> {
+    async fn save_check(
+        &self,
+        db: &DatabaseConnection,
+        c: &Checked,
+        state: ImportState,
+    ) -> AppResult<()> {
         let txn = db.begin().await?;
         let mut am: ActiveModel = self.clone().into();
         am.state = Set(state.as_str().to_string());
@@ -367,7 +383,12 @@ impl Model {
         Ok(())
     }
 
-    async fn check(&self, db: &DatabaseConnection, vault: &Vault, today: NaiveDate) -> AppResult<Checked> {
+    async fn check(
+        &self,
+        db: &DatabaseConnection,
+        vault: &Vault,
+        today: NaiveDate,
+    ) -> AppResult<Checked> {
         let (scope, _) = self.importer_scope(db).await?;
         let content = recipient_import_files::Entity::find_by_id(self.id)
             .select_only()
@@ -451,12 +472,15 @@ impl Model {
                     problems,
                 });
             }
-            if total % PROGRESS_EVERY == 0 {
+            if total.is_multiple_of(PROGRESS_EVERY) {
                 self.set_progress(db, total * 9 / 10, rows_total).await?;
             }
         }
         // Second pass: compare with the registry, in batches of hashes.
-        let hashes: Vec<String> = parsed.iter().map(|(_, r)| vault.lookup_hash(&r.id)).collect();
+        let hashes: Vec<String> = parsed
+            .iter()
+            .map(|(_, r)| vault.lookup_hash(&r.id))
+            .collect();
         let mut existing: HashMap<String, recipients::Model> = HashMap::new();
         for chunk in hashes.chunks(500) {
             for m in recipients::Entity::find()
@@ -485,7 +509,9 @@ impl Model {
                 crate::policy::ScopeKind::Coordinator { organization_id } => {
                     m.organization_id == Some(*organization_id)
                 }
-                crate::policy::ScopeKind::Official { townships } => townships.contains(&m.township_id),
+                crate::policy::ScopeKind::Official { townships } => {
+                    townships.contains(&m.township_id)
+                }
                 _ => false,
             },
         };
@@ -514,7 +540,7 @@ impl Model {
                     let h = households_by_id.get(&m.household_id);
                     if differs(&map, &row, m, h, village_id, &self.roster) {
                         updated += 1;
-                        valid.push((row, Outcome::Updated(m.clone())));
+                        valid.push((row, Outcome::Updated(Box::new(m.clone()))));
                     } else {
                         unchanged += 1;
                         valid.push((row, Outcome::Unchanged));
@@ -546,7 +572,11 @@ impl Model {
 
     /// Active recipients of this township on this roster whose ID numbers
     /// are not in the file.
-    async fn vanished<C: ConnectionTrait>(&self, db: &C, in_file: &HashSet<String>) -> AppResult<Vec<Uuid>> {
+    async fn vanished<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        in_file: &HashSet<String>,
+    ) -> AppResult<Vec<Uuid>> {
         let on_roster = recipients::Entity::find()
             .select_only()
             .column(recipients::Column::Pid)
@@ -571,7 +601,12 @@ impl Model {
     ///
     /// # Errors
     /// Database errors while recording the failure.
-    pub async fn run_apply(self, db: &DatabaseConnection, vault: &Vault, today: NaiveDate) -> AppResult<()> {
+    pub async fn run_apply(
+        self,
+        db: &DatabaseConnection,
+        vault: &Vault,
+        today: NaiveDate,
+    ) -> AppResult<()> {
         let result = async {
             let checked = self.check(db, vault, today).await?;
             self.apply(db, vault, &checked, today).await?;
@@ -584,7 +619,13 @@ impl Model {
         }
     }
 
-    async fn apply(&self, db: &DatabaseConnection, vault: &Vault, c: &Checked, today: NaiveDate) -> AppResult<()> {
+    async fn apply(
+        &self,
+        db: &DatabaseConnection,
+        vault: &Vault,
+        c: &Checked,
+        today: NaiveDate,
+    ) -> AppResult<()> {
         let (_, actor) = self.importer_scope(db).await?;
         let villages: HashMap<String, villages::Model> = villages::Entity::find()
             .filter(villages::Column::TownshipId.eq(self.township_id))
@@ -617,7 +658,10 @@ impl Model {
                     let choice = if let Some(h) = created.get(&key) {
                         HouseholdChoice::Existing(h.clone())
                     } else if let Some(head) = recipients::find_by_hash(&txn, &key).await? {
-                        match households::Entity::find_by_id(head.household_id).one(&txn).await? {
+                        match households::Entity::find_by_id(head.household_id)
+                            .one(&txn)
+                            .await?
+                        {
                             Some(h) => HouseholdChoice::Existing(h),
                             None => HouseholdChoice::New(household_fields.clone()),
                         }
@@ -636,9 +680,12 @@ impl Model {
                         today,
                     )
                     .await?;
-                    if !created.contains_key(&key) {
-                        if let Some(h) = households::Entity::find_by_id(m.household_id).one(&txn).await? {
-                            created.insert(key, h);
+                    if let std::collections::hash_map::Entry::Vacant(slot) = created.entry(key) {
+                        if let Some(h) = households::Entity::find_by_id(m.household_id)
+                            .one(&txn)
+                            .await?
+                        {
+                            slot.insert(h);
                         }
                     }
                 }
@@ -711,7 +758,11 @@ impl Model {
 
 /// The recipient fields a roster row sets; columns the file lacks keep
 /// what the registry has.
-fn fields_of(map: &HeaderMap, row: &RosterRow, existing: Option<&recipients::Model>) -> RecipientFields {
+fn fields_of(
+    map: &HeaderMap,
+    row: &RosterRow,
+    existing: Option<&recipients::Model>,
+) -> RecipientFields {
     let keep = |c: RosterColumn| map.position(c).is_none();
     let pick = |c: RosterColumn, new: &Option<String>, old: Option<&Option<String>>| {
         if keep(c) {
@@ -729,24 +780,38 @@ fn fields_of(map: &HeaderMap, row: &RosterRow, existing: Option<&recipients::Mod
         row.disability
     };
     let tags = existing
-        .map(|m| {
-            crate::domain::recipient::parse_tags(m.care_tags.split(',')).unwrap_or_default()
-        })
+        .map(|m| crate::domain::recipient::parse_tags(m.care_tags.split(',')).unwrap_or_default())
         .unwrap_or_default();
     RecipientFields {
         name: row.name.clone(),
         id: row.id.clone(),
-        relation: pick(RosterColumn::Relation, &row.relation, existing.map(|m| &m.relation)),
+        relation: pick(
+            RosterColumn::Relation,
+            &row.relation,
+            existing.map(|m| &m.relation),
+        ),
         phone: pick(RosterColumn::Phone, &row.phone, existing.map(|m| &m.phone)),
         disability,
-        guardian_name: pick(RosterColumn::GuardianName, &row.guardian_name, existing.map(|m| &m.guardian_name)),
-        guardian_phone: pick(RosterColumn::GuardianPhone, &row.guardian_phone, existing.map(|m| &m.guardian_phone)),
+        guardian_name: pick(
+            RosterColumn::GuardianName,
+            &row.guardian_name,
+            existing.map(|m| &m.guardian_name),
+        ),
+        guardian_phone: pick(
+            RosterColumn::GuardianPhone,
+            &row.guardian_phone,
+            existing.map(|m| &m.guardian_phone),
+        ),
         guardian_relation: pick(
             RosterColumn::GuardianRelation,
             &row.guardian_relation,
             existing.map(|m| &m.guardian_relation),
         ),
-        care_needs: pick(RosterColumn::CareNeeds, &row.care_needs, existing.map(|m| &m.care_needs)),
+        care_needs: pick(
+            RosterColumn::CareNeeds,
+            &row.care_needs,
+            existing.map(|m| &m.care_needs),
+        ),
         care_tags: tags,
         location: existing.and_then(|m| m.latitude.zip(m.longitude)),
         consent: existing.and_then(|m| {
@@ -790,7 +855,8 @@ fn differs(
             || (map.position(RosterColumn::Phone).is_some() && h.phone != row.phone)
             || (map.position(RosterColumn::AssistanceStatus).is_some()
                 && h.assistance_status != row.assistance_status.as_str())
-            || (map.position(RosterColumn::StatusSince).is_some() && h.status_since != row.status_since)
+            || (map.position(RosterColumn::StatusSince).is_some()
+                && h.status_since != row.status_since)
     });
     person || home
 }
@@ -813,7 +879,11 @@ pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResul
 ///
 /// # Errors
 /// `NotFound` for callers who may not import.
-pub async fn list(db: &DatabaseConnection, scope: &Scope, page: PageRequest) -> AppResult<(Vec<Model>, PageInfo)> {
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    page: PageRequest,
+) -> AppResult<(Vec<Model>, PageInfo)> {
     if !scope.may_register_recipients() {
         return Err(AppError::NotFound);
     }

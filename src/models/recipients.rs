@@ -36,7 +36,7 @@ use sea_orm::{
     entity::prelude::*,
     sea_query::{LikeExpr, Query as SqlQuery},
     ActiveValue::Set,
-    ConnectionTrait, Condition, QueryOrder, QuerySelect, TransactionTrait,
+    Condition, ConnectionTrait, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -163,11 +163,21 @@ fn optional_phone(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<O
     }
 }
 
-fn optional_text(e: &mut FieldErrors, field: &str, v: Option<&str>, max: usize) -> Option<Option<String>> {
+fn optional_text(
+    e: &mut FieldErrors,
+    field: &str,
+    v: Option<&str>,
+    max: usize,
+) -> Option<Option<String>> {
     e.take(field, text::optional(v, max), |x| x.message_key())
 }
 
-fn coordinate(e: &mut FieldErrors, field: &str, v: Option<&str>, limit: f64) -> Option<Option<f64>> {
+fn coordinate(
+    e: &mut FieldErrors,
+    field: &str,
+    v: Option<&str>,
+    limit: f64,
+) -> Option<Option<f64>> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
         Some(s) => match s.parse::<f64>() {
@@ -196,7 +206,12 @@ impl RecipientFields {
             text::required(p.name.as_deref().unwrap_or(""), 50),
             |x| x.message_key(),
         );
-        let id = match p.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let id = match p
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None if current.is_some() => current.cloned(),
             None => {
                 e.add("id_number", "error-required");
@@ -216,13 +231,21 @@ impl RecipientFields {
         };
         let relation = optional_text(e, "relation", p.relation.as_deref(), 20);
         let phone = optional_phone(e, "phone", p.phone.as_deref());
-        let level = p.disability_level.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let kind = p.disability_type.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let level = p
+            .disability_level
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let kind = p
+            .disability_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let disability = match (level, kind) {
             (None, None) => Some(None),
             (Some(l), Some(k)) => {
                 let l = crate::domain::recipient::disability_level(l)
-                    .map_err(|()| e.add("disability_level", "error-disability-level"))
+                    .map_err(|_| e.add("disability_level", "error-disability-level"))
                     .ok();
                 let k = k
                     .parse::<DisabilityType>()
@@ -356,7 +379,10 @@ impl RecipientFields {
         am.latitude = Set(self.location.map(|l| l.0));
         am.longitude = Set(self.location.map(|l| l.1));
         am.consent_by = Set(self.consent.as_ref().map(|c| c.by.clone()));
-        am.consent_relation = Set(self.consent.as_ref().map(|c| c.relation.as_str().to_string()));
+        am.consent_relation = Set(self
+            .consent
+            .as_ref()
+            .map(|c| c.relation.as_str().to_string()));
         am.consent_on = Set(self.consent.as_ref().map(|c| c.on));
     }
 }
@@ -463,8 +489,17 @@ impl Model {
         today: NaiveDate,
     ) -> AppResult<Self> {
         let txn = db.begin().await?;
-        let m = Self::insert_in(&txn, actor, vault, household, fields, organization_id, None, today)
-            .await?;
+        let m = Self::insert_in(
+            &txn,
+            actor,
+            vault,
+            household,
+            fields,
+            organization_id,
+            None,
+            today,
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -482,7 +517,10 @@ impl Model {
         roster: Option<String>,
         today: NaiveDate,
     ) -> AppResult<Self> {
-        if find_by_hash(db, &vault.lookup_hash(&fields.id)).await?.is_some() {
+        if find_by_hash(db, &vault.lookup_hash(&fields.id))
+            .await?
+            .is_some()
+        {
             return Err(AppError::field("id_number", "error-id-registered"));
         }
         let household = match household {
@@ -593,7 +631,10 @@ impl Model {
         reason: Option<String>,
         effective_on: NaiveDate,
     ) -> AppResult<Self> {
-        let from = self.status.parse::<RecipientStatus>().unwrap_or(RecipientStatus::Active);
+        let from = self
+            .status
+            .parse::<RecipientStatus>()
+            .unwrap_or(RecipientStatus::Active);
         from.change_to(to, reason.is_some()).map_err(|e| match e {
             StatusChangeError::Same => AppError::field("status", "error-status-same"),
             StatusChangeError::ReasonRequired => AppError::field("reason", "error-reason-required"),
@@ -632,8 +673,8 @@ impl Model {
         vault: &Vault,
         reason: &str,
     ) -> AppResult<ResidentId> {
-        let reason = text::required(reason, 200)
-            .map_err(|e| AppError::field("reason", e.message_key()))?;
+        let reason =
+            text::required(reason, 200).map_err(|e| AppError::field("reason", e.message_key()))?;
         let id = vault
             .open(&self.id_sealed)
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -691,7 +732,10 @@ fn audit_view_changed(am: &ActiveModel, before: &Model) -> bool {
 pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
     find_scoped(
         db,
-        scoped(Entity::find().filter(Column::Pid.eq(pid)), scope.recipients()),
+        scoped(
+            Entity::find().filter(Column::Pid.eq(pid)),
+            scope.recipients(),
+        ),
     )
     .await
 }
@@ -959,7 +1003,12 @@ impl Registration {
         today: NaiveDate,
     ) -> AppResult<Self> {
         let mut e = FieldErrors::new();
-        let existing = match p.household.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let existing = match p
+            .household
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(raw) => match Uuid::parse_str(raw) {
                 Ok(pid) => match households::load(db, scope, pid).await {
@@ -986,8 +1035,25 @@ impl Registration {
             None
         } else {
             let village = village_of(db, scope, p.village.as_deref()).await?;
-            NewHousehold::parse(&p.household_params(), village.as_ref(), organization_id, &mut e)
-                .map(HouseholdChoice::New)
+            let mut he = FieldErrors::new();
+            let h = NewHousehold::parse(
+                &p.household_params(),
+                village.as_ref(),
+                organization_id,
+                &mut he,
+            );
+            // The household's phone is `household_phone` on this form.
+            for (k, msgs) in he.iter() {
+                let k = if k == "phone" {
+                    "household_phone"
+                } else {
+                    k.as_str()
+                };
+                for m in msgs {
+                    e.add(k, m);
+                }
+            }
+            h.map(HouseholdChoice::New)
         };
         let fields = RecipientFields::parse(p, None, today, &mut e);
         e.into_result(|| {

@@ -26,9 +26,12 @@ impl Task for DemoSeed {
             println!("demo:seed: the database already has users; nothing done");
             return Ok(());
         }
-        demo::seed(&ctx.db)
-            .await
-            .map_err(|e| Error::string(&e.to_string()))?;
+        demo::seed(
+            &ctx.db,
+            &crate::vault::Vault::of(ctx).map_err(|e| Error::string(&e.to_string()))?,
+        )
+        .await
+        .map_err(|e| Error::string(&e.to_string()))?;
         crate::app::print_demo_sign_ins();
         Ok(())
     }

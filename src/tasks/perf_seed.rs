@@ -32,9 +32,14 @@ impl Task for PerfSeed {
             .and_then(|s| s.parse().ok())
             .unwrap_or(1);
         let started = std::time::Instant::now();
-        let counts = demo::perf_seed(&ctx.db, size, seed)
-            .await
-            .map_err(|e| Error::string(&e.to_string()))?;
+        let counts = demo::perf_seed(
+            &ctx.db,
+            &crate::vault::Vault::of(ctx).map_err(|e| Error::string(&e.to_string()))?,
+            size,
+            seed,
+        )
+        .await
+        .map_err(|e| Error::string(&e.to_string()))?;
         let seeded_in = started.elapsed();
         let audit = vars
             .cli_arg("audit")

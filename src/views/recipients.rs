@@ -7,7 +7,9 @@ use crate::{
         resident_id::age_on,
     },
     models::{
-        _entities::{households, recipient_imports, recipient_status_changes, recipients, villages},
+        _entities::{
+            households, recipient_imports, recipient_status_changes, recipients, villages,
+        },
         households::HouseholdRow,
         recipient_imports::Report,
         recipients::RecipientRow,
@@ -35,7 +37,11 @@ pub struct HouseholdJson {
 
 impl HouseholdJson {
     #[must_use]
-    pub fn new(h: &households::Model, village: Option<&villages::Model>, members: Option<i64>) -> Self {
+    pub fn new(
+        h: &households::Model,
+        village: Option<&villages::Model>,
+        members: Option<i64>,
+    ) -> Self {
         Self {
             pid: h.pid,
             address: h.address.clone(),
@@ -119,8 +125,8 @@ impl RecipientJson {
             relation: m.consent_relation.clone(),
             on: m.consent_on,
         });
-        let consent_missing = consent.is_none()
-            || (child && m.consent_relation.as_deref() != Some("guardian"));
+        let consent_missing =
+            consent.is_none() || (child && m.consent_relation.as_deref() != Some("guardian"));
         Self {
             pid: m.pid,
             name: m.name.clone(),

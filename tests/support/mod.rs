@@ -18,7 +18,9 @@ where
         .await
         .expect("boot test app");
     let ctx = boot.app_context.clone();
-    demo::seed(&ctx.db).await.expect("demo seed");
+    demo::seed(&ctx.db, &doudi::vault::Vault::of(&ctx).expect("vault"))
+        .await
+        .expect("demo seed");
     let router = boot.router.clone().expect("router");
     let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>())
         .expect("test server");

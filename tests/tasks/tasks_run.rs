@@ -33,14 +33,27 @@ async fn audit_verify_passes_on_an_intact_log_and_fails_on_a_tampered_one() {
 #[tokio::test]
 async fn perf_seed_generates_people_and_places_at_scale() {
     with_app(|_server, ctx| async move {
-        let counts = demo::perf_seed(&ctx.db, 5_000, 1).await.expect("perf seed");
+        let counts = demo::perf_seed(
+            &ctx.db,
+            &doudi::vault::Vault::of(&ctx).expect("vault"),
+            5_000,
+            1,
+        )
+        .await
+        .expect("perf seed");
         assert_eq!(counts.townships, 3);
         assert_eq!(counts.villages, 36);
         assert_eq!(counts.users, 200);
+        assert_eq!(counts.recipients, 5_000);
         // A second run does not collide with the first.
-        demo::perf_seed(&ctx.db, 2_000, 2)
-            .await
-            .expect("second run");
+        demo::perf_seed(
+            &ctx.db,
+            &doudi::vault::Vault::of(&ctx).expect("vault"),
+            2_000,
+            2,
+        )
+        .await
+        .expect("second run");
         let v = doudi::models::audit_logs::verify(&ctx.db)
             .await
             .expect("verify");

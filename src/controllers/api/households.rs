@@ -1,8 +1,14 @@
 use super::{created, ok, page};
 use crate::{
-    controllers::{households::{filter_of, parse}, require},
+    controllers::{
+        households::{filter_of, parse},
+        require,
+    },
     errors::AppResult,
-    models::{households::{self, HouseholdParams}, today, villages},
+    models::{
+        households::{self, HouseholdParams},
+        today, villages,
+    },
     views::recipients::{HouseholdJson, RecipientJson},
     web::{
         input::{pid, ListQuery, QueryParams},
@@ -32,7 +38,9 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let village = villages::Entity::find_by_id(h.village_id).one(&ctx.db).await?;
+    let village = villages::Entity::find_by_id(h.village_id)
+        .one(&ctx.db)
+        .await?;
     let day = today();
     let show_id = v.scope.sees_id_numbers();
     let members: Vec<RecipientJson> = h
@@ -41,8 +49,12 @@ async fn show(
         .iter()
         .map(|m| RecipientJson::new(m, None, None, show_id, day))
         .collect();
-    let mut body = serde_json::to_value(HouseholdJson::new(&h, village.as_ref(), Some(members.len() as i64)))
-        .unwrap_or_default();
+    let mut body = serde_json::to_value(HouseholdJson::new(
+        &h,
+        village.as_ref(),
+        Some(members.len() as i64),
+    ))
+    .unwrap_or_default();
     if let Some(o) = body.as_object_mut() {
         o.insert("member_list".into(), json!(members));
     }
@@ -57,7 +69,9 @@ async fn add(
     require(v.scope.may_register_recipients())?;
     let new = parse(&ctx.db, &v.scope, &p, None).await?;
     let h = households::Model::create(&ctx.db, &v.actor, new).await?;
-    let village = villages::Entity::find_by_id(h.village_id).one(&ctx.db).await?;
+    let village = villages::Entity::find_by_id(h.village_id)
+        .one(&ctx.db)
+        .await?;
     Ok(created(HouseholdJson::new(&h, village.as_ref(), Some(0))))
 }
 
@@ -71,7 +85,9 @@ async fn update(
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let new = parse(&ctx.db, &v.scope, &p, h.organization_id).await?;
     let h = h.update(&ctx.db, &v.actor, new).await?;
-    let village = villages::Entity::find_by_id(h.village_id).one(&ctx.db).await?;
+    let village = villages::Entity::find_by_id(h.village_id)
+        .one(&ctx.db)
+        .await?;
     Ok(ok(HouseholdJson::new(&h, village.as_ref(), None)))
 }
 

@@ -25,7 +25,9 @@ async fn list(
 ) -> AppResult<Response> {
     let (rows, info) = recipient_imports::list(&ctx.db, &v.scope, q.page()).await?;
     Ok(page(
-        rows.iter().map(|m| RecipientImportJson::new(m, None)).collect(),
+        rows.iter()
+            .map(|m| RecipientImportJson::new(m, None))
+            .collect(),
         info,
     ))
 }

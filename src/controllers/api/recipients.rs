@@ -43,8 +43,12 @@ async fn list(
 }
 
 async fn json_of(ctx: &AppContext, v: &Viewer, r: &recipients::Model) -> AppResult<RecipientJson> {
-    let household = households::Entity::find_by_id(r.household_id).one(&ctx.db).await?;
-    let village = villages::Entity::find_by_id(r.village_id).one(&ctx.db).await?;
+    let household = households::Entity::find_by_id(r.household_id)
+        .one(&ctx.db)
+        .await?;
+    let village = villages::Entity::find_by_id(r.village_id)
+        .one(&ctx.db)
+        .await?;
     Ok(RecipientJson::new(
         r,
         household.as_ref(),
