@@ -696,9 +696,9 @@ impl Model {
                         .ok_or(AppError::NotFound)?;
                     let mut new_household = household_fields.clone();
                     new_household.organization_id = household.organization_id;
-                    if c.map.position(RosterColumn::Phone).is_none() {
-                        new_household.phone.clone_from(&household.phone);
-                    }
+                    // The phone column is the person's; the household keeps
+                    // the number it was registered with.
+                    new_household.phone.clone_from(&household.phone);
                     if c.map.position(RosterColumn::AssistanceStatus).is_none() {
                         new_household.assistance_status = household
                             .assistance_status
@@ -852,7 +852,6 @@ fn differs(
     let home = h.is_none_or(|h| {
         h.village_id != village_id
             || h.address != row.address
-            || (map.position(RosterColumn::Phone).is_some() && h.phone != row.phone)
             || (map.position(RosterColumn::AssistanceStatus).is_some()
                 && h.assistance_status != row.assistance_status.as_str())
             || (map.position(RosterColumn::StatusSince).is_some()

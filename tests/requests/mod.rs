@@ -3,6 +3,8 @@ mod audit_page;
 mod errors;
 mod i18n;
 mod places;
+mod recipient_imports;
+mod recipients;
 mod scope;
 mod sessions;
 mod users;
