@@ -580,7 +580,7 @@ fn export_table(
 ) -> Vec<Vec<String>> {
     let l = v.lang;
     let show_id = v.scope.sees_id_numbers();
-    let mut header = vec![t(l, "field-name")];
+    let mut header = vec![t(l, "field-person-name")];
     if show_id {
         header.push(t(l, "field-id-number"));
     }
@@ -595,8 +595,8 @@ fn export_table(
         "field-relation",
         "field-disability-level",
         "field-disability-type",
-        "field-guardian-name",
-        "field-guardian-phone",
+        "export-guardian-name",
+        "export-guardian-phone",
         "field-care-needs",
         "field-status",
     ] {

@@ -264,9 +264,11 @@ pub async fn seed(db: &DatabaseConnection, vault: &Vault) -> AppResult<()> {
     seed_recipients(db, vault, &actor, &mut rng, &towns, sunshine.id, yimin.id).await
 }
 
-/// One demo person: name, birth date, relation, disability, tags, needs.
+/// One demo person: name, male?, birth date, relation, disability, tags,
+/// needs.
 type DemoMember = (
     &'static str,
+    bool,
     &'static str,
     &'static str,
     Option<(i64, DisabilityType)>,
@@ -285,6 +287,7 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
         assistance: AssistanceStatus::Tekun,
         members: &[(
             "单秀英",
+            false,
             "1941-03-08",
             "本人",
             None,
@@ -297,6 +300,7 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
         members: &[
             (
                 "曾德明",
+                true,
                 "1950-07-21",
                 "本人",
                 Some((2, DisabilityType::Physical)),
@@ -305,6 +309,7 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
             ),
             (
                 "吕桂英",
+                false,
                 "1953-11-02",
                 "配偶",
                 None,
@@ -316,9 +321,10 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
     DemoHousehold {
         assistance: AssistanceStatus::Dibao,
         members: &[
-            ("张玉兰", "1958-05-14", "祖母", None, &[], ""),
+            ("张玉兰", false, "1958-05-14", "祖母", None, &[], ""),
             (
                 "张小雨",
+                false,
                 "2015-09-03",
                 "孙女",
                 None,
@@ -331,6 +337,7 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
         assistance: AssistanceStatus::LowIncome,
         members: &[(
             "李长林",
+            true,
             "1979-12-30",
             "本人",
             Some((1, DisabilityType::Intellectual)),
@@ -342,6 +349,7 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
         assistance: AssistanceStatus::Tekun,
         members: &[(
             "王光荣",
+            true,
             "1938-01-17",
             "本人",
             Some((3, DisabilityType::Hearing)),
@@ -354,19 +362,21 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
         members: &[
             (
                 "刘建华",
+                true,
                 "1962-04-09",
                 "本人",
                 Some((2, DisabilityType::Mental)),
                 &[],
                 "按时服药，情绪需关注。",
             ),
-            ("刘洋洋", "2011-06-25", "儿子", None, &[], ""),
+            ("刘洋洋", true, "2011-06-25", "儿子", None, &[], ""),
         ],
     },
     DemoHousehold {
         assistance: AssistanceStatus::None,
         members: &[(
             "何淑珍",
+            false,
             "1946-08-19",
             "本人",
             None,
@@ -378,6 +388,7 @@ const DEMO_HOUSEHOLDS: [DemoHousehold; 8] = [
         assistance: AssistanceStatus::Dibao,
         members: &[(
             "罗春兰",
+            false,
             "1955-02-28",
             "本人",
             Some((4, DisabilityType::Visual)),
@@ -424,10 +435,12 @@ async fn seed_recipients(
         };
         let household = households_m::Model::create(db, actor, new_household).await?;
         let guardian = h.members.first().map(|m| m.0.to_string());
-        for (j, (name, birth, relation, disability, tags, needs)) in h.members.iter().enumerate() {
+        for (j, (name, male, birth, relation, disability, tags, needs)) in
+            h.members.iter().enumerate()
+        {
             let birth = NaiveDate::parse_from_str(birth, "%Y-%m-%d")
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-            let seq = u32::try_from(100 + i * 10 + j).unwrap_or(101) * 2 + u32::from(j % 2 == 0);
+            let seq = u32::try_from(100 + i * 10 + j).unwrap_or(101) * 2 + u32::from(*male);
             let id = ResidentId::parse(&names::resident_id(birth, seq))
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             let child = crate::domain::resident_id::age_on(birth, today) < 18;
@@ -451,8 +464,8 @@ async fn seed_recipients(
                 care_needs: Some((*needs).to_string()).filter(|s| !s.is_empty()),
                 care_tags: tags.to_vec(),
                 location: Some((
-                    31.85 + rng.below(2000) as f64 / 10_000.0,
-                    106.75 + rng.below(2000) as f64 / 10_000.0,
+                    f64::from(318_500 + u32::try_from(rng.below(2000)).unwrap_or(0)) / 10_000.0,
+                    f64::from(1_067_500 + u32::try_from(rng.below(2000)).unwrap_or(0)) / 10_000.0,
                 )),
                 consent: Some(Consent {
                     by: if child {

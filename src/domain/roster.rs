@@ -100,7 +100,7 @@ impl Column {
             Self::StatusSince => &["救助开始日期", "纳入日期", "保障开始日期", "statussince"],
             Self::HeadIdNumber => &["户主身份证号", "户主身份证号码", "headidnumber"],
             Self::Relation => &["与户主关系", "关系", "relation"],
-            Self::DisabilityLevel => &["残疾等级", "disabilitylevel"],
+            Self::DisabilityLevel => &["残疾等级", "disabilitylevel", "certificatelevel"],
             Self::DisabilityType => &["残疾类别", "残疾类型", "disabilitytype"],
             Self::GuardianName => &["监护人", "监护人姓名", "紧急联系人", "guardianname"],
             Self::GuardianPhone => &["监护人电话", "紧急联系人电话", "guardianphone"],

@@ -440,6 +440,15 @@ impl Model {
                             other_row: None,
                         });
                     }
+                    let village = map.cell(cells, RosterColumn::Village);
+                    if !village.is_empty() && !villages.contains_key(&village) {
+                        problems.push(Problem {
+                            row: line,
+                            column: column_header(RosterColumn::Village),
+                            message: "error-unknown-village".into(),
+                            other_row: None,
+                        });
+                    }
                 }
                 Ok(r) => {
                     if !villages.contains_key(&r.village) {
