@@ -214,6 +214,7 @@ impl Hooks for App {
         tasks.register(tasks::demo_seed::DemoSeed);
         tasks.register(tasks::perf_seed::PerfSeed);
         tasks.register(tasks::perf_bench::PerfBench);
+        tasks.register(tasks::perf_import::PerfImport);
         // tasks-inject (do not remove)
     }
 

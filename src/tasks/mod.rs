@@ -1,4 +1,5 @@
 pub mod audit_verify;
 pub mod demo_seed;
 pub mod perf_bench;
+pub mod perf_import;
 pub mod perf_seed;

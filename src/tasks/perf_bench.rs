@@ -2,14 +2,20 @@
 //! hot reads on whatever the database holds (run `perf:seed` first) and
 //! prints p50 / p95 / max per operation. Figures go in the README.
 use crate::{
-    domain::pagination::PageRequest,
+    domain::{
+        name_search::Query,
+        pagination::PageRequest,
+        recipient::{AssistanceStatus, CareTag, Category},
+    },
     models::{
         _entities::users as user_e,
         audit_logs::{self, AuditFilter},
+        recipients::{self, RecipientFilter},
         townships, users,
         users::UserFilter,
     },
     policy::Scope,
+    views::recipients::RecipientJson,
 };
 use loco_rs::{environment::Environment, prelude::*};
 use std::time::{Duration, Instant};
@@ -23,7 +29,7 @@ fn summary(name: &str, mut samples: Vec<Duration>) -> String {
         samples[i].as_secs_f64() * 1000.0
     };
     format!(
-        "{name:<40} n={:<5} p50={:>8.3} ms  p95={:>8.3} ms  max={:>8.3} ms",
+        "{name:<52} n={:<5} p50={:>8.3} ms  p95={:>8.3} ms  max={:>8.3} ms",
         samples.len(),
         at(0.5),
         at(0.95),
@@ -43,6 +49,124 @@ where
         out.push(start.elapsed());
     }
     Ok(out)
+}
+
+/// The recipients' list as the page runs it: the scoped, filtered page and
+/// its households and villages, then the JSON every row becomes.
+async fn recipient_page(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    filter: &RecipientFilter,
+    page: PageRequest,
+) -> crate::errors::AppResult<usize> {
+    let today = crate::models::today();
+    let (rows, _) = recipients::list(db, scope, filter, today, page).await?;
+    let json: Vec<RecipientJson> = rows
+        .iter()
+        .map(|r| RecipientJson::from_row(r, true, today))
+        .collect();
+    Ok(serde_json::to_string(&json).map(|s| s.len()).unwrap_or(0))
+}
+
+async fn recipient_lines(
+    db: &DatabaseConnection,
+    n: usize,
+    admin: &Scope,
+    coordinator: &Scope,
+) -> Result<Vec<String>> {
+    let total = recipients::Entity::find()
+        .count(db)
+        .await
+        .map_err(|e| Error::string(&e.to_string()))?;
+    let sample = recipients::Entity::find()
+        .order_by_desc(recipients::Column::Id)
+        .one(db)
+        .await
+        .map_err(|e| Error::string(&e.to_string()))?;
+    let Some(sample) = sample else {
+        return Ok(vec!["recipients: none (run perf:seed)".into()]);
+    };
+    let q = |s: &str| RecipientFilter {
+        query: Query::parse(s),
+        ..RecipientFilter::default()
+    };
+    let surname: String = sample.name.chars().take(1).collect();
+    let pinyin: String = sample
+        .name_key
+        .split_whitespace()
+        .next()
+        .unwrap_or("wang")
+        .to_string();
+    let initials: String = sample
+        .name_key
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("wf")
+        .to_string();
+    let deep = PageRequest::parse(Some(&(total / 50).max(1).to_string()), Some("25"));
+    let cases: Vec<(String, &Scope, RecipientFilter, PageRequest)> = vec![
+        (
+            format!("recipients list, admin, page 1 ({total})"),
+            admin,
+            RecipientFilter::default(),
+            PageRequest::default(),
+        ),
+        (
+            "recipients list, admin, a deep page".into(),
+            admin,
+            RecipientFilter::default(),
+            deep,
+        ),
+        (
+            "recipients list, coordinator's organisation".into(),
+            coordinator,
+            RecipientFilter::default(),
+            PageRequest::default(),
+        ),
+        (
+            format!("recipients search by name ({surname})"),
+            admin,
+            q(&surname),
+            PageRequest::default(),
+        ),
+        (
+            format!("recipients search by pinyin ({pinyin})"),
+            admin,
+            q(&pinyin),
+            PageRequest::default(),
+        ),
+        (
+            format!("recipients search by initials ({initials})"),
+            admin,
+            q(&initials),
+            PageRequest::default(),
+        ),
+        (
+            "recipients search by last 4 ID characters".into(),
+            admin,
+            q(&sample.id_last4),
+            PageRequest::default(),
+        ),
+        (
+            "recipients filter: elderly + dibao + lives alone".into(),
+            admin,
+            RecipientFilter {
+                category: Some(Category::Elderly),
+                assistance_status: Some(AssistanceStatus::Dibao),
+                care_tag: Some(CareTag::LivesAlone),
+                ..RecipientFilter::default()
+            },
+            PageRequest::default(),
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (name, scope, filter, page) in cases {
+        lines.push(summary(
+            &name,
+            time(n, |_| recipient_page(db, scope, &filter, page)).await?,
+        ));
+    }
+    Ok(lines)
 }
 
 #[async_trait]
@@ -155,6 +279,7 @@ impl Task for PerfBench {
             })
             .await?,
         ));
+        lines.extend(recipient_lines(db, n, &admin_scope, &coord_scope).await?);
         let start = Instant::now();
         let v = audit_logs::verify(db)
             .await
