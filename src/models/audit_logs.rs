@@ -101,16 +101,85 @@ pub async fn record<C: ConnectionTrait>(
     entity_pid: Option<Uuid>,
     changes: &Value,
 ) -> AppResult<Model> {
-    lock_chain(db).await?;
-    let prev_hash = Entity::find()
-        .select_only()
-        .column(Column::Hash)
-        .order_by_desc(Column::Id)
-        .limit(1)
-        .into_tuple::<String>()
-        .one(db)
-        .await?
-        .unwrap_or_else(|| GENESIS.to_string());
+    Chain::default()
+        .append(db, actor, action, entity, entity_pid, changes)
+        .await
+}
+
+/// The end of the chain inside one transaction, for writing many entries:
+/// the lock is taken and the last hash read once, at the first entry.
+/// Use one `Chain` per transaction, and only inside it.
+#[derive(Debug, Default)]
+pub struct Chain {
+    prev: Option<String>,
+}
+
+impl Chain {
+    /// Appends one entry after the previous one.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn append<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        actor: &Actor,
+        action: Action,
+        entity: &str,
+        entity_pid: Option<Uuid>,
+        changes: &Value,
+    ) -> AppResult<Model> {
+        let prev_hash = match self.prev.take() {
+            Some(p) => p,
+            None => {
+                lock_chain(db).await?;
+                Entity::find()
+                    .select_only()
+                    .column(Column::Hash)
+                    .order_by_desc(Column::Id)
+                    .limit(1)
+                    .into_tuple::<String>()
+                    .one(db)
+                    .await?
+                    .unwrap_or_else(|| GENESIS.to_string())
+            }
+        };
+        let row = insert_entry(db, &prev_hash, actor, action, entity, entity_pid, changes).await?;
+        self.prev = Some(row.hash.clone());
+        Ok(row)
+    }
+
+    /// Appends the before/after of a change, as `record_change`.
+    ///
+    /// # Errors
+    /// Database errors.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn append_change<C: ConnectionTrait, T: serde::Serialize>(
+        &mut self,
+        db: &C,
+        actor: &Actor,
+        action: Action,
+        entity: &str,
+        entity_pid: Uuid,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> AppResult<Model> {
+        let to_json = |m: Option<&T>| m.and_then(|m| serde_json::to_value(m).ok());
+        let changes =
+            crate::domain::audit_chain::diff(to_json(before).as_ref(), to_json(after).as_ref());
+        self.append(db, actor, action, entity, Some(entity_pid), &changes)
+            .await
+    }
+}
+
+async fn insert_entry<C: ConnectionTrait>(
+    db: &C,
+    prev_hash: &str,
+    actor: &Actor,
+    action: Action,
+    entity: &str,
+    entity_pid: Option<Uuid>,
+    changes: &Value,
+) -> AppResult<Model> {
     let now = chrono::Utc::now();
     let created_at = audit_time(now);
     // Store exactly what was hashed: microsecond precision in UTC.
@@ -129,7 +198,7 @@ pub async fn record<C: ConnectionTrait>(
         request_id: actor.request_id.as_deref(),
         ip: actor.ip.as_deref(),
     };
-    let hash = link_hash(&prev_hash, &content);
+    let hash = link_hash(prev_hash, &content);
     let row = ActiveModel {
         created_at: Set(stored_at),
         actor_id: Set(actor.user_id),
@@ -140,7 +209,7 @@ pub async fn record<C: ConnectionTrait>(
         changes: Set(changes),
         request_id: Set(actor.request_id.clone()),
         ip: Set(actor.ip.clone()),
-        prev_hash: Set(prev_hash),
+        prev_hash: Set(prev_hash.to_string()),
         hash: Set(hash),
         ..Default::default()
     };

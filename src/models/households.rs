@@ -4,7 +4,7 @@
 pub use super::_entities::households::{self, ActiveModel, Column, Entity, Model};
 use super::{
     _entities::{recipients, villages},
-    audit_logs::{self, Action},
+    audit_logs::{Action, Chain},
     fetch_page, like_pattern, scoped, Actor,
 };
 use crate::{
@@ -152,22 +152,24 @@ impl Model {
     /// Database errors.
     pub async fn insert_in<C: ConnectionTrait>(
         db: &C,
+        chain: &mut Chain,
         actor: &Actor,
         new: NewHousehold,
     ) -> AppResult<Self> {
         let mut am: ActiveModel = Default::default();
         new.apply(&mut am);
         let m = am.insert(db).await?;
-        audit_logs::record_change(
-            db,
-            actor,
-            Action::Create,
-            "households",
-            m.pid,
-            None,
-            Some(&audit_view(&m)),
-        )
-        .await?;
+        chain
+            .append_change(
+                db,
+                actor,
+                Action::Create,
+                "households",
+                m.pid,
+                None,
+                Some(&audit_view(&m)),
+            )
+            .await?;
         Ok(m)
     }
 
@@ -179,7 +181,7 @@ impl Model {
         new: NewHousehold,
     ) -> AppResult<Self> {
         let txn = db.begin().await?;
-        let m = Self::insert_in(&txn, actor, new).await?;
+        let m = Self::insert_in(&txn, &mut Chain::default(), actor, new).await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -195,7 +197,9 @@ impl Model {
         new: NewHousehold,
     ) -> AppResult<Self> {
         let txn = db.begin().await?;
-        let m = self.update_in(&txn, actor, new).await?;
+        let m = self
+            .update_in(&txn, &mut Chain::default(), actor, new)
+            .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -205,6 +209,7 @@ impl Model {
     pub async fn update_in<C: ConnectionTrait>(
         self,
         db: &C,
+        chain: &mut Chain,
         actor: &Actor,
         new: NewHousehold,
     ) -> AppResult<Self> {
@@ -222,16 +227,17 @@ impl Model {
                 .exec(db)
                 .await?;
         }
-        audit_logs::record_change(
-            db,
-            actor,
-            Action::Update,
-            "households",
-            m.pid,
-            Some(&audit_view(&self)),
-            Some(&audit_view(&m)),
-        )
-        .await?;
+        chain
+            .append_change(
+                db,
+                actor,
+                Action::Update,
+                "households",
+                m.pid,
+                Some(&audit_view(&self)),
+                Some(&audit_view(&m)),
+            )
+            .await?;
         Ok(m)
     }
 

@@ -7,7 +7,7 @@
 pub use super::_entities::recipient_imports::{self, ActiveModel, Column, Entity, Model};
 use super::{
     _entities::{recipient_import_files, users, villages},
-    audit_logs::{self, Action},
+    audit_logs::{self, Action, Chain},
     fetch_page,
     households::{self, NewHousehold},
     recipients::{self, HouseholdChoice, RecipientFields},
@@ -644,6 +644,7 @@ impl Model {
             .map(|v| (v.name.clone(), v))
             .collect();
         let txn = db.begin().await?;
+        let mut chain = Chain::default();
         // Households created in this import, by the head's ID hash.
         let mut created: HashMap<String, households::Model> = HashMap::new();
         for (row, outcome) in &c.valid {
@@ -666,6 +667,9 @@ impl Model {
                     let key = vault.lookup_hash(row.head.as_ref().unwrap_or(&row.id));
                     let choice = if let Some(h) = created.get(&key) {
                         HouseholdChoice::Existing(h.clone())
+                    } else if row.head.is_none() {
+                        // Their own household; they are new, so it is too.
+                        HouseholdChoice::New(household_fields.clone())
                     } else if let Some(head) = recipients::find_by_hash(&txn, &key).await? {
                         match households::Entity::find_by_id(head.household_id)
                             .one(&txn)
@@ -678,8 +682,9 @@ impl Model {
                         HouseholdChoice::New(household_fields.clone())
                     };
                     let fields = fields_of(&c.map, row, None);
-                    let m = recipients::Model::insert_in(
+                    let (_, household) = recipients::Model::insert_in(
                         &txn,
+                        &mut chain,
                         &actor,
                         vault,
                         choice,
@@ -689,14 +694,7 @@ impl Model {
                         today,
                     )
                     .await?;
-                    if let std::collections::hash_map::Entry::Vacant(slot) = created.entry(key) {
-                        if let Some(h) = households::Entity::find_by_id(m.household_id)
-                            .one(&txn)
-                            .await?
-                        {
-                            slot.insert(h);
-                        }
-                    }
+                    created.entry(key).or_insert(household);
                 }
                 Outcome::Updated(existing) => {
                     let household = households::Entity::find_by_id(existing.household_id)
@@ -718,47 +716,51 @@ impl Model {
                         new_household.status_since = household.status_since;
                     }
                     new_household.status_until = household.status_until;
-                    let household = household.update_in(&txn, &actor, new_household).await?;
+                    let household = household
+                        .update_in(&txn, &mut chain, &actor, new_household)
+                        .await?;
                     let fields = fields_of(&c.map, row, Some(existing));
                     let mut m = existing
                         .clone()
-                        .update_in(&txn, &actor, vault, fields, Some(&household))
+                        .update_in(&txn, &mut chain, &actor, vault, fields, Some(&household))
                         .await?;
                     if m.roster.as_deref() != Some(self.roster.as_str()) {
                         let before = recipients::audit_view(&m);
                         let mut am: recipients::ActiveModel = m.clone().into();
                         am.roster = Set(Some(self.roster.clone()));
                         m = am.update(&txn).await?;
-                        audit_logs::record_change(
-                            &txn,
-                            &actor,
-                            Action::Update,
-                            "recipients",
-                            m.pid,
-                            Some(&before),
-                            Some(&recipients::audit_view(&m)),
-                        )
-                        .await?;
+                        chain
+                            .append_change(
+                                &txn,
+                                &actor,
+                                Action::Update,
+                                "recipients",
+                                m.pid,
+                                Some(&before),
+                                Some(&recipients::audit_view(&m)),
+                            )
+                            .await?;
                     }
                 }
             }
         }
-        audit_logs::record(
-            &txn,
-            &actor,
-            Action::Import,
-            "recipient_imports",
-            Some(self.pid),
-            &serde_json::json!({
-                "step": "apply",
-                "new": c.new,
-                "updated": c.updated,
-                "unchanged": c.unchanged,
-                "rejected": c.report.rejected.len(),
-                "vanished": c.report.vanished.len(),
-            }),
-        )
-        .await?;
+        chain
+            .append(
+                &txn,
+                &actor,
+                Action::Import,
+                "recipient_imports",
+                Some(self.pid),
+                &serde_json::json!({
+                    "step": "apply",
+                    "new": c.new,
+                    "updated": c.updated,
+                    "unchanged": c.unchanged,
+                    "rejected": c.report.rejected.len(),
+                    "vanished": c.report.vanished.len(),
+                }),
+            )
+            .await?;
         txn.commit().await?;
         let _ = &c.hashes;
         Ok(())

@@ -8,7 +8,7 @@
 pub use super::_entities::recipients::{self, ActiveModel, Column, Entity, Model};
 use super::{
     _entities::{households as households_entity, recipient_status_changes, villages},
-    audit_logs::{self, Action},
+    audit_logs::{self, Action, Chain},
     fetch_page, find_scoped,
     households::{self, HouseholdParams, NewHousehold},
     like_pattern, scoped, Actor,
@@ -489,8 +489,9 @@ impl Model {
         today: NaiveDate,
     ) -> AppResult<Self> {
         let txn = db.begin().await?;
-        let m = Self::insert_in(
+        let (m, _) = Self::insert_in(
             &txn,
+            &mut Chain::default(),
             actor,
             vault,
             household,
@@ -509,6 +510,7 @@ impl Model {
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_in<C: ConnectionTrait>(
         db: &C,
+        chain: &mut Chain,
         actor: &Actor,
         vault: &Vault,
         household: HouseholdChoice,
@@ -516,16 +518,14 @@ impl Model {
         organization_id: Option<i64>,
         roster: Option<String>,
         today: NaiveDate,
-    ) -> AppResult<Self> {
-        if find_by_hash(db, &vault.lookup_hash(&fields.id))
-            .await?
-            .is_some()
-        {
-            return Err(AppError::field("id_number", "error-id-registered"));
-        }
+    ) -> AppResult<(Self, households::Model)> {
+        // A registered number fails the unique key, which becomes the
+        // field error (no look-up first: one statement fewer per row).
         let household = match household {
             HouseholdChoice::Existing(h) => h,
-            HouseholdChoice::New(new) => households::Model::insert_in(db, actor, new).await?,
+            HouseholdChoice::New(new) => {
+                households::Model::insert_in(db, chain, actor, new).await?
+            }
         };
         let mut am = ActiveModel {
             household_id: Set(household.id),
@@ -540,17 +540,18 @@ impl Model {
         fields.apply(&mut am, vault);
         let m = am.insert(db).await.map_err(duplicate_id)?;
         record_status(db, actor, m.id, None, RecipientStatus::Active, None, today).await?;
-        audit_logs::record_change(
-            db,
-            actor,
-            Action::Create,
-            "recipients",
-            m.pid,
-            None,
-            Some(&audit_view(&m)),
-        )
-        .await?;
-        Ok(m)
+        chain
+            .append_change(
+                db,
+                actor,
+                Action::Create,
+                "recipients",
+                m.pid,
+                None,
+                Some(&audit_view(&m)),
+            )
+            .await?;
+        Ok((m, household))
     }
 
     /// Saves edited fields (the ID number may be corrected).
@@ -565,7 +566,9 @@ impl Model {
         fields: RecipientFields,
     ) -> AppResult<Self> {
         let txn = db.begin().await?;
-        let m = self.update_in(&txn, actor, vault, fields, None).await?;
+        let m = self
+            .update_in(&txn, &mut Chain::default(), actor, vault, fields, None)
+            .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -575,6 +578,7 @@ impl Model {
     pub async fn update_in<C: ConnectionTrait>(
         self,
         db: &C,
+        chain: &mut Chain,
         actor: &Actor,
         vault: &Vault,
         fields: RecipientFields,
@@ -602,16 +606,17 @@ impl Model {
         }
         if audit_view_changed(&am, &self) {
             let m = am.update(db).await.map_err(duplicate_id)?;
-            audit_logs::record_change(
-                db,
-                actor,
-                Action::Update,
-                "recipients",
-                m.pid,
-                Some(&audit_view(&self)),
-                Some(&audit_view(&m)),
-            )
-            .await?;
+            chain
+                .append_change(
+                    db,
+                    actor,
+                    Action::Update,
+                    "recipients",
+                    m.pid,
+                    Some(&audit_view(&self)),
+                    Some(&audit_view(&m)),
+                )
+                .await?;
             Ok(m)
         } else {
             Ok(self)

@@ -27,23 +27,29 @@ fn roster(rows: usize, villages: &[String], seed: u64) -> Vec<u8> {
     );
     let base = chrono::NaiveDate::from_ymd_opt(1930, 1, 1).unwrap_or_default();
     let mut head = String::new();
+    // Members of a household share its village and address.
+    let mut village = String::new();
+    let mut address = String::new();
+    let mut status = "";
     for i in 0..rows {
         // Unique by construction: day i mod 12,000, sequence i / 12,000.
         let birth = base + chrono::Duration::days(i64::try_from(i % 12_000).unwrap_or(0));
         let id = names::resident_id_in(&region, birth, u32::try_from(i / 12_000).unwrap_or(0));
-        let village = rng.pick(villages).clone();
         let first = i % 3 == 0;
         if first {
             head.clone_from(&id);
+            village = rng.pick(villages).clone();
+            address = names::address(&mut rng, &village);
+            status = *rng.pick(&["低保", "特困", "低收入"]);
         }
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\r\n",
             names::person(&mut rng),
             id,
             village,
-            names::address(&mut rng, &village),
+            address,
             names::mobile(&mut rng),
-            rng.pick(&["低保", "特困", "低收入"]),
+            status,
             if first { "" } else { head.as_str() },
             if first { "本人" } else { "家庭成员" },
         ));

@@ -58,8 +58,8 @@ impl Task for PerfSeed {
             );
         }
         println!(
-            "perf:seed size:{size}: {} townships, {} villages, {} organisations, {} users in {:.1?}",
-            counts.townships, counts.villages, counts.organizations, counts.users, seeded_in
+            "perf:seed size:{size}: {} townships, {} villages, {} organisations, {} users, {} recipients in {:.1?}",
+            counts.townships, counts.villages, counts.organizations, counts.users, counts.recipients, seeded_in
         );
         Ok(())
     }
