@@ -148,6 +148,49 @@ impl Chain {
         Ok(row)
     }
 
+    /// Appends many entries by one actor in few statements (bulk work such
+    /// as a roster import): linked in memory in the given order, inserted
+    /// in batches that keep that order.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn append_many<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        actor: &Actor,
+        entries: Vec<(Action, &str, Uuid, Value)>,
+    ) -> AppResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut prev = match self.prev.take() {
+            Some(p) => p,
+            None => {
+                lock_chain(db).await?;
+                Entity::find()
+                    .select_only()
+                    .column(Column::Hash)
+                    .order_by_desc(Column::Id)
+                    .limit(1)
+                    .into_tuple::<String>()
+                    .one(db)
+                    .await?
+                    .unwrap_or_else(|| GENESIS.to_string())
+            }
+        };
+        let mut rows = Vec::with_capacity(entries.len());
+        for (action, entity, pid, changes) in entries {
+            let (row, hash) = build_entry(&prev, actor, action, entity, Some(pid), &changes)?;
+            rows.push(row);
+            prev = hash;
+        }
+        for chunk in rows.chunks(500) {
+            Entity::insert_many(chunk.to_vec()).exec(db).await?;
+        }
+        self.prev = Some(prev);
+        Ok(())
+    }
+
     /// Appends the before/after of a change, as `record_change`.
     ///
     /// # Errors
@@ -180,6 +223,19 @@ async fn insert_entry<C: ConnectionTrait>(
     entity_pid: Option<Uuid>,
     changes: &Value,
 ) -> AppResult<Model> {
+    let (row, _) = build_entry(prev_hash, actor, action, entity, entity_pid, changes)?;
+    Ok(row.insert(db).await?)
+}
+
+/// One entry linked to `prev_hash`, and its hash.
+fn build_entry(
+    prev_hash: &str,
+    actor: &Actor,
+    action: Action,
+    entity: &str,
+    entity_pid: Option<Uuid>,
+    changes: &Value,
+) -> AppResult<(ActiveModel, String)> {
     let now = chrono::Utc::now();
     let created_at = audit_time(now);
     // Store exactly what was hashed: microsecond precision in UTC.
@@ -210,10 +266,10 @@ async fn insert_entry<C: ConnectionTrait>(
         request_id: Set(actor.request_id.clone()),
         ip: Set(actor.ip.clone()),
         prev_hash: Set(prev_hash.to_string()),
-        hash: Set(hash),
+        hash: Set(hash.clone()),
         ..Default::default()
     };
-    Ok(row.insert(db).await?)
+    Ok((row, hash))
 }
 
 /// Filters on the admin's audit page and API.

@@ -120,7 +120,7 @@ impl NewHousehold {
         })
     }
 
-    fn apply(self, am: &mut ActiveModel) {
+    pub(crate) fn apply(self, am: &mut ActiveModel) {
         am.township_id = Set(self.township_id);
         am.village_id = Set(self.village_id);
         am.organization_id = Set(self.organization_id);
@@ -133,7 +133,7 @@ impl NewHousehold {
 }
 
 /// The audit record of a household: its fields without internal ids.
-fn audit_view(m: &Model) -> serde_json::Value {
+pub(crate) fn audit_view(m: &Model) -> serde_json::Value {
     serde_json::json!({
         "address": m.address,
         "phone": m.phone,

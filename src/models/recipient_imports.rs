@@ -10,7 +10,7 @@ use super::{
     audit_logs::{self, Action, Chain},
     fetch_page,
     households::{self, NewHousehold},
-    recipients::{self, HouseholdChoice, RecipientFields},
+    recipients::{self, RecipientFields},
     scoped, Actor,
 };
 use crate::{
@@ -645,8 +645,7 @@ impl Model {
             .collect();
         let txn = db.begin().await?;
         let mut chain = Chain::default();
-        // Households created in this import, by the head's ID hash.
-        let mut created: HashMap<String, households::Model> = HashMap::new();
+        let mut new_rows: Vec<&RosterRow> = Vec::new();
         for (row, outcome) in &c.valid {
             let Some(village) = villages.get(&row.village) else {
                 continue;
@@ -663,39 +662,7 @@ impl Model {
             };
             match outcome {
                 Outcome::Unchanged => {}
-                Outcome::New => {
-                    let key = vault.lookup_hash(row.head.as_ref().unwrap_or(&row.id));
-                    let choice = if let Some(h) = created.get(&key) {
-                        HouseholdChoice::Existing(h.clone())
-                    } else if row.head.is_none() {
-                        // Their own household; they are new, so it is too.
-                        HouseholdChoice::New(household_fields.clone())
-                    } else if let Some(head) = recipients::find_by_hash(&txn, &key).await? {
-                        match households::Entity::find_by_id(head.household_id)
-                            .one(&txn)
-                            .await?
-                        {
-                            Some(h) => HouseholdChoice::Existing(h),
-                            None => HouseholdChoice::New(household_fields.clone()),
-                        }
-                    } else {
-                        HouseholdChoice::New(household_fields.clone())
-                    };
-                    let fields = fields_of(&c.map, row, None);
-                    let (_, household) = recipients::Model::insert_in(
-                        &txn,
-                        &mut chain,
-                        &actor,
-                        vault,
-                        choice,
-                        fields,
-                        self.organization_id,
-                        Some(self.roster.clone()),
-                        today,
-                    )
-                    .await?;
-                    created.entry(key).or_insert(household);
-                }
+                Outcome::New => new_rows.push(row),
                 Outcome::Updated(existing) => {
                     let household = households::Entity::find_by_id(existing.household_id)
                         .one(&txn)
@@ -744,6 +711,10 @@ impl Model {
                 }
             }
         }
+        self.insert_new(
+            &txn, &mut chain, &actor, vault, &c.map, &new_rows, &villages, today,
+        )
+        .await?;
         chain
             .append(
                 &txn,
@@ -763,6 +734,189 @@ impl Model {
             .await?;
         txn.commit().await?;
         let _ = &c.hashes;
+        Ok(())
+    }
+}
+
+impl Model {
+    /// Registers the new people of an import in a few statements per
+    /// batch: their households (members with a head-of-household ID join
+    /// the head's, in this file or already registered), the people, their
+    /// first status and the audit entries, in file order.
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_new<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        chain: &mut Chain,
+        actor: &Actor,
+        vault: &Vault,
+        map: &HeaderMap,
+        rows: &[&RosterRow],
+        villages: &HashMap<String, villages::Model>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        use super::_entities::{households as hh, recipient_status_changes as rsc};
+        const BATCH: usize = 200;
+        // Households: by the head's hash (or the person's own).
+        let keys: Vec<String> = rows
+            .iter()
+            .map(|r| vault.lookup_hash(r.head.as_ref().unwrap_or(&r.id)))
+            .collect();
+        let own: HashSet<String> = rows.iter().map(|r| vault.lookup_hash(&r.id)).collect();
+        let outside: Vec<String> = keys
+            .iter()
+            .filter(|k| !own.contains(*k))
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut household_of: HashMap<String, i64> = HashMap::new();
+        for chunk in outside.chunks(500) {
+            for (hash, household_id) in recipients::Entity::find()
+                .select_only()
+                .column(recipients::Column::IdHash)
+                .column(recipients::Column::HouseholdId)
+                .filter(recipients::Column::IdHash.is_in(chunk.to_vec()))
+                .into_tuple::<(String, i64)>()
+                .all(db)
+                .await?
+            {
+                household_of.insert(hash, household_id);
+            }
+        }
+        let mut new_households: Vec<(String, Uuid, hh::ActiveModel)> = Vec::new();
+        let mut planned: HashSet<String> = HashSet::new();
+        for (row, key) in rows.iter().zip(&keys) {
+            if household_of.contains_key(key) || !planned.insert(key.clone()) {
+                continue;
+            }
+            let Some(village) = villages.get(&row.village) else {
+                continue;
+            };
+            let pid = Uuid::new_v4();
+            let mut am: hh::ActiveModel = Default::default();
+            NewHousehold {
+                township_id: village.township_id,
+                village_id: village.id,
+                organization_id: self.organization_id,
+                address: row.address.clone(),
+                phone: row.phone.clone(),
+                assistance_status: row.assistance_status,
+                status_since: row.status_since,
+                status_until: None,
+            }
+            .apply(&mut am);
+            am.pid = Set(pid);
+            new_households.push((key.clone(), pid, am));
+        }
+        let mut household_models: HashMap<i64, hh::Model> = HashMap::new();
+        for chunk in new_households.chunks(BATCH) {
+            hh::Entity::insert_many(chunk.iter().map(|(_, _, am)| am.clone()))
+                .exec(db)
+                .await?;
+            let pids: Vec<Uuid> = chunk.iter().map(|(_, p, _)| *p).collect();
+            let stored: HashMap<Uuid, hh::Model> = hh::Entity::find()
+                .filter(hh::Column::Pid.is_in(pids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| (h.pid, h))
+                .collect();
+            let mut entries = Vec::with_capacity(chunk.len());
+            for (key, pid, _) in chunk {
+                let h = stored.get(pid).ok_or(AppError::NotFound)?;
+                household_of.insert(key.clone(), h.id);
+                entries.push((
+                    Action::Create,
+                    "households",
+                    h.pid,
+                    crate::domain::audit_chain::diff(None, Some(&households::audit_view(h))),
+                ));
+                household_models.insert(h.id, h.clone());
+            }
+            chain.append_many(db, actor, entries).await?;
+        }
+        let missing: Vec<i64> = household_of
+            .values()
+            .filter(|id| !household_models.contains_key(id))
+            .copied()
+            .collect();
+        for chunk in missing.chunks(500) {
+            for h in hh::Entity::find()
+                .filter(hh::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                household_models.insert(h.id, h);
+            }
+        }
+        // The people, their first status and their audit entries.
+        let people: Vec<(&RosterRow, &hh::Model)> = rows
+            .iter()
+            .zip(&keys)
+            .filter_map(|(r, k)| {
+                let h = household_models.get(household_of.get(k)?)?;
+                Some((*r, h))
+            })
+            .collect();
+        for chunk in people.chunks(BATCH) {
+            let mut pids = Vec::with_capacity(chunk.len());
+            let models: Vec<recipients::ActiveModel> = chunk
+                .iter()
+                .map(|(row, h)| {
+                    let pid = Uuid::new_v4();
+                    pids.push(pid);
+                    let mut am = recipients::ActiveModel {
+                        pid: Set(pid),
+                        household_id: Set(h.id),
+                        township_id: Set(h.township_id),
+                        village_id: Set(h.village_id),
+                        organization_id: Set(self.organization_id),
+                        status: Set(RecipientStatus::Active.as_str().to_string()),
+                        status_on: Set(today),
+                        roster: Set(Some(self.roster.clone())),
+                        ..Default::default()
+                    };
+                    fields_of(map, row, None).apply(&mut am, vault);
+                    am
+                })
+                .collect();
+            recipients::Entity::insert_many(models).exec(db).await?;
+            let order: HashMap<Uuid, usize> =
+                pids.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+            let mut stored: Vec<recipients::Model> = recipients::Entity::find()
+                .filter(recipients::Column::Pid.is_in(pids))
+                .all(db)
+                .await?;
+            stored.sort_by_key(|m| order.get(&m.pid).copied().unwrap_or(usize::MAX));
+            let statuses: Vec<rsc::ActiveModel> = stored
+                .iter()
+                .map(|m| rsc::ActiveModel {
+                    pid: Set(Uuid::new_v4()),
+                    recipient_id: Set(m.id),
+                    from_status: Set(None),
+                    to_status: Set(RecipientStatus::Active.as_str().to_string()),
+                    reason: Set(None),
+                    effective_on: Set(today),
+                    user_id: Set(actor.user_id),
+                    actor_label: Set(actor.label.clone()),
+                    ..Default::default()
+                })
+                .collect();
+            rsc::Entity::insert_many(statuses).exec(db).await?;
+            let entries = stored
+                .iter()
+                .map(|m| {
+                    (
+                        Action::Create,
+                        "recipients",
+                        m.pid,
+                        crate::domain::audit_chain::diff(None, Some(&recipients::audit_view(m))),
+                    )
+                })
+                .collect();
+            chain.append_many(db, actor, entries).await?;
+        }
         Ok(())
     }
 }

@@ -358,7 +358,7 @@ impl RecipientFields {
         }
     }
 
-    fn apply(self, am: &mut ActiveModel, vault: &Vault) {
+    pub(crate) fn apply(self, am: &mut ActiveModel, vault: &Vault) {
         am.name = Set(self.name.clone());
         am.name_key = Set(search_key(&self.name));
         am.gender = Set(self.id.gender().as_str().to_string());
