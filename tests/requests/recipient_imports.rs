@@ -177,8 +177,13 @@ async fn a_roster_is_checked_then_applied_and_reimporting_it_changes_nothing() {
             .expect("q")
             .expect("imported");
         assert_eq!(husband.household_id, wife.household_id);
-        let chain = doudi::models::audit_logs::verify(&ctx.db).await.expect("verify");
-        assert_eq!(chain.broken, None, "the bulk audit entries extend the chain");
+        let chain = doudi::models::audit_logs::verify(&ctx.db)
+            .await
+            .expect("verify");
+        assert_eq!(
+            chain.broken, None,
+            "the bulk audit entries extend the chain"
+        );
         assert_eq!(audit_count(&ctx, "create", "recipients").await, 11 + 4);
         assert_eq!(husband.roster.as_deref(), Some("曾口镇低保名册"));
         // A second apply of the same import is refused.
