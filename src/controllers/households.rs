@@ -1,5 +1,8 @@
 //! Households (户): "按户保", members listed together.
-use super::{invalid_or, require, villages::township_of};
+use super::{
+    invalid_or, merge, require,
+    villages::{township_of, township_pid_of_village},
+};
 use crate::{
     domain::recipient::AssistanceStatus,
     errors::{AppError, AppResult, FieldErrors},
@@ -89,13 +92,6 @@ async fn options(
     }))
 }
 
-fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
-    if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
-        a.extend(b);
-    }
-    a
-}
-
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -151,13 +147,7 @@ async fn form(
 ) -> AppResult<Response> {
     let town = match (township, params.village.as_deref()) {
         (Some(t), _) => Some(t),
-        (None, Some(vp)) => match recipients::village_of(&ctx.db, &v.scope, Some(vp)).await? {
-            Some(vl) => townships::Entity::find_by_id(vl.township_id)
-                .one(&ctx.db)
-                .await?
-                .map(|t| t.pid.to_string()),
-            None => None,
-        },
+        (None, Some(vp)) => township_pid_of_village(&ctx.db, &v.scope, vp).await?,
         (None, None) => None,
     };
     let opts = options(ctx, v, town.as_deref()).await?;

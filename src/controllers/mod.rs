@@ -22,6 +22,15 @@ use crate::{
 use axum::response::Response;
 use serde_json::Value;
 
+/// Page data: `a` with the fields of `b` added.
+#[must_use]
+pub fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
 /// Out of the caller's scope looks exactly like missing.
 ///
 /// # Errors

@@ -1,7 +1,10 @@
 //! Recipients (救助对象): list with filters and search, detail with the
 //! household and history, register and edit, status changes, revealing an
 //! ID number (with a reason, audited) and exporting the filtered list.
-use super::{invalid_or, require, villages::township_of};
+use super::{
+    invalid_or, merge, require,
+    villages::{township_of, township_pid_of_village},
+};
 use crate::{
     domain::{
         name_search::Query,
@@ -107,13 +110,6 @@ async fn choices(
     }))
 }
 
-fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
-    if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
-        a.extend(b);
-    }
-    a
-}
-
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -210,13 +206,7 @@ async fn form(
     // JavaScript reloads with it) or the village already in the form.
     let town_pid = match (township, params.village.as_deref()) {
         (Some(t), _) => Some(t),
-        (None, Some(vp)) => match recipients::village_of(&ctx.db, &v.scope, Some(vp)).await? {
-            Some(vl) => townships::Entity::find_by_id(vl.township_id)
-                .one(&ctx.db)
-                .await?
-                .map(|t| t.pid.to_string()),
-            None => None,
-        },
+        (None, Some(vp)) => township_pid_of_village(&ctx.db, &v.scope, vp).await?,
         (None, None) => None,
     };
     let choices = choices(ctx, v, town_pid.as_deref()).await?;

@@ -42,6 +42,27 @@ pub async fn township_of(
     }
 }
 
+/// The pid of the township of a village a form names (for the village
+/// select box), if the caller may see it.
+///
+/// # Errors
+/// Database errors.
+pub async fn township_pid_of_village(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    village: &str,
+) -> AppResult<Option<String>> {
+    Ok(
+        match crate::models::recipients::village_of(db, scope, Some(village)).await? {
+            Some(vl) => townships::Entity::find_by_id(vl.township_id)
+                .one(db)
+                .await?
+                .map(|t| t.pid.to_string()),
+            None => None,
+        },
+    )
+}
+
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
