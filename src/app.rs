@@ -190,6 +190,7 @@ impl Hooks for App {
             .add_route(controllers::api::organizations::routes())
             .add_route(controllers::api::households::routes())
             .add_route(controllers::api::recipients::routes())
+            .add_route(controllers::api::plan_previews::routes())
             .add_route(controllers::api::recipient_imports::routes())
             .add_route(controllers::api::users::routes())
             .add_route(controllers::api::audit_logs::routes())

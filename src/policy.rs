@@ -192,6 +192,13 @@ impl Scope {
         }
     }
 
+    /// Who plans visits, or checks a recurrence: admins, officials and
+    /// coordinators (not workers).
+    #[must_use]
+    pub const fn may_plan(&self) -> bool {
+        !matches!(self.kind, ScopeKind::Worker { .. })
+    }
+
     /// Workers never see ID numbers, not even masked.
     #[must_use]
     pub const fn sees_id_numbers(&self) -> bool {

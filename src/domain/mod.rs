@@ -10,6 +10,7 @@ pub mod organization_kind;
 pub mod pagination;
 pub mod phone;
 pub mod recipient;
+pub mod recurrence;
 pub mod resident_id;
 pub mod role;
 pub mod roster;

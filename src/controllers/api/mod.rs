@@ -5,6 +5,7 @@ pub mod audit_logs;
 pub mod auth;
 pub mod households;
 pub mod organizations;
+pub mod plan_previews;
 pub mod recipient_imports;
 pub mod recipients;
 pub mod townships;
