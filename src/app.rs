@@ -191,6 +191,8 @@ impl Hooks for App {
             .add_route(controllers::api::households::routes())
             .add_route(controllers::api::recipients::routes())
             .add_route(controllers::api::plan_previews::routes())
+            .add_route(controllers::api::service_plans::routes())
+            .add_route(controllers::api::visits::routes())
             .add_route(controllers::api::recipient_imports::routes())
             .add_route(controllers::api::users::routes())
             .add_route(controllers::api::audit_logs::routes())
@@ -207,6 +209,9 @@ impl Hooks for App {
         queue
             .register(crate::workers::recipient_import::RecipientImportWorker::build(ctx))
             .await?;
+        queue
+            .register(crate::workers::plan_materialise::PlanMaterialiseWorker::build(ctx))
+            .await?;
         Ok(())
     }
 
@@ -216,6 +221,7 @@ impl Hooks for App {
         tasks.register(tasks::perf_seed::PerfSeed);
         tasks.register(tasks::perf_bench::PerfBench);
         tasks.register(tasks::perf_import::PerfImport);
+        tasks.register(tasks::plans_materialise::PlansMaterialise);
         // tasks-inject (do not remove)
     }
 
@@ -223,6 +229,8 @@ impl Hooks for App {
     /// and is never truncated.
     async fn truncate(ctx: &AppContext) -> Result<()> {
         use loco_rs::db::truncate_table;
+        truncate_table(&ctx.db, _entities::visits::Entity).await?;
+        truncate_table(&ctx.db, _entities::service_plans::Entity).await?;
         truncate_table(&ctx.db, _entities::recipient_import_files::Entity).await?;
         truncate_table(&ctx.db, _entities::recipient_imports::Entity).await?;
         truncate_table(&ctx.db, _entities::recipient_status_changes::Entity).await?;

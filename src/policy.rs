@@ -17,7 +17,9 @@
 //! | worker      | those of their assigned visits (none until visits exist) | never       |
 use crate::{
     domain::role::Role,
-    models::_entities::{households, organizations, recipients, townships, users, villages},
+    models::_entities::{
+        households, organizations, recipients, service_plans, townships, users, villages, visits,
+    },
 };
 use sea_orm::{ColumnTrait, Condition};
 
@@ -169,6 +171,47 @@ impl Scope {
             }
             ScopeKind::Worker { .. } => Visible::Nothing,
         }
+    }
+
+    /// Plans: coordinators their organisation's, officials their
+    /// townships' (read), workers those they are assigned to (read).
+    #[must_use]
+    pub fn service_plans(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(service_plans::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(service_plans::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::only(
+                Condition::any()
+                    .add(service_plans::Column::WorkerId.eq(self.user_id))
+                    .add(service_plans::Column::BackupWorkerId.eq(self.user_id)),
+            ),
+        }
+    }
+
+    /// Visits: as plans; a worker sees the visits assigned to them.
+    #[must_use]
+    pub fn visits(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(visits::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(visits::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::only(visits::Column::WorkerId.eq(self.user_id)),
+        }
+    }
+
+    /// Admins and coordinators create plans (officials read them).
+    #[must_use]
+    pub const fn may_manage_plans(&self) -> bool {
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
     }
 
     /// Admins and coordinators register and edit households and

@@ -14,6 +14,8 @@ mod m20261130_000008_create_households;
 mod m20261130_000009_create_recipients;
 mod m20261130_000010_create_recipient_status_changes;
 mod m20261130_000011_create_recipient_imports;
+mod m20261130_000012_create_service_plans;
+mod m20261130_000013_create_visits;
 
 pub struct Migrator;
 
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_create_recipients::Migration),
             Box::new(m20261130_000010_create_recipient_status_changes::Migration),
             Box::new(m20261130_000011_create_recipient_imports::Migration),
+            Box::new(m20261130_000012_create_service_plans::Migration),
+            Box::new(m20261130_000013_create_visits::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -14,4 +14,5 @@ pub mod recurrence;
 pub mod resident_id;
 pub mod role;
 pub mod roster;
+pub mod service_type;
 pub mod text;

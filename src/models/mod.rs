@@ -7,10 +7,12 @@ pub mod recipient_import_files;
 pub mod recipient_imports;
 pub mod recipient_status_changes;
 pub mod recipients;
+pub mod service_plans;
 pub mod sign_in_failures;
 pub mod townships;
 pub mod users;
 pub mod villages;
+pub mod visits;
 
 use crate::{
     domain::pagination::{PageInfo, PageRequest},

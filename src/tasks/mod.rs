@@ -3,3 +3,4 @@ pub mod demo_seed;
 pub mod perf_bench;
 pub mod perf_import;
 pub mod perf_seed;
+pub mod plans_materialise;

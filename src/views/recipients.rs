@@ -252,3 +252,82 @@ impl RecipientImportJson {
         }
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    pub pid: Uuid,
+    pub recipient: Option<super::Ref>,
+    pub services: Vec<String>,
+    pub duration_minutes: i64,
+    pub tzid: String,
+    pub dtstart: String,
+    pub rrule: Option<String>,
+    pub exdates: Vec<String>,
+    pub rdates: Vec<String>,
+    pub status: String,
+    pub materialised_until: Option<Time>,
+    pub created_at: Time,
+}
+
+impl PlanJson {
+    #[must_use]
+    pub fn new(
+        m: &crate::models::_entities::service_plans::Model,
+        recipient: Option<&recipients::Model>,
+    ) -> Self {
+        let list = |s: &str| -> Vec<String> {
+            s.split(',')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        Self {
+            pid: m.pid,
+            recipient: recipient.map(|r| super::Ref {
+                pid: r.pid,
+                name: r.name.clone(),
+            }),
+            services: list(&m.services),
+            duration_minutes: m.duration_minutes,
+            tzid: m.tzid.clone(),
+            dtstart: m.dtstart.clone(),
+            rrule: m.rrule.clone(),
+            exdates: list(&m.exdates),
+            rdates: list(&m.rdates),
+            status: m.status.clone(),
+            materialised_until: m.materialised_until,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct VisitJson {
+    pub pid: Uuid,
+    pub starts_at: Time,
+    pub ends_at: Time,
+    /// The start on the plan's local clock, without offset.
+    pub local_start: String,
+    pub tzid: String,
+    pub status: String,
+    pub exception: bool,
+}
+
+impl From<&crate::models::_entities::visits::Model> for VisitJson {
+    fn from(m: &crate::models::_entities::visits::Model) -> Self {
+        let zone: chrono_tz::Tz = m.tzid.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        Self {
+            pid: m.pid,
+            starts_at: m.starts_at,
+            ends_at: m.ends_at,
+            local_start: m
+                .starts_at
+                .with_timezone(&zone)
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string(),
+            tzid: m.tzid.clone(),
+            status: m.status.clone(),
+            exception: m.exception,
+        }
+    }
+}

@@ -7,5 +7,6 @@ mod plan_previews;
 mod recipient_imports;
 mod recipients;
 mod scope;
+mod service_plans;
 mod sessions;
 mod users;

@@ -342,3 +342,15 @@ apply-filters = Apply
 field-person-name = Name
 export-guardian-name = Guardian name
 export-guardian-phone = Guardian phone
+# Service plans
+entity-service_plans = Service plans
+error-choose-recipient = Choose a recipient (or a household) you can see.
+error-no-organization = This household has no registering organisation; choose one first.
+error-choose-worker = Choose an active social worker of the plan's organisation.
+error-choose-services = Choose at least one service.
+error-duration = A visit lasts 5 to 720 minutes.
+error-local-time = Enter a local time like 2026-03-03T09:00:00.
+error-plan-too-dense = This plan would create more than 500 visits in 8 weeks.
+error-rrule = The recurrence rule is not valid; check it with the preview.
+error-tzid = Unknown time zone.
+error-instant = Give a time with its offset, like 2026-03-03T09:00:00+08:00.

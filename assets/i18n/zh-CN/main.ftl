@@ -336,3 +336,15 @@ apply-filters = 应用
 field-person-name = 姓名
 export-guardian-name = 监护人
 export-guardian-phone = 监护人电话
+# 服务计划
+entity-service_plans = 服务计划
+error-choose-recipient = 请选择您可查看的救助对象（或家庭）。
+error-no-organization = 该家庭没有登记机构，请先指定。
+error-choose-worker = 请选择本计划所属机构的在岗社工。
+error-choose-services = 请至少选择一项服务。
+error-duration = 每次服务 5 至 720 分钟。
+error-local-time = 请填写当地时间，如 2026-03-03T09:00:00。
+error-plan-too-dense = 该计划 8 周内将产生 500 次以上上门服务。
+error-rrule = 重复规则无效，请用预览检查。
+error-tzid = 未知的时区。
+error-instant = 请填写带时区偏移的时间，如 2026-03-03T09:00:00+08:00。

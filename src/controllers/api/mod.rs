@@ -8,9 +8,11 @@ pub mod organizations;
 pub mod plan_previews;
 pub mod recipient_imports;
 pub mod recipients;
+pub mod service_plans;
 pub mod townships;
 pub mod users;
 pub mod villages;
+pub mod visits;
 
 use crate::views::ListResponse;
 use axum::{http::StatusCode, response::IntoResponse, Json};

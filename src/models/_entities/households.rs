@@ -34,6 +34,8 @@ pub enum Relation {
     Organizations,
     #[sea_orm(has_many = "super::recipients::Entity")]
     Recipients,
+    #[sea_orm(has_many = "super::service_plans::Entity")]
+    ServicePlans,
     #[sea_orm(
         belongs_to = "super::townships::Entity",
         from = "Column::TownshipId",
@@ -50,6 +52,8 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Villages,
+    #[sea_orm(has_many = "super::visits::Entity")]
+    Visits,
 }
 
 impl Related<super::organizations::Entity> for Entity {
@@ -64,6 +68,12 @@ impl Related<super::recipients::Entity> for Entity {
     }
 }
 
+impl Related<super::service_plans::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ServicePlans.def()
+    }
+}
+
 impl Related<super::townships::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Townships.def()
@@ -73,5 +83,11 @@ impl Related<super::townships::Entity> for Entity {
 impl Related<super::villages::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Villages.def()
+    }
+}
+
+impl Related<super::visits::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visits.def()
     }
 }

@@ -26,8 +26,12 @@ pub enum Relation {
     RecipientImports,
     #[sea_orm(has_many = "super::recipients::Entity")]
     Recipients,
+    #[sea_orm(has_many = "super::service_plans::Entity")]
+    ServicePlans,
     #[sea_orm(has_many = "super::users::Entity")]
     Users,
+    #[sea_orm(has_many = "super::visits::Entity")]
+    Visits,
 }
 
 impl Related<super::households::Entity> for Entity {
@@ -48,8 +52,20 @@ impl Related<super::recipients::Entity> for Entity {
     }
 }
 
+impl Related<super::service_plans::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ServicePlans.def()
+    }
+}
+
 impl Related<super::users::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Users.def()
+    }
+}
+
+impl Related<super::visits::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visits.def()
     }
 }

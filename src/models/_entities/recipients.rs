@@ -68,6 +68,8 @@ pub enum Relation {
     Organizations,
     #[sea_orm(has_many = "super::recipient_status_changes::Entity")]
     RecipientStatusChanges,
+    #[sea_orm(has_many = "super::service_plans::Entity")]
+    ServicePlans,
     #[sea_orm(
         belongs_to = "super::townships::Entity",
         from = "Column::TownshipId",
@@ -84,6 +86,8 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Villages,
+    #[sea_orm(has_many = "super::visits::Entity")]
+    Visits,
 }
 
 impl Related<super::households::Entity> for Entity {
@@ -104,6 +108,12 @@ impl Related<super::recipient_status_changes::Entity> for Entity {
     }
 }
 
+impl Related<super::service_plans::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ServicePlans.def()
+    }
+}
+
 impl Related<super::townships::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Townships.def()
@@ -113,5 +123,11 @@ impl Related<super::townships::Entity> for Entity {
 impl Related<super::villages::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Villages.def()
+    }
+}
+
+impl Related<super::visits::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visits.def()
     }
 }

@@ -28,8 +28,12 @@ pub enum Relation {
     RecipientImports,
     #[sea_orm(has_many = "super::recipients::Entity")]
     Recipients,
+    #[sea_orm(has_many = "super::service_plans::Entity")]
+    ServicePlans,
     #[sea_orm(has_many = "super::villages::Entity")]
     Villages,
+    #[sea_orm(has_many = "super::visits::Entity")]
+    Visits,
 }
 
 impl Related<super::households::Entity> for Entity {
@@ -56,9 +60,21 @@ impl Related<super::recipients::Entity> for Entity {
     }
 }
 
+impl Related<super::service_plans::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ServicePlans.def()
+    }
+}
+
 impl Related<super::villages::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Villages.def()
+    }
+}
+
+impl Related<super::visits::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visits.def()
     }
 }
 

@@ -43,6 +43,8 @@ pub enum Relation {
     RecipientImports,
     #[sea_orm(has_many = "super::recipient_status_changes::Entity")]
     RecipientStatusChanges,
+    #[sea_orm(has_many = "super::visits::Entity")]
+    Visits,
 }
 
 impl Related<super::official_townships::Entity> for Entity {
@@ -66,6 +68,12 @@ impl Related<super::recipient_imports::Entity> for Entity {
 impl Related<super::recipient_status_changes::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::RecipientStatusChanges.def()
+    }
+}
+
+impl Related<super::visits::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visits.def()
     }
 }
 

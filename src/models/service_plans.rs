@@ -1,0 +1,504 @@
+//! Service plans: recurring home visits for a recipient (or a whole
+//! household), and their materialisation into concrete visits over a
+//! rolling horizon. Materialising is idempotent: the unique key
+//! (plan, occurrence) means two runs, or two processes at once, never
+//! create a visit twice.
+pub use super::_entities::service_plans::{self, ActiveModel, Column, Entity, Model};
+use super::{
+    _entities::{households, recipients, users, visits},
+    audit_logs::{self, Action},
+    fetch_page, find_scoped, scoped, Actor,
+};
+use crate::{
+    domain::{
+        pagination::{PageInfo, PageRequest},
+        recurrence::{Recurrence, RecurrenceError},
+        role::Role,
+        service_type::{parse_list, ServiceType},
+    },
+    errors::{AppError, AppResult, FieldErrors},
+    policy::Scope,
+    web::input::loose,
+};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect,
+    TransactionTrait, TryInsertResult,
+};
+use serde::{Deserialize, Serialize};
+
+super::pid_and_timestamps!();
+
+/// The default rolling horizon of materialised visits.
+pub const DEFAULT_HORIZON_DAYS: i64 = 56;
+/// A plan may not create more visits than this in its first 8 weeks.
+const MAX_VISITS_PER_HORIZON: usize = 500;
+
+/// Local times are written `2026-03-03T09:00:00`.
+const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PlanParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub recipient: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub household: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub worker: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub backup_worker: Option<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub duration_minutes: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub tzid: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub dtstart: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub rrule: Option<String>,
+    #[serde(default)]
+    pub exdates: Vec<String>,
+    #[serde(default)]
+    pub rdates: Vec<String>,
+}
+
+/// A plan, checked: who, what, how long and when.
+#[derive(Debug, Clone)]
+pub struct NewPlan {
+    organization_id: i64,
+    recipient_id: Option<i64>,
+    household_id: i64,
+    township_id: i64,
+    worker_id: Option<i64>,
+    backup_worker_id: Option<i64>,
+    services: Vec<ServiceType>,
+    duration_minutes: i64,
+    tzid: String,
+    dtstart: NaiveDateTime,
+    rrule: Option<String>,
+    exdates: Vec<NaiveDateTime>,
+    rdates: Vec<NaiveDateTime>,
+}
+
+fn local_time(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    NaiveDateTime::parse_from_str(s, LOCAL_FORMAT)
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .ok()
+}
+
+fn times_column(v: &[NaiveDateTime]) -> String {
+    v.iter()
+        .map(|t| t.format(LOCAL_FORMAT).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn times_of(column: &str) -> Vec<NaiveDateTime> {
+    column.split(',').filter_map(local_time).collect()
+}
+
+/// A worker of `organization_id` named by pid, active.
+async fn worker_of(
+    db: &DatabaseConnection,
+    raw: Option<&str>,
+    organization_id: i64,
+) -> AppResult<Result<Option<i64>, ()>> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Ok(None));
+    };
+    let Ok(pid) = Uuid::parse_str(raw) else {
+        return Ok(Err(()));
+    };
+    let found = users::Entity::find()
+        .filter(users::Column::Pid.eq(pid))
+        .filter(users::Column::OrganizationId.eq(organization_id))
+        .filter(users::Column::Role.eq(Role::Worker.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .one(db)
+        .await?;
+    Ok(found.map(|u| Some(u.id)).ok_or(()))
+}
+
+impl NewPlan {
+    /// Checks a plan against the caller's scope: the recipient or household
+    /// must be theirs, the workers of the plan's organisation, the
+    /// recurrence valid and not absurdly dense.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn parse(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        p: &PlanParams,
+        now: DateTime<Utc>,
+    ) -> AppResult<Self> {
+        let mut e = FieldErrors::new();
+        let pid_of = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Uuid::parse_str)
+        };
+        // Who the visits are for.
+        let (recipient, household) = match (
+            pid_of(p.recipient.as_deref()),
+            pid_of(p.household.as_deref()),
+        ) {
+            (Some(Ok(pid)), None) => match super::recipients::load(db, scope, pid).await {
+                Ok(r) => {
+                    let h = households::Entity::find_by_id(r.household_id)
+                        .one(db)
+                        .await?;
+                    (Some(r), h)
+                }
+                Err(AppError::NotFound) => {
+                    e.add("recipient", "error-choose-recipient");
+                    (None, None)
+                }
+                Err(err) => return Err(err),
+            },
+            (None, Some(Ok(pid))) => match super::households::load(db, scope, pid).await {
+                Ok(h) => (None, Some(h)),
+                Err(AppError::NotFound) => {
+                    e.add("household", "error-choose-household");
+                    (None, None)
+                }
+                Err(err) => return Err(err),
+            },
+            _ => {
+                e.add("recipient", "error-choose-recipient");
+                (None, None)
+            }
+        };
+        let organization_id = scope.own_organization().or_else(|| {
+            recipient
+                .as_ref()
+                .and_then(|r| r.organization_id)
+                .or_else(|| household.as_ref().and_then(|h| h.organization_id))
+        });
+        if household.is_some() && organization_id.is_none() {
+            e.add("recipient", "error-no-organization");
+        }
+        let org = organization_id.unwrap_or_default();
+        let worker = worker_of(db, p.worker.as_deref(), org).await?;
+        if worker.is_err() {
+            e.add("worker", "error-choose-worker");
+        }
+        let backup = worker_of(db, p.backup_worker.as_deref(), org).await?;
+        if backup.is_err() {
+            e.add("backup_worker", "error-choose-worker");
+        }
+        let services = match parse_list(p.services.iter().map(String::as_str)) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                e.add("services", "error-choose-services");
+                None
+            }
+        };
+        let duration = match p.duration_minutes.as_deref().map(str::trim) {
+            None | Some("") => Some(60),
+            Some(d) => match d.parse::<i64>() {
+                Ok(n) if (5..=720).contains(&n) => Some(n),
+                _ => {
+                    e.add("duration_minutes", "error-duration");
+                    None
+                }
+            },
+        };
+        let tzid = p
+            .tzid
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("Asia/Shanghai")
+            .to_string();
+        let dtstart = p.dtstart.as_deref().and_then(local_time);
+        if dtstart.is_none() {
+            e.add("dtstart", "error-local-time");
+        }
+        let list = |v: &[String], e: &mut FieldErrors, field: &str| -> Vec<NaiveDateTime> {
+            let parsed: Vec<Option<NaiveDateTime>> = v
+                .iter()
+                .flat_map(|s| s.split(','))
+                .filter(|s| !s.trim().is_empty())
+                .map(local_time)
+                .collect();
+            if parsed.iter().any(Option::is_none) {
+                e.add(field, "error-local-time");
+            }
+            parsed.into_iter().flatten().collect()
+        };
+        let exdates = list(&p.exdates, &mut e, "exdates");
+        let rdates = list(&p.rdates, &mut e, "rdates");
+        let rrule = p
+            .rrule
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        if let Some(start) = dtstart {
+            match Recurrence::parse(&tzid, start, rrule.as_deref(), &exdates, &rdates) {
+                Ok(r) => {
+                    let from = now.with_timezone(&r.zone()).naive_local();
+                    let to = from + Duration::days(DEFAULT_HORIZON_DAYS);
+                    match r.instants_between(from, to) {
+                        Ok(v) if v.len() <= MAX_VISITS_PER_HORIZON => {}
+                        Ok(_) | Err(RecurrenceError::TooMany) => {
+                            e.add("rrule", "error-plan-too-dense")
+                        }
+                        Err(_) => e.add("rrule", "error-rrule"),
+                    }
+                }
+                Err(RecurrenceError::UnknownZone(_)) => e.add("tzid", "error-tzid"),
+                Err(_) => e.add("rrule", "error-rrule"),
+            }
+        }
+        e.into_result(|| {
+            let household = household?;
+            Some(Self {
+                organization_id: organization_id?,
+                recipient_id: recipient.map(|r| r.id),
+                household_id: household.id,
+                township_id: household.township_id,
+                worker_id: worker.ok()?,
+                backup_worker_id: backup.ok()?,
+                services: services?,
+                duration_minutes: duration?,
+                tzid,
+                dtstart: dtstart?,
+                rrule,
+                exdates,
+                rdates,
+            })
+        })
+    }
+}
+
+impl Model {
+    /// The plan's recurrence (checked when it was saved).
+    ///
+    /// # Errors
+    /// When the stored rule no longer parses.
+    pub fn recurrence(&self) -> AppResult<Recurrence> {
+        let start = local_time(&self.dtstart)
+            .ok_or_else(|| AppError::Internal(format!("plan {}: dtstart", self.pid)))?;
+        Recurrence::parse(
+            &self.tzid,
+            start,
+            self.rrule.as_deref(),
+            &times_of(&self.exdates),
+            &times_of(&self.rdates),
+        )
+        .map_err(|e| AppError::Internal(format!("plan {}: {e}", self.pid)))
+    }
+
+    /// # Errors
+    /// Database errors.
+    pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewPlan) -> AppResult<Self> {
+        let txn = db.begin().await?;
+        let m = ActiveModel {
+            organization_id: Set(new.organization_id),
+            recipient_id: Set(new.recipient_id),
+            household_id: Set(new.household_id),
+            township_id: Set(new.township_id),
+            worker_id: Set(new.worker_id),
+            backup_worker_id: Set(new.backup_worker_id),
+            services: Set(new
+                .services
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")),
+            duration_minutes: Set(new.duration_minutes),
+            tzid: Set(new.tzid),
+            dtstart: Set(new.dtstart.format(LOCAL_FORMAT).to_string()),
+            rrule: Set(new.rrule),
+            exdates: Set(times_column(&new.exdates)),
+            rdates: Set(times_column(&new.rdates)),
+            status: Set("active".into()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Create,
+            "service_plans",
+            m.pid,
+            None,
+            Some(&m),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// Creates the plan's visits from `now` to `now + horizon` that do not
+    /// exist yet, and returns how many it created. Safe to run any number
+    /// of times, in any number of processes.
+    ///
+    /// # Errors
+    /// Database errors; a stored rule that no longer parses.
+    pub async fn materialise<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+        horizon: Duration,
+    ) -> AppResult<u64> {
+        if self.status != "active" {
+            return Ok(0);
+        }
+        let r = self.recurrence()?;
+        let from = now.with_timezone(&r.zone()).naive_local();
+        let to = (now + horizon).with_timezone(&r.zone()).naive_local();
+        let instants = match r.instants_between(from, to) {
+            Ok(v) => v,
+            Err(RecurrenceError::TooMany) => r
+                .instants_between(from, from + Duration::days(7))
+                .unwrap_or_default(),
+            Err(e) => return Err(AppError::Internal(e.to_string())),
+        };
+        let length = Duration::minutes(self.duration_minutes);
+        let rows: Vec<visits::ActiveModel> = instants
+            .iter()
+            .map(|at| visits::ActiveModel {
+                pid: Set(Uuid::new_v4()),
+                plan_id: Set(Some(self.id)),
+                occurrence_at: Set(Some((*at).into())),
+                organization_id: Set(self.organization_id),
+                recipient_id: Set(self.recipient_id),
+                household_id: Set(self.household_id),
+                township_id: Set(self.township_id),
+                worker_id: Set(self.worker_id),
+                starts_at: Set((*at).into()),
+                ends_at: Set((*at + length).into()),
+                tzid: Set(self.tzid.clone()),
+                status: Set("scheduled".into()),
+                exception: Set(false),
+                cancel_reason: Set(None),
+                ..Default::default()
+            })
+            .collect();
+        let mut created = 0u64;
+        for chunk in rows.chunks(200) {
+            let res = visits::Entity::insert_many(chunk.to_vec())
+                .on_conflict_do_nothing_on([visits::Column::PlanId, visits::Column::OccurrenceAt])
+                .exec_without_returning(db)
+                .await?;
+            if let TryInsertResult::Inserted(n) = res {
+                created += n;
+            }
+        }
+        Entity::update_many()
+            .col_expr(
+                Column::MaterialisedUntil,
+                Expr::value(DateTime::<chrono::FixedOffset>::from(now + horizon)),
+            )
+            .filter(Column::Id.eq(self.id))
+            .exec(db)
+            .await?;
+        Ok(created)
+    }
+
+    /// Enqueues materialising this plan.
+    ///
+    /// # Errors
+    /// When the job cannot be enqueued.
+    pub async fn materialise_later(&self, ctx: &loco_rs::app::AppContext) -> AppResult<()> {
+        use crate::workers::plan_materialise::{PlanMaterialiseWorker, PlanMaterialiseWorkerArgs};
+        use loco_rs::bgworker::BackgroundWorker;
+        PlanMaterialiseWorker::perform_later(
+            ctx,
+            PlanMaterialiseWorkerArgs {
+                plan_id: Some(self.id),
+            },
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+/// Materialises every active plan (the nightly job), in batches; returns
+/// (plans, visits created).
+///
+/// # Errors
+/// Database errors.
+pub async fn materialise_all(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    horizon: Duration,
+) -> AppResult<(u64, u64)> {
+    let mut after = 0i64;
+    let (mut plans, mut created) = (0u64, 0u64);
+    loop {
+        let batch = Entity::find()
+            .filter(Column::Status.eq("active"))
+            .filter(Column::Id.gt(after))
+            .order_by_asc(Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let txn = db.begin().await?;
+        for plan in &batch {
+            match plan.materialise(&txn, now, horizon).await {
+                Ok(n) => created += n,
+                Err(AppError::Internal(e)) => {
+                    tracing::warn!(plan = %plan.pid, error = %e, "plan not materialised")
+                }
+                Err(e) => return Err(e),
+            }
+            plans += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok((plans, created))
+}
+
+/// # Errors
+/// `NotFound` when missing or out of scope.
+pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
+    find_scoped(
+        db,
+        scoped(
+            Entity::find().filter(Column::Pid.eq(pid)),
+            scope.service_plans(),
+        ),
+    )
+    .await
+}
+
+/// The caller's plans, newest first, optionally of one recipient.
+///
+/// # Errors
+/// `NotFound` for callers who see no plans.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    recipient_id: Option<i64>,
+    page: PageRequest,
+) -> AppResult<(Vec<Model>, PageInfo)> {
+    let mut q = scoped(Entity::find(), scope.service_plans()).ok_or(AppError::NotFound)?;
+    if let Some(r) = recipient_id {
+        q = q.filter(Column::RecipientId.eq(r));
+    }
+    fetch_page(db, q.order_by_desc(Column::Id), page).await
+}
+
+/// The recipient of a plan, if it has one (for views).
+///
+/// # Errors
+/// Database errors.
+pub async fn recipient_of<C: ConnectionTrait>(
+    db: &C,
+    plan: &Model,
+) -> AppResult<Option<recipients::Model>> {
+    match plan.recipient_id {
+        Some(id) => Ok(recipients::Entity::find_by_id(id).one(db).await?),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,156 @@
+use crate::support::*;
+use axum::http::StatusCode;
+use doudi::models::{_entities::visits, service_plans};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{json, Value};
+
+async fn recipient_pid(ctx: &loco_rs::app::AppContext, name: &str) -> String {
+    use doudi::models::_entities::recipients;
+    recipients::Entity::find()
+        .filter(recipients::Column::Name.eq(name))
+        .one(&ctx.db)
+        .await
+        .expect("q")
+        .expect("recipient")
+        .pid
+        .to_string()
+}
+
+fn next_monday_local() -> String {
+    use chrono::Datelike;
+    let today = doudi::models::today();
+    let days = 7 - today.weekday().num_days_from_monday();
+    format!(
+        "{}T09:00:00",
+        today + chrono::Duration::days(i64::from(days))
+    )
+}
+
+#[tokio::test]
+async fn a_plan_materialises_its_visits_once_however_often_it_runs() {
+    with_app(|server, ctx| async move {
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        let worker = user(&ctx, "worker@doudi.test").await.pid.to_string();
+        let res = server
+            .post("/api/v1/service_plans")
+            .authorization_bearer(&t)
+            .json(&json!({
+                "recipient": recipient_pid(&ctx, "单秀英").await,
+                "worker": worker,
+                "services": ["daily_care", "home_visit"],
+                "duration_minutes": 90,
+                "dtstart": next_monday_local(),
+                "rrule": "FREQ=WEEKLY;BYDAY=MO,TH",
+            }))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let plan: Value = res.json();
+        assert_eq!(plan["services"], json!(["daily_care", "home_visit"]));
+        let pid = plan["pid"].as_str().expect("pid").to_string();
+        // The job ran in the foreground: 8 weeks of Mondays and Thursdays.
+        let count = || async { visits::Entity::find().count(&ctx.db).await.expect("count") };
+        let n = count().await;
+        assert!((15..=16).contains(&n), "{n} visits");
+        // Again, and twice at once: nothing new.
+        let plan_model = service_plans::Entity::find()
+            .filter(service_plans::Column::Pid.eq(uuid::Uuid::parse_str(&pid).unwrap()))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("plan");
+        let now = chrono::Utc::now();
+        let horizon = chrono::Duration::days(56);
+        let (a, b) = tokio::join!(
+            plan_model.materialise(&ctx.db, now, horizon),
+            plan_model.materialise(&ctx.db, now, horizon)
+        );
+        assert_eq!(a.expect("first") + b.expect("second"), 0);
+        let (plans, created) = service_plans::materialise_all(&ctx.db, now, horizon)
+            .await
+            .expect("all");
+        assert_eq!((plans, created), (1, 0));
+        assert_eq!(count().await, n);
+        // A longer horizon adds only the new weeks.
+        let more = plan_model
+            .materialise(&ctx.db, now, chrono::Duration::days(70))
+            .await
+            .expect("longer");
+        assert!((3..=5).contains(&more), "{more}");
+
+        // The visits are listed in time order, with the plan's local time.
+        let res = server
+            .get(&format!("/api/v1/visits?plan={pid}&per_page=100"))
+            .authorization_bearer(&t)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+        let body: Value = res.json();
+        let first = &body["items"][0];
+        assert!(first["local_start"]
+            .as_str()
+            .expect("local")
+            .ends_with("T09:00:00"));
+        // The assigned worker sees them; another organisation does not.
+        let w = token(&ctx, "worker@doudi.test").await;
+        let res = server.get("/api/v1/visits").authorization_bearer(&w).await;
+        assert!(res.json::<Value>()["page"]["total"].as_u64().expect("n") > 0);
+        let other = token(&ctx, "coordinator2@doudi.test").await;
+        let res = server
+            .get(&format!("/api/v1/service_plans/{pid}"))
+            .authorization_bearer(&other)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+        let res = server
+            .get("/api/v1/visits")
+            .authorization_bearer(&other)
+            .await;
+        assert_eq!(res.json::<Value>()["page"]["total"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_plan_is_refused_with_field_errors_for_what_is_wrong() {
+    with_app(|server, ctx| async move {
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        // Another organisation's recipient and worker, no services, a bad rule.
+        let res = server
+            .post("/api/v1/service_plans")
+            .authorization_bearer(&t)
+            .json(&json!({
+                "recipient": recipient_pid(&ctx, "何淑珍").await,
+                "worker": user(&ctx, "worker2@doudi.test").await.pid,
+                "services": [],
+                "dtstart": "2026-03-03 9am",
+                "rrule": "FREQ=WEEKLY;BYDAY=2TU",
+            }))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let errors = res.json::<Value>()["errors"].clone();
+        for field in ["recipient", "services", "dtstart"] {
+            assert!(errors[field].is_array(), "{field}: {errors}");
+        }
+        let res = server
+            .post("/api/v1/service_plans")
+            .authorization_bearer(&t)
+            .json(&json!({
+                "recipient": recipient_pid(&ctx, "单秀英").await,
+                "services": ["home_visit"],
+                "dtstart": next_monday_local(),
+                "rrule": "FREQ=HOURLY",
+            }))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.json::<Value>()["errors"]["rrule"].is_array());
+        // Officials and workers do not create plans.
+        for who in ["official@doudi.test", "worker@doudi.test"] {
+            let t = token(&ctx, who).await;
+            let res = server
+                .post("/api/v1/service_plans")
+                .authorization_bearer(&t)
+                .json(&json!({}))
+                .await;
+            assert_eq!(res.status_code(), StatusCode::NOT_FOUND, "{who}");
+        }
+    })
+    .await;
+}
