@@ -176,6 +176,7 @@ impl Hooks for App {
             .add_route(controllers::home::routes())
             .add_route(controllers::sessions::routes())
             .add_route(controllers::settings::routes())
+            .add_route(controllers::calendar::routes())
             .add_route(controllers::townships::routes())
             .add_route(controllers::villages::routes())
             .add_route(controllers::organizations::routes())

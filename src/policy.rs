@@ -318,6 +318,7 @@ mod tests {
             active: true,
             locale: None,
             token_version: 0,
+            calendar_token: None,
         }
     }
 

@@ -16,6 +16,7 @@ mod m20261130_000010_create_recipient_status_changes;
 mod m20261130_000011_create_recipient_imports;
 mod m20261130_000012_create_service_plans;
 mod m20261130_000013_create_visits;
+mod m20261130_000014_add_calendar_token_to_users;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_create_recipient_imports::Migration),
             Box::new(m20261130_000012_create_service_plans::Migration),
             Box::new(m20261130_000013_create_visits::Migration),
+            Box::new(m20261130_000014_add_calendar_token_to_users::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -2,6 +2,7 @@
 //! Handlers parse, scope, call one model method and render or redirect.
 pub mod api;
 pub mod audit_logs;
+pub mod calendar;
 pub mod health;
 pub mod home;
 pub mod households;

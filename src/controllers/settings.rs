@@ -35,8 +35,19 @@ pub struct PasswordForm {
     pub new_password: String,
 }
 
-async fn show(v: Viewer) -> Response {
-    Page::new("settings/show.html", json!({"errors": {}})).render(&v)
+async fn show(v: Viewer, headers: axum::http::HeaderMap) -> Response {
+    let calendar = (v.user.role == crate::domain::role::Role::Worker.as_str()).then(|| {
+        json!({
+            "url": v.user.calendar_token.as_deref().map(|t| {
+                super::calendar::feed_url(&headers, v.secure_cookies, t)
+            })
+        })
+    });
+    Page::new(
+        "settings/show.html",
+        json!({"errors": {}, "calendar": calendar}),
+    )
+    .render(&v)
 }
 
 /// Sets the language cookie, and the signed-in user's setting.

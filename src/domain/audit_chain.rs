@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Fields whose values never reach the log (only that they changed).
-pub const SECRET_FIELDS: [&str; 6] = [
+pub const SECRET_FIELDS: [&str; 7] = [
+    "calendar_token",
     "password",
     "api_key",
     "token_version",

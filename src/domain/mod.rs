@@ -4,6 +4,7 @@ pub mod audit_chain;
 pub mod credit_code;
 pub mod date_input;
 pub mod division_code;
+pub mod ical;
 pub mod locale;
 pub mod name_search;
 pub mod organization_kind;

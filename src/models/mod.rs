@@ -1,5 +1,6 @@
 pub mod _entities;
 pub mod audit_logs;
+pub mod calendar_feeds;
 pub mod households;
 pub mod official_townships;
 pub mod organizations;

@@ -25,6 +25,8 @@ pub struct Model {
     pub active: bool,
     pub locale: Option<String>,
     pub token_version: i64,
+    #[sea_orm(unique)]
+    pub calendar_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
