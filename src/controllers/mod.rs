@@ -9,6 +9,7 @@ pub mod households;
 pub mod organizations;
 pub mod recipient_imports;
 pub mod recipients;
+pub mod service_plans;
 pub mod sessions;
 pub mod settings;
 pub mod townships;

@@ -168,6 +168,21 @@ async fn show(
         .iter()
         .map(StatusChangeJson::from)
         .collect();
+    let plans: Vec<crate::views::recipients::PlanJson> = match crate::models::service_plans::list(
+        &ctx.db,
+        &v.scope,
+        Some(r.id),
+        crate::domain::pagination::PageRequest::parse(None, Some("20")),
+    )
+    .await
+    {
+        Ok((rows, _)) => rows
+            .iter()
+            .map(|p| crate::views::recipients::PlanJson::new(p, None))
+            .collect(),
+        Err(AppError::NotFound) => Vec::new(),
+        Err(e) => return Err(e),
+    };
     let changes: Vec<AuditJson> = audit_logs::for_entity(&ctx.db, "recipients", r.pid, 50)
         .await?
         .iter()
@@ -179,6 +194,8 @@ async fn show(
             "recipient": RecipientJson::new(&r, household.as_ref(), village.as_ref(), show_id, day),
             "township": township.map(|t| json!({"pid": t.pid, "name": t.name})),
             "members": members,
+            "plans": plans,
+            "may_plan": v.scope.may_manage_plans(),
             "history": history,
             "changes": changes,
             "may_edit": v.scope.may_register_recipients(),

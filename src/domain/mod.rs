@@ -10,6 +10,7 @@ pub mod name_search;
 pub mod organization_kind;
 pub mod pagination;
 pub mod phone;
+pub mod plan_pattern;
 pub mod recipient;
 pub mod recurrence;
 pub mod resident_id;

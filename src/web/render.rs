@@ -52,6 +52,15 @@ pub fn init() -> Result<(), String> {
         .map_err(Clone::clone)
 }
 
+/// A template without the page around it (htmx partials); `ctx` needs
+/// `lang`.
+///
+/// # Errors
+/// Template errors.
+pub fn render_partial(template: &str, ctx: &Value) -> Result<String, String> {
+    render_raw(template, ctx)
+}
+
 fn render_raw(template: &str, ctx: &Value) -> Result<String, String> {
     let tera = TERA.get_or_init(build).as_ref().map_err(Clone::clone)?;
     let context = tera::Context::from_serialize(ctx).map_err(|e| format!("{e:?}"))?;
@@ -132,6 +141,7 @@ impl Page {
             "audit": v.scope.is_admin(),
             "recipients": !matches!(v.scope.recipients(), crate::policy::Visible::Nothing),
             "imports": v.scope.may_register_recipients(),
+            "plans": !matches!(v.scope.service_plans(), crate::policy::Visible::Nothing),
             "manage_places": v.scope.may_manage_places(),
         });
         self.finish(v.lang, me, nav, v.flash.as_deref(), &v.path)

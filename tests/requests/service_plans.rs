@@ -238,3 +238,111 @@ async fn a_worker_subscribes_to_a_private_feed_of_their_visits_with_masked_names
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_plan_form_previews_the_next_visits_and_saves_a_pattern_as_a_rule() {
+    with_app(|server, ctx| async move {
+        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let recipient = recipient_pid(&ctx, "单秀英").await;
+        let page = server
+            .get(&format!("/service_plans/new?recipient={recipient}"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert!(!select_text(&page.text(), "#plan-preview li").is_empty());
+        let start = (doudi::models::today() + chrono::Duration::days(1)).to_string();
+        let worker = user(&ctx, "worker@doudi.test").await.pid.to_string();
+        let form = [
+            ("recipient", recipient.as_str()),
+            ("worker", worker.as_str()),
+            ("services", "daily_care"),
+            ("services", "emotional_support"),
+            ("duration_minutes", "45"),
+            ("start_date", start.as_str()),
+            ("start_time", "14:30"),
+            ("pattern", "monthly_nth"),
+            ("nth", "-1"),
+            ("nth_weekday", "FR"),
+        ];
+        let preview = server
+            .post("/service_plans/preview")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .await;
+        assert_eq!(preview.status_code(), StatusCode::OK);
+        let items = select_text(&preview.text(), "li");
+        assert_eq!(items.len(), 10, "{}", preview.text());
+        assert!(items.iter().all(|i| i.ends_with("14:30")), "{items:?}");
+        let bad = server
+            .post("/service_plans/preview")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("pattern", "raw"),
+                ("rrule", "FREQ=WEEKLY;BYDAY=2TU"),
+                ("start_date", start.as_str()),
+            ])
+            .await;
+        assert!(bad.text().contains("BYDAY"), "{}", bad.text());
+
+        let res = server
+            .post("/service_plans")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
+        let plan = service_plans::Entity::find()
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("plan");
+        assert_eq!(plan.rrule.as_deref(), Some("FREQ=MONTHLY;BYDAY=-1FR"));
+        assert_eq!(plan.services, "daily_care,emotional_support");
+        let location = res.header("location").to_str().unwrap().to_string();
+        let show = server
+            .get(&location)
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(show.status_code(), StatusCode::OK);
+        assert!(!select_text(&show.text(), "ul.cards li").is_empty());
+        // The form again, with the problem, when a weekly plan has no day.
+        let res = server
+            .post("/service_plans")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("recipient", recipient.as_str()),
+                ("services", "home_visit"),
+                ("start_date", start.as_str()),
+                ("pattern", "weekly"),
+            ])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(!select_text(&res.text(), ".field-error").is_empty());
+        // Lists: the coordinator's and the assigned worker's; officials may
+        // not open the form.
+        let list = server
+            .get("/service_plans")
+            .add_header("cookie", cookie)
+            .await;
+        assert_eq!(
+            select_text(&list.text(), "ul.cards li strong"),
+            vec!["单秀英"]
+        );
+        let worker_cookie = session(&ctx, "worker@doudi.test").await;
+        let list = server
+            .get("/service_plans")
+            .add_header("cookie", worker_cookie)
+            .await;
+        assert_eq!(list.status_code(), StatusCode::OK);
+        let official = session(&ctx, "official@doudi.test").await;
+        let res = server
+            .get(&format!("/service_plans/new?recipient={recipient}"))
+            .add_header("cookie", official)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
