@@ -115,6 +115,25 @@ pub struct Chain {
 }
 
 impl Chain {
+    /// The hash to link the next entry to: the last one written through
+    /// this chain, or (the first time) the newest in the table, read under
+    /// the chain lock.
+    async fn take_prev<C: ConnectionTrait>(&mut self, db: &C) -> AppResult<String> {
+        if let Some(p) = self.prev.take() {
+            return Ok(p);
+        }
+        lock_chain(db).await?;
+        Ok(Entity::find()
+            .select_only()
+            .column(Column::Hash)
+            .order_by_desc(Column::Id)
+            .limit(1)
+            .into_tuple::<String>()
+            .one(db)
+            .await?
+            .unwrap_or_else(|| GENESIS.to_string()))
+    }
+
     /// Appends one entry after the previous one.
     ///
     /// # Errors
@@ -128,21 +147,7 @@ impl Chain {
         entity_pid: Option<Uuid>,
         changes: &Value,
     ) -> AppResult<Model> {
-        let prev_hash = match self.prev.take() {
-            Some(p) => p,
-            None => {
-                lock_chain(db).await?;
-                Entity::find()
-                    .select_only()
-                    .column(Column::Hash)
-                    .order_by_desc(Column::Id)
-                    .limit(1)
-                    .into_tuple::<String>()
-                    .one(db)
-                    .await?
-                    .unwrap_or_else(|| GENESIS.to_string())
-            }
-        };
+        let prev_hash = self.take_prev(db).await?;
         let row = insert_entry(db, &prev_hash, actor, action, entity, entity_pid, changes).await?;
         self.prev = Some(row.hash.clone());
         Ok(row)
@@ -163,21 +168,7 @@ impl Chain {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut prev = match self.prev.take() {
-            Some(p) => p,
-            None => {
-                lock_chain(db).await?;
-                Entity::find()
-                    .select_only()
-                    .column(Column::Hash)
-                    .order_by_desc(Column::Id)
-                    .limit(1)
-                    .into_tuple::<String>()
-                    .one(db)
-                    .await?
-                    .unwrap_or_else(|| GENESIS.to_string())
-            }
-        };
+        let mut prev = self.take_prev(db).await?;
         let mut rows = Vec::with_capacity(entries.len());
         for (action, entity, pid, changes) in entries {
             let (row, hash) = build_entry(&prev, actor, action, entity, Some(pid), &changes)?;
