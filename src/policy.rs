@@ -214,6 +214,21 @@ impl Scope {
         matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
     }
 
+    /// Whether a recipient already loaded lies in the caller's scope: the
+    /// same rule as `recipients()`, for rows fetched without it (a roster
+    /// import compares every ID number with the whole registry).
+    #[must_use]
+    pub fn sees_recipient(&self, r: &recipients::Model) -> bool {
+        match &self.kind {
+            ScopeKind::Admin => true,
+            ScopeKind::Official { townships } => townships.contains(&r.township_id),
+            ScopeKind::Coordinator { organization_id } => {
+                r.organization_id == Some(*organization_id)
+            }
+            ScopeKind::Worker { .. } => false,
+        }
+    }
+
     /// Admins and coordinators register and edit households and
     /// recipients (within what they see); officials only read.
     #[must_use]
@@ -362,6 +377,53 @@ mod tests {
         assert!(!worker.sees_id_numbers());
         assert!(matches!(worker.recipients(), Visible::Nothing));
         assert!(!official.may_register_recipients());
+    }
+
+    #[test]
+    fn a_loaded_recipient_is_in_scope_by_the_same_rule_as_the_list() {
+        let now = chrono::Utc::now().into();
+        let r = recipients::Model {
+            created_at: now,
+            updated_at: now,
+            id: 1,
+            pid: uuid::Uuid::nil(),
+            household_id: 1,
+            township_id: 5,
+            village_id: 1,
+            organization_id: Some(3),
+            name: "x".into(),
+            name_key: String::new(),
+            gender: "female".into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(),
+            id_sealed: String::new(),
+            id_hash: String::new(),
+            id_masked: String::new(),
+            id_last4: String::new(),
+            relation: None,
+            phone: None,
+            disability_level: None,
+            disability_type: None,
+            guardian_name: None,
+            guardian_phone: None,
+            guardian_relation: None,
+            care_needs: None,
+            care_tags: String::new(),
+            latitude: None,
+            longitude: None,
+            consent_by: None,
+            consent_relation: None,
+            consent_on: None,
+            status: "active".into(),
+            status_reason: None,
+            status_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            roster: None,
+        };
+        assert!(Scope::new(&user("admin", None), vec![]).sees_recipient(&r));
+        assert!(Scope::new(&user("coordinator", Some(3)), vec![]).sees_recipient(&r));
+        assert!(!Scope::new(&user("coordinator", Some(4)), vec![]).sees_recipient(&r));
+        assert!(Scope::new(&user("official", None), vec![5]).sees_recipient(&r));
+        assert!(!Scope::new(&user("official", None), vec![6]).sees_recipient(&r));
+        assert!(!Scope::new(&user("worker", Some(3)), vec![]).sees_recipient(&r));
     }
 
     #[test]

@@ -194,7 +194,6 @@ struct Checked {
     /// Valid rows in file order, with what applying them means.
     valid: Vec<(RosterRow, Outcome)>,
     map: HeaderMap,
-    hashes: HashSet<String>,
 }
 
 impl Model {
@@ -511,19 +510,6 @@ impl Model {
                 households_by_id.insert(h.id, h);
             }
         }
-        let visible = |m: &recipients::Model| match scope.recipients() {
-            Visible::All => true,
-            Visible::Nothing => false,
-            Visible::Only(_) => match &scope.kind {
-                crate::policy::ScopeKind::Coordinator { organization_id } => {
-                    m.organization_id == Some(*organization_id)
-                }
-                crate::policy::ScopeKind::Official { townships } => {
-                    townships.contains(&m.township_id)
-                }
-                _ => false,
-            },
-        };
         let (mut new, mut updated, mut unchanged) = (0, 0, 0);
         let mut valid = Vec::with_capacity(parsed.len());
         for ((line, row), hash) in parsed.into_iter().zip(hashes.iter()) {
@@ -532,7 +518,7 @@ impl Model {
                     new += 1;
                     valid.push((row, Outcome::New));
                 }
-                Some(m) if !visible(m) => {
+                Some(m) if !scope.sees_recipient(m) => {
                     report.rejected.push(RejectedRow {
                         row: line,
                         cells: rows[line - 1].clone(),
@@ -575,7 +561,6 @@ impl Model {
             unchanged,
             valid,
             map,
-            hashes,
         })
     }
 
@@ -733,7 +718,6 @@ impl Model {
             )
             .await?;
         txn.commit().await?;
-        let _ = &c.hashes;
         Ok(())
     }
 }
