@@ -184,6 +184,8 @@ impl Hooks for App {
             .add_route(controllers::recipients::routes())
             .add_route(controllers::recipient_imports::routes())
             .add_route(controllers::service_plans::routes())
+            .add_route(controllers::board::routes())
+            .add_route(controllers::visits::routes())
             .add_route(controllers::users::routes())
             .add_route(controllers::audit_logs::routes())
             .add_route(controllers::api::auth::routes())

@@ -99,6 +99,10 @@ pub enum AppError {
     Forbidden,
     #[error("invalid input: {0:?}")]
     Invalid(FieldErrors),
+    /// The change would make scheduling conflicts (listed); sending it
+    /// again with `confirm` saves it anyway.
+    #[error("scheduling conflicts")]
+    Conflicts(serde_json::Value),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -112,6 +116,7 @@ impl AppError {
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflicts(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,6 +131,7 @@ impl AppError {
             Self::TooManyAttempts => "error-too-many-attempts",
             Self::Forbidden => "error-forbidden",
             Self::Invalid(_) => "error-invalid",
+            Self::Conflicts(_) => "error-conflicts",
             Self::Internal(_) => "error-internal",
         }
     }

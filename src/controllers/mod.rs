@@ -2,6 +2,7 @@
 //! Handlers parse, scope, call one model method and render or redirect.
 pub mod api;
 pub mod audit_logs;
+pub mod board;
 pub mod calendar;
 pub mod health;
 pub mod home;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod townships;
 pub mod users;
 pub mod villages;
+pub mod visits;
 
 use crate::{
     domain::locale::Locale,

@@ -14,8 +14,10 @@ use crate::{
     i18n::t,
     models::{
         _entities::users,
+        households,
+        plan_changes::{self, ChangeRequest},
         recipients,
-        service_plans::{self, NewPlan, PlanParams},
+        service_plans::{self, PlanParams},
         visits,
     },
     views::recipients::{PlanJson, VisitJson},
@@ -24,6 +26,7 @@ use crate::{
         render::redirect_flash,
         FormData, Page, Viewer,
     },
+    workers::plan_materialise::horizon,
 };
 use axum::{
     extract::{Path, State},
@@ -38,6 +41,7 @@ use serde_json::json;
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PlanForm {
     pub recipient: Option<String>,
+    pub household: Option<String>,
     pub worker: Option<String>,
     pub backup_worker: Option<String>,
     #[serde(default)]
@@ -55,6 +59,29 @@ pub struct PlanForm {
     pub days: Option<String>,
     pub until_date: Option<String>,
     pub rrule: Option<String>,
+    /// Extra and removed dates, comma-separated local times (kept as
+    /// they are by the page).
+    pub exdates: Option<String>,
+    pub rdates: Option<String>,
+    /// For a change: `series` or `following` (from the visit `from`).
+    pub apply: Option<String>,
+    pub from: Option<String>,
+    pub reason: Option<String>,
+    /// Save although the visits conflict with others.
+    pub confirm: Option<String>,
+    /// The plan's zone (kept as it is by the page).
+    pub tzid: Option<String>,
+}
+
+fn split_times(s: Option<&String>) -> Vec<String> {
+    s.map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 impl PlanForm {
@@ -96,17 +123,17 @@ impl PlanForm {
             .unwrap_or("09:00");
         e.into_result(|| {
             Some(PlanParams {
-                recipient: self.recipient.clone(),
-                household: None,
+                recipient: self.recipient.clone().filter(|r| !r.trim().is_empty()),
+                household: self.household.clone().filter(|h| !h.trim().is_empty()),
                 worker: self.worker.clone(),
                 backup_worker: self.backup_worker.clone(),
                 services: self.services.clone(),
                 duration_minutes: self.duration_minutes.clone(),
-                tzid: None,
+                tzid: self.tzid.clone(),
                 dtstart: Some(format!("{date}T{time}")),
                 rrule: Some(pattern?.rrule(until?)),
-                exdates: Vec::new(),
-                rdates: Vec::new(),
+                exdates: split_times(self.exdates.as_ref()),
+                rdates: split_times(self.rdates.as_ref()),
             })
         })
     }
@@ -154,26 +181,63 @@ async fn show(
             .map(|u| u.name),
         None => None,
     };
+    let split_from = match plan.split_from_id {
+        Some(id) => service_plans::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .map(|p| p.pid),
+        None => None,
+    };
     Ok(Page::new(
         "service_plans/show.html",
         json!({
             "plan": PlanJson::new(&plan, r.as_ref()),
             "worker": worker,
             "visits": coming.iter().map(VisitJson::from).collect::<Vec<_>>(),
+            "may_manage": v.scope.may_manage_plans(),
+            "split_from": split_from,
         }),
     )
     .render(&v))
 }
 
-/// The choices of the form: the workers of the recipient's organisation,
-/// services, weekdays.
-async fn choices(
-    ctx: &AppContext,
-    v: &Viewer,
-    recipient: &recipients::Model,
-) -> AppResult<serde_json::Value> {
-    let org = v.scope.own_organization().or(recipient.organization_id);
-    let workers: Vec<serde_json::Value> = match org {
+/// Whom a plan form is for: a recipient or a whole household, with the
+/// organisation whose workers may be chosen.
+struct Subject {
+    title: String,
+    organization_id: Option<i64>,
+}
+
+async fn subject(ctx: &AppContext, v: &Viewer, f: &PlanForm) -> AppResult<Subject> {
+    let present = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(h) = present(&f.household) {
+        let h = households::load(&ctx.db, &v.scope, pid(&h)?).await?;
+        return Ok(Subject {
+            title: format!("{} ({})", h.address, t(v.lang, "whole-household")),
+            organization_id: v.scope.own_organization().or(h.organization_id),
+        });
+    }
+    let r = recipients::load(
+        &ctx.db,
+        &v.scope,
+        pid(&present(&f.recipient).unwrap_or_default())?,
+    )
+    .await?;
+    Ok(Subject {
+        title: r.name.clone(),
+        organization_id: v.scope.own_organization().or(r.organization_id),
+    })
+}
+
+/// The choices of the form: the workers of the organisation, services,
+/// weekdays.
+async fn choices(ctx: &AppContext, subject: &Subject) -> AppResult<serde_json::Value> {
+    let workers: Vec<serde_json::Value> = match subject.organization_id {
         Some(o) => users::Entity::find()
             .filter(users::Column::OrganizationId.eq(o))
             .filter(users::Column::Role.eq(Role::Worker.as_str()))
@@ -188,38 +252,96 @@ async fn choices(
         None => Vec::new(),
     };
     Ok(json!({
-        "recipient": {"pid": recipient.pid, "name": recipient.name},
+        "subject": subject.title,
         "workers": workers,
         "services": ServiceType::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "weekdays": WEEKDAYS,
     }))
 }
 
+/// Where the form posts and what it says it changes.
+#[derive(Debug, Default, Serialize)]
+struct Mode {
+    /// `new`, `series` or `following`.
+    kind: &'static str,
+    action: String,
+    plan: Option<Uuid>,
+}
+
+impl Mode {
+    fn new() -> Self {
+        Self {
+            kind: "new",
+            action: "/service_plans".into(),
+            plan: None,
+        }
+    }
+
+    fn edit(plan: &service_plans::Model, following: bool) -> Self {
+        Self {
+            kind: if following { "following" } else { "series" },
+            action: format!("/service_plans/{}/edit", plan.pid),
+            plan: Some(plan.pid),
+        }
+    }
+}
+
 async fn form(
     ctx: &AppContext,
     v: &Viewer,
     f: &PlanForm,
-    errors: serde_json::Value,
+    mode: &Mode,
+    problems: (serde_json::Value, serde_json::Value),
     status: StatusCode,
 ) -> AppResult<Response> {
-    let r = recipients::load(
-        &ctx.db,
-        &v.scope,
-        pid(f.recipient.as_deref().unwrap_or(""))?,
-    )
-    .await?;
-    let data = json!({"form": f, "errors": errors, "preview": preview_items(v, f)});
+    let subject = subject(ctx, v, f).await?;
+    let data = json!({"form": f, "errors": problems.0, "conflicts": problems.1,
+                      "mode": mode, "preview": preview_items(v, f)});
     Ok(Page::new(
         "service_plans/form.html",
-        merge(data, choices(ctx, v, &r).await?),
+        merge(data, choices(ctx, &subject).await?),
     )
     .status(status)
     .render(v))
 }
 
+/// After a save: the page to go to, or the form again with the field
+/// errors or the conflicts to confirm.
+async fn saved_or_form(
+    ctx: &AppContext,
+    v: &Viewer,
+    f: &PlanForm,
+    mode: &Mode,
+    result: AppResult<service_plans::Model>,
+) -> AppResult<Response> {
+    match result {
+        Err(AppError::Conflicts(list)) => {
+            form(ctx, v, f, mode, (json!({}), list), StatusCode::CONFLICT).await
+        }
+        other => match invalid_or(other, v.lang)? {
+            Ok(plan) => Ok(redirect_flash(
+                &format!("/service_plans/{}", plan.pid),
+                "flash-saved",
+            )),
+            Err(errors) => {
+                form(
+                    ctx,
+                    v,
+                    f,
+                    mode,
+                    (errors, json!([])),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        },
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct NewQuery {
     recipient: Option<String>,
+    household: Option<String>,
 }
 
 async fn new(
@@ -231,6 +353,7 @@ async fn new(
     let today = crate::models::today() + chrono::Duration::days(1);
     let f = PlanForm {
         recipient: q.recipient,
+        household: q.household,
         services: vec!["home_visit".into()],
         duration_minutes: Some("60".into()),
         start_date: Some(today.to_string()),
@@ -241,7 +364,15 @@ async fn new(
         ],
         ..Default::default()
     };
-    form(&ctx, &v, &f, json!({}), StatusCode::OK).await
+    form(
+        &ctx,
+        &v,
+        &f,
+        &Mode::new(),
+        (json!({}), json!([])),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn add(
@@ -252,18 +383,179 @@ async fn add(
     require(v.scope.may_manage_plans())?;
     let result = async {
         let params = f.params()?;
-        let new = NewPlan::parse(&ctx.db, &v.scope, &params, chrono::Utc::now()).await?;
-        let plan = service_plans::Model::create(&ctx.db, &v.actor, new).await?;
+        let plan = plan_changes::create_checked(
+            &ctx.db,
+            &v.scope,
+            &v.actor,
+            &params,
+            f.confirm.is_some(),
+            chrono::Utc::now(),
+            horizon(&ctx),
+        )
+        .await?;
         plan.materialise_later(&ctx).await?;
         Ok::<_, AppError>(plan)
     }
     .await;
+    saved_or_form(&ctx, &v, &f, &Mode::new(), result).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EditQuery {
+    /// A visit: change this and following from it.
+    from: Option<String>,
+}
+
+/// The change form, filled with the plan as it is (from the visit `from`
+/// on, for "this and following"); the rule is shown as written.
+async fn edit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<EditQuery>,
+) -> AppResult<Response> {
+    let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_plans() && plan.status == "active")?;
+    let now = chrono::Utc::now();
+    let at = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(from) => {
+            Some(plan_changes::split_point(&ctx.db, &v.scope, &plan, Some(from), now).await?)
+        }
+        None => None,
+    };
+    let p = plan.current_params(&ctx.db, at).await?;
+    let start = p
+        .dtstart
+        .as_deref()
+        .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok());
+    let f = PlanForm {
+        recipient: p.recipient,
+        household: p.household,
+        worker: p.worker,
+        backup_worker: p.backup_worker,
+        services: p.services,
+        duration_minutes: p.duration_minutes,
+        start_date: start.map(|s| s.format("%Y-%m-%d").to_string()),
+        start_time: start.map(|s| s.format("%H:%M").to_string()),
+        pattern: Some(if p.rrule.is_some() { "raw" } else { "once" }.into()),
+        rrule: p.rrule,
+        exdates: Some(p.exdates.join(",")),
+        rdates: Some(p.rdates.join(",")),
+        tzid: p.tzid,
+        apply: Some(if at.is_some() { "following" } else { "series" }.into()),
+        from: q.from,
+        ..Default::default()
+    };
+    form(
+        &ctx,
+        &v,
+        &f,
+        &Mode::edit(&plan, at.is_some()),
+        (json!({}), json!([])),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<PlanForm>,
+) -> AppResult<Response> {
+    let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_plans())?;
+    let mode = Mode::edit(&plan, f.apply.as_deref() == Some("following"));
+    let result = async {
+        let params = f.params()?;
+        let req = ChangeRequest {
+            apply: f.apply.clone(),
+            from: f.from.clone(),
+            reason: f.reason.clone(),
+            confirm: f.confirm.is_some(),
+        };
+        plan_changes::change_checked(
+            &ctx.db,
+            &v.scope,
+            &v.actor,
+            &plan,
+            &params,
+            &req,
+            chrono::Utc::now(),
+            horizon(&ctx),
+        )
+        .await
+        .map(|(p, _)| p)
+    }
+    .await;
+    saved_or_form(&ctx, &v, &f, &mode, result).await
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct EndForm {
+    end_on: Option<String>,
+    reason: Option<String>,
+}
+
+async fn end_page(
+    v: &Viewer,
+    plan: &service_plans::Model,
+    f: &EndForm,
+    errors: serde_json::Value,
+    status: StatusCode,
+) -> Response {
+    Page::new(
+        "service_plans/end.html",
+        json!({"plan": {"pid": plan.pid}, "form": f, "errors": errors}),
+    )
+    .status(status)
+    .render(v)
+}
+
+async fn end_form(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_plans() && plan.status == "active")?;
+    let f = EndForm {
+        end_on: Some(crate::models::today().to_string()),
+        reason: None,
+    };
+    Ok(end_page(&v, &plan, &f, json!({}), StatusCode::OK).await)
+}
+
+async fn end(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<EndForm>,
+) -> AppResult<Response> {
+    let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_plans())?;
+    let result = async {
+        let on = parse_optional_date(f.end_on.as_deref())
+            .ok()
+            .flatten()
+            .ok_or_else(|| AppError::field("end_on", "error-date"))?;
+        plan.end_on(
+            &ctx.db,
+            &v.actor,
+            on,
+            chrono::Utc::now(),
+            horizon(&ctx),
+            f.reason.as_deref(),
+        )
+        .await
+    }
+    .await;
     match invalid_or(result, v.lang)? {
-        Ok(plan) => Ok(redirect_flash(
-            &format!("/service_plans/{}", plan.pid),
+        Ok((p, _)) => Ok(redirect_flash(
+            &format!("/service_plans/{}", p.pid),
             "flash-saved",
         )),
-        Err(errors) => form(&ctx, &v, &f, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(errors) => Ok(end_page(&v, &plan, &f, errors, StatusCode::UNPROCESSABLE_ENTITY).await),
     }
 }
 
@@ -274,9 +566,20 @@ fn preview_items(v: &Viewer, f: &PlanForm) -> serde_json::Value {
         let start = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
             .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
             .ok()?;
+        let times = |v: &[String]| -> Vec<chrono::NaiveDateTime> {
+            v.iter()
+                .filter_map(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok())
+                .collect()
+        };
         Some(
-            Recurrence::parse("Asia/Shanghai", start, p.rrule.as_deref(), &[], &[])
-                .map(|r| (r, start)),
+            Recurrence::parse(
+                p.tzid.as_deref().unwrap_or("Asia/Shanghai"),
+                start,
+                p.rrule.as_deref().filter(|r| !r.is_empty()),
+                &times(&p.exdates),
+                &times(&p.rdates),
+            )
+            .map(|r| (r, start)),
         )
     });
     match result {
@@ -317,4 +620,8 @@ pub fn routes() -> Routes {
         .add("/service_plans/new", get(new))
         .add("/service_plans/preview", post(preview))
         .add("/service_plans/{pid}", get(show))
+        .add("/service_plans/{pid}/edit", get(edit))
+        .add("/service_plans/{pid}/edit", post(update))
+        .add("/service_plans/{pid}/end", get(end_form))
+        .add("/service_plans/{pid}/end", post(end))
 }

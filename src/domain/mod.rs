@@ -1,6 +1,7 @@
 //! Pure domain types: no database, web framework, async or clock reads.
 //! Each is parsed at the edge and tested with tables and properties.
 pub mod audit_chain;
+pub mod conflicts;
 pub mod credit_code;
 pub mod date_input;
 pub mod division_code;

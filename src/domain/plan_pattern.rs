@@ -17,6 +17,8 @@ pub enum Pattern {
     Daily { count: u32 },
     /// A rule written by hand.
     Raw(String),
+    /// No rule: the start (and any extra dates) only.
+    Once,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +98,7 @@ impl Pattern {
                 count: u32::try_from(num(days, 1, 366, 7)?).map_err(|_| PatternError::Number)?,
             }),
             "raw" => Ok(Self::Raw(raw.unwrap_or_default().trim().to_string())),
+            "once" => Ok(Self::Once),
             _ => Err(PatternError::Unknown),
         }
     }
@@ -115,6 +118,7 @@ impl Pattern {
             Self::MonthlyNth { nth, weekday } => format!("FREQ=MONTHLY;BYDAY={nth}{weekday}"),
             Self::Daily { count } => return format!("FREQ=DAILY;COUNT={count}"),
             Self::Raw(r) => r.clone(),
+            Self::Once => return String::new(),
         };
         if let Some(u) = until {
             if !rule.contains("UNTIL=") && !rule.contains("COUNT=") {

@@ -233,6 +233,53 @@ fn check_rule(text: &str, zone: Tz) -> Result<String, RecurrenceError> {
     Ok(out.join(";"))
 }
 
+/// The parts of a rule other than COUNT and UNTIL, as written.
+fn parts_without_bounds(rule: &str) -> Vec<String> {
+    rule.trim()
+        .trim_start_matches("RRULE:")
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let k = p.split('=').next().unwrap_or_default().trim();
+            !k.eq_ignore_ascii_case("COUNT") && !k.eq_ignore_ascii_case("UNTIL")
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The rule of a series cut just before `at` (a local wall time): COUNT
+/// and UNTIL give way to an UNTIL one second before `at`, in local time.
+#[must_use]
+pub fn rule_until(rule: &str, at: NaiveDateTime) -> String {
+    let mut parts = parts_without_bounds(rule);
+    parts.push(format!(
+        "UNTIL={}",
+        (at - Duration::seconds(1)).format("%Y%m%dT%H%M%S")
+    ));
+    parts.join(";")
+}
+
+/// The rule of the series from a split on, when `before` occurrences of
+/// the rule came before the split: a COUNT shrinks by that many (to at
+/// least 1); UNTIL and everything else stay.
+#[must_use]
+pub fn rule_from(rule: &str, before: usize) -> String {
+    let rule = rule.trim().trim_start_matches("RRULE:");
+    rule.split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if k.trim().eq_ignore_ascii_case("COUNT") => {
+                let n = v.trim().parse::<usize>().unwrap_or(1);
+                format!("COUNT={}", n.saturating_sub(before).max(1))
+            }
+            _ => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// The instant of a local wall-clock time: in a gap, the offset before
 /// the gap; when ambiguous, the first occurrence.
 #[must_use]
@@ -403,6 +450,78 @@ mod tests {
             .iter()
             .map(|x| x.format("%Y-%m-%dT%H:%M:%S").to_string())
             .collect()
+    }
+
+    #[rstest]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=TU",
+        "2026-03-10T09:00:00",
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20260310T085959"
+    )]
+    #[case(
+        "FREQ=WEEKLY;COUNT=10;BYDAY=TU",
+        "2026-03-10T09:00:00",
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20260310T085959"
+    )]
+    #[case(
+        "RRULE:FREQ=DAILY;UNTIL=20270101T000000Z",
+        "2026-03-01T00:00:00",
+        "FREQ=DAILY;UNTIL=20260228T235959"
+    )]
+    fn a_series_cut_before_a_time(#[case] rule: &str, #[case] at: &str, #[case] want: &str) {
+        assert_eq!(rule_until(rule, t(at)), want);
+    }
+
+    #[rstest]
+    #[case("FREQ=WEEKLY;COUNT=10;BYDAY=TU", 4, "FREQ=WEEKLY;COUNT=6;BYDAY=TU")]
+    #[case("FREQ=WEEKLY;COUNT=3", 7, "FREQ=WEEKLY;COUNT=1")]
+    #[case("FREQ=DAILY;UNTIL=20270101", 40, "FREQ=DAILY;UNTIL=20270101")]
+    fn the_rest_of_a_series(#[case] rule: &str, #[case] before: usize, #[case] want: &str) {
+        assert_eq!(rule_from(rule, before), want);
+    }
+
+    /// Splitting a series loses and doubles nothing: the two halves give
+    /// exactly the occurrences of the whole.
+    #[rstest]
+    #[case(
+        "2026-01-06T09:00:00",
+        "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=20",
+        "2026-02-10T09:00:00"
+    )]
+    #[case(
+        "2026-01-31T09:00:00",
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        "2026-06-30T09:00:00"
+    )]
+    #[case("2026-03-01T02:30:00", "FREQ=DAILY;COUNT=40", "2026-03-20T02:30:00")]
+    fn split_halves_make_the_whole(#[case] start: &str, #[case] rule: &str, #[case] at: &str) {
+        let zone = "America/New_York";
+        let whole = occ(
+            zone,
+            start,
+            rule,
+            "2026-01-01T00:00:00",
+            "2027-12-31T00:00:00",
+        );
+        let before = whole.iter().filter(|x| x.as_str() < at).count();
+        let head = occ(
+            zone,
+            start,
+            &rule_until(rule, t(at)),
+            "2026-01-01T00:00:00",
+            "2027-12-31T00:00:00",
+        );
+        let tail = occ(
+            zone,
+            at,
+            &rule_from(rule, before),
+            "2026-01-01T00:00:00",
+            "2027-12-31T00:00:00",
+        );
+        let mut both = head.clone();
+        both.extend(tail);
+        assert_eq!(both, whole);
+        assert!(head.iter().all(|x| x.as_str() < at));
     }
 
     #[rstest]

@@ -197,9 +197,7 @@ impl Chain {
         before: Option<&T>,
         after: Option<&T>,
     ) -> AppResult<Model> {
-        let to_json = |m: Option<&T>| m.and_then(|m| serde_json::to_value(m).ok());
-        let changes =
-            crate::domain::audit_chain::diff(to_json(before).as_ref(), to_json(after).as_ref());
+        let changes = change_json(before, after);
         self.append(db, actor, action, entity, Some(entity_pid), &changes)
             .await
     }
@@ -370,6 +368,27 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> AppResult<Verification> {
     })
 }
 
+/// The changed fields between two snapshots, as an audit entry stores them
+/// (secrets reported only as changed).
+#[must_use]
+pub fn change_json<T: serde::Serialize>(before: Option<&T>, after: Option<&T>) -> Value {
+    let to_json = |m: Option<&T>| m.and_then(|m| serde_json::to_value(m).ok());
+    crate::domain::audit_chain::diff(to_json(before).as_ref(), to_json(after).as_ref())
+}
+
+/// Adds why a change was made (`reason`) and a related record to an
+/// entry's changes.
+pub fn add_context(changes: &mut Value, reason: Option<&str>, related: Option<(&str, Uuid)>) {
+    if let Value::Object(map) = changes {
+        if let Some(r) = reason {
+            map.insert("reason".into(), Value::String(r.to_string()));
+        }
+        if let Some((k, pid)) = related {
+            map.insert(k.into(), Value::String(pid.to_string()));
+        }
+    }
+}
+
 /// Appends an entry for a create, update or delete, with the changed fields
 /// between the two snapshots (secrets reported only as changed).
 ///
@@ -384,8 +403,6 @@ pub async fn record_change<C: ConnectionTrait, T: serde::Serialize>(
     before: Option<&T>,
     after: Option<&T>,
 ) -> AppResult<Model> {
-    let to_json = |m: Option<&T>| m.and_then(|m| serde_json::to_value(m).ok());
-    let changes =
-        crate::domain::audit_chain::diff(to_json(before).as_ref(), to_json(after).as_ref());
+    let changes = change_json(before, after);
     record(db, actor, action, entity, Some(entity_pid), &changes).await
 }

@@ -4,6 +4,7 @@ pub mod calendar_feeds;
 pub mod households;
 pub mod official_townships;
 pub mod organizations;
+pub mod plan_changes;
 pub mod recipient_import_files;
 pub mod recipient_imports;
 pub mod recipient_status_changes;

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::{
     domain::{
+        conflicts::Slot,
         pagination::{PageInfo, PageRequest},
         recurrence::{Recurrence, RecurrenceError},
         role::Role,
@@ -35,7 +36,7 @@ pub const DEFAULT_HORIZON_DAYS: i64 = 56;
 const MAX_VISITS_PER_HORIZON: usize = 500;
 
 /// Local times are written `2026-03-03T09:00:00`.
-const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+pub(super) const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PlanParams {
@@ -66,41 +67,41 @@ pub struct PlanParams {
 /// A plan, checked: who, what, how long and when.
 #[derive(Debug, Clone)]
 pub struct NewPlan {
-    organization_id: i64,
-    recipient_id: Option<i64>,
-    household_id: i64,
-    township_id: i64,
-    worker_id: Option<i64>,
-    backup_worker_id: Option<i64>,
-    services: Vec<ServiceType>,
-    duration_minutes: i64,
-    tzid: String,
-    dtstart: NaiveDateTime,
-    rrule: Option<String>,
-    exdates: Vec<NaiveDateTime>,
-    rdates: Vec<NaiveDateTime>,
+    pub(super) organization_id: i64,
+    pub(super) recipient_id: Option<i64>,
+    pub(super) household_id: i64,
+    pub(super) township_id: i64,
+    pub(super) worker_id: Option<i64>,
+    pub(super) backup_worker_id: Option<i64>,
+    pub(super) services: Vec<ServiceType>,
+    pub(super) duration_minutes: i64,
+    pub(super) tzid: String,
+    pub(super) dtstart: NaiveDateTime,
+    pub(super) rrule: Option<String>,
+    pub(super) exdates: Vec<NaiveDateTime>,
+    pub(super) rdates: Vec<NaiveDateTime>,
 }
 
-fn local_time(s: &str) -> Option<NaiveDateTime> {
+pub(super) fn local_time(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, LOCAL_FORMAT)
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
         .ok()
 }
 
-fn times_column(v: &[NaiveDateTime]) -> String {
+pub(super) fn times_column(v: &[NaiveDateTime]) -> String {
     v.iter()
         .map(|t| t.format(LOCAL_FORMAT).to_string())
         .collect::<Vec<_>>()
         .join(",")
 }
 
-fn times_of(column: &str) -> Vec<NaiveDateTime> {
+pub(super) fn times_of(column: &str) -> Vec<NaiveDateTime> {
     column.split(',').filter_map(local_time).collect()
 }
 
 /// A worker of `organization_id` named by pid, active.
-async fn worker_of(
+pub(super) async fn worker_of(
     db: &DatabaseConnection,
     raw: Option<&str>,
     organization_id: i64,
@@ -275,6 +276,74 @@ impl NewPlan {
     }
 }
 
+impl NewPlan {
+    /// `m` with the plan's who, what and when set (not whose plan it is).
+    #[must_use]
+    pub fn active_model(&self, mut m: ActiveModel) -> ActiveModel {
+        m.worker_id = Set(self.worker_id);
+        m.backup_worker_id = Set(self.backup_worker_id);
+        m.services = Set(self
+            .services
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(","));
+        m.duration_minutes = Set(self.duration_minutes);
+        m.tzid = Set(self.tzid.clone());
+        m.dtstart = Set(self.dtstart.format(LOCAL_FORMAT).to_string());
+        m.rrule = Set(self.rrule.clone());
+        m.exdates = Set(times_column(&self.exdates));
+        m.rdates = Set(times_column(&self.rdates));
+        m
+    }
+
+    /// The visits this plan would have from `now` over `horizon`, as the
+    /// conflict check sees them.
+    #[must_use]
+    pub fn slots(&self, now: DateTime<Utc>, horizon: Duration) -> Vec<Slot> {
+        let Ok(r) = Recurrence::parse(
+            &self.tzid,
+            self.dtstart,
+            self.rrule.as_deref(),
+            &self.exdates,
+            &self.rdates,
+        ) else {
+            return Vec::new();
+        };
+        instants_ahead(&r, now, now + horizon)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|at| Slot {
+                worker: self.worker_id,
+                recipient: self.recipient_id,
+                household: self.household_id,
+                start: at,
+                end: at + Duration::minutes(self.duration_minutes),
+            })
+            .collect()
+    }
+}
+
+/// The instants of `r` in `[from, to]`; when too many, the first week's.
+///
+/// # Errors
+/// A rule that cannot be expanded.
+pub fn instants_ahead(
+    r: &Recurrence,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<DateTime<Utc>>> {
+    let from = from.with_timezone(&r.zone()).naive_local();
+    let to = to.with_timezone(&r.zone()).naive_local();
+    match r.instants_between(from, to) {
+        Ok(v) => Ok(v),
+        Err(RecurrenceError::TooMany) => Ok(r
+            .instants_between(from, from + Duration::days(7))
+            .unwrap_or_default()),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
+}
+
 impl Model {
     /// The plan's recurrence (checked when it was saved).
     ///
@@ -297,41 +366,50 @@ impl Model {
     /// Database errors.
     pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewPlan) -> AppResult<Self> {
         let txn = db.begin().await?;
-        let m = ActiveModel {
-            organization_id: Set(new.organization_id),
-            recipient_id: Set(new.recipient_id),
-            household_id: Set(new.household_id),
-            township_id: Set(new.township_id),
-            worker_id: Set(new.worker_id),
-            backup_worker_id: Set(new.backup_worker_id),
-            services: Set(new
-                .services
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",")),
-            duration_minutes: Set(new.duration_minutes),
-            tzid: Set(new.tzid),
-            dtstart: Set(new.dtstart.format(LOCAL_FORMAT).to_string()),
-            rrule: Set(new.rrule),
-            exdates: Set(times_column(&new.exdates)),
-            rdates: Set(times_column(&new.rdates)),
-            status: Set("active".into()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        audit_logs::record_change(
-            &txn,
+        let m = Self::insert_in(&txn, actor, &new, None, None).await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// Inserts a plan (perhaps the second half of a split series) and its
+    /// audit entry, inside the caller's transaction.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub(super) async fn insert_in<C: ConnectionTrait>(
+        db: &C,
+        actor: &Actor,
+        new: &NewPlan,
+        split_from: Option<&Self>,
+        reason: Option<&str>,
+    ) -> AppResult<Self> {
+        let m = new
+            .active_model(ActiveModel {
+                organization_id: Set(new.organization_id),
+                recipient_id: Set(new.recipient_id),
+                household_id: Set(new.household_id),
+                township_id: Set(new.township_id),
+                status: Set("active".into()),
+                split_from_id: Set(split_from.map(|p| p.id)),
+                ..Default::default()
+            })
+            .insert(db)
+            .await?;
+        let mut changes = audit_logs::change_json(None, Some(&m));
+        audit_logs::add_context(
+            &mut changes,
+            reason,
+            split_from.map(|p| ("split_from", p.pid)),
+        );
+        audit_logs::record(
+            db,
             actor,
             Action::Create,
             "service_plans",
-            m.pid,
-            None,
-            Some(&m),
+            Some(m.pid),
+            &changes,
         )
         .await?;
-        txn.commit().await?;
         Ok(m)
     }
 
@@ -350,16 +428,7 @@ impl Model {
         if self.status != "active" {
             return Ok(0);
         }
-        let r = self.recurrence()?;
-        let from = now.with_timezone(&r.zone()).naive_local();
-        let to = (now + horizon).with_timezone(&r.zone()).naive_local();
-        let instants = match r.instants_between(from, to) {
-            Ok(v) => v,
-            Err(RecurrenceError::TooMany) => r
-                .instants_between(from, from + Duration::days(7))
-                .unwrap_or_default(),
-            Err(e) => return Err(AppError::Internal(e.to_string())),
-        };
+        let instants = instants_ahead(&self.recurrence()?, now, now + horizon)?;
         let length = Duration::minutes(self.duration_minutes);
         let rows: Vec<visits::ActiveModel> = instants
             .iter()

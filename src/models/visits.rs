@@ -2,14 +2,28 @@
 //! visit). This issue creates them from plans; the visits issue records
 //! what happened at the door.
 pub use super::_entities::visits::{self, ActiveModel, Column, Entity, Model};
-use super::{fetch_page, find_scoped, scoped};
+use super::{
+    _entities::{recipients, users},
+    audit_logs::{self, Action},
+    fetch_page, find_scoped, scoped, Actor,
+};
 use crate::{
-    domain::pagination::{PageInfo, PageRequest},
+    domain::{
+        conflicts::{overlaps, ConflictKind, Slot},
+        pagination::{PageInfo, PageRequest},
+        recurrence::resolve,
+    },
     errors::{AppError, AppResult},
     policy::Scope,
+    web::render::DISPLAY_ZONE,
 };
-use chrono::{DateTime, Utc};
-use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::HashSet;
 
 super::pid_and_timestamps!();
 
@@ -49,4 +63,370 @@ pub async fn list(
         page,
     )
     .await
+}
+
+/// A conflict of one visit (or would-be visit), with the other visit's
+/// time when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// Index into the slots checked.
+    #[serde(skip)]
+    pub index: usize,
+    pub kind: ConflictKind,
+    pub starts_at: DateTime<Utc>,
+    pub other_starts_at: Option<DateTime<Utc>>,
+    pub other_ends_at: Option<DateTime<Utc>>,
+    /// The start on the display clock, `2026-12-03 09:00`.
+    pub local_start: String,
+    /// The other visit on the display clock, `09:30–10:30`.
+    pub other_local: Option<String>,
+}
+
+impl Conflict {
+    fn new(index: usize, kind: ConflictKind, at: DateTime<Utc>, other: Option<&Slot>) -> Self {
+        let clock =
+            |t: DateTime<Utc>, f: &str| t.with_timezone(&DISPLAY_ZONE).format(f).to_string();
+        Self {
+            index,
+            kind,
+            starts_at: at,
+            other_starts_at: other.map(|o| o.start),
+            other_ends_at: other.map(|o| o.end),
+            local_start: clock(at, "%Y-%m-%d %H:%M"),
+            other_local: other.map(|o| {
+                format!(
+                    "{}–{}",
+                    clock(o.start, "%m-%d %H:%M"),
+                    clock(o.end, "%H:%M")
+                )
+            }),
+        }
+    }
+}
+
+/// Conflicts of `slots` (visits to be, or existing visits with their ids
+/// in `ids`) with each other and with every other visit that is not
+/// cancelled, whoever's they are (only the time of the other visit is
+/// told), except visits of `ignore_plan` (the plan being changed). Also
+/// flags visits on or after the day their recipient was suspended or
+/// exited.
+///
+/// # Errors
+/// Database errors.
+pub async fn conflicts<C: ConnectionTrait>(
+    db: &C,
+    slots: &[Slot],
+    ids: &[i64],
+    ignore_plan: Option<i64>,
+) -> AppResult<Vec<Conflict>> {
+    let (Some(first), Some(last)) = (
+        slots.iter().map(|s| s.start).min(),
+        slots.iter().map(|s| s.end).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut workers: Vec<i64> = slots.iter().filter_map(|s| s.worker).collect();
+    let mut people: Vec<i64> = slots.iter().filter_map(|s| s.recipient).collect();
+    let mut homes: Vec<i64> = slots.iter().map(|s| s.household).collect();
+    for v in [&mut workers, &mut people, &mut homes] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    let mut q = Entity::find()
+        .filter(Column::StartsAt.lt(DateTime::<chrono::FixedOffset>::from(last)))
+        .filter(Column::EndsAt.gt(DateTime::<chrono::FixedOffset>::from(first)))
+        .filter(Column::Status.ne("cancelled"))
+        .filter(
+            Condition::any()
+                .add(Column::WorkerId.is_in(workers))
+                .add(Column::RecipientId.is_in(people.clone()))
+                .add(Column::HouseholdId.is_in(homes)),
+        );
+    if let Some(p) = ignore_plan {
+        q = q.filter(
+            Condition::any()
+                .add(Column::PlanId.is_null())
+                .add(Column::PlanId.ne(p)),
+        );
+    }
+    let shown: HashSet<i64> = ids.iter().copied().collect();
+    let others: Vec<Model> = q
+        .limit(5000)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|v| !shown.contains(&v.id))
+        .collect();
+    let mut all: Vec<Slot> = slots.to_vec();
+    all.extend(others.iter().map(Model::slot));
+    let n = slots.len();
+    let mut out = Vec::new();
+    for (i, j, kind) in overlaps(&all) {
+        // i < j: i is always one of ours when any of the two is.
+        if i >= n {
+            continue;
+        }
+        if j < n {
+            out.push(Conflict::new(i, kind, all[i].start, Some(&all[j])));
+            out.push(Conflict::new(j, kind, all[j].start, Some(&all[i])));
+        } else {
+            out.push(Conflict::new(i, kind, all[i].start, Some(&all[j])));
+        }
+    }
+    // Recipients who are not active from some day on.
+    let inactive: Vec<(i64, chrono::NaiveDate)> = recipients::Entity::find()
+        .filter(recipients::Column::Id.is_in(people))
+        .filter(recipients::Column::Status.ne("active"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.status_on))
+        .collect();
+    for (index, s) in slots.iter().enumerate() {
+        let day = s.start.with_timezone(&DISPLAY_ZONE).date_naive();
+        if inactive
+            .iter()
+            .any(|(id, on)| s.recipient == Some(*id) && day >= *on)
+        {
+            out.push(Conflict::new(
+                index,
+                ConflictKind::RecipientInactive,
+                s.start,
+                None,
+            ));
+        }
+    }
+    out.sort_by_key(|c| (c.index, c.kind));
+    out.dedup_by_key(|c| (c.index, c.kind));
+    Ok(out)
+}
+
+impl Model {
+    /// The visit as the conflict check sees it.
+    #[must_use]
+    pub fn slot(&self) -> Slot {
+        Slot {
+            worker: self.worker_id,
+            recipient: self.recipient_id,
+            household: self.household_id,
+            start: self.starts_at.with_timezone(&Utc),
+            end: self.ends_at.with_timezone(&Utc),
+        }
+    }
+
+    /// Whether a plan change or a change of this visit alone may still
+    /// touch it: it has not started and its time has not passed.
+    #[must_use]
+    pub fn changeable(&self, now: DateTime<Utc>) -> bool {
+        self.status == "scheduled" && self.starts_at.with_timezone(&Utc) >= now
+    }
+}
+
+/// A change of one visit alone; it becomes an exception of its series.
+#[derive(Debug, Clone)]
+pub enum VisitChange {
+    /// To another local time (in the visit's zone), keeping its length.
+    Move(NaiveDateTime),
+    Cancel,
+    Reassign(Option<String>),
+}
+
+/// Moves, cancels or reassigns one visit that has not started, recording
+/// who and why.
+///
+/// # Errors
+/// A missing reason, a bad time or worker, a visit that has started or
+/// passed (422); database errors.
+pub async fn change(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    visit: &Model,
+    change: VisitChange,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Model> {
+    let reason = super::plan_changes::reason_of(reason)?;
+    if !visit.changeable(now) {
+        return Err(AppError::field("status", "error-visit-not-changeable"));
+    }
+    let mut am: ActiveModel = visit.clone().into();
+    match change {
+        VisitChange::Move(local) => {
+            let zone: chrono_tz::Tz = visit.tzid.parse().unwrap_or(DISPLAY_ZONE);
+            let start = resolve(zone, local);
+            if start < now {
+                return Err(AppError::field("starts_at", "error-visit-in-past"));
+            }
+            let length = visit.ends_at - visit.starts_at;
+            am.starts_at = Set(start.into());
+            am.ends_at = Set((start + length).into());
+        }
+        VisitChange::Cancel => {
+            am.status = Set("cancelled".into());
+            am.cancel_reason = Set(Some(reason.clone()));
+        }
+        VisitChange::Reassign(worker) => {
+            let w = super::service_plans::worker_of(db, worker.as_deref(), visit.organization_id)
+                .await?
+                .map_err(|()| AppError::field("worker", "error-choose-worker"))?;
+            am.worker_id = Set(w);
+        }
+    }
+    am.exception = Set(true);
+    let txn = db.begin().await?;
+    let after = am.update(&txn).await?;
+    let mut changes = audit_logs::change_json(Some(visit), Some(&after));
+    audit_logs::add_context(&mut changes, Some(&reason), None);
+    audit_logs::record(
+        &txn,
+        actor,
+        Action::Update,
+        "visits",
+        Some(after.pid),
+        &changes,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Hands every visit of one worker in `[from, to)` that has not started to
+/// another worker of the same organisation (or to nobody): a worker off
+/// sick for a week. Each visit becomes an exception, audited with the
+/// reason. Returns how many moved.
+///
+/// # Errors
+/// A missing reason or unknown worker (422); database errors.
+#[allow(clippy::too_many_arguments)]
+pub async fn reassign_many(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    scope: &Scope,
+    from_worker: Uuid,
+    to_worker: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let reason = super::plan_changes::reason_of(reason)?;
+    let absent = users::Entity::find()
+        .filter(users::Column::Pid.eq(from_worker))
+        .one(db)
+        .await?
+        .filter(|u| {
+            scope
+                .own_organization()
+                .is_none_or(|o| u.organization_id == Some(o))
+        })
+        .ok_or_else(|| AppError::field("from_worker", "error-choose-worker"))?;
+    let org = absent.organization_id.unwrap_or_default();
+    let to = to.min(now + chrono::Duration::days(366));
+    let target = super::service_plans::worker_of(db, to_worker, org)
+        .await?
+        .map_err(|()| AppError::field("to_worker", "error-choose-worker"))?;
+    if target == Some(absent.id) {
+        return Err(AppError::field("to_worker", "error-same-worker"));
+    }
+    let q = scoped(Entity::find(), scope.visits()).ok_or(AppError::NotFound)?;
+    let rows = q
+        .filter(Column::WorkerId.eq(absent.id))
+        .filter(Column::OrganizationId.eq(org))
+        .filter(Column::Status.eq("scheduled"))
+        .filter(Column::StartsAt.gte(DateTime::<chrono::FixedOffset>::from(from.max(now))))
+        .filter(Column::StartsAt.lt(DateTime::<chrono::FixedOffset>::from(to)))
+        .order_by_asc(Column::StartsAt)
+        .limit(5000)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+    for chunk in ids.chunks(500) {
+        Entity::update_many()
+            .col_expr(Column::WorkerId, Expr::value(target))
+            .col_expr(Column::Exception, Expr::value(true))
+            .col_expr(
+                Column::UpdatedAt,
+                Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
+            )
+            .filter(Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    let worker_pid = |id: Option<i64>| {
+        if id == Some(absent.id) {
+            Some(absent.pid)
+        } else {
+            None
+        }
+    };
+    let target_pid = match target {
+        Some(t) => users::Entity::find_by_id(t).one(&txn).await?.map(|u| u.pid),
+        None => None,
+    };
+    let entries = rows
+        .iter()
+        .map(|v| {
+            (
+                Action::Update,
+                "visits",
+                v.pid,
+                serde_json::json!({
+                    "worker": {"before": worker_pid(v.worker_id), "after": target_pid},
+                    "exception": {"before": v.exception, "after": true},
+                    "reason": reason,
+                }),
+            )
+        })
+        .collect();
+    audit_logs::Chain::default()
+        .append_many(&txn, actor, entries)
+        .await?;
+    txn.commit().await?;
+    Ok(rows.len() as u64)
+}
+
+/// At most this many visits on one board (a week of a large provider).
+pub const BOARD_LIMIT: u64 = 3000;
+
+/// The visits the caller sees in `[from, to)` with their conflicts (index
+/// into the visits), and whether the board was cut at `BOARD_LIMIT`.
+///
+/// # Errors
+/// `NotFound` for callers who see no visits; database errors.
+pub async fn board(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    worker: Option<i64>,
+) -> AppResult<(Vec<Model>, Vec<Conflict>, bool)> {
+    let mut q = scoped(Entity::find(), scope.visits())
+        .ok_or(AppError::NotFound)?
+        .filter(Column::StartsAt.gte(DateTime::<chrono::FixedOffset>::from(from)))
+        .filter(Column::StartsAt.lt(DateTime::<chrono::FixedOffset>::from(to)));
+    if let Some(w) = worker {
+        q = q.filter(Column::WorkerId.eq(w));
+    }
+    let mut rows = q
+        .order_by_asc(Column::StartsAt)
+        .order_by_asc(Column::Id)
+        .limit(BOARD_LIMIT + 1)
+        .all(db)
+        .await?;
+    let cut = rows.len() as u64 > BOARD_LIMIT;
+    rows.truncate(usize::try_from(BOARD_LIMIT).unwrap_or(usize::MAX));
+    let live: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].status != "cancelled")
+        .collect();
+    let slots: Vec<Slot> = live.iter().map(|&i| rows[i].slot()).collect();
+    let ids: Vec<i64> = live.iter().map(|&i| rows[i].id).collect();
+    let mut found = conflicts(db, &slots, &ids, None).await?;
+    for c in &mut found {
+        c.index = live[c.index];
+    }
+    Ok((rows, found, cut))
 }

@@ -61,6 +61,9 @@ pub fn json_body(err: &AppError, lang: Locale) -> serde_json::Value {
                 .collect();
             serde_json::json!({ "errors": map })
         }
+        AppError::Conflicts(list) => {
+            serde_json::json!({ "error": t(lang, err.message_key()), "conflicts": list })
+        }
         other => serde_json::json!({ "error": t(lang, other.message_key()) }),
     }
 }

@@ -142,6 +142,8 @@ impl Page {
             "recipients": !matches!(v.scope.recipients(), crate::policy::Visible::Nothing),
             "imports": v.scope.may_register_recipients(),
             "plans": !matches!(v.scope.service_plans(), crate::policy::Visible::Nothing),
+            "board": v.scope.may_plan(),
+            "my_week": v.user.role == crate::domain::role::Role::Worker.as_str(),
             "manage_places": v.scope.may_manage_places(),
         });
         self.finish(v.lang, me, nav, v.flash.as_deref(), &v.path)

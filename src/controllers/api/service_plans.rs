@@ -1,19 +1,25 @@
 use super::{created, ok, page};
 use crate::{
     controllers::require,
-    errors::AppResult,
-    models::service_plans::{self, NewPlan, PlanParams},
+    errors::{AppError, AppResult},
+    models::{
+        plan_changes::{self, Apply, ChangeRequest},
+        service_plans::{self, PlanParams},
+    },
     views::recipients::PlanJson,
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
     },
+    workers::plan_materialise::horizon,
 };
 use axum::{
     extract::{Path, State},
     response::Response,
 };
 use loco_rs::prelude::*;
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 async fn list(
     State(ctx): State<AppContext>,
@@ -39,15 +45,33 @@ async fn show(
     Ok(ok(PlanJson::new(&p, r.as_ref())))
 }
 
+/// `confirm: true` saves a plan whose visits conflict with others.
+#[derive(Debug, Default, Deserialize)]
+struct Confirm {
+    #[serde(default)]
+    confirm: bool,
+}
+
 async fn add(
     State(ctx): State<AppContext>,
     v: Viewer,
-    ApiJson(p): ApiJson<PlanParams>,
+    ApiJson(body): ApiJson<Value>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_plans())?;
-    let new = NewPlan::parse(&ctx.db, &v.scope, &p, chrono::Utc::now()).await?;
-    let plan = service_plans::Model::create(&ctx.db, &v.actor, new).await?;
+    let p: PlanParams = from_body(body.clone())?;
+    let c: Confirm = from_body(body)?;
+    let plan = plan_changes::create_checked(
+        &ctx.db,
+        &v.scope,
+        &v.actor,
+        &p,
+        c.confirm,
+        chrono::Utc::now(),
+        horizon(&ctx),
+    )
+    .await?;
     plan.materialise_later(&ctx).await?;
+    // The job may have run already (inline in tests and small setups).
     let plan = service_plans::Entity::find_by_id(plan.id)
         .one(&ctx.db)
         .await?
@@ -56,10 +80,112 @@ async fn add(
     Ok(created(PlanJson::new(&plan, r.as_ref())))
 }
 
+fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
+    serde_json::from_value(body).map_err(|_| AppError::field("body", "error-bad-json"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ChangeBody {
+    apply: Option<String>,
+    from: Option<String>,
+    reason: Option<String>,
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// Changes the whole series (`apply: "series"`, the default) or this and
+/// following (`apply: "following"`, `from`: a visit pid). Fields left out
+/// keep their current values.
+async fn change(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> AppResult<Response> {
+    let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_plans())?;
+    let now = chrono::Utc::now();
+    let b: ChangeBody = from_body(body.clone())?;
+    let at = match Apply::parse(b.apply.as_deref())? {
+        Apply::Series => None,
+        Apply::Following => {
+            Some(plan_changes::split_point(&ctx.db, &v.scope, &plan, b.from.as_deref(), now).await?)
+        }
+    };
+    let mut params = serde_json::to_value(plan.current_params(&ctx.db, at).await?)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if let (Some(p), Value::Object(given)) = (params.as_object_mut(), body) {
+        for (k, val) in given {
+            if p.contains_key(&k) && k != "recipient" && k != "household" {
+                p.insert(k, val);
+            }
+        }
+    }
+    let params: PlanParams = from_body(params)?;
+    let req = ChangeRequest {
+        apply: b.apply,
+        from: b.from,
+        reason: b.reason,
+        confirm: b.confirm,
+    };
+    let (after, sync) = plan_changes::change_checked(
+        &ctx.db,
+        &v.scope,
+        &v.actor,
+        &plan,
+        &params,
+        &req,
+        now,
+        horizon(&ctx),
+    )
+    .await?;
+    let r = service_plans::recipient_of(&ctx.db, &after).await?;
+    Ok(ok(
+        json!({"plan": PlanJson::new(&after, r.as_ref()), "visits": sync}),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EndBody {
+    end_on: Option<String>,
+    reason: Option<String>,
+}
+
+/// Ends a plan: no visits on or after `end_on` (a local date).
+async fn end(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<EndBody>,
+) -> AppResult<Response> {
+    let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_plans())?;
+    let on = crate::domain::date_input::parse_optional_date(b.end_on.as_deref())
+        .ok()
+        .flatten()
+        .ok_or_else(|| AppError::field("end_on", "error-date"))?;
+    let (after, sync) = plan
+        .end_on(
+            &ctx.db,
+            &v.actor,
+            on,
+            chrono::Utc::now(),
+            horizon(&ctx),
+            b.reason.as_deref(),
+        )
+        .await?;
+    let r = service_plans::recipient_of(&ctx.db, &after).await?;
+    Ok(ok(
+        json!({"plan": PlanJson::new(&after, r.as_ref()), "visits": sync}),
+    ))
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/service_plans")
         .add("/", get(list))
         .add("/", post(add))
         .add("/{pid}", get(show))
+        .add("/{pid}", patch(change))
+        .add("/{pid}/end", post(end))
 }

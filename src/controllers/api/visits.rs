@@ -1,14 +1,25 @@
-use super::page;
+use super::{ok, page};
 use crate::{
+    controllers::require,
     errors::{AppError, AppResult},
-    models::{service_plans, visits},
+    models::{
+        service_plans,
+        visits::{self, VisitChange},
+    },
     views::recipients::VisitJson,
-    web::{input::QueryParams, Viewer},
+    web::{
+        input::{pid, QueryParams},
+        ApiJson, Viewer,
+    },
 };
-use axum::{extract::State, response::Response};
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
 use chrono::{DateTime, Duration, Utc};
 use loco_rs::prelude::*;
 use serde::Deserialize;
+use serde_json::json;
 
 #[derive(Debug, Default, Deserialize)]
 struct VisitQuery {
@@ -48,6 +59,167 @@ async fn list(
     Ok(page(rows.iter().map(VisitJson::from).collect(), info))
 }
 
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(VisitJson::from(&visit)))
+}
+
+/// The body of a change of one visit.
+#[derive(Debug, Default, Deserialize)]
+pub struct VisitChangeBody {
+    /// For a move: the new local start, `2026-12-03T14:00:00`.
+    pub starts_at: Option<String>,
+    /// For a reassignment: the worker's pid, or empty for nobody.
+    pub worker: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The change a body asks for.
+///
+/// # Errors
+/// A move without a valid local time.
+pub fn visit_change(kind: &str, b: &VisitChangeBody) -> AppResult<VisitChange> {
+    match kind {
+        "move" => b
+            .starts_at
+            .as_deref()
+            .and_then(|s| {
+                let s = s.trim();
+                chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+                    .ok()
+            })
+            .map(VisitChange::Move)
+            .ok_or_else(|| AppError::field("starts_at", "error-local-time")),
+        "cancel" => Ok(VisitChange::Cancel),
+        _ => Ok(VisitChange::Reassign(
+            b.worker.clone().filter(|w| !w.trim().is_empty()),
+        )),
+    }
+}
+
+async fn apply(
+    ctx: &AppContext,
+    v: &Viewer,
+    id: &str,
+    kind: &str,
+    b: &VisitChangeBody,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(id)?).await?;
+    require(v.scope.may_manage_plans())?;
+    let change = visit_change(kind, b)?;
+    let after = visits::change(
+        &ctx.db,
+        &v.actor,
+        &visit,
+        change,
+        b.reason.as_deref(),
+        Utc::now(),
+    )
+    .await?;
+    Ok(ok(VisitJson::from(&after)))
+}
+
+async fn move_one(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VisitChangeBody>,
+) -> AppResult<Response> {
+    apply(&ctx, &v, &id, "move", &b).await
+}
+
+async fn cancel(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VisitChangeBody>,
+) -> AppResult<Response> {
+    apply(&ctx, &v, &id, "cancel", &b).await
+}
+
+async fn reassign(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VisitChangeBody>,
+) -> AppResult<Response> {
+    apply(&ctx, &v, &id, "reassign", &b).await
+}
+
+/// A bulk reassignment: every visit of `from_worker` from `from` to `to`
+/// (local dates, inclusive) that has not started goes to `to_worker`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReassignBody {
+    pub from_worker: Option<String>,
+    pub to_worker: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Runs a bulk reassignment; returns how many visits moved.
+///
+/// # Errors
+/// Field errors; database errors.
+pub async fn reassign_many(ctx: &AppContext, v: &Viewer, b: &ReassignBody) -> AppResult<u64> {
+    require(v.scope.may_manage_plans())?;
+    let date = |s: Option<&str>, field: &str| {
+        crate::domain::date_input::parse_optional_date(s)
+            .ok()
+            .flatten()
+            .ok_or_else(|| AppError::field(field, "error-date"))
+    };
+    let from = date(b.from.as_deref(), "from")?;
+    let to = date(b.to.as_deref(), "to")?;
+    if to < from {
+        return Err(AppError::field("to", "error-date-order"));
+    }
+    let worker = b
+        .from_worker
+        .as_deref()
+        .and_then(|w| uuid::Uuid::parse_str(w.trim()).ok())
+        .ok_or_else(|| AppError::field("from_worker", "error-choose-worker"))?;
+    let zone = crate::web::render::DISPLAY_ZONE;
+    let start = crate::domain::recurrence::resolve(zone, from.and_time(chrono::NaiveTime::MIN));
+    let end = crate::domain::recurrence::resolve(
+        zone,
+        (to + Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+    );
+    visits::reassign_many(
+        &ctx.db,
+        &v.actor,
+        &v.scope,
+        worker,
+        b.to_worker.as_deref().filter(|w| !w.trim().is_empty()),
+        start,
+        end,
+        b.reason.as_deref(),
+        Utc::now(),
+    )
+    .await
+}
+
+async fn bulk_reassign(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    ApiJson(b): ApiJson<ReassignBody>,
+) -> AppResult<Response> {
+    let n = reassign_many(&ctx, &v, &b).await?;
+    Ok(ok(json!({ "reassigned": n })))
+}
+
 pub fn routes() -> Routes {
-    Routes::new().prefix("/api/v1/visits").add("/", get(list))
+    Routes::new()
+        .prefix("/api/v1")
+        .add("/visits", get(list))
+        .add("/visits/{pid}", get(show))
+        .add("/visits/{pid}/move", post(move_one))
+        .add("/visits/{pid}/cancel", post(cancel))
+        .add("/visits/{pid}/reassign", post(reassign))
+        .add("/visit_reassignments", post(bulk_reassign))
 }

@@ -1,0 +1,214 @@
+//! One visit: when, who, for whom, its conflicts; and, for coordinators,
+//! the calendar choices: this visit only (move, cancel, reassign), this
+//! and following, or the whole series.
+use super::{invalid_or, require};
+use crate::{
+    controllers::api::visits::{visit_change, VisitChangeBody},
+    domain::{ical::mask_name, role::Role},
+    errors::AppResult,
+    models::{
+        _entities::{households, recipients, users, villages},
+        service_plans, visits,
+    },
+    views::recipients::VisitJson,
+    web::{
+        input::pid,
+        render::{redirect_flash, DISPLAY_ZONE},
+        FormData, Page, Viewer,
+    },
+};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use loco_rs::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct ChangeForm {
+    date: Option<String>,
+    time: Option<String>,
+    worker: Option<String>,
+    reason: Option<String>,
+}
+
+async fn page(
+    ctx: &AppContext,
+    v: &Viewer,
+    visit: &visits::Model,
+    form: Value,
+    errors: Value,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let worker_view = v.user.role == Role::Worker.as_str();
+    let person = match visit.recipient_id {
+        Some(id) => recipients::Entity::find_by_id(id).one(&ctx.db).await?,
+        None => None,
+    };
+    let home = households::Entity::find_by_id(visit.household_id)
+        .one(&ctx.db)
+        .await?;
+    let village = match &home {
+        Some(h) => villages::Entity::find_by_id(h.village_id)
+            .one(&ctx.db)
+            .await?
+            .map(|p| p.name),
+        None => None,
+    };
+    let worker = match visit.worker_id {
+        Some(id) => users::Entity::find_by_id(id).one(&ctx.db).await?,
+        None => None,
+    };
+    let plan = match visit.plan_id {
+        Some(id) => service_plans::Entity::find_by_id(id).one(&ctx.db).await?,
+        None => None,
+    };
+    let name = person.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    let conflicts = if visit.status == "cancelled" {
+        Vec::new()
+    } else {
+        visits::conflicts(&ctx.db, &[visit.slot()], &[visit.id], None).await?
+    };
+    let zone = DISPLAY_ZONE;
+    let start = visit.starts_at.with_timezone(&zone);
+    let workers: Vec<Value> = if v.scope.may_manage_plans() {
+        users::Entity::find()
+            .filter(users::Column::OrganizationId.eq(visit.organization_id))
+            .filter(users::Column::Role.eq(Role::Worker.as_str()))
+            .filter(users::Column::Active.eq(true))
+            .order_by_asc(users::Column::Name)
+            .limit(500)
+            .all(&ctx.db)
+            .await?
+            .iter()
+            .map(|u| json!({"pid": u.pid, "name": u.name}))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let form = if form.is_null() {
+        json!({"date": start.format("%Y-%m-%d").to_string(), "time": start.format("%H:%M").to_string(),
+               "worker": worker.as_ref().map(|w| w.pid)})
+    } else {
+        form
+    };
+    Ok(Page::new(
+        "visits/show.html",
+        json!({
+            "visit": VisitJson::from(visit),
+            "when": format!("{} {}–{}", start.format("%Y-%m-%d"), start.format("%H:%M"),
+                            visit.ends_at.with_timezone(&zone).format("%H:%M")),
+            "weekday": crate::i18n::t(v.lang, &format!("weekday-{}", start.format("%u"))),
+            "recipient": if worker_view { mask_name(&name) } else { name },
+            "recipient_pid": if worker_view { None } else { person.as_ref().map(|p| p.pid) },
+            "village": village, "cancel_reason": visit.cancel_reason,
+            "worker": worker.as_ref().map(|w| w.name.clone()),
+            "plan_pid": plan.as_ref().map(|p| p.pid),
+            "plan_active": plan.as_ref().is_some_and(|p| p.status == "active"),
+            "changeable": v.scope.may_manage_plans() && visit.changeable(chrono::Utc::now()),
+            "conflicts": conflicts, "workers": workers, "form": form, "errors": errors,
+        }),
+    )
+    .status(status)
+    .render(v))
+}
+
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    page(&ctx, &v, &visit, Value::Null, json!({}), StatusCode::OK).await
+}
+
+async fn change(
+    ctx: &AppContext,
+    v: &Viewer,
+    id: &str,
+    kind: &str,
+    f: ChangeForm,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(id)?).await?;
+    require(v.scope.may_manage_plans())?;
+    let body = VisitChangeBody {
+        starts_at: Some(format!(
+            "{}T{}",
+            f.date.as_deref().unwrap_or_default().trim(),
+            f.time.as_deref().unwrap_or_default().trim()
+        )),
+        worker: f.worker.clone(),
+        reason: f.reason.clone(),
+    };
+    let result = async {
+        let change = visit_change(kind, &body)?;
+        visits::change(
+            &ctx.db,
+            &v.actor,
+            &visit,
+            change,
+            body.reason.as_deref(),
+            chrono::Utc::now(),
+        )
+        .await
+    }
+    .await;
+    match invalid_or(result, v.lang)? {
+        Ok(after) => Ok(redirect_flash(
+            &format!("/visits/{}", after.pid),
+            "flash-saved",
+        )),
+        Err(errors) => {
+            let mut form = serde_json::to_value(&f).unwrap_or_default();
+            if let Value::Object(m) = &mut form {
+                m.insert("action".into(), json!(kind));
+            }
+            page(
+                ctx,
+                v,
+                &visit,
+                form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn move_one(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ChangeForm>,
+) -> AppResult<Response> {
+    change(&ctx, &v, &id, "move", f).await
+}
+
+async fn cancel(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ChangeForm>,
+) -> AppResult<Response> {
+    change(&ctx, &v, &id, "cancel", f).await
+}
+
+async fn reassign(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ChangeForm>,
+) -> AppResult<Response> {
+    change(&ctx, &v, &id, "reassign", f).await
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .add("/visits/{pid}", get(show))
+        .add("/visits/{pid}/move", post(move_one))
+        .add("/visits/{pid}/cancel", post(cancel))
+        .add("/visits/{pid}/reassign", post(reassign))
+}
