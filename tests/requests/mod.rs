@@ -3,6 +3,7 @@ mod audit_page;
 mod errors;
 mod i18n;
 mod places;
+mod plan_changes;
 mod plan_previews;
 mod recipient_imports;
 mod recipients;
