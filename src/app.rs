@@ -160,6 +160,9 @@ impl Hooks for App {
                 )
                 .await
                 .map_err(|e| Error::string(&e.to_string()))?;
+                demo::seed_schedule(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
+                    .await
+                    .map_err(|e| Error::string(&e.to_string()))?;
             }
             print_demo_sign_ins();
         }
@@ -259,6 +262,10 @@ impl Hooks for App {
             &crate::vault::Vault::of(ctx).map_err(|e| Error::string(&e.to_string()))?,
         )
         .await
-        .map_err(|e| Error::string(&e.to_string()))
+        .map_err(|e| Error::string(&e.to_string()))?;
+        demo::seed_schedule(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::string(&e.to_string()))
     }
 }

@@ -3,6 +3,8 @@
 //! and a few more workers), through the same audited model methods as the
 //! pages. `perf_seed` bulk-generates people and places at benchmark scale.
 pub mod names;
+mod schedule;
+pub use schedule::seed_schedule;
 
 use crate::{
     domain::credit_code::check_character,

@@ -720,3 +720,27 @@ async fn the_pages_change_a_series_a_visit_and_ask_before_saving_conflicts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_schedule_gives_the_board_a_clash_and_an_open_plan() {
+    with_app(|server, ctx| async move {
+        let made = doudi::demo::seed_schedule(&ctx.db, Duration::days(56))
+            .await
+            .expect("schedule");
+        assert_eq!(made, 8);
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        let res = server
+            .get(&format!("/api/v1/board?week={}", next_monday()))
+            .authorization_bearer(&t)
+            .await;
+        let board: Value = res.json();
+        let list = board["visits"].as_array().expect("visits");
+        assert!(list.iter().any(|v| v["conflicts"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!("worker_overlap")))));
+        assert!(list.iter().any(|v| v["worker"].is_null()));
+        // The other provider's plans stay theirs.
+        assert!(list.iter().all(|v| v["recipient"] != "何淑珍"));
+    })
+    .await;
+}
