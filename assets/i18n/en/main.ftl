@@ -468,7 +468,10 @@ board-by-recipient = By recipient
 board-visits = visits
 board-conflicts = with conflicts
 board-cut = Only the first 3,000 visits of this week are shown.
-board-count = { $n } visits
+board-count = { $n ->
+    [one] 1 visit
+   *[other] { $n } visits
+}
 board-empty = No visits this week.
 board-reassign = Reassign visits
 board-reassign-explain = Hands every visit of one social worker between two dates that has not started to another (or leaves them unassigned), e.g. while someone is off sick. Each visit records the reason.
