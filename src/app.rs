@@ -228,6 +228,8 @@ impl Hooks for App {
         tasks.register(tasks::perf_seed::PerfSeed);
         tasks.register(tasks::perf_bench::PerfBench);
         tasks.register(tasks::perf_import::PerfImport);
+        tasks.register(tasks::perf_plans::PerfRecurrence);
+        tasks.register(tasks::perf_plans::PerfMaterialise);
         tasks.register(tasks::plans_materialise::PlansMaterialise);
         // tasks-inject (do not remove)
     }

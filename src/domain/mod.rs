@@ -14,6 +14,7 @@ pub mod phone;
 pub mod plan_pattern;
 pub mod recipient;
 pub mod recurrence;
+mod recurrence_fast;
 pub mod resident_id;
 pub mod role;
 pub mod roster;

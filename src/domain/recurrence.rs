@@ -9,6 +9,7 @@
 //! the offset in force before the gap, an ambiguous time means its first
 //! occurrence. EXDATEs and RDATEs are compared as instants, so an RDATE
 //! equal to a rule occurrence is emitted once.
+use super::recurrence_fast::FastRule;
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
@@ -53,13 +54,23 @@ pub enum RecurrenceError {
     Rule(String),
 }
 
+/// How a checked rule is expanded.
+#[derive(Debug, Clone)]
+enum Rule {
+    /// The common shapes, walked directly on the local calendar.
+    Fast(FastRule),
+    /// Everything else: the rule with UNTIL rewritten as local wall time
+    /// ("floating"), built once and expanded by the `rrule` crate on the
+    /// local clock as if it were UTC.
+    General(Box<rrule::RRuleSet>),
+}
+
 /// A recurrence, checked.
 #[derive(Debug, Clone)]
 pub struct Recurrence {
     zone: Tz,
     dtstart: NaiveDateTime,
-    /// The rule with UNTIL rewritten as local wall time ("floating").
-    rule: Option<String>,
+    rule: Option<Rule>,
     exdates: BTreeSet<DateTime<Utc>>,
     rdates: Vec<NaiveDateTime>,
 }
@@ -319,6 +330,22 @@ impl Recurrence {
         exdates: &[NaiveDateTime],
         rdates: &[NaiveDateTime],
     ) -> Result<Self, RecurrenceError> {
+        Self::parse_with(tzid, dtstart, rrule, exdates, rdates, true)
+    }
+
+    /// As `parse`; `fast` false always expands with the `rrule` crate (to
+    /// compare the two in tests).
+    ///
+    /// # Errors
+    /// As `parse`.
+    pub(crate) fn parse_with(
+        tzid: &str,
+        dtstart: NaiveDateTime,
+        rrule: Option<&str>,
+        exdates: &[NaiveDateTime],
+        rdates: &[NaiveDateTime],
+        fast: bool,
+    ) -> Result<Self, RecurrenceError> {
         let zone: Tz = tzid
             .trim()
             .parse()
@@ -333,12 +360,15 @@ impl Recurrence {
                     .from_local_datetime(&dtstart)
                     .single()
                     .ok_or_else(|| RecurrenceError::Rule("DTSTART".into()))?;
-                checked
+                let set = checked
                     .parse::<rrule::RRule<rrule::Unvalidated>>()
                     .map_err(|e| RecurrenceError::Rule(e.to_string()))?
-                    .validate(start)
+                    .build(start)
                     .map_err(|e| RecurrenceError::Rule(e.to_string()))?;
-                Some(checked)
+                match FastRule::of(&checked, dtstart).filter(|_| fast) {
+                    Some(f) => Some(Rule::Fast(f)),
+                    None => Some(Rule::General(Box::new(set))),
+                }
             }
         };
         Ok(Self {
@@ -370,48 +400,62 @@ impl Recurrence {
             return Err(RecurrenceError::Window);
         }
         let (lo, hi) = (resolve(self.zone, from), resolve(self.zone, to));
-        let mut found: BTreeSet<DateTime<Utc>> = BTreeSet::new();
-        let add = |t: DateTime<Utc>,
-                   found: &mut BTreeSet<DateTime<Utc>>|
-         -> Result<(), RecurrenceError> {
-            if t >= lo && t <= hi && !self.exdates.contains(&t) {
-                found.insert(t);
-                if found.len() > MAX_OCCURRENCES {
-                    return Err(RecurrenceError::TooMany);
+        let mut found: Vec<DateTime<Utc>> = Vec::new();
+        let add =
+            |t: DateTime<Utc>, found: &mut Vec<DateTime<Utc>>| -> Result<(), RecurrenceError> {
+                if t >= lo && t <= hi && !self.exdates.contains(&t) {
+                    found.push(t);
+                    // Rule occurrences are unique; RDATEs may repeat them.
+                    if found.len() > MAX_OCCURRENCES + self.rdates.len() {
+                        return Err(RecurrenceError::TooMany);
+                    }
                 }
-            }
-            Ok(())
-        };
+                Ok(())
+            };
         match &self.rule {
             None => add(resolve(self.zone, self.dtstart), &mut found)?,
             Some(rule) => {
-                let start = rrule::Tz::UTC
-                    .from_local_datetime(&self.dtstart)
-                    .single()
-                    .ok_or_else(|| RecurrenceError::Rule("DTSTART".into()))?;
-                let set = rule
-                    .parse::<rrule::RRule<rrule::Unvalidated>>()
-                    .map_err(|e| RecurrenceError::Rule(e.to_string()))?
-                    .build(start)
-                    .map_err(|e| RecurrenceError::Rule(e.to_string()))?;
-                // Local times may shift by a DST offset: walk a day past.
-                let stop = to + Duration::days(1);
-                for (steps, dt) in (&set).into_iter().enumerate() {
-                    let local = dt.naive_utc();
-                    if local > stop {
-                        break;
+                // Local times may shift by a DST offset: walk a day either
+                // side of the window, and resolve only those.
+                let (early, stop) = (from - Duration::days(1), to + Duration::days(1));
+                match rule {
+                    Rule::Fast(f) => {
+                        let ran_out = f.walk(stop, MAX_STEPS, |local| {
+                            if local >= early {
+                                add(resolve(self.zone, local), &mut found)?;
+                            }
+                            Ok(())
+                        })?;
+                        if ran_out {
+                            return Err(RecurrenceError::TooFar);
+                        }
                     }
-                    if steps >= MAX_STEPS {
-                        return Err(RecurrenceError::TooFar);
+                    Rule::General(set) => {
+                        for (steps, dt) in set.as_ref().into_iter().enumerate() {
+                            let local = dt.naive_utc();
+                            if local > stop {
+                                break;
+                            }
+                            if steps >= MAX_STEPS {
+                                return Err(RecurrenceError::TooFar);
+                            }
+                            if local >= early {
+                                add(resolve(self.zone, local), &mut found)?;
+                            }
+                        }
                     }
-                    add(resolve(self.zone, local), &mut found)?;
                 }
             }
         }
         for r in &self.rdates {
             add(resolve(self.zone, *r), &mut found)?;
         }
-        Ok(found.into_iter().collect())
+        found.sort_unstable();
+        found.dedup();
+        if found.len() > MAX_OCCURRENCES {
+            return Err(RecurrenceError::TooMany);
+        }
+        Ok(found)
     }
 
     /// As `instants_between`, shown as local wall-clock times of the zone.
@@ -752,7 +796,110 @@ mod tests {
         );
     }
 
+    /// The rules the fast path takes, built from random parts.
+    fn fast_rule() -> impl Strategy<Value = String> {
+        let days =
+            proptest::sample::subsequence(vec!["MO", "TU", "WE", "TH", "FR", "SA", "SU"], 0..=7);
+        let wkst = proptest::sample::select(vec!["MO", "SU", "WE"]);
+        let shape = prop_oneof![
+            (1u32..4).prop_map(|i| format!("FREQ=DAILY;INTERVAL={i}")),
+            (1u32..4, days.clone(), wkst).prop_map(|(i, d, w)| if d.is_empty() {
+                format!("FREQ=WEEKLY;INTERVAL={i};WKST={w}")
+            } else {
+                format!("FREQ=WEEKLY;INTERVAL={i};BYDAY={};WKST={w}", d.join(","))
+            }),
+            (
+                1u32..4,
+                proptest::collection::vec(prop_oneof![1i32..=31, -31i32..=-1], 0..4)
+            )
+                .prop_map(|(i, d)| if d.is_empty() {
+                    format!("FREQ=MONTHLY;INTERVAL={i}")
+                } else {
+                    format!(
+                        "FREQ=MONTHLY;INTERVAL={i};BYMONTHDAY={}",
+                        d.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                }),
+            (
+                1u32..3,
+                proptest::collection::vec(
+                    (
+                        -5i32..=5,
+                        proptest::sample::select(vec!["MO", "TU", "SA", "SU"])
+                    ),
+                    1..3
+                )
+            )
+                .prop_map(|(i, d)| if d.iter().any(|x| x.0 == 0) {
+                    (i, d.into_iter().map(|(_, w)| (0, w)).collect::<Vec<_>>())
+                } else {
+                    (i, d)
+                })
+                .prop_map(|(i, d)| format!(
+                    "FREQ=MONTHLY;INTERVAL={i};BYDAY={}",
+                    d.iter()
+                        .map(|(n, w)| if *n == 0 {
+                            (*w).to_string()
+                        } else {
+                            format!("{n}{w}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )),
+        ];
+        let bound = prop_oneof![
+            Just(String::new()),
+            (1u32..40).prop_map(|c| format!(";COUNT={c}")),
+            (0i64..400, 0u32..24).prop_map(|(d, h)| format!(";UNTIL+{d}+{h}")),
+        ];
+        (shape, bound).prop_map(|(s, b)| format!("{s}{b}"))
+    }
+
     proptest! {
+        /// The fast path gives exactly what the `rrule` crate gives.
+        #[test]
+        fn the_fast_path_agrees_with_the_crate(
+            rule in fast_rule(),
+            start_day in 0i64..500,
+            minute in 0i64..(24 * 60),
+            from_day in -40i64..400,
+            length in 0i64..400,
+            ny in proptest::bool::ANY,
+            ex in proptest::option::of(0i64..60),
+        ) {
+            let zone = if ny { "America/New_York" } else { "Asia/Shanghai" };
+            let start = t("2025-06-01T00:00:00") + Duration::days(start_day) + Duration::minutes(minute);
+            // UNTIL is drawn as days and an hour after the start.
+            let rule = match rule.split_once(";UNTIL+") {
+                Some((head, tail)) => {
+                    let (d, h) = tail.split_once('+').unwrap();
+                    let until = (start.date() + Duration::days(d.parse().unwrap()))
+                        .and_hms_opt(h.parse().unwrap(), 0, 0)
+                        .unwrap()
+                        .max(start);
+                    format!("{head};UNTIL={}", until.format("%Y%m%dT%H%M%S"))
+                }
+                None => rule,
+            };
+            let exdates: Vec<NaiveDateTime> = ex.map(|d| start + Duration::days(d)).into_iter().collect();
+            let general = Recurrence::parse_with(zone, start, Some(&rule), &exdates, &[], false);
+            // An UNTIL before the start is refused by both.
+            prop_assume!(general.is_ok());
+            let general = general.unwrap();
+            let fast = Recurrence::parse_with(zone, start, Some(&rule), &exdates, &[], true).unwrap();
+            prop_assert!(matches!(fast.rule, Some(Rule::Fast(_))), "{rule} not fast");
+            let from = start + Duration::days(from_day);
+            let to = from + Duration::days(length);
+            prop_assert_eq!(
+                fast.instants_between(from, to).ok(),
+                general.instants_between(from, to).ok(),
+                "{} from {}", rule, start
+            );
+        }
+
         #[test]
         fn occurrences_are_sorted_unique_inside_the_window_and_respect_count_and_exdates(
             days in 0i64..400,
