@@ -263,10 +263,15 @@ impl Task for PerfMaterialise {
         );
         let ours = || visits::Entity::find().filter(visits::Column::PlanId.gt(first_id));
         let clear = || async {
-            visits::Entity::delete_many()
+            let res = visits::Entity::delete_many()
                 .filter(visits::Column::PlanId.gt(first_id))
                 .exec(db)
-                .await
+                .await;
+            // Each round starts from a clean table on PostgreSQL too.
+            if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+                db.execute_unprepared("VACUUM ANALYZE visits").await?;
+            }
+            res
         };
         let now = Utc::now();
         let horizon = Duration::days(DEFAULT_HORIZON_DAYS);
