@@ -173,6 +173,18 @@ async fn changing_the_whole_series_moves_coming_visits_and_never_done_ones() {
             .iter()
             .filter(|v| local(v).weekday() == chrono::Weekday::Mon)
             .all(|v| same(v).is_some()));
+        // The nightly job afterwards neither moves nor doubles the done
+        // visit.
+        service_plans::materialise_all(&ctx.db, chrono::Utc::now(), Duration::days(56))
+            .await
+            .expect("nightly");
+        let again = visits_of(&ctx, plan.id).await;
+        assert_eq!(again.len(), after.len());
+        let done = again.iter().find(|v| v.id == before[0].id).expect("done");
+        assert_eq!(
+            (done.starts_at, done.status.as_str()),
+            (before[0].starts_at, "completed")
+        );
         // Who and why are in the audit log.
         let res = server
             .get("/api/v1/audit_logs?entity=service_plans")
@@ -349,6 +361,25 @@ async fn one_visit_is_moved_cancelled_or_reassigned_alone_with_a_reason() {
         let res = server
             .get(&format!("/api/v1/visits/{}", list[3].pid))
             .authorization_bearer(&token(&ctx, "coordinator2@doudi.test").await)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+        // Pages and the end of a plan are out of reach too.
+        let other_cookie = session(&ctx, "coordinator2@doudi.test").await;
+        for url in [
+            format!("/visits/{}", list[3].pid),
+            format!("/service_plans/{pid}/edit"),
+            format!("/service_plans/{pid}/end"),
+        ] {
+            let res = server
+                .get(&url)
+                .add_header("cookie", other_cookie.clone())
+                .await;
+            assert_eq!(res.status_code(), StatusCode::NOT_FOUND, "{url}");
+        }
+        let res = server
+            .post(&format!("/api/v1/service_plans/{pid}/end"))
+            .authorization_bearer(&token(&ctx, "coordinator2@doudi.test").await)
+            .json(&json!({"end_on": "2030-01-01", "reason": "x"}))
             .await;
         assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         // The assigned worker reads their visit.
