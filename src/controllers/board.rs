@@ -220,17 +220,7 @@ async fn workers_of(ctx: &AppContext, v: &Viewer) -> AppResult<Vec<Value>> {
     let Some(org) = v.scope.own_organization() else {
         return Ok(Vec::new());
     };
-    Ok(users::Entity::find()
-        .filter(users::Column::OrganizationId.eq(org))
-        .filter(users::Column::Role.eq(Role::Worker.as_str()))
-        .filter(users::Column::Active.eq(true))
-        .order_by_asc(users::Column::Name)
-        .limit(500)
-        .all(&ctx.db)
-        .await?
-        .iter()
-        .map(|u| json!({"pid": u.pid, "name": u.name}))
-        .collect())
+    crate::models::users::workers_of(&ctx.db, org).await
 }
 
 async fn board_page(

@@ -7,7 +7,6 @@ use crate::{
         date_input::parse_optional_date,
         plan_pattern::{Pattern, WEEKDAYS},
         recurrence::Recurrence,
-        role::Role,
         service_type::ServiceType,
     },
     errors::{AppError, AppResult, FieldErrors},
@@ -238,17 +237,7 @@ async fn subject(ctx: &AppContext, v: &Viewer, f: &PlanForm) -> AppResult<Subjec
 /// weekdays.
 async fn choices(ctx: &AppContext, subject: &Subject) -> AppResult<serde_json::Value> {
     let workers: Vec<serde_json::Value> = match subject.organization_id {
-        Some(o) => users::Entity::find()
-            .filter(users::Column::OrganizationId.eq(o))
-            .filter(users::Column::Role.eq(Role::Worker.as_str()))
-            .filter(users::Column::Active.eq(true))
-            .order_by_asc(users::Column::Name)
-            .limit(500)
-            .all(&ctx.db)
-            .await?
-            .iter()
-            .map(|u| json!({"pid": u.pid, "name": u.name, "volunteer": u.volunteer}))
-            .collect(),
+        Some(o) => crate::models::users::workers_of(&ctx.db, o).await?,
         None => Vec::new(),
     };
     Ok(json!({
@@ -535,10 +524,7 @@ async fn end(
     let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_manage_plans())?;
     let result = async {
-        let on = parse_optional_date(f.end_on.as_deref())
-            .ok()
-            .flatten()
-            .ok_or_else(|| AppError::field("end_on", "error-date"))?;
+        let on = plan_changes::end_date(f.end_on.as_deref())?;
         plan.end_on(
             &ctx.db,
             &v.actor,

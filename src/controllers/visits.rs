@@ -74,17 +74,7 @@ async fn page(
     let zone = DISPLAY_ZONE;
     let start = visit.starts_at.with_timezone(&zone);
     let workers: Vec<Value> = if v.scope.may_manage_plans() {
-        users::Entity::find()
-            .filter(users::Column::OrganizationId.eq(visit.organization_id))
-            .filter(users::Column::Role.eq(Role::Worker.as_str()))
-            .filter(users::Column::Active.eq(true))
-            .order_by_asc(users::Column::Name)
-            .limit(500)
-            .all(&ctx.db)
-            .await?
-            .iter()
-            .map(|u| json!({"pid": u.pid, "name": u.name}))
-            .collect()
+        crate::models::users::workers_of(&ctx.db, visit.organization_id).await?
     } else {
         Vec::new()
     };

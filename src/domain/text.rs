@@ -18,6 +18,20 @@ impl TextError {
     }
 }
 
+/// Folds full-width ASCII forms (`１２．５`, `Ａ`) and the ideographic space
+/// to their ASCII counterparts, as Chinese input methods type them.
+#[must_use]
+pub fn half_width(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 /// A required single-line text of at most `max` characters.
 ///
 /// # Errors

@@ -51,6 +51,17 @@ pub fn reason_of(raw: Option<&str>) -> AppResult<String> {
         .map_err(|e| AppError::field("reason", e.message_key()))
 }
 
+/// The day from which an ended plan has no visits.
+///
+/// # Errors
+/// `end_on` field error for a missing or bad date.
+pub fn end_date(raw: Option<&str>) -> AppResult<NaiveDate> {
+    crate::domain::date_input::parse_optional_date(raw)
+        .ok()
+        .flatten()
+        .ok_or_else(|| AppError::field("end_on", "error-date"))
+}
+
 fn utc(t: DateTime<Utc>) -> DateTimeWithTimeZone {
     t.into()
 }

@@ -726,3 +726,26 @@ pub async fn parse_for(
         Err(AppError::field("role", "error-role-not-allowed"))
     }
 }
+
+/// The active social workers and volunteers of an organisation, by name
+/// (at most 500), as choices for plans, visits and reassignments.
+///
+/// # Errors
+/// Database errors.
+pub async fn workers_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    organization_id: i64,
+) -> AppResult<Vec<serde_json::Value>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(Entity::find()
+        .filter(Column::OrganizationId.eq(organization_id))
+        .filter(Column::Role.eq(Role::Worker.as_str()))
+        .filter(Column::Active.eq(true))
+        .order_by_asc(Column::Name)
+        .limit(500)
+        .all(db)
+        .await?
+        .iter()
+        .map(|u| serde_json::json!({"pid": u.pid, "name": u.name, "volunteer": u.volunteer}))
+        .collect())
+}

@@ -160,10 +160,7 @@ async fn end(
 ) -> AppResult<Response> {
     let plan = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_manage_plans())?;
-    let on = crate::domain::date_input::parse_optional_date(b.end_on.as_deref())
-        .ok()
-        .flatten()
-        .ok_or_else(|| AppError::field("end_on", "error-date"))?;
+    let on = plan_changes::end_date(b.end_on.as_deref())?;
     let (after, sync) = plan
         .end_on(
             &ctx.db,

@@ -1,0 +1,164 @@
+//! What a visit record must hold: its outcome, the lines of "material +
+//! service", why a location or a signature is missing, what it refers on,
+//! and the six verification elements of a completed visit (type of
+//! service, recipient, date, location, provider, begin and end time).
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+macro_rules! codes {
+    ($(#[$m:meta])* $name:ident { $($v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($v),+ }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$v),+];
+
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+
+            /// # Errors
+            /// An unknown code.
+            pub fn parse(s: &str) -> Result<Self, UnknownCode> {
+                match s.trim() {
+                    $($s => Ok(Self::$v),)+
+                    _ => Err(UnknownCode),
+                }
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown code")]
+pub struct UnknownCode;
+
+codes! {
+    /// How a visit ended. Only completed visits count as delivered; the
+    /// others stay visible as effort.
+    Outcome { Completed = "completed", Attempted = "attempted", Refused = "refused", Cancelled = "cancelled" }
+}
+
+codes! {
+    /// Kinds of material handed over.
+    MaterialCategory { Cash = "cash", Food = "food", Clothing = "clothing", Medicine = "medicine", DailyGoods = "daily_goods", Other = "other" }
+}
+
+codes! {
+    /// Why a check-in has no location, or one far from the home.
+    LocationReason {
+        MetAtHospital = "met_at_hospital",
+        MetElsewhere = "met_elsewhere",
+        NoGpsSignal = "no_gps_signal",
+        PermissionDenied = "permission_denied",
+        HomeMisplaced = "home_misplaced",
+    }
+}
+
+codes! {
+    /// Why a completed visit has no confirmation from the recipient.
+    NoConfirmationReason {
+        CannotWrite = "cannot_write",
+        GuardianAbsent = "guardian_absent",
+        RecipientRefused = "recipient_refused",
+        DeviceProblem = "device_problem",
+    }
+}
+
+codes! {
+    /// What a visit found that someone must act on.
+    ReferralKind { NewNeed = "new_need", HealthRisk = "health_risk", Housing = "housing", BenefitChange = "benefit_change" }
+}
+
+codes! {
+    /// The six elements every completed visit holds.
+    Element { ServiceType = "service_type", Recipient = "recipient", Date = "date", Location = "location", Provider = "provider", Times = "times" }
+}
+
+/// What a visit record holds, as the verification check sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evidence {
+    pub service_lines: usize,
+    pub recipient: bool,
+    pub provider: bool,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    /// A location was recorded, or a reason names where the visit was.
+    pub located: bool,
+}
+
+/// The verification elements a completed visit still lacks (none: it
+/// may be completed).
+#[must_use]
+pub fn missing(e: &Evidence) -> Vec<Element> {
+    let mut out = Vec::new();
+    if e.service_lines == 0 {
+        out.push(Element::ServiceType);
+    }
+    if !e.recipient {
+        out.push(Element::Recipient);
+    }
+    if e.checked_in_at.is_none() {
+        out.push(Element::Date);
+    }
+    if !e.located {
+        out.push(Element::Location);
+    }
+    if !e.provider {
+        out.push(Element::Provider);
+    }
+    match (e.checked_in_at, e.checked_out_at) {
+        (Some(a), Some(b)) if b > a => {}
+        _ => out.push(Element::Times),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use rstest::rstest;
+
+    fn full() -> Evidence {
+        Evidence {
+            service_lines: 1,
+            recipient: true,
+            provider: true,
+            checked_in_at: Some(Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap()),
+            checked_out_at: Some(Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap()),
+            located: true,
+        }
+    }
+
+    #[rstest]
+    #[case(full(), vec![])]
+    #[case(Evidence { service_lines: 0, ..full() }, vec![Element::ServiceType])]
+    #[case(Evidence { recipient: false, ..full() }, vec![Element::Recipient])]
+    #[case(Evidence { checked_in_at: None, ..full() }, vec![Element::Date, Element::Times])]
+    #[case(Evidence { located: false, ..full() }, vec![Element::Location])]
+    #[case(Evidence { provider: false, ..full() }, vec![Element::Provider])]
+    #[case(Evidence { checked_out_at: None, ..full() }, vec![Element::Times])]
+    #[case(Evidence { checked_out_at: full().checked_in_at, ..full() }, vec![Element::Times])]
+    #[case(Evidence::default(), vec![Element::ServiceType, Element::Recipient, Element::Date, Element::Location, Element::Provider, Element::Times])]
+    fn the_six_elements(#[case] e: Evidence, #[case] want: Vec<Element>) {
+        assert_eq!(missing(&e), want);
+    }
+
+    #[test]
+    fn codes_read_back() {
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Ok(*o));
+        }
+        for c in MaterialCategory::ALL {
+            assert_eq!(MaterialCategory::parse(c.as_str()), Ok(*c));
+        }
+        for r in LocationReason::ALL {
+            assert_eq!(LocationReason::parse(r.as_str()), Ok(*r));
+        }
+        assert_eq!(ReferralKind::parse("nope"), Err(UnknownCode));
+    }
+}
