@@ -17,6 +17,8 @@ mod m20261130_000011_create_recipient_imports;
 mod m20261130_000012_create_service_plans;
 mod m20261130_000013_create_visits;
 mod m20261130_000014_add_calendar_token_to_users;
+mod m20261130_000015_add_door_fields_to_visits;
+mod m20261130_000016_create_visit_submissions;
 
 pub struct Migrator;
 
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_create_service_plans::Migration),
             Box::new(m20261130_000013_create_visits::Migration),
             Box::new(m20261130_000014_add_calendar_token_to_users::Migration),
+            Box::new(m20261130_000015_add_door_fields_to_visits::Migration),
+            Box::new(m20261130_000016_create_visit_submissions::Migration),
             // inject-above (do not remove this comment)
         ]
     }

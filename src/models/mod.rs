@@ -14,6 +14,8 @@ pub mod sign_in_failures;
 pub mod townships;
 pub mod users;
 pub mod villages;
+pub mod visit_logs;
+pub mod visit_submissions;
 pub mod visits;
 
 use crate::{

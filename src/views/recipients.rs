@@ -311,6 +311,13 @@ pub struct VisitJson {
     pub tzid: String,
     pub status: String,
     pub exception: bool,
+    pub checked_in_at: Option<Time>,
+    pub checked_out_at: Option<Time>,
+    /// Metres from the recipient's registered home at check-in.
+    pub distance_m: Option<f64>,
+    pub location_exception: bool,
+    pub location_reason: Option<String>,
+    pub late: bool,
 }
 
 impl From<&crate::models::_entities::visits::Model> for VisitJson {
@@ -328,6 +335,12 @@ impl From<&crate::models::_entities::visits::Model> for VisitJson {
             tzid: m.tzid.clone(),
             status: m.status.clone(),
             exception: m.exception,
+            checked_in_at: m.checked_in_at,
+            checked_out_at: m.checked_out_at,
+            distance_m: m.distance_m.map(f64::round),
+            location_exception: m.location_exception,
+            location_reason: m.location_reason.clone(),
+            late: m.late,
         }
     }
 }

@@ -11,3 +11,4 @@ mod scope;
 mod service_plans;
 mod sessions;
 mod users;
+mod visit_logs;

@@ -492,3 +492,15 @@ error-same-worker = Choose another social worker.
 error-date-order = The last day comes before the first.
 error-apply = Choose "series" or "following".
 error-plan-ended = This plan has ended.
+# At the door
+error-client-id = The submission id must be a UUID made by this device.
+error-already-checked-in = This visit has been checked in already (or is not scheduled).
+error-latitude = The latitude is not valid.
+error-longitude = The longitude is not valid.
+error-accuracy = The location accuracy is not valid.
+error-location-reason = Unknown reason.
+error-location-reason-needed = Without a location, or far from the home, choose why.
+error-money = Enter an amount in yuan, like 12.50.
+error-money-precision = At most two decimal places.
+error-money-large = The amount is too large.
+error-money-negative = The amount cannot be negative.

@@ -483,3 +483,15 @@ error-same-worker = 请选择另一位社工。
 error-date-order = 结束日期早于开始日期。
 error-apply = 请选择"series"（整个系列）或"following"（此次及之后）。
 error-plan-ended = 该计划已结束。
+# 上门现场
+error-client-id = 提交编号必须是本设备生成的 UUID。
+error-already-checked-in = 这次上门已经签到（或不在待服务状态）。
+error-latitude = 纬度无效。
+error-longitude = 经度无效。
+error-accuracy = 定位精度无效。
+error-location-reason = 未知的原因。
+error-location-reason-needed = 没有定位或离住址太远时，请选择原因。
+error-money = 请输入以元为单位的金额，例如 12.50。
+error-money-precision = 最多两位小数。
+error-money-large = 金额过大。
+error-money-negative = 金额不能为负数。

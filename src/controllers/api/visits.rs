@@ -4,6 +4,7 @@ use crate::{
     errors::{AppError, AppResult},
     models::{
         service_plans,
+        visit_logs::{self, Answer, CheckIn, DoorRules},
         visits::{self, VisitChange},
     },
     views::recipients::VisitJson,
@@ -14,7 +15,7 @@ use crate::{
 };
 use axum::{
     extract::{Path, State},
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Duration, Utc};
 use loco_rs::prelude::*;
@@ -213,6 +214,50 @@ async fn bulk_reassign(
     Ok(ok(json!({ "reassigned": n })))
 }
 
+/// Checks the assigned worker in (once per `client_id`).
+async fn check_in(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CheckIn>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    // Only the worker the visit is assigned to logs it.
+    require(visit.worker_id == Some(v.user.id))?;
+    let rules = DoorRules::from_settings(ctx.config.settings.as_ref());
+    let now = Utc::now();
+    let answer = visit_logs::once(
+        &ctx.db,
+        b.client_id.as_deref(),
+        v.user.id,
+        visit.id,
+        "check_in",
+        |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
+        async |txn| visit_logs::check_in(txn, &v.actor, &visit, &b, rules, now).await,
+    )
+    .await?;
+    Ok(answered(answer))
+}
+
+/// A fresh answer, or the first answer again (marked as a replay).
+fn answered(answer: Answer) -> Response {
+    match answer {
+        Answer::Fresh(m) => ok(VisitJson::from(m.as_ref())),
+        Answer::Replay { status, body } => {
+            let mut r = (
+                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK),
+                axum::Json(body),
+            )
+                .into_response();
+            r.headers_mut().insert(
+                "idempotent-replay",
+                axum::http::HeaderValue::from_static("true"),
+            );
+            r
+        }
+    }
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1")
@@ -221,5 +266,6 @@ pub fn routes() -> Routes {
         .add("/visits/{pid}/move", post(move_one))
         .add("/visits/{pid}/cancel", post(cancel))
         .add("/visits/{pid}/reassign", post(reassign))
+        .add("/visits/{pid}/check_in", post(check_in))
         .add("/visit_reassignments", post(bulk_reassign))
 }

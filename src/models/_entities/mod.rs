@@ -15,4 +15,5 @@ pub mod sign_in_failures;
 pub mod townships;
 pub mod users;
 pub mod villages;
+pub mod visit_submissions;
 pub mod visits;

@@ -13,4 +13,5 @@ pub use super::sign_in_failures::Entity as SignInFailures;
 pub use super::townships::Entity as Townships;
 pub use super::users::Entity as Users;
 pub use super::villages::Entity as Villages;
+pub use super::visit_submissions::Entity as VisitSubmissions;
 pub use super::visits::Entity as Visits;

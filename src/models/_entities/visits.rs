@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "visits")]
 pub struct Model {
     pub created_at: DateTimeWithTimeZone,
@@ -27,6 +27,28 @@ pub struct Model {
     pub status: String,
     pub exception: bool,
     pub cancel_reason: Option<String>,
+    pub checked_in_at: Option<DateTimeWithTimeZone>,
+    pub device_checked_in_at: Option<DateTimeWithTimeZone>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub check_in_lat: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub check_in_lon: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub check_in_accuracy: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub distance_m: Option<f64>,
+    pub location_exception: bool,
+    pub location_reason: Option<String>,
+    pub checked_out_at: Option<DateTimeWithTimeZone>,
+    pub device_checked_out_at: Option<DateTimeWithTimeZone>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notes: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub confirmed_relation: Option<String>,
+    pub no_confirmation_reason: Option<String>,
+    pub late: bool,
+    pub ad_hoc_reason: Option<String>,
+    pub submitted_by_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
