@@ -19,6 +19,8 @@ mod m20261130_000013_create_visits;
 mod m20261130_000014_add_calendar_token_to_users;
 mod m20261130_000015_add_door_fields_to_visits;
 mod m20261130_000016_create_visit_submissions;
+mod m20261130_000017_create_visit_lines;
+mod m20261130_000018_create_referrals;
 
 pub struct Migrator;
 
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_add_calendar_token_to_users::Migration),
             Box::new(m20261130_000015_add_door_fields_to_visits::Migration),
             Box::new(m20261130_000016_create_visit_submissions::Migration),
+            Box::new(m20261130_000017_create_visit_lines::Migration),
+            Box::new(m20261130_000018_create_referrals::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -162,3 +162,49 @@ mod tests {
         assert_eq!(ReferralKind::parse("nope"), Err(UnknownCode));
     }
 }
+
+/// A quantity as typed or sent (`2`, `2.5`, `0.125`), in thousandths:
+/// exact, positive, at most three decimals and a million units.
+#[must_use]
+pub fn quantity_milli(raw: &str) -> Option<i64> {
+    let s = crate::domain::text::half_width(raw);
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() && frac.is_empty()
+        || frac.len() > 3
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || whole.len() > 7
+    {
+        return None;
+    }
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let f: i64 = format!("{frac:0<3}").parse().ok()?;
+    let q = w * 1000 + f;
+    (q > 0 && q <= 1_000_000_000).then_some(q)
+}
+
+#[cfg(test)]
+mod quantity_tests {
+    use super::quantity_milli;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("2", Some(2000))]
+    #[case("2.5", Some(2500))]
+    #[case("0.125", Some(125))]
+    #[case("１０", Some(10_000))]
+    #[case("0", None)]
+    #[case("-1", None)]
+    #[case("1.2345", None)]
+    #[case("abc", None)]
+    #[case("", None)]
+    #[case("99999999", None)]
+    fn quantities(#[case] raw: &str, #[case] want: Option<i64>) {
+        assert_eq!(quantity_milli(raw), want);
+    }
+}

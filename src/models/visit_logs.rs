@@ -261,3 +261,418 @@ pub async fn check_in<C: ConnectionTrait>(
     .await?;
     Ok(after)
 }
+
+/// A number or a string, as phones send them.
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// One service line as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceInput {
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub minutes: Value,
+}
+
+/// One material line as sent; `value` is in yuan (`"12.50"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MaterialInput {
+    #[serde(default)]
+    pub item: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub quantity: Value,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub value: Value,
+    /// `contract` (the contract's budget) or `donation`.
+    #[serde(default)]
+    pub funding: Option<String>,
+    /// The charity or donor, for a donation.
+    #[serde(default)]
+    pub donor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReferralInput {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What the worker sends when the visit ends (check-out).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Submission {
+    pub client_id: Option<String>,
+    pub device_time: Option<String>,
+    /// `completed`, `attempted`, `refused` or `cancelled`.
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub services: Vec<ServiceInput>,
+    #[serde(default)]
+    pub materials: Vec<MaterialInput>,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub referrals: Vec<ReferralInput>,
+    /// Who confirmed (the recipient or a family member) and how related.
+    pub confirmed_by: Option<String>,
+    pub confirmed_relation: Option<String>,
+    /// The signature drawn on the screen, `data:image/png;base64,...`.
+    pub signature: Option<String>,
+    /// Why nobody could confirm.
+    pub no_confirmation_reason: Option<String>,
+}
+
+/// The largest signature image accepted.
+const MAX_SIGNATURE_BYTES: usize = 300 * 1024;
+
+fn signature_image(raw: &str) -> Option<(String, Vec<u8>)> {
+    use base64::Engine;
+    let (head, data) = raw.trim().split_once(',')?;
+    let kind = head.strip_prefix("data:")?.strip_suffix(";base64")?;
+    if !["image/png", "image/jpeg", "image/webp"].contains(&kind) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .ok()?;
+    let magic_ok = match kind {
+        "image/png" => bytes.starts_with(b"\x89PNG"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8]),
+        _ => bytes.get(8..12) == Some(b"WEBP"),
+    };
+    (magic_ok && !bytes.is_empty() && bytes.len() <= MAX_SIGNATURE_BYTES)
+        .then(|| (kind.to_string(), bytes))
+}
+
+/// Ends a visit with its outcome and what it delivered; a completed visit
+/// must hold all six verification elements and a confirmation (or why
+/// none could be given).
+///
+/// # Errors
+/// Field errors (per line: `services.0.minutes`), `verification` with the
+/// missing elements; database errors.
+#[allow(clippy::too_many_lines)]
+pub async fn submit<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    visit: &visits::Model,
+    input: &Submission,
+    now: DateTime<Utc>,
+) -> AppResult<visits::Model> {
+    use super::_entities::{
+        referrals, visit_material_lines, visit_service_lines, visit_signatures,
+    };
+    use crate::domain::{
+        money::parse_yuan,
+        service_type::ServiceType,
+        text,
+        visit_log::{
+            missing, quantity_milli, Evidence, MaterialCategory, NoConfirmationReason, Outcome,
+            ReferralKind,
+        },
+    };
+    let mut e = FieldErrors::new();
+    let outcome = match Outcome::parse(input.outcome.as_deref().unwrap_or_default()) {
+        Ok(o) => Some(o),
+        Err(_) => {
+            e.add("outcome", "error-outcome");
+            None
+        }
+    };
+    let open = match outcome {
+        Some(Outcome::Cancelled) => ["scheduled", "in_progress"].contains(&visit.status.as_str()),
+        _ => visit.status == "in_progress",
+    };
+    if outcome.is_some() && !open {
+        e.add("status", "error-visit-not-open");
+    }
+    let notes = e.take("notes", text::optional(input.notes.as_deref(), 2000), |x| {
+        x.message_key()
+    });
+    if outcome == Some(Outcome::Cancelled) && notes.as_ref().is_some_and(Option::is_none) {
+        e.add("notes", "error-cancel-reason");
+    }
+    let delivered = outcome == Some(Outcome::Completed);
+    if !delivered && (!input.services.is_empty() || !input.materials.is_empty()) {
+        e.add("services", "error-lines-only-completed");
+    }
+    let mut services = Vec::new();
+    for (i, s) in input.services.iter().enumerate() {
+        let service = s
+            .service
+            .as_deref()
+            .and_then(|x| x.trim().parse::<ServiceType>().ok());
+        let minutes = text_of(&s.minutes)
+            .and_then(|m| m.trim().parse::<i64>().ok())
+            .filter(|m| (1..=720).contains(m));
+        if service.is_none() {
+            e.add(&format!("services.{i}.service"), "error-choose-services");
+        }
+        if minutes.is_none() {
+            e.add(&format!("services.{i}.minutes"), "error-minutes");
+        }
+        if let (Some(s), Some(m)) = (service, minutes) {
+            services.push((s, m));
+        }
+    }
+    let mut materials = Vec::new();
+    for (i, m) in input.materials.iter().enumerate() {
+        let f = |k: &str| format!("materials.{i}.{k}");
+        let item = e.take(
+            &f("item"),
+            text::required(m.item.as_deref().unwrap_or_default(), 100),
+            |x| x.message_key(),
+        );
+        let category = MaterialCategory::parse(m.category.as_deref().unwrap_or_default()).ok();
+        if category.is_none() {
+            e.add(&f("category"), "error-material-category");
+        }
+        let quantity = text_of(&m.quantity).and_then(|q| quantity_milli(&q));
+        if quantity.is_none() {
+            e.add(&f("quantity"), "error-quantity");
+        }
+        let unit = e.take(
+            &f("unit"),
+            text::required(m.unit.as_deref().unwrap_or_default(), 20),
+            |x| x.message_key(),
+        );
+        let value = match text_of(&m.value) {
+            Some(v) => e.take(&f("value"), parse_yuan(&v), |x| x.message_key()),
+            None => {
+                e.add(&f("value"), "error-money");
+                None
+            }
+        };
+        let funding = m
+            .funding
+            .as_deref()
+            .map(str::trim)
+            .filter(|x| ["contract", "donation"].contains(x));
+        if funding.is_none() {
+            e.add(&f("funding"), "error-funding");
+        }
+        let donor = e
+            .take(&f("donor"), text::optional(m.donor.as_deref(), 100), |x| {
+                x.message_key()
+            })
+            .flatten();
+        if funding == Some("donation") && donor.is_none() {
+            e.add(&f("donor"), "error-donor");
+        }
+        if let (Some(item), Some(c), Some(q), Some(u), Some(v), Some(fu)) =
+            (item, category, quantity, unit, value, funding)
+        {
+            materials.push(visit_material_lines::ActiveModel {
+                visit_id: Set(visit.id),
+                item: Set(item),
+                category: Set(c.as_str().into()),
+                quantity_milli: Set(q),
+                unit: Set(u),
+                value_fen: Set(v),
+                funding: Set(fu.into()),
+                donor: Set(if fu == "donation" { donor } else { None }),
+                created_at: Set(now.into()),
+                ..Default::default()
+            });
+        }
+    }
+    let mut referral_rows = Vec::new();
+    for (i, r) in input.referrals.iter().enumerate() {
+        let kind = ReferralKind::parse(r.kind.as_deref().unwrap_or_default()).ok();
+        if kind.is_none() {
+            e.add(&format!("referrals.{i}.kind"), "error-referral-kind");
+        }
+        let note = e.take(
+            &format!("referrals.{i}.note"),
+            text::required(r.note.as_deref().unwrap_or_default(), 1000),
+            |x| x.message_key(),
+        );
+        if let (Some(k), Some(n)) = (kind, note) {
+            referral_rows.push((k, n));
+        }
+    }
+    // The confirmation of a completed visit.
+    let confirmed_by = e
+        .take(
+            "confirmed_by",
+            text::optional(input.confirmed_by.as_deref(), 50),
+            |x| x.message_key(),
+        )
+        .flatten();
+    let relation = e
+        .take(
+            "confirmed_relation",
+            text::optional(input.confirmed_relation.as_deref(), 20),
+            |x| x.message_key(),
+        )
+        .flatten();
+    let no_reason = match input
+        .no_confirmation_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(r) => match NoConfirmationReason::parse(r) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                e.add("no_confirmation_reason", "error-location-reason");
+                None
+            }
+        },
+        None => None,
+    };
+    let signature = match input.signature.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => match signature_image(raw) {
+            Some(img) => Some(img),
+            None => {
+                e.add("signature", "error-signature");
+                None
+            }
+        },
+        None => None,
+    };
+    if delivered
+        && no_reason.is_none()
+        && (confirmed_by.is_none() || relation.is_none() || signature.is_none())
+    {
+        e.add("confirmation", "error-confirmation");
+    }
+    let device_time = match input
+        .device_time
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                e.add("device_time", "error-instant");
+                None
+            }
+        },
+        None => None,
+    };
+    e.into_result(|| Some(()))?;
+    let outcome = outcome.ok_or_else(|| AppError::field("outcome", "error-outcome"))?;
+    if delivered {
+        let lacking = missing(&Evidence {
+            service_lines: services.len(),
+            recipient: true,
+            provider: visit.worker_id.is_some(),
+            checked_in_at: visit.checked_in_at.map(|t| t.with_timezone(&Utc)),
+            checked_out_at: Some(now),
+            located: visit.check_in_lat.is_some() || visit.location_reason.is_some(),
+        });
+        if !lacking.is_empty() {
+            let mut e = FieldErrors::new();
+            for el in lacking {
+                e.add("verification", &format!("error-missing-{}", el.as_str()));
+            }
+            return Err(AppError::Invalid(e));
+        }
+    }
+    let mut am: visits::ActiveModel = visit.clone().into();
+    am.status = Set(outcome.as_str().into());
+    if visit.checked_in_at.is_some() {
+        am.checked_out_at = Set(Some(now.into()));
+        am.device_checked_out_at = Set(device_time);
+    }
+    am.notes = Set(notes.flatten());
+    if outcome == Outcome::Cancelled {
+        am.cancel_reason = Set(input.notes.clone().map(|n| n.trim().to_string()));
+    }
+    am.confirmed_by = Set(if delivered { confirmed_by } else { None });
+    am.confirmed_relation = Set(if delivered { relation } else { None });
+    am.no_confirmation_reason = Set(if delivered {
+        no_reason.map(|r| r.as_str().to_string())
+    } else {
+        None
+    });
+    am.submitted_by_id = Set(actor.user_id);
+    let after = am.update(db).await?;
+    let service_rows: Vec<visit_service_lines::ActiveModel> = services
+        .iter()
+        .map(|(s, m)| visit_service_lines::ActiveModel {
+            visit_id: Set(visit.id),
+            service: Set(s.as_str().into()),
+            minutes: Set(*m),
+            created_at: Set(now.into()),
+            ..Default::default()
+        })
+        .collect();
+    let (n_services, n_materials) = (service_rows.len(), materials.len());
+    if !service_rows.is_empty() {
+        visit_service_lines::Entity::insert_many(service_rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if !materials.is_empty() {
+        visit_material_lines::Entity::insert_many(materials)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if let (true, Some((kind, data))) = (delivered, signature) {
+        visit_signatures::ActiveModel {
+            visit_id: Set(visit.id),
+            content_type: Set(kind),
+            data: Set(data),
+            created_at: Set(now.into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    let mut chain = audit_logs::Chain::default();
+    for (kind, note) in referral_rows {
+        let r = referrals::ActiveModel {
+            visit_id: Set(visit.id),
+            recipient_id: Set(visit.recipient_id),
+            household_id: Set(visit.household_id),
+            organization_id: Set(visit.organization_id),
+            township_id: Set(visit.township_id),
+            kind: Set(kind.as_str().into()),
+            note: Set(note),
+            status: Set("open".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        chain
+            .append_change(
+                db,
+                actor,
+                Action::Create,
+                "referrals",
+                r.pid,
+                None,
+                Some(&r),
+            )
+            .await?;
+    }
+    let mut changes = audit_logs::change_json(Some(visit), Some(&after));
+    if let Value::Object(map) = &mut changes {
+        map.insert("service_lines".into(), n_services.into());
+        map.insert("material_lines".into(), n_materials.into());
+    }
+    chain
+        .append(
+            db,
+            actor,
+            Action::Update,
+            "visits",
+            Some(after.pid),
+            &changes,
+        )
+        .await?;
+    Ok(after)
+}

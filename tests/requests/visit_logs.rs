@@ -188,3 +188,136 @@ async fn the_same_submission_sent_twice_at_once_lands_once() {
     })
     .await;
 }
+
+const PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+fn completed() -> Value {
+    json!({
+        "client_id": uuid::Uuid::new_v4(),
+        "device_time": "2026-12-07T10:02:00+08:00",
+        "outcome": "completed",
+        "services": [
+            {"service": "daily_care", "minutes": 30},
+            {"service": "emotional_support", "minutes": "20"},
+            {"service": "home_visit", "minutes": 10},
+        ],
+        "materials": [
+            {"item": "大米", "category": "food", "quantity": 10, "unit": "斤", "value": "35.50", "funding": "contract"},
+            {"item": "棉被", "category": "clothing", "quantity": "1", "unit": "床", "value": 120, "funding": "donation", "donor": "巴中市慈善总会"},
+        ],
+        "notes": "精神状态好。",
+        "referrals": [{"kind": "health_risk", "note": "血压偏高，建议联系村医随访。"}],
+        "confirmed_by": "单秀英",
+        "confirmed_relation": "本人",
+        "signature": PNG,
+    })
+}
+
+#[tokio::test]
+async fn a_completed_visit_holds_its_lines_confirmation_and_the_six_elements() {
+    use doudi::models::_entities::{
+        referrals, visit_material_lines, visit_service_lines, visit_signatures,
+    };
+    with_app(|server, ctx| async move {
+        let list = visits_for_worker(&server, &ctx).await;
+        let w = token(&ctx, "worker@doudi.test").await;
+        let submit = |v: &visits::Model| format!("/api/v1/visits/{}/submission", v.pid);
+        let check_in = |v: &visits::Model| format!("/api/v1/visits/{}/check_in", v.pid);
+        // Not checked in yet.
+        let res = server.post(&submit(&list[0])).authorization_bearer(&w).json(&completed()).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.json::<Value>()["errors"]["status"].is_array());
+        let res = server
+            .post(&check_in(&list[0]))
+            .authorization_bearer(&w)
+            .json(&json!({"location_reason": "no_gps_signal"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+        // No service line: the verification element is named.
+        let mut none = completed();
+        none["services"] = json!([]);
+        let res = server.post(&submit(&list[0])).authorization_bearer(&w).json(&none).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().contains("verification"), "{}", res.text());
+        // No confirmation and no reason.
+        let mut unconfirmed = completed();
+        unconfirmed["signature"] = json!(null);
+        let res = server.post(&submit(&list[0])).authorization_bearer(&w).json(&unconfirmed).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.json::<Value>()["errors"]["confirmation"].is_array());
+        // Bad lines are named by position.
+        let mut bad = completed();
+        bad["materials"] = json!([{"item": "", "category": "gold", "quantity": 0, "unit": "斤", "value": "12.345", "funding": "donation"}]);
+        bad["services"] = json!([{"service": "magic", "minutes": 0}]);
+        let res = server.post(&submit(&list[0])).authorization_bearer(&w).json(&bad).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let errors = res.json::<Value>()["errors"].clone();
+        for k in ["materials.0.item", "materials.0.category", "materials.0.quantity", "materials.0.value", "materials.0.donor", "services.0.service", "services.0.minutes"] {
+            assert!(errors[k].is_array(), "{k}: {errors}");
+        }
+        assert_eq!(visit_service_lines::Entity::find().count(&ctx.db).await.expect("n"), 0);
+
+        let body = completed();
+        let res = server.post(&submit(&list[0])).authorization_bearer(&w).json(&body).await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let v: Value = res.json();
+        assert_eq!(v["status"], "completed");
+        assert!(v["checked_out_at"].is_string());
+        let again = server.post(&submit(&list[0])).authorization_bearer(&w).json(&body).await;
+        assert_eq!(again.header("idempotent-replay"), "true");
+        assert_eq!(again.json::<Value>(), v);
+        assert_eq!(visit_service_lines::Entity::find().count(&ctx.db).await.expect("n"), 3);
+        let materials = visit_material_lines::Entity::find().all(&ctx.db).await.expect("m");
+        assert_eq!(
+            materials.iter().map(|m| (m.value_fen, m.quantity_milli)).collect::<Vec<_>>(),
+            vec![(3550, 10_000), (12_000, 1000)]
+        );
+        assert_eq!(materials[1].donor.as_deref(), Some("巴中市慈善总会"));
+        assert_eq!(referrals::Entity::find().count(&ctx.db).await.expect("n"), 1);
+        assert_eq!(visit_signatures::Entity::find().count(&ctx.db).await.expect("n"), 1);
+        // Done is done: a new submission is refused.
+        let res = server.post(&submit(&list[0])).authorization_bearer(&w).json(&completed()).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Nobody home: effort, no lines.
+        server
+            .post(&check_in(&list[1]))
+            .authorization_bearer(&w)
+            .json(&json!({"location_reason": "no_gps_signal"}))
+            .await;
+        let res = server
+            .post(&submit(&list[1]))
+            .authorization_bearer(&w)
+            .json(&json!({"outcome": "attempted", "services": [{"service": "home_visit", "minutes": 5}]}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = server
+            .post(&submit(&list[1]))
+            .authorization_bearer(&w)
+            .json(&json!({"outcome": "attempted", "notes": "敲门无人应答"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        assert_eq!(res.json::<Value>()["status"], "attempted");
+        // Cancelled needs a reason; it needs no check-in.
+        let res = server
+            .post(&submit(&list[2]))
+            .authorization_bearer(&w)
+            .json(&json!({"outcome": "cancelled"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = server
+            .post(&submit(&list[2]))
+            .authorization_bearer(&w)
+            .json(&json!({"outcome": "cancelled", "notes": "老人住院"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+        // Someone else's visit.
+        let res = server
+            .post(&submit(&list[3]))
+            .authorization_bearer(&token(&ctx, "worker1@doudi.test").await)
+            .json(&json!({"outcome": "cancelled", "notes": "x"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}

@@ -4,7 +4,7 @@ use crate::{
     errors::{AppError, AppResult},
     models::{
         service_plans,
-        visit_logs::{self, Answer, CheckIn, DoorRules},
+        visit_logs::{self, Answer, CheckIn, DoorRules, Submission},
         visits::{self, VisitChange},
     },
     views::recipients::VisitJson,
@@ -239,6 +239,30 @@ async fn check_in(
     Ok(answered(answer))
 }
 
+/// Ends the visit: outcome, lines, confirmation, check-out (once per
+/// `client_id`).
+async fn submit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<Submission>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(visit.worker_id == Some(v.user.id))?;
+    let now = Utc::now();
+    let answer = visit_logs::once(
+        &ctx.db,
+        b.client_id.as_deref(),
+        v.user.id,
+        visit.id,
+        "submit",
+        |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
+        async |txn| visit_logs::submit(txn, &v.actor, &visit, &b, now).await,
+    )
+    .await?;
+    Ok(answered(answer))
+}
+
 /// A fresh answer, or the first answer again (marked as a replay).
 fn answered(answer: Answer) -> Response {
     match answer {
@@ -267,5 +291,6 @@ pub fn routes() -> Routes {
         .add("/visits/{pid}/cancel", post(cancel))
         .add("/visits/{pid}/reassign", post(reassign))
         .add("/visits/{pid}/check_in", post(check_in))
+        .add("/visits/{pid}/submission", post(submit))
         .add("/visit_reassignments", post(bulk_reassign))
 }
