@@ -189,6 +189,7 @@ impl Hooks for App {
             .add_route(controllers::service_plans::routes())
             .add_route(controllers::board::routes())
             .add_route(controllers::visits::routes())
+            .add_route(controllers::referrals::routes())
             .add_route(controllers::users::routes())
             .add_route(controllers::audit_logs::routes())
             .add_route(controllers::api::auth::routes())

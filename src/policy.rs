@@ -18,7 +18,8 @@
 use crate::{
     domain::role::Role,
     models::_entities::{
-        households, organizations, recipients, service_plans, townships, users, villages, visits,
+        households, organizations, recipients, referrals, service_plans, townships, users,
+        villages, visits,
     },
 };
 use sea_orm::{ColumnTrait, Condition};
@@ -205,6 +206,22 @@ impl Scope {
                 Visible::only(visits::Column::OrganizationId.eq(*organization_id))
             }
             ScopeKind::Worker { .. } => Visible::only(visits::Column::WorkerId.eq(self.user_id)),
+        }
+    }
+
+    /// Referrals from visits: the organisation's for coordinators (who act
+    /// on them), the townships' for officials (read), all for admins.
+    #[must_use]
+    pub fn referrals(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(referrals::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(referrals::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::Nothing,
         }
     }
 

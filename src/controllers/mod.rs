@@ -10,6 +10,7 @@ pub mod households;
 pub mod organizations;
 pub mod recipient_imports;
 pub mod recipients;
+pub mod referrals;
 pub mod service_plans;
 pub mod sessions;
 pub mod settings;

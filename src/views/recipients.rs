@@ -344,3 +344,40 @@ impl From<&crate::models::_entities::visits::Model> for VisitJson {
         }
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct ReferralJson {
+    pub pid: Uuid,
+    pub kind: String,
+    pub note: String,
+    pub status: String,
+    pub recipient: Option<super::Ref>,
+    pub visit: Option<Uuid>,
+    pub action_note: Option<String>,
+    pub closed_at: Option<Time>,
+    pub created_at: Time,
+}
+
+impl ReferralJson {
+    #[must_use]
+    pub fn new(
+        m: &crate::models::_entities::referrals::Model,
+        recipient: Option<&recipients::Model>,
+        visit: Option<Uuid>,
+    ) -> Self {
+        Self {
+            pid: m.pid,
+            kind: m.kind.clone(),
+            note: m.note.clone(),
+            status: m.status.clone(),
+            recipient: recipient.map(|r| super::Ref {
+                pid: r.pid,
+                name: r.name.clone(),
+            }),
+            visit,
+            action_note: m.action_note.clone(),
+            closed_at: m.closed_at,
+            created_at: m.created_at,
+        }
+    }
+}

@@ -143,6 +143,7 @@ impl Page {
             "imports": v.scope.may_register_recipients(),
             "plans": !matches!(v.scope.service_plans(), crate::policy::Visible::Nothing),
             "board": v.scope.may_plan(),
+            "referrals": !matches!(v.scope.referrals(), crate::policy::Visible::Nothing),
             "my_week": v.user.role == crate::domain::role::Role::Worker.as_str(),
             "manage_places": v.scope.may_manage_places(),
         });
