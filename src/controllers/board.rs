@@ -84,6 +84,21 @@ pub async fn week(
         (start + Duration::days(7)).and_time(chrono::NaiveTime::MIN),
     );
     let (rows, found, cut) = visits::board(&ctx.db, &v.scope, from, to, only_worker).await?;
+    Ok((describe(ctx, v, &rows, &found).await?, cut))
+}
+
+/// Visits with the names a page shows: worker, recipient (masked for
+/// workers), village, and their conflicts.
+///
+/// # Errors
+/// Database errors.
+pub async fn describe(
+    ctx: &AppContext,
+    v: &Viewer,
+    rows: &[visits::Model],
+    found: &[Conflict],
+) -> AppResult<Vec<BoardVisit>> {
+    let zone = DISPLAY_ZONE;
     let ids = |f: &dyn Fn(&visits::Model) -> Option<i64>| {
         let mut v: Vec<i64> = rows.iter().filter_map(f).collect();
         v.sort_unstable();
@@ -122,7 +137,7 @@ pub async fn week(
         .map(|p| (p.id, p.name))
         .collect();
     let mut by_visit: HashMap<usize, Vec<&'static str>> = HashMap::new();
-    for Conflict { index, kind, .. } in &found {
+    for Conflict { index, kind, .. } in found {
         by_visit.entry(*index).or_default().push(kind.as_str());
     }
     let worker_view = v.user.role == Role::Worker.as_str();
@@ -174,7 +189,7 @@ pub async fn week(
             }
         })
         .collect();
-    Ok((out, cut))
+    Ok(out)
 }
 
 /// Visits grouped into rows (a worker or a recipient), each with 7 days.
@@ -348,6 +363,31 @@ async fn my_week(
     .render(&v))
 }
 
+/// Visits needing attention: missed, late and location exceptions of the
+/// last 14 days (coordinators, officials, admins).
+async fn attention(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
+    require(v.scope.may_plan())?;
+    let since = chrono::Utc::now() - Duration::days(14);
+    let mut sections = Vec::new();
+    for (key, flag) in [
+        ("missed", visits::Flag::Missed),
+        ("late", visits::Flag::Late),
+        ("location_exception", visits::Flag::LocationException),
+    ] {
+        let (rows, page) = visits::flagged(
+            &ctx.db,
+            &v.scope,
+            flag,
+            since,
+            crate::domain::pagination::PageRequest::parse(None, Some("50")),
+        )
+        .await?;
+        let list = describe(&ctx, &v, &rows, &[]).await?;
+        sections.push(json!({"key": key, "visits": list, "total": page.total}));
+    }
+    Ok(Page::new("board/attention.html", json!({"sections": sections})).render(&v))
+}
+
 /// The board as JSON: the week's visits with names and conflicts.
 async fn api_board(
     State(ctx): State<AppContext>,
@@ -369,5 +409,6 @@ pub fn routes() -> Routes {
         .add("/board", get(board))
         .add("/board/reassign", post(reassign))
         .add("/my_week", get(my_week))
+        .add("/attention", get(attention))
         .add("/api/v1/board", get(api_board))
 }

@@ -172,7 +172,8 @@ pub async fn check_in<C: ConnectionTrait>(
     rules: DoorRules,
     now: DateTime<Utc>,
 ) -> AppResult<visits::Model> {
-    if visit.status != "scheduled" || visit.checked_in_at.is_some() {
+    // A missed visit may still be logged after the fact; it stays late.
+    if !["scheduled", "missed"].contains(&visit.status.as_str()) || visit.checked_in_at.is_some() {
         return Err(AppError::field("status", "error-already-checked-in"));
     }
     let mut e = FieldErrors::new();
@@ -245,7 +246,9 @@ pub async fn check_in<C: ConnectionTrait>(
     } else {
         None
     });
-    am.late = Set(visit.late || now > visit.starts_at.with_timezone(&Utc) + rules.late_after);
+    am.late = Set(visit.late
+        || visit.status == "missed"
+        || now > visit.starts_at.with_timezone(&Utc) + rules.late_after);
     am.submitted_by_id = Set(actor.user_id);
     let after = am.update(db).await?;
     let mut changes = audit_logs::change_json(Some(visit), Some(&after));
@@ -675,4 +678,85 @@ pub async fn submit<C: ConnectionTrait>(
         )
         .await?;
     Ok(after)
+}
+
+/// Flags visits nobody checked in to: late once `late_after` has passed
+/// since the start, missed once the day of the visit (display zone) is
+/// over. Each flagged visit gets an audit entry. Returns (late, missed).
+///
+/// # Errors
+/// Database errors.
+pub async fn mark_overdue(
+    db: &DatabaseConnection,
+    rules: DoorRules,
+    now: DateTime<Utc>,
+) -> AppResult<(u64, u64)> {
+    use sea_orm::{sea_query::Expr, QuerySelect};
+    let actor = Actor::system("visits:mark_overdue");
+    let zone = crate::web::render::DISPLAY_ZONE;
+    let today = crate::domain::recurrence::resolve(
+        zone,
+        now.with_timezone(&zone)
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN),
+    );
+    let at = |t: DateTime<Utc>| DateTime::<chrono::FixedOffset>::from(t);
+    let ids = |q: sea_orm::Select<visits::Entity>| async move {
+        q.select_only()
+            .column(visits::Column::Id)
+            .column(visits::Column::Pid)
+            .limit(10_000)
+            .into_tuple::<(i64, Uuid)>()
+            .all(db)
+            .await
+    };
+    let late = ids(visits::Entity::find()
+        .filter(visits::Column::Status.eq("scheduled"))
+        .filter(visits::Column::Late.eq(false))
+        .filter(visits::Column::StartsAt.lt(at(now - rules.late_after))))
+    .await?;
+    let missed = ids(visits::Entity::find()
+        .filter(visits::Column::Status.eq("scheduled"))
+        .filter(visits::Column::StartsAt.lt(at(today))))
+    .await?;
+    let txn = db.begin().await?;
+    let mut entries = Vec::with_capacity(late.len() + missed.len());
+    for chunk in late.chunks(500) {
+        visits::Entity::update_many()
+            .col_expr(visits::Column::Late, Expr::value(true))
+            .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
+            .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
+            .exec(&txn)
+            .await?;
+    }
+    for (_, pid) in &late {
+        entries.push((
+            Action::Update,
+            "visits",
+            *pid,
+            serde_json::json!({"late": {"before": false, "after": true}}),
+        ));
+    }
+    for chunk in missed.chunks(500) {
+        visits::Entity::update_many()
+            .col_expr(visits::Column::Status, Expr::value("missed"))
+            .col_expr(visits::Column::Late, Expr::value(true))
+            .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
+            .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
+            .exec(&txn)
+            .await?;
+    }
+    for (_, pid) in &missed {
+        entries.push((
+            Action::Update,
+            "visits",
+            *pid,
+            serde_json::json!({"status": {"before": "scheduled", "after": "missed"}}),
+        ));
+    }
+    audit_logs::Chain::default()
+        .append_many(&txn, &actor, entries)
+        .await?;
+    txn.commit().await?;
+    Ok((late.len() as u64, missed.len() as u64))
 }

@@ -430,3 +430,55 @@ pub async fn board(
     }
     Ok((rows, found, cut))
 }
+
+/// What a coordinator's list of visits needing attention shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// Checked in late, or not yet and past the grace time.
+    Late,
+    /// Not done by the end of their day.
+    Missed,
+    /// Checked in without a location or far from the home.
+    LocationException,
+}
+
+impl Flag {
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "late" => Some(Self::Late),
+            "missed" => Some(Self::Missed),
+            "location_exception" => Some(Self::LocationException),
+            _ => None,
+        }
+    }
+}
+
+/// Visits in scope with `flag` that started since `since`, newest first.
+///
+/// # Errors
+/// `NotFound` for callers who see no visits.
+pub async fn flagged(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    flag: Flag,
+    since: DateTime<Utc>,
+    page: PageRequest,
+) -> AppResult<(Vec<Model>, PageInfo)> {
+    let q = scoped(Entity::find(), scope.visits())
+        .ok_or(AppError::NotFound)?
+        .filter(Column::StartsAt.gte(DateTime::<chrono::FixedOffset>::from(since)));
+    let q = match flag {
+        Flag::Late => q
+            .filter(Column::Late.eq(true))
+            .filter(Column::Status.ne("missed")),
+        Flag::Missed => q.filter(Column::Status.eq("missed")),
+        Flag::LocationException => q.filter(Column::LocationException.eq(true)),
+    };
+    fetch_page(
+        db,
+        q.order_by_desc(Column::StartsAt).order_by_desc(Column::Id),
+        page,
+    )
+    .await
+}

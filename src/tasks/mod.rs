@@ -5,3 +5,4 @@ pub mod perf_import;
 pub mod perf_plans;
 pub mod perf_seed;
 pub mod plans_materialise;
+pub mod visits_overdue;

@@ -412,3 +412,93 @@ async fn a_referral_from_a_visit_waits_on_the_coordinators_list_until_acted_on()
     })
     .await;
 }
+
+#[tokio::test]
+async fn visits_nobody_checked_in_to_turn_late_then_missed_and_stay_late_when_logged() {
+    use doudi::models::visit_logs::{mark_overdue, DoorRules};
+    with_app(|server, ctx| async move {
+        let list = visits_for_worker(&server, &ctx).await;
+        // Move the first two visits into the past: one 30 minutes ago
+        // (today), one yesterday.
+        let now = chrono::Utc::now();
+        let shift = |v: &visits::Model, at: chrono::DateTime<chrono::Utc>| {
+            let mut am: visits::ActiveModel = v.clone().into();
+            am.starts_at = Set(at.into());
+            am.ends_at = Set((at + chrono::Duration::hours(1)).into());
+            am
+        };
+        let today_start = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let minutes_into_today = (now.with_timezone(&chrono_tz::Asia::Shanghai).naive_local()
+            - today_start)
+            .num_minutes();
+        // Late needs a start after midnight today; skip the "today" part just after midnight.
+        let late_case = minutes_into_today > 40;
+        if late_case {
+            shift(&list[0], now - chrono::Duration::minutes(30))
+                .update(&ctx.db)
+                .await
+                .expect("a");
+        }
+        shift(
+            &list[1],
+            now - chrono::Duration::days(1) - chrono::Duration::hours(1),
+        )
+        .update(&ctx.db)
+        .await
+        .expect("b");
+        let (late, missed) = mark_overdue(&ctx.db, DoorRules::default(), now)
+            .await
+            .expect("job");
+        assert_eq!(missed, 1);
+        assert!(late >= u64::from(late_case));
+        // Again: nothing new.
+        let (late2, missed2) = mark_overdue(&ctx.db, DoorRules::default(), now)
+            .await
+            .expect("job");
+        assert_eq!((late2, missed2), (0, 0));
+        let c = token(&ctx, "coordinator@doudi.test").await;
+        let res = server
+            .get("/api/v1/visits?flag=missed")
+            .authorization_bearer(&c)
+            .await;
+        assert_eq!(res.json::<Value>()["page"]["total"], 1);
+        if late_case {
+            let res = server
+                .get("/api/v1/visits?flag=late")
+                .authorization_bearer(&c)
+                .await;
+            assert_eq!(res.json::<Value>()["page"]["total"], 1);
+        }
+        let res = server
+            .get("/api/v1/visits?flag=nonsense")
+            .authorization_bearer(&c)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Logged after the fact: accepted, and stays late.
+        let w = token(&ctx, "worker@doudi.test").await;
+        let res = server
+            .post(&format!("/api/v1/visits/{}/check_in", list[1].pid))
+            .authorization_bearer(&w)
+            .json(&json!({"location_reason": "no_gps_signal"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        assert_eq!(res.json::<Value>()["late"], true);
+        // The coordinator's page lists what needs attention.
+        let page = server
+            .get("/attention")
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert!(!select_text(&page.text(), "#location_exception li a").is_empty());
+        let page = server
+            .get("/attention")
+            .add_header("cookie", session(&ctx, "worker@doudi.test").await)
+            .await;
+        assert_eq!(page.status_code(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}

@@ -27,6 +27,9 @@ struct VisitQuery {
     from: Option<String>,
     to: Option<String>,
     plan: Option<String>,
+    /// `late`, `missed` or `location_exception`: the visits needing
+    /// attention since `from` (default the last 14 days).
+    flag: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
 }
@@ -47,6 +50,14 @@ async fn list(
     QueryParams(q): QueryParams<VisitQuery>,
 ) -> AppResult<Response> {
     let now = Utc::now();
+    let req =
+        crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
+    if let Some(f) = q.flag.as_deref().filter(|f| !f.trim().is_empty()) {
+        let flag = visits::Flag::parse(f).ok_or_else(|| AppError::field("flag", "error-flag"))?;
+        let since = instant(q.from.as_deref(), now - Duration::days(14))?;
+        let (rows, info) = visits::flagged(&ctx.db, &v.scope, flag, since, req).await?;
+        return Ok(page(rows.iter().map(VisitJson::from).collect(), info));
+    }
     let from = instant(q.from.as_deref(), now - Duration::days(1))?;
     let to = instant(q.to.as_deref(), now + Duration::days(28))?;
     let plan = match q.plan.as_deref().map(crate::web::input::pid) {
@@ -54,8 +65,6 @@ async fn list(
         Some(Err(e)) => return Err(e),
         None => None,
     };
-    let req =
-        crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
     let (rows, info) = visits::list(&ctx.db, &v.scope, from, to, plan, req).await?;
     Ok(page(rows.iter().map(VisitJson::from).collect(), info))
 }
