@@ -60,6 +60,9 @@ pub struct BoardVisit {
     pub recipient: String,
     pub recipient_pid: Option<uuid::Uuid>,
     pub village: String,
+    pub address: String,
+    pub care_tags: Vec<String>,
+    pub late: bool,
     pub conflicts: Vec<&'static str>,
     #[serde(skip)]
     worker_key: String,
@@ -178,6 +181,20 @@ pub async fn describe(
                     .and_then(|h| places.get(&h.village_id))
                     .cloned()
                     .unwrap_or_default(),
+                address: homes
+                    .get(&r.household_id)
+                    .map(|h| h.address.clone())
+                    .unwrap_or_default(),
+                care_tags: person
+                    .map(|p| {
+                        p.care_tags
+                            .split(',')
+                            .filter(|t| !t.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                late: r.late,
                 conflicts: by_visit.remove(&i).unwrap_or_default(),
                 worker_key: worker
                     .map_or_else(String::new, |u| format!("{}\u{1}{}", u.name, u.pid)),
@@ -388,6 +405,49 @@ async fn attention(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Respon
     Ok(Page::new("board/attention.html", json!({"sections": sections})).render(&v))
 }
 
+/// A worker's start page: what is overdue (not yet done, start passed, in
+/// the last 7 days), today's visits and the next three days', in time
+/// order, each a tap away.
+async fn today(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
+    require(v.user.role == Role::Worker.as_str())?;
+    let now = chrono::Utc::now();
+    let zone = DISPLAY_ZONE;
+    let day = now.with_timezone(&zone).date_naive();
+    let midnight =
+        |d: NaiveDate| crate::domain::recurrence::resolve(zone, d.and_time(chrono::NaiveTime::MIN));
+    let (rows, _, cut) = visits::board(
+        &ctx.db,
+        &v.scope,
+        now - Duration::days(7),
+        midnight(day + Duration::days(4)),
+        Some(v.user.id),
+    )
+    .await?;
+    let open = |s: &str| ["scheduled", "missed", "in_progress"].contains(&s);
+    let rows: Vec<visits::Model> = rows
+        .into_iter()
+        .filter(|r| r.starts_at.with_timezone(&chrono::Utc) >= midnight(day) || open(&r.status))
+        .collect();
+    let list = describe(&ctx, &v, &rows, &[]).await?;
+    let (mut overdue, mut today, mut later) = (Vec::new(), Vec::new(), Vec::new());
+    for (x, r) in list.into_iter().zip(&rows) {
+        let start = r.starts_at.with_timezone(&chrono::Utc);
+        if open(&r.status) && (start < now || r.status != "scheduled") {
+            overdue.push(x);
+        } else if start < midnight(day + Duration::days(1)) {
+            today.push(x);
+        } else {
+            later.push(x);
+        }
+    }
+    Ok(Page::new(
+        "board/today.html",
+        json!({"overdue": overdue, "today": today, "later": later, "cut": cut,
+               "date": day.to_string(), "weekday": t(v.lang, &format!("weekday-{}", day.format("%u")))}),
+    )
+    .render(&v))
+}
+
 /// The board as JSON: the week's visits with names and conflicts.
 async fn api_board(
     State(ctx): State<AppContext>,
@@ -410,5 +470,6 @@ pub fn routes() -> Routes {
         .add("/board/reassign", post(reassign))
         .add("/my_week", get(my_week))
         .add("/attention", get(attention))
+        .add("/today", get(today))
         .add("/api/v1/board", get(api_board))
 }

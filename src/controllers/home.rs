@@ -5,11 +5,18 @@ use crate::{
     views::UserJson,
     web::{Page, Viewer},
 };
-use axum::{extract::State, response::Response};
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+};
 use loco_rs::prelude::*;
 use serde_json::json;
 
 async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
+    // A worker starts the day with their visits.
+    if v.user.role == crate::domain::role::Role::Worker.as_str() {
+        return Ok(axum::response::Redirect::to("/today").into_response());
+    }
     let detail = users::load(&ctx.db, &v.scope, v.user.pid).await?;
     Ok(Page::new(
         "home/show.html",
@@ -18,6 +25,23 @@ async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     .render(&v))
 }
 
+/// The service worker, served from the root so that it may control every
+/// page (a worker under `/static/` could only control `/static/`).
+async fn service_worker() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/static/sw.js"),
+    )
+}
+
 pub fn routes() -> Routes {
-    Routes::new().add("/", get(show))
+    Routes::new()
+        .add("/", get(show))
+        .add("/sw.js", get(service_worker))
 }

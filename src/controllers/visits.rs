@@ -4,7 +4,13 @@
 use super::{invalid_or, require};
 use crate::{
     controllers::api::visits::{visit_change, VisitChangeBody},
-    domain::{ical::mask_name, role::Role},
+    domain::{
+        ical::mask_name,
+        role::Role,
+        visit_log::{
+            LocationReason, MaterialCategory, NoConfirmationReason, Outcome, ReferralKind,
+        },
+    },
     errors::AppResult,
     models::{
         _entities::{households, recipients, users, villages},
@@ -99,6 +105,14 @@ async fn page(
             "plan_active": plan.as_ref().is_some_and(|p| p.status == "active"),
             "changeable": v.scope.may_manage_plans() && visit.changeable(chrono::Utc::now()),
             "conflicts": conflicts, "workers": workers, "form": form, "errors": errors,
+            "door": visit.worker_id == Some(v.user.id)
+                && ["scheduled", "missed", "in_progress"].contains(&visit.status.as_str()),
+            "services": crate::domain::service_type::ServiceType::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "outcomes": Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            "categories": MaterialCategory::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            "location_reasons": LocationReason::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            "no_confirmation_reasons": NoConfirmationReason::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            "referral_kinds": ReferralKind::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
         }),
     )
     .status(status)

@@ -89,7 +89,12 @@ fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
 
 fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
     vec![
-        ("/".into(), [200, 200, 200, 200]),
+        // Workers start on their visits of today.
+        ("/".into(), [200, 200, 200, 303]),
+        ("/today".into(), [404, 404, 404, 200]),
+        ("/board".into(), [200, 200, 200, 404]),
+        ("/attention".into(), [200, 200, 200, 404]),
+        ("/referrals".into(), [200, 200, 200, 404]),
         ("/settings".into(), [200, 200, 200, 200]),
         ("/townships".into(), [200, 200, 200, 404]),
         ("/townships/new".into(), [200, 404, 404, 404]),

@@ -502,3 +502,51 @@ async fn visits_nobody_checked_in_to_turn_late_then_missed_and_stay_late_when_lo
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_worker_starts_on_today_and_logs_from_the_visit_page() {
+    with_app(|server, ctx| async move {
+        let list = visits_for_worker(&server, &ctx).await;
+        // The first visit tomorrow.
+        let mut am: visits::ActiveModel = list[0].clone().into();
+        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        am.starts_at = Set(tomorrow.into());
+        am.ends_at = Set((tomorrow + chrono::Duration::hours(1)).into());
+        am.update(&ctx.db).await.expect("move");
+        let cookie = session(&ctx, "worker@doudi.test").await;
+        let res = server.get("/").add_header("cookie", cookie.clone()).await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
+        assert_eq!(res.header("location"), "/today");
+        let page = server
+            .get("/today")
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        let cards = select_text(&page.text(), "#later li.visit-card");
+        assert!(!cards.is_empty(), "{}", page.text());
+        // Masked name, village and address, never the whole name.
+        assert!(cards[0].contains("单**"), "{cards:?}");
+        assert!(!page.text().contains("单秀英"));
+        let page = server
+            .get(&format!("/visits/{}", list[0].pid))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert_eq!(select_text(&page.text(), "#door #check-in").len(), 1);
+        assert_eq!(select_text(&page.text(), "#door-form").len(), 1);
+        // Not for the coordinator: they change the plan, not log the visit.
+        let page = server
+            .get(&format!("/visits/{}", list[0].pid))
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert!(select_text(&page.text(), "#door").is_empty());
+        let sw = server.get("/sw.js").await;
+        assert_eq!(sw.status_code(), StatusCode::OK);
+        assert!(sw
+            .header("content-type")
+            .to_str()
+            .unwrap()
+            .starts_with("application/javascript"));
+    })
+    .await;
+}
