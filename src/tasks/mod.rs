@@ -4,5 +4,6 @@ pub mod perf_bench;
 pub mod perf_import;
 pub mod perf_plans;
 pub mod perf_seed;
+pub mod perf_submit;
 pub mod plans_materialise;
 pub mod visits_overdue;

@@ -33,6 +33,23 @@ const SHOTS = process.env.SHOTS_DIR || "/tmp";
 
   const href = await page.getAttribute("li.visit-card a", "href");
   assert.ok(href, "a visit to open");
+
+  // What the visit page costs over the wire on a first visit (nothing
+  // cached): HTML, CSS and JS, compressed, headers included.
+  const cold = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN",
+    storageState: await context.storageState(), serviceWorkers: "block" });
+  const probe = await cold.newPage();
+  const responses = [];
+  probe.on("response", (r) => responses.push(r));
+  await probe.goto(BASE + href, { waitUntil: "networkidle" });
+  let bytes = 0;
+  for (const r of responses) {
+    const sz = await r.request().sizes();
+    bytes += sz.responseBodySize + sz.responseHeadersSize;
+  }
+  console.error(`visit page: ${responses.length} requests, ${(bytes / 1024).toFixed(1)} KB transferred`);
+  assert.ok(bytes < 60 * 1024, "visit page over 60 KB: " + bytes);
+  await cold.close();
   const pid = href.split("/").pop();
   await page.goto(BASE + href);
   await page.click("#check-in");
