@@ -147,3 +147,37 @@ async fn nonsense_input_never_causes_a_500() {
     })
     .await;
 }
+
+/// Static files are served precompressed (`config: precompressed: true`):
+/// every `.gz` beside a file must be that file, or a phone would get an
+/// old stylesheet or script. After editing one, run
+/// `gzip -9 -k -n -f assets/static/<file>`.
+#[test]
+fn precompressed_static_files_match_their_sources() {
+    use std::io::Read;
+    let mut stack = vec![std::path::PathBuf::from("assets/static")];
+    let mut checked = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "gz") {
+                let source = path.with_extension("");
+                let mut unzipped = Vec::new();
+                flate2::read::GzDecoder::new(std::fs::File::open(&path).expect("gz"))
+                    .read_to_end(&mut unzipped)
+                    .expect("gunzip");
+                let original = std::fs::read(&source).expect("source of a .gz");
+                assert!(
+                    unzipped == original,
+                    "{} is stale: run gzip -9 -k -n -f {}",
+                    path.display(),
+                    source.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 4, "{checked}");
+}
