@@ -78,6 +78,25 @@ pub enum Answer {
     Replay { status: u16, body: Value },
 }
 
+/// An optional field: absent or blank is `None`; present, it must parse,
+/// or the field gets `key`.
+fn optional_field<T, E>(
+    e: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    key: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Option<T> {
+    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    match parse(raw) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            e.add(field, key);
+            None
+        }
+    }
+}
+
 fn client_id(raw: Option<&str>) -> AppResult<Option<Uuid>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -191,36 +210,20 @@ pub async fn check_in<C: ConnectionTrait>(
         Some(a) => e.take("accuracy", geo::accuracy(a), geo::GeoError::message_key),
         None => None,
     };
-    let device_time = match input
-        .device_time
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Some(t),
-            Err(_) => {
-                e.add("device_time", "error-instant");
-                None
-            }
-        },
-        None => None,
-    };
-    let reason = match input
-        .location_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(r) => match LocationReason::parse(r) {
-            Ok(r) => Some(r),
-            Err(_) => {
-                e.add("location_reason", "error-location-reason");
-                None
-            }
-        },
-        None => None,
-    };
+    let device_time = optional_field(
+        &mut e,
+        "device_time",
+        input.device_time.as_deref(),
+        "error-instant",
+        DateTime::parse_from_rfc3339,
+    );
+    let reason = optional_field(
+        &mut e,
+        "location_reason",
+        input.location_reason.as_deref(),
+        "error-location-reason",
+        LocationReason::parse,
+    );
     let home = match visit.recipient_id {
         Some(id) => recipients::Entity::find_by_id(id).one(db).await?,
         None => None,
@@ -519,21 +522,13 @@ pub async fn submit<C: ConnectionTrait>(
             |x| x.message_key(),
         )
         .flatten();
-    let no_reason = match input
-        .no_confirmation_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(r) => match NoConfirmationReason::parse(r) {
-            Ok(r) => Some(r),
-            Err(_) => {
-                e.add("no_confirmation_reason", "error-location-reason");
-                None
-            }
-        },
-        None => None,
-    };
+    let no_reason = optional_field(
+        &mut e,
+        "no_confirmation_reason",
+        input.no_confirmation_reason.as_deref(),
+        "error-location-reason",
+        NoConfirmationReason::parse,
+    );
     let signature = match input.signature.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(raw) => match signature_image(raw) {
             Some(img) => Some(img),
@@ -550,21 +545,13 @@ pub async fn submit<C: ConnectionTrait>(
     {
         e.add("confirmation", "error-confirmation");
     }
-    let device_time = match input
-        .device_time
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Some(t),
-            Err(_) => {
-                e.add("device_time", "error-instant");
-                None
-            }
-        },
-        None => None,
-    };
+    let device_time = optional_field(
+        &mut e,
+        "device_time",
+        input.device_time.as_deref(),
+        "error-instant",
+        DateTime::parse_from_rfc3339,
+    );
     e.into_result(|| Some(()))?;
     let outcome = outcome.ok_or_else(|| AppError::field("outcome", "error-outcome"))?;
     if delivered {
