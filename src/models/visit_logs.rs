@@ -708,38 +708,35 @@ pub async fn mark_overdue(
     .await?;
     let txn = db.begin().await?;
     let mut entries = Vec::with_capacity(late.len() + missed.len());
-    for chunk in late.chunks(500) {
-        visits::Entity::update_many()
-            .col_expr(visits::Column::Late, Expr::value(true))
-            .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
-            .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
-            .exec(&txn)
-            .await?;
-    }
-    for (_, pid) in &late {
-        entries.push((
-            Action::Update,
-            "visits",
-            *pid,
+    // Both kinds become late; missed ones also change status.
+    for (rows, is_missed, change) in [
+        (
+            &late,
+            false,
             serde_json::json!({"late": {"before": false, "after": true}}),
-        ));
-    }
-    for chunk in missed.chunks(500) {
-        visits::Entity::update_many()
-            .col_expr(visits::Column::Status, Expr::value("missed"))
-            .col_expr(visits::Column::Late, Expr::value(true))
-            .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
-            .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
-            .exec(&txn)
-            .await?;
-    }
-    for (_, pid) in &missed {
-        entries.push((
-            Action::Update,
-            "visits",
-            *pid,
+        ),
+        (
+            &missed,
+            true,
             serde_json::json!({"status": {"before": "scheduled", "after": "missed"}}),
-        ));
+        ),
+    ] {
+        for chunk in rows.chunks(500) {
+            let mut update = visits::Entity::update_many()
+                .col_expr(visits::Column::Late, Expr::value(true))
+                .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)));
+            if is_missed {
+                update = update.col_expr(visits::Column::Status, Expr::value("missed"));
+            }
+            update
+                .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
+                .exec(&txn)
+                .await?;
+        }
+        entries.extend(
+            rows.iter()
+                .map(|(_, pid)| (Action::Update, "visits", *pid, change.clone())),
+        );
     }
     audit_logs::Chain::default()
         .append_many(&txn, &actor, entries)
