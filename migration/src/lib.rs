@@ -21,6 +21,8 @@ mod m20261130_000015_add_door_fields_to_visits;
 mod m20261130_000016_create_visit_submissions;
 mod m20261130_000017_create_visit_lines;
 mod m20261130_000018_create_referrals;
+mod m20261130_000019_create_visit_amendments;
+mod m20261130_000020_create_service_types;
 
 pub struct Migrator;
 
@@ -46,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_create_visit_submissions::Migration),
             Box::new(m20261130_000017_create_visit_lines::Migration),
             Box::new(m20261130_000018_create_referrals::Migration),
+            Box::new(m20261130_000019_create_visit_amendments::Migration),
+            Box::new(m20261130_000020_create_service_types::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -12,6 +12,7 @@ pub mod recipient_imports;
 pub mod recipients;
 pub mod referrals;
 pub mod service_plans;
+pub mod service_types;
 pub mod sessions;
 pub mod settings;
 pub mod townships;

@@ -203,6 +203,9 @@ async fn show(
             "statuses": RecipientStatus::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
             "today": day,
             "errors": {},
+            "service_names": crate::models::service_types::Catalogue::load(&ctx.db)
+                .await?
+                .names(v.lang),
         }),
     )
     .render(&v))

@@ -7,7 +7,6 @@ use crate::{
         date_input::parse_optional_date,
         plan_pattern::{Pattern, WEEKDAYS},
         recurrence::Recurrence,
-        service_type::ServiceType,
     },
     errors::{AppError, AppResult, FieldErrors},
     i18n::t,
@@ -17,6 +16,7 @@ use crate::{
         plan_changes::{self, ChangeRequest},
         recipients,
         service_plans::{self, PlanParams},
+        service_types::Catalogue,
         visits,
     },
     views::recipients::{PlanJson, VisitJson},
@@ -151,7 +151,8 @@ async fn list(
     }
     Ok(Page::new(
         "service_plans/list.html",
-        json!({"items": items, "page": page, "base_query": q.without_page()}),
+        json!({"items": items, "page": page, "base_query": q.without_page(),
+               "service_names": Catalogue::load(&ctx.db).await?.names(v.lang)}),
     )
     .render(&v))
 }
@@ -195,6 +196,7 @@ async fn show(
             "visits": coming.iter().map(VisitJson::from).collect::<Vec<_>>(),
             "may_manage": v.scope.may_manage_plans(),
             "split_from": split_from,
+            "service_names": Catalogue::load(&ctx.db).await?.names(v.lang),
         }),
     )
     .render(&v))
@@ -235,7 +237,11 @@ async fn subject(ctx: &AppContext, v: &Viewer, f: &PlanForm) -> AppResult<Subjec
 
 /// The choices of the form: the workers of the organisation, services,
 /// weekdays.
-async fn choices(ctx: &AppContext, subject: &Subject) -> AppResult<serde_json::Value> {
+async fn choices(
+    ctx: &AppContext,
+    subject: &Subject,
+    lang: crate::domain::locale::Locale,
+) -> AppResult<serde_json::Value> {
     let workers: Vec<serde_json::Value> = match subject.organization_id {
         Some(o) => crate::models::users::workers_of(&ctx.db, o).await?,
         None => Vec::new(),
@@ -243,7 +249,7 @@ async fn choices(ctx: &AppContext, subject: &Subject) -> AppResult<serde_json::V
     Ok(json!({
         "subject": subject.title,
         "workers": workers,
-        "services": ServiceType::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "services": Catalogue::load(&ctx.db).await?.choices(lang),
         "weekdays": WEEKDAYS,
     }))
 }
@@ -288,7 +294,7 @@ async fn form(
                       "mode": mode, "preview": preview_items(v, f)});
     Ok(Page::new(
         "service_plans/form.html",
-        merge(data, choices(ctx, &subject).await?),
+        merge(data, choices(ctx, &subject, v.lang).await?),
     )
     .status(status)
     .render(v))

@@ -14,7 +14,9 @@ use crate::{
     errors::AppResult,
     models::{
         _entities::{households, recipients, users, villages},
-        service_plans, visits,
+        service_plans,
+        service_types::Catalogue,
+        visit_amendments, visit_lines, visit_logs, visits,
     },
     views::recipients::VisitJson,
     web::{
@@ -25,8 +27,8 @@ use crate::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
-    response::Response,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
 };
 use loco_rs::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -90,6 +92,11 @@ async fn page(
     } else {
         form
     };
+    let catalogue = Catalogue::load(&ctx.db).await?;
+    let log = logged(ctx, visit).await?;
+    // The worker who logged it, or a coordinator, corrects it.
+    let amend = visit_logs::amendable(visit)
+        && (visit.worker_id == Some(v.user.id) || v.scope.may_manage_plans());
     Ok(Page::new(
         "visits/show.html",
         json!({
@@ -107,7 +114,10 @@ async fn page(
             "conflicts": conflicts, "workers": workers, "form": form, "errors": errors,
             "door": visit.worker_id == Some(v.user.id)
                 && ["scheduled", "missed", "in_progress"].contains(&visit.status.as_str()),
-            "services": crate::domain::service_type::ServiceType::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "services": catalogue.choices(v.lang),
+            "service_names": catalogue.names(v.lang),
+            "log": log,
+            "amend": amend,
             "outcomes": Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
             "categories": MaterialCategory::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
             "location_reasons": LocationReason::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
@@ -117,6 +127,65 @@ async fn page(
     )
     .status(status)
     .render(v))
+}
+
+/// What the door recorded: check-in and check-out facts, the record (once
+/// submitted) and its corrections.
+async fn logged(ctx: &AppContext, visit: &visits::Model) -> AppResult<Value> {
+    if visit.checked_in_at.is_none() && visit.submitted_by_id.is_none() {
+        return Ok(Value::Null);
+    }
+    let by = match visit.submitted_by_id {
+        Some(id) => users::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .map(|u| u.name),
+        None => None,
+    };
+    let submitted =
+        ["completed", "attempted", "refused", "cancelled"].contains(&visit.status.as_str());
+    let record = if submitted {
+        Some(visit_lines::record(&ctx.db, visit).await?)
+    } else {
+        None
+    };
+    Ok(json!({
+        "by": by,
+        "checked_in_at": visit.checked_in_at,
+        "device_checked_in_at": visit.device_checked_in_at,
+        "checked_out_at": visit.checked_out_at,
+        "device_checked_out_at": visit.device_checked_out_at,
+        "located": visit.check_in_lat.is_some(),
+        "distance": visit.distance_m.map(|d| format!("{d:.0}")),
+        "accuracy": visit.check_in_accuracy.map(|d| format!("{d:.0}")),
+        "location_exception": visit.location_exception,
+        "location_reason": visit.location_reason,
+        "late": visit.late,
+        "ad_hoc_reason": visit.ad_hoc_reason,
+        "locked": visit.locked_at.is_some(),
+        "record": record,
+        "amendments": visit_amendments::of_visit(&ctx.db, visit.id).await?,
+    }))
+}
+
+/// The recipient's signature image of a visit in scope.
+pub async fn signature(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (kind, data) = visit_lines::signature(&ctx.db, &visit)
+        .await?
+        .ok_or(crate::errors::AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        data,
+    )
+        .into_response())
 }
 
 async fn show(
@@ -215,4 +284,5 @@ pub fn routes() -> Routes {
         .add("/visits/{pid}/move", post(move_one))
         .add("/visits/{pid}/cancel", post(cancel))
         .add("/visits/{pid}/reassign", post(reassign))
+        .add("/visits/{pid}/signature", get(signature))
 }

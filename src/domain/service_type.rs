@@ -1,78 +1,41 @@
-//! The services a visit delivers (policy notice 五(二)): stored as codes.
-//! The visits issue turns this catalogue into data admins can extend.
-use std::str::FromStr;
+//! The services a visit delivers (policy notice 五(二)). The catalogue is
+//! data (`service_types`), extendable by admins; this module holds the
+//! rules its codes follow and how a chosen list is read.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ServiceType {
-    DailyCare,
-    EmotionalSupport,
-    Counselling,
-    CapacityBuilding,
-    SocialRehabilitation,
-    HomeVisit,
-    SkillsTraining,
-    JobLinkage,
+/// Whether `code` may name a service type: 2 to 40 characters, lowercase
+/// ASCII letters, digits and `_`, starting with a letter.
+#[must_use]
+pub fn valid_code(code: &str) -> bool {
+    (2..=40).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-impl ServiceType {
-    pub const ALL: [Self; 8] = [
-        Self::DailyCare,
-        Self::EmotionalSupport,
-        Self::Counselling,
-        Self::CapacityBuilding,
-        Self::SocialRehabilitation,
-        Self::HomeVisit,
-        Self::SkillsTraining,
-        Self::JobLinkage,
-    ];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::DailyCare => "daily_care",
-            Self::EmotionalSupport => "emotional_support",
-            Self::Counselling => "counselling",
-            Self::CapacityBuilding => "capacity_building",
-            Self::SocialRehabilitation => "social_rehabilitation",
-            Self::HomeVisit => "home_visit",
-            Self::SkillsTraining => "skills_training",
-            Self::JobLinkage => "job_linkage",
-        }
-    }
-}
-
-impl FromStr for ServiceType {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|t| t.as_str() == s.trim())
-            .ok_or(())
-    }
-}
-
-/// Parses a list of codes (each may itself be comma-separated), keeping the
-/// catalogue's order and dropping repeats; at least one is required.
+/// Parses a list of codes (each may itself be comma-separated) against the
+/// catalogue `offered` (in its order), dropping repeats; at least one is
+/// required.
 ///
 /// # Errors
-/// `None` for an empty list, `Some(code)` for the first unknown code.
+/// `None` for an empty list, `Some(code)` for the first code not offered.
 pub fn parse_list<'a>(
     items: impl IntoIterator<Item = &'a str>,
-) -> Result<Vec<ServiceType>, Option<String>> {
+    offered: &[&str],
+) -> Result<Vec<String>, Option<String>> {
     let mut found = Vec::new();
     for raw in items {
         for code in raw.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-            found.push(
-                code.parse::<ServiceType>()
-                    .map_err(|()| Some(code.to_string()))?,
-            );
+            if !offered.contains(&code) {
+                return Err(Some(code.to_string()));
+            }
+            found.push(code);
         }
     }
-    let out: Vec<ServiceType> = ServiceType::ALL
+    let out: Vec<String> = offered
         .iter()
-        .copied()
         .filter(|t| found.contains(t))
+        .map(|t| (*t).to_string())
         .collect();
     if out.is_empty() {
         Err(None)
@@ -84,14 +47,33 @@ pub fn parse_list<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
+
+    const OFFERED: [&str; 3] = ["daily_care", "home_visit", "meal_delivery"];
 
     #[test]
     fn lists_keep_catalogue_order_and_refuse_unknown_or_empty() {
         assert_eq!(
-            parse_list(["home_visit,daily_care", "daily_care"]),
-            Ok(vec![ServiceType::DailyCare, ServiceType::HomeVisit])
+            parse_list(["home_visit,daily_care", "daily_care"], &OFFERED),
+            Ok(vec!["daily_care".to_string(), "home_visit".to_string()])
         );
-        assert_eq!(parse_list(["massage"]), Err(Some("massage".into())));
-        assert_eq!(parse_list([" "]), Err(None));
+        assert_eq!(
+            parse_list(["massage"], &OFFERED),
+            Err(Some("massage".into()))
+        );
+        assert_eq!(parse_list([" "], &OFFERED), Err(None));
+    }
+
+    #[rstest]
+    #[case("daily_care", true)]
+    #[case("meal2", true)]
+    #[case("a", false)]
+    #[case("Daily", false)]
+    #[case("2meals", false)]
+    #[case("meal-delivery", false)]
+    #[case("送餐", false)]
+    #[case(&"x".repeat(41), false)]
+    fn codes(#[case] code: &str, #[case] ok: bool) {
+        assert_eq!(valid_code(code), ok);
     }
 }

@@ -188,10 +188,40 @@ pub fn quantity_milli(raw: &str) -> Option<i64> {
     (q > 0 && q <= 1_000_000_000).then_some(q)
 }
 
+/// Thousandths back to how people write them: `2`, `2.5`, `0.125`.
+#[must_use]
+pub fn format_quantity(milli: i64) -> String {
+    let (whole, frac) = (milli / 1000, (milli % 1000).abs());
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{frac:03}")
+            .trim_end_matches('0')
+            .to_string()
+    }
+}
+
 #[cfg(test)]
 mod quantity_tests {
-    use super::quantity_milli;
+    use super::{format_quantity, quantity_milli};
+    use proptest::prelude::*;
     use rstest::rstest;
+
+    #[rstest]
+    #[case(2000, "2")]
+    #[case(2500, "2.5")]
+    #[case(125, "0.125")]
+    #[case(10_010, "10.01")]
+    fn quantities_read_back(#[case] milli: i64, #[case] want: &str) {
+        assert_eq!(format_quantity(milli), want);
+    }
+
+    proptest! {
+        #[test]
+        fn a_formatted_quantity_parses_to_itself(q in 1i64..=1_000_000_000) {
+            prop_assert_eq!(quantity_milli(&format_quantity(q)), Some(q));
+        }
+    }
 
     #[rstest]
     #[case("2", Some(2000))]

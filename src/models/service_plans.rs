@@ -15,7 +15,7 @@ use crate::{
         pagination::{PageInfo, PageRequest},
         recurrence::{Recurrence, RecurrenceError},
         role::Role,
-        service_type::{parse_list, ServiceType},
+        service_type::parse_list,
     },
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
@@ -73,7 +73,7 @@ pub struct NewPlan {
     pub(super) township_id: i64,
     pub(super) worker_id: Option<i64>,
     pub(super) backup_worker_id: Option<i64>,
-    pub(super) services: Vec<ServiceType>,
+    pub(super) services: Vec<String>,
     pub(super) duration_minutes: i64,
     pub(super) tzid: String,
     pub(super) dtstart: NaiveDateTime,
@@ -190,7 +190,9 @@ impl NewPlan {
         if backup.is_err() {
             e.add("backup_worker", "error-choose-worker");
         }
-        let services = match parse_list(p.services.iter().map(String::as_str)) {
+        let catalogue = super::service_types::Catalogue::load(db).await?;
+        let services = match parse_list(p.services.iter().map(String::as_str), &catalogue.offered())
+        {
             Ok(s) => Some(s),
             Err(_) => {
                 e.add("services", "error-choose-services");
@@ -282,12 +284,7 @@ impl NewPlan {
     pub fn active_model(&self, mut m: ActiveModel) -> ActiveModel {
         m.worker_id = Set(self.worker_id);
         m.backup_worker_id = Set(self.backup_worker_id);
-        m.services = Set(self
-            .services
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(","));
+        m.services = Set(self.services.join(","));
         m.duration_minutes = Set(self.duration_minutes);
         m.tzid = Set(self.tzid.clone());
         m.dtstart = Set(self.dtstart.format(LOCAL_FORMAT).to_string());

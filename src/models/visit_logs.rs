@@ -10,13 +10,14 @@ use super::{
 use crate::{
     domain::{
         geo::{self, Point},
-        visit_log::LocationReason,
+        visit_log::{LocationReason, MaterialCategory, NoConfirmationReason, Outcome},
     },
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    entity::prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, TransactionTrait,
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder,
+    TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -224,11 +225,7 @@ pub async fn check_in<C: ConnectionTrait>(
         "error-location-reason",
         LocationReason::parse,
     );
-    let home = match visit.recipient_id {
-        Some(id) => recipients::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    }
-    .and_then(|r| Point::new(r.latitude?, r.longitude?).ok());
+    let home = home_of(db, visit).await?;
     let distance = point.zip(home).map(|(p, h)| p.distance_m(h));
     let exception = point.is_none() || distance.is_some_and(|d| d > rules.radius_m);
     if exception && reason.is_none() && e.is_empty() {
@@ -266,6 +263,23 @@ pub async fn check_in<C: ConnectionTrait>(
     )
     .await?;
     Ok(after)
+}
+
+/// Where the visit should happen: the recipient's registered home, or for
+/// a household visit the first member's with a location on record.
+async fn home_of<C: ConnectionTrait>(db: &C, visit: &visits::Model) -> AppResult<Option<Point>> {
+    let mut q = recipients::Entity::find()
+        .filter(recipients::Column::Latitude.is_not_null())
+        .filter(recipients::Column::Longitude.is_not_null());
+    q = match visit.recipient_id {
+        Some(id) => q.filter(recipients::Column::Id.eq(id)),
+        None => q
+            .filter(recipients::Column::HouseholdId.eq(visit.household_id))
+            .order_by_asc(recipients::Column::Id),
+    };
+    Ok(q.one(db)
+        .await?
+        .and_then(|r| Point::new(r.latitude?, r.longitude?).ok()))
 }
 
 /// A number or a string, as phones send them.
@@ -315,11 +329,10 @@ pub struct ReferralInput {
     pub note: Option<String>,
 }
 
-/// What the worker sends when the visit ends (check-out).
+/// What happened at a visit, as sent at check-out or in a correction:
+/// outcome, lines, notes and the recipient's confirmation.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Submission {
-    pub client_id: Option<String>,
-    pub device_time: Option<String>,
+pub struct LogInput {
     /// `completed`, `attempted`, `refused` or `cancelled`.
     pub outcome: Option<String>,
     #[serde(default)]
@@ -327,8 +340,6 @@ pub struct Submission {
     #[serde(default)]
     pub materials: Vec<MaterialInput>,
     pub notes: Option<String>,
-    #[serde(default)]
-    pub referrals: Vec<ReferralInput>,
     /// Who confirmed (the recipient or a family member) and how related.
     pub confirmed_by: Option<String>,
     pub confirmed_relation: Option<String>,
@@ -336,6 +347,27 @@ pub struct Submission {
     pub signature: Option<String>,
     /// Why nobody could confirm.
     pub no_confirmation_reason: Option<String>,
+}
+
+/// What the worker sends when the visit ends (check-out).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Submission {
+    pub client_id: Option<String>,
+    pub device_time: Option<String>,
+    #[serde(flatten)]
+    pub log: LogInput,
+    #[serde(default)]
+    pub referrals: Vec<ReferralInput>,
+}
+
+/// A correction of a logged visit: the whole log as it should read, and
+/// why. A signature sent replaces the one on file; none keeps it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AmendmentInput {
+    pub client_id: Option<String>,
+    pub reason: Option<String>,
+    #[serde(flatten)]
+    pub log: LogInput,
 }
 
 /// The largest signature image accepted.
@@ -360,34 +392,44 @@ fn signature_image(raw: &str) -> Option<(String, Vec<u8>)> {
         .then(|| (kind.to_string(), bytes))
 }
 
-/// Ends a visit with its outcome and what it delivered; a completed visit
-/// must hold all six verification elements and a confirmation (or why
-/// none could be given).
-///
-/// # Errors
-/// Field errors (per line: `services.0.minutes`), `verification` with the
-/// missing elements; database errors.
-#[allow(clippy::too_many_lines)]
-pub async fn submit<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    visit: &visits::Model,
-    input: &Submission,
-    now: DateTime<Utc>,
-) -> AppResult<visits::Model> {
-    use super::_entities::{
-        referrals, visit_material_lines, visit_service_lines, visit_signatures,
-    };
-    use crate::domain::{
-        money::parse_yuan,
-        service_type::ServiceType,
-        text,
-        visit_log::{
-            missing, quantity_milli, Evidence, MaterialCategory, NoConfirmationReason, Outcome,
-            ReferralKind,
-        },
-    };
-    let mut e = FieldErrors::new();
+/// A log that passed its checks, ready to store.
+struct CheckedLog {
+    outcome: Option<Outcome>,
+    notes: Option<String>,
+    services: Vec<(String, i64)>,
+    materials: Vec<MaterialRow>,
+    confirmed_by: Option<String>,
+    relation: Option<String>,
+    no_reason: Option<NoConfirmationReason>,
+    signature: Option<(String, Vec<u8>)>,
+}
+
+struct MaterialRow {
+    item: String,
+    category: MaterialCategory,
+    quantity: i64,
+    unit: String,
+    value: i64,
+    funding: &'static str,
+    donor: Option<String>,
+}
+
+impl CheckedLog {
+    fn delivered(&self) -> bool {
+        self.outcome == Some(Outcome::Completed)
+    }
+}
+
+/// Checks a log's fields, collecting every problem in `e` (per line:
+/// `services.0.minutes`). `offered` says whether a service code is in the
+/// catalogue; `signed` whether a signature is already on file.
+fn check_log(
+    e: &mut FieldErrors,
+    input: &LogInput,
+    offered: &(dyn Fn(&str) -> bool + Sync),
+    signed: bool,
+) -> CheckedLog {
+    use crate::domain::{money::parse_yuan, text, visit_log::quantity_milli};
     let outcome = match Outcome::parse(input.outcome.as_deref().unwrap_or_default()) {
         Ok(o) => Some(o),
         Err(_) => {
@@ -395,17 +437,12 @@ pub async fn submit<C: ConnectionTrait>(
             None
         }
     };
-    let open = match outcome {
-        Some(Outcome::Cancelled) => ["scheduled", "in_progress"].contains(&visit.status.as_str()),
-        _ => visit.status == "in_progress",
-    };
-    if outcome.is_some() && !open {
-        e.add("status", "error-visit-not-open");
-    }
-    let notes = e.take("notes", text::optional(input.notes.as_deref(), 2000), |x| {
-        x.message_key()
-    });
-    if outcome == Some(Outcome::Cancelled) && notes.as_ref().is_some_and(Option::is_none) {
+    let notes = e
+        .take("notes", text::optional(input.notes.as_deref(), 2000), |x| {
+            x.message_key()
+        })
+        .flatten();
+    if outcome == Some(Outcome::Cancelled) && notes.is_none() {
         e.add("notes", "error-cancel-reason");
     }
     let delivered = outcome == Some(Outcome::Completed);
@@ -414,10 +451,7 @@ pub async fn submit<C: ConnectionTrait>(
     }
     let mut services = Vec::new();
     for (i, s) in input.services.iter().enumerate() {
-        let service = s
-            .service
-            .as_deref()
-            .and_then(|x| x.trim().parse::<ServiceType>().ok());
+        let service = s.service.as_deref().map(str::trim).filter(|x| offered(x));
         let minutes = text_of(&s.minutes)
             .and_then(|m| m.trim().parse::<i64>().ok())
             .filter(|m| (1..=720).contains(m));
@@ -428,7 +462,7 @@ pub async fn submit<C: ConnectionTrait>(
             e.add(&format!("services.{i}.minutes"), "error-minutes");
         }
         if let (Some(s), Some(m)) = (service, minutes) {
-            services.push((s, m));
+            services.push((s.to_string(), m));
         }
     }
     let mut materials = Vec::new();
@@ -459,14 +493,14 @@ pub async fn submit<C: ConnectionTrait>(
                 None
             }
         };
-        let funding = m
-            .funding
-            .as_deref()
-            .map(str::trim)
-            .filter(|x| ["contract", "donation"].contains(x));
-        if funding.is_none() {
-            e.add(&f("funding"), "error-funding");
-        }
+        let funding = match m.funding.as_deref().map(str::trim) {
+            Some("contract") => Some("contract"),
+            Some("donation") => Some("donation"),
+            _ => {
+                e.add(&f("funding"), "error-funding");
+                None
+            }
+        };
         let donor = e
             .take(&f("donor"), text::optional(m.donor.as_deref(), 100), |x| {
                 x.message_key()
@@ -475,22 +509,201 @@ pub async fn submit<C: ConnectionTrait>(
         if funding == Some("donation") && donor.is_none() {
             e.add(&f("donor"), "error-donor");
         }
-        if let (Some(item), Some(c), Some(q), Some(u), Some(v), Some(fu)) =
+        if let (Some(item), Some(category), Some(quantity), Some(unit), Some(value), Some(fu)) =
             (item, category, quantity, unit, value, funding)
         {
-            materials.push(visit_material_lines::ActiveModel {
-                visit_id: Set(visit.id),
-                item: Set(item),
-                category: Set(c.as_str().into()),
-                quantity_milli: Set(q),
-                unit: Set(u),
-                value_fen: Set(v),
-                funding: Set(fu.into()),
-                donor: Set(if fu == "donation" { donor } else { None }),
-                created_at: Set(now.into()),
-                ..Default::default()
+            materials.push(MaterialRow {
+                item,
+                category,
+                quantity,
+                unit,
+                value,
+                funding: fu,
+                donor: if fu == "donation" { donor } else { None },
             });
         }
+    }
+    let confirmed_by = e
+        .take(
+            "confirmed_by",
+            text::optional(input.confirmed_by.as_deref(), 50),
+            |x| x.message_key(),
+        )
+        .flatten();
+    let relation = e
+        .take(
+            "confirmed_relation",
+            text::optional(input.confirmed_relation.as_deref(), 20),
+            |x| x.message_key(),
+        )
+        .flatten();
+    let no_reason = optional_field(
+        e,
+        "no_confirmation_reason",
+        input.no_confirmation_reason.as_deref(),
+        "error-location-reason",
+        NoConfirmationReason::parse,
+    );
+    let signature = match input.signature.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => signature_image(raw).or_else(|| {
+            e.add("signature", "error-signature");
+            None
+        }),
+        None => None,
+    };
+    if delivered
+        && no_reason.is_none()
+        && (confirmed_by.is_none() || relation.is_none() || !(signed || signature.is_some()))
+    {
+        e.add("confirmation", "error-confirmation");
+    }
+    CheckedLog {
+        outcome,
+        notes,
+        services,
+        materials,
+        confirmed_by,
+        relation,
+        no_reason,
+        signature,
+    }
+}
+
+/// Refuses to complete a visit that lacks any of the six verification
+/// elements (`verification` lists what is missing).
+fn require_elements(
+    visit: &visits::Model,
+    log: &CheckedLog,
+    checked_out_at: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    use crate::domain::visit_log::{missing, Evidence};
+    if !log.delivered() {
+        return Ok(());
+    }
+    let lacking = missing(&Evidence {
+        service_lines: log.services.len(),
+        recipient: true,
+        provider: visit.worker_id.is_some(),
+        checked_in_at: visit.checked_in_at.map(|t| t.with_timezone(&Utc)),
+        checked_out_at,
+        located: visit.check_in_lat.is_some() || visit.location_reason.is_some(),
+    });
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    let mut e = FieldErrors::new();
+    for el in lacking {
+        e.add("verification", &format!("error-missing-{}", el.as_str()));
+    }
+    Err(AppError::Invalid(e))
+}
+
+/// Sets the log's fields on `am` and replaces the visit's lines (and the
+/// signature, when a new one came); returns how many lines were stored.
+async fn store_log<C: ConnectionTrait>(
+    db: &C,
+    am: &mut visits::ActiveModel,
+    visit: &visits::Model,
+    log: CheckedLog,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> AppResult<(usize, usize)> {
+    use super::_entities::{visit_material_lines, visit_service_lines, visit_signatures};
+    let delivered = log.delivered();
+    am.status = Set(outcome.as_str().into());
+    if outcome == Outcome::Cancelled {
+        am.cancel_reason = Set(log.notes.clone());
+    }
+    am.notes = Set(log.notes);
+    am.confirmed_by = Set(log.confirmed_by.filter(|_| delivered));
+    am.confirmed_relation = Set(log.relation.filter(|_| delivered));
+    am.no_confirmation_reason = Set(log
+        .no_reason
+        .filter(|_| delivered)
+        .map(|r| r.as_str().to_string()));
+    visit_service_lines::Entity::delete_many()
+        .filter(visit_service_lines::Column::VisitId.eq(visit.id))
+        .exec(db)
+        .await?;
+    visit_material_lines::Entity::delete_many()
+        .filter(visit_material_lines::Column::VisitId.eq(visit.id))
+        .exec(db)
+        .await?;
+    let counts = (log.services.len(), log.materials.len());
+    if !log.services.is_empty() {
+        visit_service_lines::Entity::insert_many(log.services.into_iter().map(|(s, m)| {
+            visit_service_lines::ActiveModel {
+                visit_id: Set(visit.id),
+                service: Set(s),
+                minutes: Set(m),
+                created_at: Set(now.into()),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    if !log.materials.is_empty() {
+        visit_material_lines::Entity::insert_many(log.materials.into_iter().map(|m| {
+            visit_material_lines::ActiveModel {
+                visit_id: Set(visit.id),
+                item: Set(m.item),
+                category: Set(m.category.as_str().into()),
+                quantity_milli: Set(m.quantity),
+                unit: Set(m.unit),
+                value_fen: Set(m.value),
+                funding: Set(m.funding.into()),
+                donor: Set(m.donor),
+                created_at: Set(now.into()),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    if let (true, Some((kind, data))) = (delivered, log.signature) {
+        visit_signatures::Entity::delete_many()
+            .filter(visit_signatures::Column::VisitId.eq(visit.id))
+            .exec(db)
+            .await?;
+        visit_signatures::ActiveModel {
+            visit_id: Set(visit.id),
+            content_type: Set(kind),
+            data: Set(data),
+            created_at: Set(now.into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(counts)
+}
+
+/// Ends a visit with its outcome and what it delivered; a completed visit
+/// must hold all six verification elements and a confirmation (or why
+/// none could be given).
+///
+/// # Errors
+/// Field errors (per line: `services.0.minutes`), `verification` with the
+/// missing elements; database errors.
+pub async fn submit<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    visit: &visits::Model,
+    input: &Submission,
+    offered: &(dyn Fn(&str) -> bool + Sync),
+    now: DateTime<Utc>,
+) -> AppResult<visits::Model> {
+    use super::_entities::referrals;
+    use crate::domain::{text, visit_log::ReferralKind};
+    let mut e = FieldErrors::new();
+    let log = check_log(&mut e, &input.log, offered, false);
+    let open = match log.outcome {
+        Some(Outcome::Cancelled) => ["scheduled", "in_progress"].contains(&visit.status.as_str()),
+        _ => visit.status == "in_progress",
+    };
+    if log.outcome.is_some() && !open {
+        e.add("status", "error-visit-not-open");
     }
     let mut referral_rows = Vec::new();
     for (i, r) in input.referrals.iter().enumerate() {
@@ -507,44 +720,6 @@ pub async fn submit<C: ConnectionTrait>(
             referral_rows.push((k, n));
         }
     }
-    // The confirmation of a completed visit.
-    let confirmed_by = e
-        .take(
-            "confirmed_by",
-            text::optional(input.confirmed_by.as_deref(), 50),
-            |x| x.message_key(),
-        )
-        .flatten();
-    let relation = e
-        .take(
-            "confirmed_relation",
-            text::optional(input.confirmed_relation.as_deref(), 20),
-            |x| x.message_key(),
-        )
-        .flatten();
-    let no_reason = optional_field(
-        &mut e,
-        "no_confirmation_reason",
-        input.no_confirmation_reason.as_deref(),
-        "error-location-reason",
-        NoConfirmationReason::parse,
-    );
-    let signature = match input.signature.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(raw) => match signature_image(raw) {
-            Some(img) => Some(img),
-            None => {
-                e.add("signature", "error-signature");
-                None
-            }
-        },
-        None => None,
-    };
-    if delivered
-        && no_reason.is_none()
-        && (confirmed_by.is_none() || relation.is_none() || signature.is_none())
-    {
-        e.add("confirmation", "error-confirmation");
-    }
     let device_time = optional_field(
         &mut e,
         "device_time",
@@ -553,75 +728,18 @@ pub async fn submit<C: ConnectionTrait>(
         DateTime::parse_from_rfc3339,
     );
     e.into_result(|| Some(()))?;
-    let outcome = outcome.ok_or_else(|| AppError::field("outcome", "error-outcome"))?;
-    if delivered {
-        let lacking = missing(&Evidence {
-            service_lines: services.len(),
-            recipient: true,
-            provider: visit.worker_id.is_some(),
-            checked_in_at: visit.checked_in_at.map(|t| t.with_timezone(&Utc)),
-            checked_out_at: Some(now),
-            located: visit.check_in_lat.is_some() || visit.location_reason.is_some(),
-        });
-        if !lacking.is_empty() {
-            let mut e = FieldErrors::new();
-            for el in lacking {
-                e.add("verification", &format!("error-missing-{}", el.as_str()));
-            }
-            return Err(AppError::Invalid(e));
-        }
-    }
+    let outcome = log
+        .outcome
+        .ok_or_else(|| AppError::field("outcome", "error-outcome"))?;
+    require_elements(visit, &log, Some(now))?;
     let mut am: visits::ActiveModel = visit.clone().into();
-    am.status = Set(outcome.as_str().into());
     if visit.checked_in_at.is_some() {
         am.checked_out_at = Set(Some(now.into()));
         am.device_checked_out_at = Set(device_time);
     }
-    am.notes = Set(notes.flatten());
-    if outcome == Outcome::Cancelled {
-        am.cancel_reason = Set(input.notes.clone().map(|n| n.trim().to_string()));
-    }
-    am.confirmed_by = Set(if delivered { confirmed_by } else { None });
-    am.confirmed_relation = Set(if delivered { relation } else { None });
-    am.no_confirmation_reason = Set(if delivered {
-        no_reason.map(|r| r.as_str().to_string())
-    } else {
-        None
-    });
     am.submitted_by_id = Set(actor.user_id);
+    let (n_services, n_materials) = store_log(db, &mut am, visit, log, outcome, now).await?;
     let after = am.update(db).await?;
-    let service_rows: Vec<visit_service_lines::ActiveModel> = services
-        .iter()
-        .map(|(s, m)| visit_service_lines::ActiveModel {
-            visit_id: Set(visit.id),
-            service: Set(s.as_str().into()),
-            minutes: Set(*m),
-            created_at: Set(now.into()),
-            ..Default::default()
-        })
-        .collect();
-    let (n_services, n_materials) = (service_rows.len(), materials.len());
-    if !service_rows.is_empty() {
-        visit_service_lines::Entity::insert_many(service_rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    if !materials.is_empty() {
-        visit_material_lines::Entity::insert_many(materials)
-            .exec_without_returning(db)
-            .await?;
-    }
-    if let (true, Some((kind, data))) = (delivered, signature) {
-        visit_signatures::ActiveModel {
-            visit_id: Set(visit.id),
-            content_type: Set(kind),
-            data: Set(data),
-            created_at: Set(now.into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
     let mut chain = audit_logs::Chain::default();
     for (kind, note) in referral_rows {
         let r = referrals::ActiveModel {
@@ -664,6 +782,89 @@ pub async fn submit<C: ConnectionTrait>(
             &changes,
         )
         .await?;
+    Ok(after)
+}
+
+/// Whether a visit's log may be corrected: it was submitted (an outcome
+/// from the door, not a plan change) and its period is not accepted.
+#[must_use]
+pub fn amendable(visit: &visits::Model) -> bool {
+    visit.locked_at.is_none()
+        && visit.submitted_by_id.is_some()
+        && ["completed", "attempted", "refused", "cancelled"].contains(&visit.status.as_str())
+}
+
+/// Corrects a logged visit: the new log replaces the old one, which stays
+/// readable in the amendment (`before`), with who, when and why. Check-in
+/// and check-out times and the location are facts and do not change.
+///
+/// # Errors
+/// `status` when the visit was never logged or its period is accepted;
+/// `reason` when none is given; the log's field errors; database errors.
+pub async fn amend<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    visit: &visits::Model,
+    input: &AmendmentInput,
+    offered: &(dyn Fn(&str) -> bool + Sync),
+    now: DateTime<Utc>,
+) -> AppResult<visits::Model> {
+    use super::{_entities::visit_amendments, visit_lines};
+    use crate::domain::text;
+    if visit.locked_at.is_some() {
+        return Err(AppError::field("status", "error-visit-accepted"));
+    }
+    if !amendable(visit) {
+        return Err(AppError::field("status", "error-visit-not-logged"));
+    }
+    let before = visit_lines::record(db, visit).await?;
+    let mut e = FieldErrors::new();
+    let reason = e.take(
+        "reason",
+        text::required(input.reason.as_deref().unwrap_or_default(), 500),
+        |x| x.message_key(),
+    );
+    let log = check_log(&mut e, &input.log, offered, before.signature);
+    e.into_result(|| Some(()))?;
+    let (Some(reason), Some(outcome)) = (reason, log.outcome) else {
+        return Err(AppError::field("outcome", "error-outcome"));
+    };
+    require_elements(
+        visit,
+        &log,
+        visit.checked_out_at.map(|t| t.with_timezone(&Utc)),
+    )?;
+    let mut am: visits::ActiveModel = visit.clone().into();
+    store_log(db, &mut am, visit, log, outcome, now).await?;
+    let after = am.update(db).await?;
+    let after_record = visit_lines::record(db, &after).await?;
+    if after_record == before {
+        return Err(AppError::field("reason", "error-amendment-unchanged"));
+    }
+    let json = |r: &visit_lines::Record| serde_json::to_string(r).unwrap_or_default();
+    let row = visit_amendments::ActiveModel {
+        visit_id: Set(visit.id),
+        user_id: Set(actor.user_id.unwrap_or_default()),
+        reason: Set(reason.clone()),
+        before: Set(json(&before)),
+        after: Set(json(&after_record)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut changes = serde_json::json!({
+        "record": {"before": before, "after": after_record},
+    });
+    audit_logs::add_context(&mut changes, Some(&reason), Some(("amendment", row.pid)));
+    audit_logs::record(
+        db,
+        actor,
+        Action::Update,
+        "visits",
+        Some(after.pid),
+        &changes,
+    )
+    .await?;
     Ok(after)
 }
 

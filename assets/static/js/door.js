@@ -104,7 +104,8 @@
     var visit = door.getAttribute("data-visit");
     body.client_id = uuid();
     var q = load();
-    q.push({ kind: kind, visit: visit, url: "/api/v1/visits/" + visit + "/" + (kind === "check_in" ? "check_in" : "submission"), body: body });
+    var path = { check_in: "check_in", submit: "submission", amend: "amendments" }[kind];
+    q.push({ kind: kind, visit: visit, url: "/api/v1/visits/" + visit + "/" + path, body: body });
     save(q);
     showPending();
     return flush();
@@ -121,11 +122,12 @@
   });
 
   if (!door) return;
+  var amending = door.getAttribute("data-mode") === "amend";
 
   // Check in with the location, or the reason there is none.
   var button = document.getElementById("check-in");
   var reason = document.querySelector("#door-reason select");
-  button.addEventListener("click", function () {
+  if (button) button.addEventListener("click", function () {
     var body = { device_time: new Date().toISOString() };
     if (reason.value) body.location_reason = reason.value;
     var go = function () {
@@ -154,16 +156,21 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
 
-  // Lines: add and remove rows from their templates.
+  // Lines: add and remove rows from their templates; a correction starts
+  // from the lines on record.
+  var removable = function (row) {
+    row.querySelector(".remove").addEventListener("click", function () { row.remove(); });
+  };
+  Array.prototype.forEach.call(document.querySelectorAll("#door-form .line"), removable);
   Array.prototype.forEach.call(document.querySelectorAll("[data-add]"), function (b) {
+    var kind = b.getAttribute("data-add");
     var add = function () {
-      var t = document.getElementById(b.getAttribute("data-add"));
-      var row = t.content.firstElementChild.cloneNode(true);
-      row.querySelector(".remove").addEventListener("click", function () { row.remove(); });
+      var row = document.getElementById(kind).content.firstElementChild.cloneNode(true);
+      removable(row);
       b.parentNode.insertBefore(row, b);
     };
     b.addEventListener("click", add);
-    if (b.getAttribute("data-add") === "service-line") add();
+    if (kind === "service-line" && !amending) add();
   });
 
   // The signature: drawn with a finger.
@@ -201,6 +208,11 @@
     }
     if (val(f, "referral_kind")) body.referrals = [{ kind: val(f, "referral_kind"), note: val(f, "referral_note") }];
     showErrors(null);
+    if (amending) {
+      delete body.device_time;
+      body.reason = val(f, "reason");
+      return enqueue("amend", body);
+    }
     enqueue("submit", body);
   });
 })();

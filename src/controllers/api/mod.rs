@@ -9,6 +9,7 @@ pub mod plan_previews;
 pub mod recipient_imports;
 pub mod recipients;
 pub mod service_plans;
+pub mod service_types;
 pub mod townships;
 pub mod users;
 pub mod villages;

@@ -4,7 +4,9 @@ use crate::{
     errors::{AppError, AppResult},
     models::{
         service_plans,
-        visit_logs::{self, Answer, CheckIn, DoorRules, Submission},
+        service_types::Catalogue,
+        visit_amendments, visit_lines,
+        visit_logs::{self, AmendmentInput, Answer, CheckIn, DoorRules, Submission},
         visits::{self, VisitChange},
     },
     views::recipients::VisitJson,
@@ -75,7 +77,24 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(ok(VisitJson::from(&visit)))
+    let mut body = serde_json::to_value(VisitJson::from(&visit)).unwrap_or_default();
+    let submitted = ["completed", "attempted", "refused", "cancelled"]
+        .contains(&visit.status.as_str())
+        && visit.submitted_by_id.is_some();
+    if let serde_json::Value::Object(m) = &mut body {
+        let record = if submitted {
+            Some(visit_lines::record(&ctx.db, &visit).await?)
+        } else {
+            None
+        };
+        m.insert("record".into(), json!(record));
+        m.insert(
+            "amendments".into(),
+            json!(visit_amendments::of_visit(&ctx.db, visit.id).await?),
+        );
+        m.insert("locked".into(), json!(visit.locked_at.is_some()));
+    }
+    Ok(ok(body))
 }
 
 /// The body of a change of one visit.
@@ -266,10 +285,55 @@ async fn submit(
         visit.id,
         "submit",
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
-        async |txn| visit_logs::submit(txn, &v.actor, &visit, &b, now).await,
+        async |txn| {
+            let catalogue = Catalogue::load(txn).await?;
+            let offered = |c: &str| catalogue.is_offered(c);
+            visit_logs::submit(txn, &v.actor, &visit, &b, &offered, now).await
+        },
     )
     .await?;
     Ok(answered(answer))
+}
+
+/// Corrects a logged visit with a reason (once per `client_id`): the
+/// worker who logged it or a coordinator of its organisation.
+async fn amend(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AmendmentInput>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(visit.worker_id == Some(v.user.id) || v.scope.may_manage_plans())?;
+    let now = Utc::now();
+    let answer = visit_logs::once(
+        &ctx.db,
+        b.client_id.as_deref(),
+        v.user.id,
+        visit.id,
+        "amend",
+        |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
+        async |txn| {
+            let catalogue = Catalogue::load(txn).await?;
+            let offered = |c: &str| catalogue.is_offered(c);
+            visit_logs::amend(txn, &v.actor, &visit, &b, &offered, now).await
+        },
+    )
+    .await?;
+    Ok(answered(answer))
+}
+
+/// The corrections of a visit, oldest first, each with the record before
+/// and after.
+async fn amendments(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(json!({
+        "items": visit_amendments::of_visit(&ctx.db, visit.id).await?,
+    })))
 }
 
 /// A fresh answer, or the first answer again (marked as a replay).
@@ -301,5 +365,11 @@ pub fn routes() -> Routes {
         .add("/visits/{pid}/reassign", post(reassign))
         .add("/visits/{pid}/check_in", post(check_in))
         .add("/visits/{pid}/submission", post(submit))
+        .add("/visits/{pid}/amendments", get(amendments))
+        .add("/visits/{pid}/amendments", post(amend))
+        .add(
+            "/visits/{pid}/signature",
+            get(crate::controllers::visits::signature),
+        )
         .add("/visit_reassignments", post(bulk_reassign))
 }

@@ -49,6 +49,7 @@ pub struct Model {
     pub late: bool,
     pub ad_hoc_reason: Option<String>,
     pub submitted_by_id: Option<i64>,
+    pub locked_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
