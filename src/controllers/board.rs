@@ -8,7 +8,8 @@ use crate::{
     errors::AppResult,
     i18n::t,
     models::{
-        _entities::{households, recipients, users, villages},
+        _entities::{households, recipients, service_plans, users, villages},
+        service_types::Catalogue,
         visits::{self, Conflict},
     },
     web::{
@@ -62,6 +63,10 @@ pub struct BoardVisit {
     pub village: String,
     pub address: String,
     pub care_tags: Vec<String>,
+    /// What to deliver: the plan's services, by name.
+    pub services: Vec<String>,
+    /// Logged without a plan.
+    pub ad_hoc: bool,
     pub late: bool,
     pub conflicts: Vec<&'static str>,
     #[serde(skip)]
@@ -139,6 +144,14 @@ pub async fn describe(
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
+    let plans: HashMap<i64, String> = service_plans::Entity::find()
+        .filter(service_plans::Column::Id.is_in(ids(&|r| r.plan_id)))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.services))
+        .collect();
+    let catalogue = Catalogue::load(&ctx.db).await?;
     let mut by_visit: HashMap<usize, Vec<&'static str>> = HashMap::new();
     for Conflict { index, kind, .. } in found {
         by_visit.entry(*index).or_default().push(kind.as_str());
@@ -194,6 +207,18 @@ pub async fn describe(
                             .collect()
                     })
                     .unwrap_or_default(),
+                services: r
+                    .plan_id
+                    .and_then(|id| plans.get(&id))
+                    .map(|codes| {
+                        codes
+                            .split(',')
+                            .filter(|c| !c.is_empty())
+                            .map(|c| catalogue.name(c, v.lang))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                ad_hoc: r.plan_id.is_none(),
                 late: r.late,
                 conflicts: by_visit.remove(&i).unwrap_or_default(),
                 worker_key: worker

@@ -14,6 +14,7 @@ use crate::{
     errors::AppResult,
     models::{
         _entities::{households, recipients, users, villages},
+        ad_hoc_visits::{self, AdHocParams},
         service_plans,
         service_types::Catalogue,
         visit_amendments, visit_lines, visit_logs, visits,
@@ -107,6 +108,7 @@ async fn page(
             "recipient": if worker_view { mask_name(&name) } else { name },
             "recipient_pid": if worker_view { None } else { person.as_ref().map(|p| p.pid) },
             "village": village, "cancel_reason": visit.cancel_reason,
+            "ad_hoc_reason": visit.ad_hoc_reason,
             "worker": worker.as_ref().map(|w| w.name.clone()),
             "plan_pid": plan.as_ref().map(|p| p.pid),
             "plan_active": plan.as_ref().is_some_and(|p| p.status == "active"),
@@ -156,16 +158,104 @@ async fn logged(ctx: &AppContext, visit: &visits::Model) -> AppResult<Value> {
         "checked_out_at": visit.checked_out_at,
         "device_checked_out_at": visit.device_checked_out_at,
         "located": visit.check_in_lat.is_some(),
-        "distance": visit.distance_m.map(|d| format!("{d:.0}")),
+        "distance": visit.distance_m.filter(|d| *d < 1000.0).map(|d| format!("{d:.0}")),
+        "distance_km": visit.distance_m.filter(|d| *d >= 1000.0).map(|d| format!("{:.1}", d / 1000.0)),
         "accuracy": visit.check_in_accuracy.map(|d| format!("{d:.0}")),
         "location_exception": visit.location_exception,
         "location_reason": visit.location_reason,
         "late": visit.late,
-        "ad_hoc_reason": visit.ad_hoc_reason,
         "locked": visit.locked_at.is_some(),
         "record": record,
         "amendments": visit_amendments::of_visit(&ctx.db, visit.id).await?,
     }))
+}
+
+/// The ad-hoc visit form: a worker chooses among the people they visit; a
+/// coordinator comes from a recipient's page and names the worker.
+async fn ad_hoc_form(
+    ctx: &AppContext,
+    v: &Viewer,
+    form: &AdHocParams,
+    errors: Value,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let worker_view = v.user.role == Role::Worker.as_str();
+    if !worker_view && !v.scope.may_manage_plans() {
+        return Err(crate::errors::AppError::NotFound);
+    }
+    let now = chrono::Utc::now();
+    let (people, workers, subject) = if worker_view {
+        (
+            ad_hoc_visits::choices(&ctx.db, v.user.id, now).await?,
+            Vec::new(),
+            None,
+        )
+    } else {
+        let Some(r) = form
+            .recipient
+            .as_deref()
+            .and_then(|p| pid(p).ok())
+            .map(|p| crate::models::recipients::load(&ctx.db, &v.scope, p))
+        else {
+            return Ok(redirect_flash("/recipients", "ad-hoc-choose-recipient"));
+        };
+        let r = r.await?;
+        let workers = match r.organization_id {
+            Some(o) => crate::models::users::workers_of(&ctx.db, o).await?,
+            None => Vec::new(),
+        };
+        (
+            Vec::new(),
+            workers,
+            Some(json!({"pid": r.pid, "name": r.name})),
+        )
+    };
+    let local_now = now.with_timezone(&DISPLAY_ZONE);
+    Ok(Page::new(
+        "visits/new.html",
+        json!({"form": form, "errors": errors, "people": people, "workers": workers,
+               "subject": subject, "worker_view": worker_view,
+               "now": local_now.format("%Y-%m-%dT%H:%M").to_string(),
+               "earliest": (local_now - chrono::Duration::days(7)).format("%Y-%m-%dT%H:%M").to_string()}),
+    )
+    .status(status)
+    .render(v))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewQuery {
+    recipient: Option<String>,
+}
+
+async fn new_ad_hoc(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    crate::web::input::QueryParams(q): crate::web::input::QueryParams<NewQuery>,
+) -> AppResult<Response> {
+    let form = AdHocParams {
+        recipient: q.recipient,
+        ..Default::default()
+    };
+    ad_hoc_form(&ctx, &v, &form, json!({}), StatusCode::OK).await
+}
+
+async fn add_ad_hoc(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(f): FormData<AdHocParams>,
+) -> AppResult<Response> {
+    let result = async {
+        let am = ad_hoc_visits::check(&ctx.db, &v.scope, &v.user, &f, chrono::Utc::now()).await?;
+        let txn = ctx.db.begin().await?;
+        let m = ad_hoc_visits::insert(&txn, &v.actor, am).await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+    .await;
+    match invalid_or(result, v.lang)? {
+        Ok(m) => Ok(redirect_flash(&format!("/visits/{}", m.pid), "flash-saved")),
+        Err(errors) => ad_hoc_form(&ctx, &v, &f, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    }
 }
 
 /// The recipient's signature image of a visit in scope.
@@ -280,6 +370,8 @@ async fn reassign(
 
 pub fn routes() -> Routes {
     Routes::new()
+        .add("/visits", post(add_ad_hoc))
+        .add("/visits/new", get(new_ad_hoc))
         .add("/visits/{pid}", get(show))
         .add("/visits/{pid}/move", post(move_one))
         .add("/visits/{pid}/cancel", post(cancel))

@@ -1,4 +1,5 @@
 pub mod _entities;
+pub mod ad_hoc_visits;
 pub mod audit_logs;
 pub mod calendar_feeds;
 pub mod households;

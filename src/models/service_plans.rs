@@ -82,7 +82,7 @@ pub struct NewPlan {
     pub(super) rdates: Vec<NaiveDateTime>,
 }
 
-pub(super) fn local_time(s: &str) -> Option<NaiveDateTime> {
+pub fn local_time(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, LOCAL_FORMAT)
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
@@ -101,7 +101,7 @@ pub(super) fn times_of(column: &str) -> Vec<NaiveDateTime> {
 }
 
 /// A worker of `organization_id` named by pid, active.
-pub(super) async fn worker_of(
+pub async fn worker_of(
     db: &DatabaseConnection,
     raw: Option<&str>,
     organization_id: i64,

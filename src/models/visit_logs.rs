@@ -135,7 +135,6 @@ pub async fn once<F>(
     db: &DatabaseConnection,
     raw_client_id: Option<&str>,
     user_id: i64,
-    visit_id: i64,
     action: &str,
     respond: impl Fn(&visits::Model) -> Value,
     change: F,
@@ -155,7 +154,7 @@ where
         let row = visit_submissions::ActiveModel {
             client_id: Set(id),
             user_id: Set(user_id),
-            visit_id: Set(visit_id),
+            visit_id: Set(changed.id),
             action: Set(action.to_string()),
             status_code: Set(200),
             response: Set(respond(&changed).to_string()),

@@ -318,6 +318,8 @@ pub struct VisitJson {
     pub location_exception: bool,
     pub location_reason: Option<String>,
     pub late: bool,
+    /// Why an ad-hoc visit (one without a plan) happened.
+    pub ad_hoc_reason: Option<String>,
 }
 
 impl From<&crate::models::_entities::visits::Model> for VisitJson {
@@ -341,6 +343,7 @@ impl From<&crate::models::_entities::visits::Model> for VisitJson {
             location_exception: m.location_exception,
             location_reason: m.location_reason.clone(),
             late: m.late,
+            ad_hoc_reason: m.ad_hoc_reason.clone(),
         }
     }
 }

@@ -89,11 +89,25 @@ const SHOTS = process.env.SHOTS_DIR || "/tmp";
 
   // Signal again: it is sent, the page shows the visit done.
   await context.setOffline(false);
-  await page.waitForFunction(() => document.querySelector("#door") === null, null, { timeout: 30000 });
+  await page.waitForSelector("#amend-box", { timeout: 30000 });
   const left = await page.evaluate(() => JSON.parse(localStorage.getItem("doudi-door-queue") || "[]").length);
   assert.strictEqual(left, 0, "nothing left to send");
   const visit = await page.evaluate(async (p) => (await fetch("/api/v1/visits/" + p)).json(), pid);
   assert.strictEqual(visit.status, "completed");
+  assert.strictEqual(visit.record.services[0].minutes, 45);
+  await page.screenshot({ path: SHOTS + "/e2e-record.png", fullPage: true });
+
+  // A correction: the form starts from the record; a reason is needed.
+  await page.click("#amend-box summary");
+  assert.strictEqual(await page.inputValue(".material-line input[name=item]"), "大米");
+  await page.fill(".service-line input[name=minutes]", "50");
+  await page.fill("#door-form input[name=reason]", "时长记错");
+  await page.screenshot({ path: SHOTS + "/e2e-amend.png", fullPage: true });
+  await page.click("#door-form button[type=submit]");
+  await page.waitForSelector("ol.amendments li", { timeout: 30000 });
+  const amended = await page.evaluate(async (p) => (await fetch("/api/v1/visits/" + p)).json(), pid);
+  assert.strictEqual(amended.record.services[0].minutes, 50);
+  assert.strictEqual(amended.amendments[0].before.services[0].minutes, 45);
 
   // The same submission sent again (a replay after a network cut): the
   // first answer, nothing new.

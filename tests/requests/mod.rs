@@ -9,6 +9,7 @@ mod recipient_imports;
 mod recipients;
 mod scope;
 mod service_plans;
+mod service_types;
 mod sessions;
 mod users;
 mod visit_logs;

@@ -84,6 +84,7 @@ fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
         ),
         ("/api/v1/audit_logs".into(), [200, 404, 404, 404]),
         ("/api/v1/auth/me".into(), [200, 200, 200, 200]),
+        ("/api/v1/service_types".into(), [200, 200, 200, 200]),
     ]
 }
 
@@ -136,6 +137,10 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
             [200, 404, 404, 404],
         ),
         ("/audit".into(), [200, 404, 404, 404]),
+        ("/service_types".into(), [200, 404, 404, 404]),
+        ("/service_types/new".into(), [200, 404, 404, 404]),
+        // Coordinators start an ad-hoc visit from a recipient's page.
+        ("/visits/new".into(), [303, 404, 303, 200]),
     ]
 }
 
@@ -319,6 +324,12 @@ fn writes(i: &Ids, n: usize) -> Vec<(&'static str, String, Value, [u16; 4])> {
             json!({"name": "刘洋", "email": "worker@doudi.test", "role": "worker", "organization": i.org_own,
                 "phone": "13800001111"}),
             [200, 404, 200, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/service_types".into(),
+            json!({"code": format!("meal_delivery_{n}"), "name_zh": "送餐", "name_en": "Meal delivery"}),
+            [201, 404, 404, 404],
         ),
         (
             "PUT",

@@ -620,6 +620,7 @@ record-checked-out = Checked out
 record-device-time = Phone time
 record-location = Location
 record-distance = { $metres } m from the registered home
+record-distance-km = { $km } km from the registered home
 record-no-home = Located (the home has no coordinates on record)
 record-no-location = No location
 record-minutes = { $minutes } min
@@ -630,3 +631,16 @@ amend-open = Correct this record
 amend-reason = Reason for the correction
 amend-submit = Submit correction
 amend-signature-kept = The signature on file is kept; a new one replaces it.
+
+# Ad-hoc visits
+field-recipient = Recipient
+today-deliver = Deliver: { $services }
+visit-ad-hoc = Ad-hoc visit
+ad-hoc-new = Log an unplanned visit
+ad-hoc-hint = A visit without a plan (a neighbour called, an emergency, or logging after the fact): give the reason, then check in and log it as usual.
+ad-hoc-nobody = You have nobody to visit yet; ask your coordinator.
+ad-hoc-reason = Reason
+ad-hoc-start = Start
+ad-hoc-create = Create and start logging
+ad-hoc-choose-recipient = Open a recipient first, then log the unplanned visit.
+error-ad-hoc-start = The start must lie within the past 7 days and no later than later today.

@@ -611,6 +611,7 @@ record-checked-out = 签退
 record-device-time = 手机时间
 record-location = 位置
 record-distance = 距登记住址 { $metres } 米
+record-distance-km = 距登记住址 { $km } 公里
 record-no-home = 已定位（住址未登记坐标）
 record-no-location = 未定位
 record-minutes = { $minutes } 分钟
@@ -621,3 +622,16 @@ amend-open = 更正记录
 amend-reason = 更正原因
 amend-submit = 提交更正
 amend-signature-kept = 已有签名将保留；重新签名会替换它。
+
+# Ad-hoc visits
+field-recipient = 救助对象
+today-deliver = 服务：{ $services }
+visit-ad-hoc = 临时走访
+ad-hoc-new = 登记临时走访
+ad-hoc-hint = 没有计划的走访（如邻居来电、突发情况，或事后补记）：写明原因，然后照常签到和记录。
+ad-hoc-nobody = 您还没有服务对象，请联系督导安排。
+ad-hoc-reason = 原因
+ad-hoc-start = 开始时间
+ad-hoc-create = 创建并开始记录
+ad-hoc-choose-recipient = 请先打开一位救助对象，再登记临时走访。
+error-ad-hoc-start = 开始时间须在过去 7 天内，最晚到今天稍后。

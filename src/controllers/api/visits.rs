@@ -3,6 +3,7 @@ use crate::{
     controllers::require,
     errors::{AppError, AppResult},
     models::{
+        ad_hoc_visits::{self, AdHocParams},
         service_plans,
         service_types::Catalogue,
         visit_amendments, visit_lines,
@@ -258,7 +259,6 @@ async fn check_in(
         &ctx.db,
         b.client_id.as_deref(),
         v.user.id,
-        visit.id,
         "check_in",
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| visit_logs::check_in(txn, &v.actor, &visit, &b, rules, now).await,
@@ -282,7 +282,6 @@ async fn submit(
         &ctx.db,
         b.client_id.as_deref(),
         v.user.id,
-        visit.id,
         "submit",
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| {
@@ -293,6 +292,29 @@ async fn submit(
     )
     .await?;
     Ok(answered(answer))
+}
+
+/// Logs an ad-hoc visit (no plan) with its reason, ready to check in to
+/// (once per `client_id`): 201 with the visit.
+async fn add_ad_hoc(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    ApiJson(b): ApiJson<AdHocParams>,
+) -> AppResult<Response> {
+    let am = ad_hoc_visits::check(&ctx.db, &v.scope, &v.user, &b, Utc::now()).await?;
+    let answer = visit_logs::once(
+        &ctx.db,
+        b.client_id.as_deref(),
+        v.user.id,
+        "ad_hoc",
+        |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
+        async |txn| ad_hoc_visits::insert(txn, &v.actor, am).await,
+    )
+    .await?;
+    Ok(match answer {
+        Answer::Fresh(m) => super::created(VisitJson::from(m.as_ref())),
+        replay => answered(replay),
+    })
 }
 
 /// Corrects a logged visit with a reason (once per `client_id`): the
@@ -310,7 +332,6 @@ async fn amend(
         &ctx.db,
         b.client_id.as_deref(),
         v.user.id,
-        visit.id,
         "amend",
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| {
@@ -359,6 +380,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1")
         .add("/visits", get(list))
+        .add("/visits", post(add_ad_hoc))
         .add("/visits/{pid}", get(show))
         .add("/visits/{pid}/move", post(move_one))
         .add("/visits/{pid}/cancel", post(cancel))

@@ -1,0 +1,281 @@
+//! Ad-hoc visits (临时走访): a visit without a plan, logged with the reason
+//! it happened (a neighbour called, a health scare, a visit after the
+//! fact). Workers log them for the people they already visit; coordinators
+//! for anyone their organisation serves, naming the worker.
+use super::{
+    _entities::{recipients, service_plans, users, villages, visits},
+    audit_logs::{self, Action},
+    find_scoped, scoped,
+    service_plans::{local_time, worker_of},
+    Actor,
+};
+use crate::{
+    domain::{ical::mask_name, recurrence::resolve, role::Role, text},
+    errors::{AppError, AppResult, FieldErrors},
+    policy::Scope,
+    web::{input::loose, render::DISPLAY_ZONE},
+};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+/// How far back an ad-hoc visit may be logged after the fact.
+const AFTER_THE_FACT: i64 = 7;
+
+/// An ad-hoc visit as typed into the form or sent to the API.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AdHocParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub client_id: Option<String>,
+    /// The recipient's pid.
+    #[serde(default, deserialize_with = "loose")]
+    pub recipient: Option<String>,
+    /// The worker's pid (coordinators only; a worker logs their own).
+    #[serde(default, deserialize_with = "loose")]
+    pub worker: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub reason: Option<String>,
+    /// Local start (`2026-12-03T14:00`, Asia/Shanghai); default now.
+    #[serde(default, deserialize_with = "loose")]
+    pub starts_at: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub duration_minutes: Option<String>,
+}
+
+/// Someone a worker may log an ad-hoc visit for, as the worker sees them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub pid: Uuid,
+    pub name: String,
+    pub village: String,
+}
+
+/// The people a worker visits: of their visits within 90 days either side
+/// of `now` and of the plans they are the worker or backup of (at most 200,
+/// by name).
+///
+/// # Errors
+/// Database errors.
+pub async fn workers_recipients<C: ConnectionTrait>(
+    db: &C,
+    worker_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<recipients::Model>> {
+    let window = |d: i64| DateTime::<chrono::FixedOffset>::from(now + Duration::days(d));
+    let from_visits: Vec<i64> = visits::Entity::find()
+        .select_only()
+        .column(visits::Column::RecipientId)
+        .distinct()
+        .filter(visits::Column::WorkerId.eq(worker_id))
+        .filter(visits::Column::RecipientId.is_not_null())
+        .filter(visits::Column::StartsAt.between(window(-90), window(90)))
+        .into_tuple::<Option<i64>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let from_plans: Vec<i64> = service_plans::Entity::find()
+        .select_only()
+        .column(service_plans::Column::RecipientId)
+        .distinct()
+        .filter(
+            Condition::any()
+                .add(service_plans::Column::WorkerId.eq(worker_id))
+                .add(service_plans::Column::BackupWorkerId.eq(worker_id)),
+        )
+        .filter(service_plans::Column::Status.eq("active"))
+        .into_tuple::<Option<i64>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(recipients::Entity::find()
+        .filter(
+            Condition::any()
+                .add(recipients::Column::Id.is_in(from_visits))
+                .add(recipients::Column::Id.is_in(from_plans)),
+        )
+        .filter(recipients::Column::Status.ne("exited"))
+        .order_by_asc(recipients::Column::Name)
+        .limit(200)
+        .all(db)
+        .await?)
+}
+
+/// `workers_recipients` as a worker sees them: masked names and villages.
+///
+/// # Errors
+/// Database errors.
+pub async fn choices<C: ConnectionTrait>(
+    db: &C,
+    worker_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Choice>> {
+    let people = workers_recipients(db, worker_id, now).await?;
+    let village_ids: Vec<i64> = people.iter().map(|r| r.village_id).collect();
+    let names: std::collections::HashMap<i64, String> = villages::Entity::find()
+        .filter(villages::Column::Id.is_in(village_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect();
+    Ok(people
+        .iter()
+        .map(|r| Choice {
+            pid: r.pid,
+            name: mask_name(&r.name),
+            village: names.get(&r.village_id).cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The recipient named by `raw`, if the caller may log a visit for them.
+async fn recipient_for(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    caller: &users::Model,
+    raw: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<recipients::Model>> {
+    let Some(pid) = raw.map(str::trim).and_then(|s| Uuid::parse_str(s).ok()) else {
+        return Ok(None);
+    };
+    let found = if caller.role == Role::Worker.as_str() {
+        workers_recipients(db, caller.id, now)
+            .await?
+            .into_iter()
+            .find(|r| r.pid == pid)
+    } else {
+        find_scoped(
+            db,
+            scoped(
+                recipients::Entity::find().filter(recipients::Column::Pid.eq(pid)),
+                scope.recipients(),
+            ),
+        )
+        .await
+        .ok()
+    };
+    Ok(found.filter(|r| r.status != "exited"))
+}
+
+/// Checks an ad-hoc visit: the visit to insert (scheduled, ready to check
+/// in to), not yet written.
+///
+/// # Errors
+/// Field errors (`recipient`, `worker`, `reason`, `starts_at`,
+/// `duration_minutes`); `NotFound` for callers who may not log visits;
+/// database errors.
+pub async fn check(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    caller: &users::Model,
+    p: &AdHocParams,
+    now: DateTime<Utc>,
+) -> AppResult<visits::ActiveModel> {
+    let is_worker = caller.role == Role::Worker.as_str();
+    if !is_worker && !scope.may_manage_plans() {
+        return Err(AppError::NotFound);
+    }
+    let mut e = FieldErrors::new();
+    let recipient = recipient_for(db, scope, caller, p.recipient.as_deref(), now).await?;
+    if recipient.is_none() {
+        e.add("recipient", "error-choose-recipient");
+    }
+    let organization_id = if is_worker {
+        caller.organization_id
+    } else {
+        recipient.as_ref().and_then(|r| r.organization_id)
+    };
+    if recipient.is_some() && organization_id.is_none() {
+        e.add("recipient", "error-no-organization");
+    }
+    let worker_id = if is_worker {
+        Some(caller.id)
+    } else {
+        match worker_of(db, p.worker.as_deref(), organization_id.unwrap_or_default()).await? {
+            Ok(Some(id)) => Some(id),
+            _ => {
+                e.add("worker", "error-choose-worker");
+                None
+            }
+        }
+    };
+    let reason = e.take(
+        "reason",
+        text::required(p.reason.as_deref().unwrap_or_default(), 200),
+        |x| x.message_key(),
+    );
+    let starts_at = match p
+        .starts_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Some(now),
+        Some(s) => {
+            let t = local_time(s).map(|l| resolve(DISPLAY_ZONE, l)).filter(|t| {
+                *t >= now - Duration::days(AFTER_THE_FACT) && *t <= now + Duration::hours(12)
+            });
+            if t.is_none() {
+                e.add("starts_at", "error-ad-hoc-start");
+            }
+            t
+        }
+    };
+    let minutes = match p
+        .duration_minutes
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Some(60),
+        Some(s) => {
+            let m = s.parse::<i64>().ok().filter(|m| (5..=720).contains(m));
+            if m.is_none() {
+                e.add("duration_minutes", "error-duration");
+            }
+            m
+        }
+    };
+    e.into_result(|| Some(()))?;
+    let (Some(r), Some(org), Some(start), Some(minutes), Some(reason)) =
+        (recipient, organization_id, starts_at, minutes, reason)
+    else {
+        return Err(AppError::field("recipient", "error-choose-recipient"));
+    };
+    Ok(visits::ActiveModel {
+        organization_id: Set(org),
+        recipient_id: Set(Some(r.id)),
+        household_id: Set(r.household_id),
+        township_id: Set(r.township_id),
+        worker_id: Set(worker_id),
+        starts_at: Set(start.into()),
+        ends_at: Set((start + Duration::minutes(minutes)).into()),
+        tzid: Set(DISPLAY_ZONE.name().to_string()),
+        status: Set("scheduled".into()),
+        exception: Set(false),
+        ad_hoc_reason: Set(Some(reason)),
+        ..Default::default()
+    })
+}
+
+/// Inserts a checked ad-hoc visit and its audit entry.
+///
+/// # Errors
+/// Database errors.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    am: visits::ActiveModel,
+) -> AppResult<visits::Model> {
+    use sea_orm::ActiveModelTrait;
+    let m = am.insert(db).await?;
+    audit_logs::record_change(db, actor, Action::Create, "visits", m.pid, None, Some(&m)).await?;
+    Ok(m)
+}
