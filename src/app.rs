@@ -202,6 +202,7 @@ impl Hooks for App {
             .add_route(controllers::api::plan_previews::routes())
             .add_route(controllers::api::service_plans::routes())
             .add_route(controllers::api::service_types::routes())
+            .add_route(controllers::api::contracts::routes())
             .add_route(controllers::api::visits::routes())
             .add_route(controllers::api::recipient_imports::routes())
             .add_route(controllers::api::users::routes())

@@ -15,11 +15,18 @@
 //! | official    | their townships' (read)                        | masked                |
 //! | coordinator | registered by their organisation; register, edit | masked; may reveal  |
 //! | worker      | those of their assigned visits (none until visits exist) | never       |
+//!
+//! | role        | contracts                                              |
+//! |-------------|--------------------------------------------------------|
+//! | admin       | all, manage                                            |
+//! | official    | their townships' (the purchaser's side); manage        |
+//! | coordinator | their organisation's (the provider's side; read)       |
+//! | worker      | none                                                   |
 use crate::{
     domain::role::Role,
     models::_entities::{
-        households, organizations, recipients, referrals, service_plans, townships, users,
-        villages, visits,
+        contracts, households, organizations, recipients, referrals, service_plans, townships,
+        users, villages, visits,
     },
 };
 use sea_orm::{ColumnTrait, Condition};
@@ -223,6 +230,41 @@ impl Scope {
             }
             ScopeKind::Worker { .. } => Visible::Nothing,
         }
+    }
+
+    /// Contracts: their townships' for officials, their organisation's for
+    /// coordinators, all for admins.
+    #[must_use]
+    pub fn contracts(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(contracts::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(contracts::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::Nothing,
+        }
+    }
+
+    /// The townships the caller may buy services for: all for admins,
+    /// their own for officials.
+    #[must_use]
+    pub fn contract_townships(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(townships::Column::Id.is_in(townships.clone()))
+            }
+            _ => Visible::Nothing,
+        }
+    }
+
+    /// Admins and officials (for their townships) draw up contracts.
+    #[must_use]
+    pub const fn may_manage_contracts(&self) -> bool {
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Official { .. })
     }
 
     /// Admins and coordinators create plans (officials read them).

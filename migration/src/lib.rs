@@ -23,6 +23,7 @@ mod m20261130_000017_create_visit_lines;
 mod m20261130_000018_create_referrals;
 mod m20261130_000019_create_visit_amendments;
 mod m20261130_000020_create_service_types;
+mod m20261130_000021_create_contracts;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_create_referrals::Migration),
             Box::new(m20261130_000019_create_visit_amendments::Migration),
             Box::new(m20261130_000020_create_service_types::Migration),
+            Box::new(m20261130_000021_create_contracts::Migration),
             // inject-above (do not remove this comment)
         ]
     }

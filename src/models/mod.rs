@@ -2,6 +2,8 @@ pub mod _entities;
 pub mod ad_hoc_visits;
 pub mod audit_logs;
 pub mod calendar_feeds;
+pub mod contracts;
+pub mod fulfilment;
 pub mod households;
 pub mod official_townships;
 pub mod organizations;

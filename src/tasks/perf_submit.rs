@@ -1,10 +1,12 @@
 //! `cargo loco task perf:submit [base:http://127.0.0.1:5150]
-//! [concurrency:200] [seconds:10]`: load test of the busiest write. With
+//! [concurrency:200] [seconds:10] [rate:N]`: load test of the busiest write. With
 //! the app running (release build, same database and config), it prepares
 //! checked-in visits for `worker@doudi.test`, then keeps `concurrency`
 //! connections busy on 127.0.0.1 submitting completed visits (3 service
 //! and 2 material lines each), and in the same run measures `/_ping` the
-//! same way. Prints throughput and p50 / p99 / max latency of both.
+//! same way. Prints throughput and p50 / p99 / max latency of both. With
+//! `rate`, a third run paces the submitters to N submissions per second
+//! in all (open loop) and reports latency at that load.
 //! Loopback only: the base must be a 127.0.0.1 address.
 use crate::models::_entities::{recipients, users, visits};
 use loco_rs::{environment::Environment, prelude::*};
@@ -103,19 +105,27 @@ impl Run {
 }
 
 /// Keeps `concurrency` connections busy for `seconds`, each sending the
-/// request `make` builds (or stopping when it has none).
+/// request `make` builds (or stopping when it has none). With `rate`
+/// (requests per second over all connections) each connection sends on a
+/// fixed schedule instead of as fast as it can (an open loop: 200 phones
+/// each submitting now and then), and latency counts from the scheduled
+/// time, so a stalled server is not hidden by requests not sent.
 async fn load(
     addr: &str,
     concurrency: usize,
     seconds: u64,
+    rate: Option<f64>,
     make: Arc<dyn Fn() -> Option<Vec<u8>> + Send + Sync>,
 ) -> Run {
     let results = Arc::new(Mutex::new(Run::default()));
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
+    let interval = rate.map(|r| Duration::from_secs_f64(concurrency as f64 / r.max(0.001)));
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
+    for i in 0..concurrency {
         let (addr, make, results) = (addr.to_string(), make.clone(), results.clone());
+        // Connections start spread over one interval.
+        let mut next = interval.map(|d| started + d.mul_f64(i as f64 / concurrency as f64));
         tasks.push(tokio::spawn(async move {
             let Ok(mut stream) = TcpStream::connect(&addr).await else {
                 if let Ok(mut r) = results.lock() {
@@ -128,8 +138,19 @@ async fn load(
             let mut mine = Vec::new();
             let mut errors = 0;
             while Instant::now() < until {
+                let t = match (next, interval) {
+                    (Some(at), Some(_)) if at >= until => break,
+                    (Some(at), Some(d)) => {
+                        tokio::time::sleep_until(at.into()).await;
+                        next = Some(at + d);
+                        at
+                    }
+                    _ => Instant::now(),
+                };
+                if t >= until {
+                    break;
+                }
                 let Some(req) = make() else { break };
-                let t = Instant::now();
                 match exchange(&mut stream, &req, &mut buf).await {
                     Ok(s) if s < 400 => mine.push(t.elapsed()),
                     Ok(_) => errors += 1,
@@ -173,7 +194,7 @@ impl Task for PerfSubmit {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "perf:submit".to_string(),
-            detail: "Load test of visit submissions against a running app: perf:submit [base:http://127.0.0.1:5150] [concurrency:200] [seconds:10]".to_string(),
+            detail: "Load test of visit submissions against a running app: perf:submit [base:http://127.0.0.1:5150] [concurrency:200] [seconds:10] [rate:N]".to_string(),
         }
     }
 
@@ -201,6 +222,7 @@ impl Task for PerfSubmit {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(10);
+        let rate: Option<f64> = vars.cli_arg("rate").ok().and_then(|s| s.parse().ok());
         let db = &ctx.db;
         let worker = users::Model::find_by_email(db, "worker@doudi.test")
             .await
@@ -259,6 +281,7 @@ impl Task for PerfSubmit {
             &host,
             concurrency,
             seconds,
+            None,
             Arc::new(move || Some(ping_req.clone())),
         )
         .await;
@@ -292,8 +315,14 @@ impl Task for PerfSubmit {
                 ))
             })
         };
-        let mut submit = load(&host, concurrency, seconds, make).await;
-        submit.report("POST /api/v1/visits/{pid}/submission (3 service + 2 material lines)");
+        if let Some(r) = rate {
+            let mut paced = load(&host, concurrency, seconds, Some(r), make.clone()).await;
+            paced.report(&format!(
+                "POST /api/v1/visits/{{pid}}/submission (3 service + 2 material lines), {concurrency} submitters sending {r}/s together"
+            ));
+        }
+        let mut submit = load(&host, concurrency, seconds, None, make).await;
+        submit.report("the same, as fast as they go");
         let left = queue.lock().map(|q| q.len()).unwrap_or(0);
         // The rest of the prepared visits are not needed.
         let unused: Vec<uuid::Uuid> = queue.lock().map(|q| q.clone()).unwrap_or_default();

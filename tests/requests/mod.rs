@@ -1,5 +1,6 @@
 mod api_auth;
 mod audit_page;
+mod contracts;
 mod errors;
 mod i18n;
 mod places;

@@ -644,3 +644,13 @@ ad-hoc-start = Start
 ad-hoc-create = Create and start logging
 ad-hoc-choose-recipient = Open a recipient first, then log the unplanned visit.
 error-ad-hoc-start = The start must lie within the past 7 days and no later than later today.
+
+# Contracts
+error-period-long = A contract period cannot exceed 5 years.
+error-contract-number = Enter a whole number in the allowed range.
+error-contract-unit = Choose a unit: visit, hour, session, item or yuan.
+error-procurement-method = Choose the procurement method.
+error-items-over-total = The items add up to more than the contract total.
+error-contract-not-draft = The contract is in force; it changes only through an amendment with a reason and an approver.
+error-contract-status = A contract goes only from draft to active and from active to closed.
+error-contract-no-items = A contract needs at least one item before it takes effect.

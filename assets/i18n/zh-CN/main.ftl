@@ -635,3 +635,13 @@ ad-hoc-start = 开始时间
 ad-hoc-create = 创建并开始记录
 ad-hoc-choose-recipient = 请先打开一位救助对象，再登记临时走访。
 error-ad-hoc-start = 开始时间须在过去 7 天内，最晚到今天稍后。
+
+# Contracts
+error-period-long = 合同期限不能超过 5 年。
+error-contract-number = 请输入范围内的整数。
+error-contract-unit = 请选择计量单位：次、小时、节、件或元。
+error-procurement-method = 请选择采购方式。
+error-items-over-total = 各服务项目金额之和超过合同总额。
+error-contract-not-draft = 合同已生效，只能通过变更（附理由和审批）修改。
+error-contract-status = 合同状态只能从草稿到生效、从生效到结束。
+error-contract-no-items = 合同至少要有一个服务项目才能生效。

@@ -3,6 +3,7 @@
 //! 422 `{"errors": {"field": [".."]}}`.
 pub mod audit_logs;
 pub mod auth;
+pub mod contracts;
 pub mod households;
 pub mod organizations;
 pub mod plan_previews;

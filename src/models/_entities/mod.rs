@@ -3,6 +3,9 @@
 pub mod prelude;
 
 pub mod audit_logs;
+pub mod contract_items;
+pub mod contract_recipients;
+pub mod contracts;
 pub mod households;
 pub mod official_townships;
 pub mod organizations;

@@ -1,0 +1,284 @@
+//! Contracts over JSON: officials (for their townships) and admins draw
+//! them up; the provider's coordinators read them; everyone in scope reads
+//! the fulfilment.
+use super::{created, ok, page};
+use crate::{
+    controllers::require,
+    domain::money::format_yuan,
+    errors::{AppError, AppResult},
+    models::{
+        _entities::{contract_items, organizations, townships},
+        contracts::{self, ContractParams, NewContract},
+        fulfilment,
+    },
+    views::Ref,
+    web::{
+        input::{pid, ListQuery, QueryParams},
+        ApiJson, Viewer,
+    },
+};
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use loco_rs::prelude::*;
+use sea_orm::EntityTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// One line item as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct ItemJson {
+    pub pid: uuid::Uuid,
+    pub position: i64,
+    pub service: Option<String>,
+    pub material_category: Option<String>,
+    pub unit: String,
+    pub quantity: String,
+    pub quantity_milli: i64,
+    pub unit_price: String,
+    pub unit_price_fen: i64,
+    pub min_minutes: Option<i64>,
+}
+
+impl From<&contract_items::Model> for ItemJson {
+    fn from(m: &contract_items::Model) -> Self {
+        Self {
+            pid: m.pid,
+            position: m.position,
+            service: m.service.clone(),
+            material_category: m.material_category.clone(),
+            unit: m.unit.clone(),
+            quantity: crate::domain::visit_log::format_quantity(m.quantity_milli),
+            quantity_milli: m.quantity_milli,
+            unit_price: format_yuan(m.unit_price_fen),
+            unit_price_fen: m.unit_price_fen,
+            min_minutes: m.min_minutes,
+        }
+    }
+}
+
+/// A contract with its purchaser, provider and items.
+#[derive(Debug, Serialize)]
+pub struct ContractJson {
+    pub pid: uuid::Uuid,
+    pub code: String,
+    pub title: String,
+    pub township: Option<Ref>,
+    pub organization: Option<Ref>,
+    pub procurement_method: String,
+    pub signed_on: chrono::NaiveDate,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub total: String,
+    pub total_fen: i64,
+    pub status: String,
+    pub version: i64,
+    pub content: Option<String>,
+    pub quality: Option<String>,
+    pub settlement: Option<String>,
+    pub liability: Option<String>,
+    pub min_visits_per_month: Option<i64>,
+    pub min_visit_minutes: Option<i64>,
+    pub max_late_percent: Option<i64>,
+    pub items: Vec<ItemJson>,
+}
+
+/// The contract as the API and pages show it.
+///
+/// # Errors
+/// Database errors.
+pub async fn contract_json(ctx: &AppContext, c: &contracts::Model) -> AppResult<ContractJson> {
+    let town = townships::Entity::find_by_id(c.township_id)
+        .one(&ctx.db)
+        .await?;
+    let org = organizations::Entity::find_by_id(c.organization_id)
+        .one(&ctx.db)
+        .await?;
+    let items = contracts::items_of(&ctx.db, c.id).await?;
+    Ok(ContractJson {
+        pid: c.pid,
+        code: c.code.clone(),
+        title: c.title.clone(),
+        township: town.map(|t| Ref {
+            pid: t.pid,
+            name: t.name,
+        }),
+        organization: org.map(|o| Ref {
+            pid: o.pid,
+            name: o.name,
+        }),
+        procurement_method: c.procurement_method.clone(),
+        signed_on: c.signed_on,
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
+        total: format_yuan(c.total_fen),
+        total_fen: c.total_fen,
+        status: c.status.clone(),
+        version: c.version,
+        content: c.content.clone(),
+        quality: c.quality.clone(),
+        settlement: c.settlement.clone(),
+        liability: c.liability.clone(),
+        min_visits_per_month: c.min_visits_per_month,
+        min_visit_minutes: c.min_visit_minutes,
+        max_late_percent: c.max_late_percent,
+        items: items.iter().map(ItemJson::from).collect(),
+    })
+}
+
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, info) = contracts::list(&ctx.db, &v.scope, q.page()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for c in &rows {
+        items.push(contract_json(&ctx, c).await?);
+    }
+    Ok(page(items, info))
+}
+
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(contract_json(&ctx, &c).await?))
+}
+
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    ApiJson(p): ApiJson<ContractParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_manage_contracts())?;
+    let new = NewContract::parse(&ctx.db, &v.scope, &p).await?;
+    let c = contracts::Model::create(&ctx.db, &v.actor, new).await?;
+    Ok(created(contract_json(&ctx, &c).await?))
+}
+
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<ContractParams>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let new = NewContract::parse(&ctx.db, &v.scope, &p).await?;
+    let c = c.update_draft(&ctx.db, &v.actor, new).await?;
+    Ok(ok(contract_json(&ctx, &c).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusBody {
+    /// `active` or `closed`.
+    status: Option<String>,
+}
+
+async fn set_status(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusBody>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let c = c
+        .set_status(&ctx.db, &v.actor, b.status.as_deref().unwrap_or_default())
+        .await?;
+    Ok(ok(contract_json(&ctx, &c).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CoverBody {
+    #[serde(default)]
+    recipients: Vec<String>,
+    #[serde(default)]
+    households: Vec<String>,
+}
+
+fn pids(raw: &[String], field: &str) -> AppResult<Vec<uuid::Uuid>> {
+    raw.iter()
+        .map(|s| {
+            uuid::Uuid::parse_str(s.trim())
+                .map_err(|_| AppError::field(field, "error-choose-recipient"))
+        })
+        .collect()
+}
+
+async fn cover(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CoverBody>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let n = contracts::cover(
+        &ctx.db,
+        &v.actor,
+        &c,
+        &pids(&b.recipients, "recipients")?,
+        &pids(&b.households, "households")?,
+    )
+    .await?;
+    Ok(ok(json!({ "added": n })))
+}
+
+async fn covered(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (rows, info) = contracts::covered(&ctx.db, &c, q.page()).await?;
+    Ok(page(
+        rows.iter()
+            .map(|r| Ref {
+                pid: r.pid,
+                name: r.name.clone(),
+            })
+            .collect(),
+        info,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FulfilmentQuery {
+    /// The day to compute for (default today, display zone).
+    on: Option<String>,
+}
+
+async fn report(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<FulfilmentQuery>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let today = match q.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => crate::domain::date_input::parse_date(s)
+            .map_err(|_| AppError::field("on", "error-date"))?,
+        None => crate::models::today(),
+    };
+    let r = fulfilment::report(&ctx.db, &c, today, chrono::Utc::now()).await?;
+    Ok(ok(r))
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .prefix("/api/v1/contracts")
+        .add("/", get(list))
+        .add("/", post(add))
+        .add("/{pid}", get(show))
+        .add("/{pid}", patch(update))
+        .add("/{pid}/status", post(set_status))
+        .add("/{pid}/recipients", get(covered))
+        .add("/{pid}/recipients", post(cover))
+        .add("/{pid}/fulfilment", get(report))
+}

@@ -1,0 +1,696 @@
+//! Procurement contracts (合同): a township (purchaser) buys services from
+//! an organisation (provider) for a period: line items with quantities and
+//! unit prices, terms, and the recipients covered. Drafts are edited
+//! freely; an active contract changes only through an amendment.
+pub use super::_entities::contracts::{self, ActiveModel, Column, Entity, Model};
+use super::{
+    _entities::{contract_items, contract_recipients, organizations, recipients, townships},
+    audit_logs::{self, Action},
+    fetch_page, find_scoped, scoped,
+    service_types::Catalogue,
+    Actor,
+};
+use crate::{
+    domain::{
+        date_input::parse_date,
+        fulfilment::Unit,
+        money::parse_yuan,
+        pagination::{PageInfo, PageRequest},
+        text,
+        visit_log::{quantity_milli, MaterialCategory},
+    },
+    errors::{is_unique_violation, AppError, AppResult, FieldErrors},
+    policy::Scope,
+    web::input::loose,
+};
+use chrono::NaiveDate;
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+super::pid_and_timestamps!();
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for contract_items::ActiveModel {
+    async fn before_save<C>(self, _db: &C, insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        let mut this = self;
+        if insert {
+            this.pid = Set(Uuid::new_v4());
+        }
+        Ok(this)
+    }
+}
+impl ActiveModelBehavior for contract_recipients::ActiveModel {}
+
+/// How the contract was procured (政府采购方式).
+pub const PROCUREMENT_METHODS: [&str; 6] = [
+    "public_tender",
+    "invited_tender",
+    "competitive_negotiation",
+    "competitive_consultation",
+    "single_source",
+    "inquiry",
+];
+
+/// One line item as sent: a service type or a material category, a unit,
+/// a quantity, a unit price in yuan and an optional minimum of minutes per
+/// unit.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ItemParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub service: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub material_category: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub unit: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub quantity: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub unit_price: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub min_minutes: Option<String>,
+}
+
+/// A contract as typed or sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ContractParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub township: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub organization: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub code: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub procurement_method: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub signed_on: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub starts_on: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub ends_on: Option<String>,
+    /// The total in yuan (`"360000.00"`).
+    #[serde(default, deserialize_with = "loose")]
+    pub total: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub content: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub quality: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub settlement: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub liability: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub min_visits_per_month: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub min_visit_minutes: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub max_late_percent: Option<String>,
+    #[serde(default)]
+    pub items: Vec<ItemParams>,
+}
+
+/// A checked line item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewItem {
+    pub service: Option<String>,
+    pub material_category: Option<String>,
+    pub unit: Unit,
+    pub quantity_milli: i64,
+    pub unit_price_fen: i64,
+    pub min_minutes: Option<i64>,
+}
+
+impl NewItem {
+    /// The item's contracted value: quantity × unit price, in fen.
+    #[must_use]
+    pub fn value_fen(&self) -> i64 {
+        i64::try_from(
+            (i128::from(self.quantity_milli) * i128::from(self.unit_price_fen) + 500) / 1000,
+        )
+        .unwrap_or(i64::MAX)
+    }
+}
+
+/// A checked contract.
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    township_id: i64,
+    organization_id: i64,
+    code: String,
+    title: String,
+    procurement_method: String,
+    signed_on: NaiveDate,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    total_fen: i64,
+    content: Option<String>,
+    quality: Option<String>,
+    settlement: Option<String>,
+    liability: Option<String>,
+    min_visits_per_month: Option<i64>,
+    min_visit_minutes: Option<i64>,
+    max_late_percent: Option<i64>,
+    pub items: Vec<NewItem>,
+}
+
+fn small_number(
+    e: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Option<i64> {
+    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    let n = raw.parse::<i64>().ok().filter(|n| range.contains(n));
+    if n.is_none() {
+        e.add(field, "error-contract-number");
+    }
+    n
+}
+
+fn check_item(
+    e: &mut FieldErrors,
+    i: usize,
+    p: &ItemParams,
+    catalogue: &Catalogue,
+) -> Option<NewItem> {
+    let f = |k: &str| format!("items.{i}.{k}");
+    let unit = Unit::parse(p.unit.as_deref().unwrap_or_default());
+    if unit.is_none() {
+        e.add(&f("unit"), "error-contract-unit");
+    }
+    let service = p
+        .service
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let category = p
+        .material_category
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let service_ok = service.is_some_and(|s| catalogue.is_offered(s));
+    let category_ok = category.is_some_and(|c| MaterialCategory::parse(c).is_ok());
+    match unit {
+        Some(u) if u.is_service() && !service_ok => e.add(&f("service"), "error-choose-services"),
+        Some(u) if !u.is_service() && !category_ok => {
+            e.add(&f("material_category"), "error-material-category");
+        }
+        _ => {}
+    }
+    let quantity = p.quantity.as_deref().and_then(quantity_milli);
+    if quantity.is_none() {
+        e.add(&f("quantity"), "error-quantity");
+    }
+    let price = match p.unit_price.as_deref() {
+        Some(v) => e.take(&f("unit_price"), parse_yuan(v), |x| x.message_key()),
+        None => {
+            e.add(&f("unit_price"), "error-money");
+            None
+        }
+    };
+    let min_minutes = small_number(e, &f("min_minutes"), p.min_minutes.as_deref(), 1..=720);
+    let unit = unit?;
+    Some(NewItem {
+        service: service.filter(|_| unit.is_service()).map(str::to_string),
+        material_category: category.filter(|_| !unit.is_service()).map(str::to_string),
+        unit,
+        quantity_milli: quantity?,
+        unit_price_fen: price?,
+        min_minutes: min_minutes.filter(|_| unit == Unit::Visit),
+    })
+}
+
+impl NewContract {
+    /// Checks a contract: the township must be the caller's (officials),
+    /// the provider an organisation, the period sound, every item valid
+    /// and their sum within the total.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn parse(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        p: &ContractParams,
+    ) -> AppResult<Self> {
+        let mut e = FieldErrors::new();
+        let pid_of = |s: Option<&str>| s.and_then(|s| Uuid::parse_str(s.trim()).ok());
+        let township = match pid_of(p.township.as_deref()) {
+            Some(pid) => find_scoped(
+                db,
+                scoped(
+                    townships::Entity::find().filter(townships::Column::Pid.eq(pid)),
+                    scope.contract_townships(),
+                ),
+            )
+            .await
+            .ok(),
+            None => None,
+        };
+        if township.is_none() {
+            e.add("township", "error-choose-township");
+        }
+        let organization = match pid_of(p.organization.as_deref()) {
+            Some(pid) => {
+                organizations::Entity::find()
+                    .filter(organizations::Column::Pid.eq(pid))
+                    .one(db)
+                    .await?
+            }
+            None => None,
+        };
+        if organization.is_none() {
+            e.add("organization", "error-choose-organization");
+        }
+        let code = e.take(
+            "code",
+            text::required(p.code.as_deref().unwrap_or_default(), 60),
+            |x| x.message_key(),
+        );
+        let title = e.take(
+            "title",
+            text::required(p.title.as_deref().unwrap_or_default(), 200),
+            |x| x.message_key(),
+        );
+        let method = p
+            .procurement_method
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| PROCUREMENT_METHODS.contains(m));
+        if method.is_none() {
+            e.add("procurement_method", "error-procurement-method");
+        }
+        let mut date = |field: &str, raw: Option<&str>| {
+            e.take(field, parse_date(raw.unwrap_or_default()), |x| {
+                x.message_key()
+            })
+        };
+        let signed_on = date("signed_on", p.signed_on.as_deref());
+        let starts_on = date("starts_on", p.starts_on.as_deref());
+        let ends_on = date("ends_on", p.ends_on.as_deref());
+        if let (Some(s), Some(en)) = (starts_on, ends_on) {
+            if en < s {
+                e.add("ends_on", "error-date-order");
+            } else if (en - s).num_days() > 366 * 5 {
+                e.add("ends_on", "error-period-long");
+            }
+        }
+        let total = match p.total.as_deref() {
+            Some(v) => e.take("total", parse_yuan(v), |x| x.message_key()),
+            None => {
+                e.add("total", "error-money");
+                None
+            }
+        };
+        let long = |e: &mut FieldErrors, field: &str, raw: Option<&str>| {
+            e.take(field, text::optional(raw, 5000), |x| x.message_key())
+                .flatten()
+        };
+        let content = long(&mut e, "content", p.content.as_deref());
+        let quality = long(&mut e, "quality", p.quality.as_deref());
+        let settlement = long(&mut e, "settlement", p.settlement.as_deref());
+        let liability = long(&mut e, "liability", p.liability.as_deref());
+        let min_visits = small_number(
+            &mut e,
+            "min_visits_per_month",
+            p.min_visits_per_month.as_deref(),
+            1..=31,
+        );
+        let min_minutes = small_number(
+            &mut e,
+            "min_visit_minutes",
+            p.min_visit_minutes.as_deref(),
+            1..=720,
+        );
+        let max_late = small_number(
+            &mut e,
+            "max_late_percent",
+            p.max_late_percent.as_deref(),
+            0..=100,
+        );
+        let catalogue = Catalogue::load(db).await?;
+        let items: Vec<Option<NewItem>> = p
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| check_item(&mut e, i, it, &catalogue))
+            .collect();
+        let items: Vec<NewItem> = items.into_iter().flatten().collect();
+        let sum: i64 = items.iter().map(NewItem::value_fen).sum();
+        if total.is_some_and(|t| sum > t) {
+            e.add("items", "error-items-over-total");
+        }
+        e.into_result(|| {
+            Some(Self {
+                township_id: township?.id,
+                organization_id: organization?.id,
+                code: code?,
+                title: title?,
+                procurement_method: method?.to_string(),
+                signed_on: signed_on?,
+                starts_on: starts_on?,
+                ends_on: ends_on?,
+                total_fen: total?,
+                content,
+                quality,
+                settlement,
+                liability,
+                min_visits_per_month: min_visits,
+                min_visit_minutes: min_minutes,
+                max_late_percent: max_late,
+                items,
+            })
+        })
+    }
+
+    fn set(&self, m: &mut ActiveModel) {
+        m.township_id = Set(self.township_id);
+        m.organization_id = Set(self.organization_id);
+        m.code = Set(self.code.clone());
+        m.title = Set(self.title.clone());
+        m.procurement_method = Set(self.procurement_method.clone());
+        m.signed_on = Set(self.signed_on);
+        m.starts_on = Set(self.starts_on);
+        m.ends_on = Set(self.ends_on);
+        m.total_fen = Set(self.total_fen);
+        m.content = Set(self.content.clone());
+        m.quality = Set(self.quality.clone());
+        m.settlement = Set(self.settlement.clone());
+        m.liability = Set(self.liability.clone());
+        m.min_visits_per_month = Set(self.min_visits_per_month);
+        m.min_visit_minutes = Set(self.min_visit_minutes);
+        m.max_late_percent = Set(self.max_late_percent);
+    }
+}
+
+fn code_taken(err: DbErr) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::field("code", "error-code-taken")
+    } else {
+        err.into()
+    }
+}
+
+async fn replace_items<C: ConnectionTrait>(
+    db: &C,
+    contract_id: i64,
+    items: &[NewItem],
+) -> AppResult<()> {
+    contract_items::Entity::delete_many()
+        .filter(contract_items::Column::ContractId.eq(contract_id))
+        .exec(db)
+        .await?;
+    for (position, it) in (1i64..).zip(items) {
+        contract_items::ActiveModel {
+            contract_id: Set(contract_id),
+            position: Set(position),
+            service: Set(it.service.clone()),
+            material_category: Set(it.material_category.clone()),
+            unit: Set(it.unit.as_str().to_string()),
+            quantity_milli: Set(it.quantity_milli),
+            unit_price_fen: Set(it.unit_price_fen),
+            min_minutes: Set(it.min_minutes),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Items of a contract, in order.
+///
+/// # Errors
+/// Database errors.
+pub async fn items_of<C: ConnectionTrait>(
+    db: &C,
+    contract_id: i64,
+) -> AppResult<Vec<contract_items::Model>> {
+    Ok(contract_items::Entity::find()
+        .filter(contract_items::Column::ContractId.eq(contract_id))
+        .order_by_asc(contract_items::Column::Position)
+        .all(db)
+        .await?)
+}
+
+impl Model {
+    /// Creates a draft with its items.
+    ///
+    /// # Errors
+    /// Field errors (a taken code); database errors.
+    pub async fn create(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewContract,
+    ) -> AppResult<Self> {
+        let txn = db.begin().await?;
+        let mut am = ActiveModel {
+            status: Set("draft".into()),
+            version: Set(1),
+            ..Default::default()
+        };
+        new.set(&mut am);
+        let m = am.insert(&txn).await.map_err(code_taken)?;
+        replace_items(&txn, m.id, &new.items).await?;
+        let mut changes = audit_logs::change_json(None, Some(&m));
+        if let serde_json::Value::Object(map) = &mut changes {
+            map.insert("items".into(), new.items.len().into());
+        }
+        audit_logs::record(
+            &txn,
+            actor,
+            Action::Create,
+            "contracts",
+            Some(m.pid),
+            &changes,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// Changes a draft. An active or closed contract changes only through
+    /// an amendment.
+    ///
+    /// # Errors
+    /// `status` when not a draft; field errors; database errors.
+    pub async fn update_draft(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        new: NewContract,
+    ) -> AppResult<Self> {
+        if self.status != "draft" {
+            return Err(AppError::field("status", "error-contract-not-draft"));
+        }
+        let txn = db.begin().await?;
+        let mut am: ActiveModel = self.clone().into();
+        new.set(&mut am);
+        let after = am.update(&txn).await.map_err(code_taken)?;
+        replace_items(&txn, after.id, &new.items).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "contracts",
+            after.pid,
+            Some(self),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// Moves a draft to active (it needs items) or an active contract to
+    /// closed.
+    ///
+    /// # Errors
+    /// `status` for any other move or a draft without items; database
+    /// errors.
+    pub async fn set_status(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        to: &str,
+    ) -> AppResult<Self> {
+        let allowed = matches!(
+            (self.status.as_str(), to),
+            ("draft", "active") | ("active", "closed")
+        );
+        if !allowed {
+            return Err(AppError::field("status", "error-contract-status"));
+        }
+        let txn = db.begin().await?;
+        if to == "active" && items_of(&txn, self.id).await?.is_empty() {
+            return Err(AppError::field("items", "error-contract-no-items"));
+        }
+        let mut am: ActiveModel = self.clone().into();
+        am.status = Set(to.to_string());
+        let after = am.update(&txn).await?;
+        audit_logs::record_change(
+            &txn,
+            actor,
+            Action::Update,
+            "contracts",
+            after.pid,
+            Some(self),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    #[must_use]
+    pub fn period(&self) -> crate::domain::fulfilment::Period {
+        crate::domain::fulfilment::Period {
+            start: self.starts_on,
+            end: self.ends_on,
+        }
+    }
+}
+
+/// Contracts the caller may see, newest period first.
+///
+/// # Errors
+/// `NotFound` for callers who see no contracts.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    page: PageRequest,
+) -> AppResult<(Vec<Model>, PageInfo)> {
+    let q = scoped(Entity::find(), scope.contracts()).ok_or(AppError::NotFound)?;
+    fetch_page(
+        db,
+        q.order_by_desc(Column::StartsOn).order_by_desc(Column::Id),
+        page,
+    )
+    .await
+}
+
+/// # Errors
+/// `NotFound` when missing or out of scope.
+pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
+    find_scoped(
+        db,
+        scoped(
+            Entity::find().filter(Column::Pid.eq(pid)),
+            scope.contracts(),
+        ),
+    )
+    .await
+}
+
+/// Adds recipients to a draft's coverage: each by pid, or every member of
+/// a household; they must live in the contract's township. Returns how many
+/// were new.
+///
+/// # Errors
+/// `status` when not a draft; field errors for unknown people; database
+/// errors.
+pub async fn cover(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    contract: &Model,
+    recipient_pids: &[Uuid],
+    household_pids: &[Uuid],
+) -> AppResult<usize> {
+    use super::_entities::households;
+    if contract.status != "draft" {
+        return Err(AppError::field("status", "error-contract-not-draft"));
+    }
+    let mut people = recipients::Entity::find()
+        .filter(recipients::Column::Pid.is_in(recipient_pids.to_vec()))
+        .filter(recipients::Column::TownshipId.eq(contract.township_id))
+        .all(db)
+        .await?;
+    if people.len() != recipient_pids.len() {
+        return Err(AppError::field("recipients", "error-choose-recipient"));
+    }
+    if !household_pids.is_empty() {
+        let homes: Vec<i64> = households::Entity::find()
+            .filter(households::Column::Pid.is_in(household_pids.to_vec()))
+            .filter(households::Column::TownshipId.eq(contract.township_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        if homes.len() != household_pids.len() {
+            return Err(AppError::field("households", "error-choose-recipient"));
+        }
+        people.extend(
+            recipients::Entity::find()
+                .filter(recipients::Column::HouseholdId.is_in(homes))
+                .all(db)
+                .await?,
+        );
+    }
+    let txn = db.begin().await?;
+    let already: Vec<i64> = contract_recipients::Entity::find()
+        .filter(contract_recipients::Column::ContractId.eq(contract.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| c.recipient_id)
+        .collect();
+    let mut new: Vec<&recipients::Model> =
+        people.iter().filter(|r| !already.contains(&r.id)).collect();
+    new.sort_by_key(|r| r.id);
+    new.dedup_by_key(|r| r.id);
+    for r in &new {
+        contract_recipients::ActiveModel {
+            contract_id: Set(contract.id),
+            recipient_id: Set(r.id),
+            created_at: Set(chrono::Utc::now().into()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let changes = serde_json::json!({
+        "covered": new.iter().map(|r| r.pid.to_string()).collect::<Vec<_>>(),
+    });
+    audit_logs::record(
+        &txn,
+        actor,
+        Action::Update,
+        "contracts",
+        Some(contract.pid),
+        &changes,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(new.len())
+}
+
+/// The covered recipients of a contract, by name, a page at a time.
+///
+/// # Errors
+/// Database errors.
+pub async fn covered(
+    db: &DatabaseConnection,
+    contract: &Model,
+    page: PageRequest,
+) -> AppResult<(Vec<recipients::Model>, PageInfo)> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let ids = contract_recipients::Entity::find()
+        .select_only()
+        .column(contract_recipients::Column::RecipientId)
+        .filter(contract_recipients::Column::ContractId.eq(contract.id))
+        .into_query();
+    fetch_page(
+        db,
+        recipients::Entity::find()
+            .filter(recipients::Column::Id.in_subquery(ids))
+            .order_by_asc(recipients::Column::Name),
+        page,
+    )
+    .await
+}

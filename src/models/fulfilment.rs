@@ -1,0 +1,487 @@
+//! A contract's fulfilment, from SQL aggregates over its visits: what each
+//! line item delivered, the visits by outcome, each covered recipient's
+//! completed visits per month, material value by funding source. The
+//! arithmetic is `domain::fulfilment`.
+//!
+//! A visit counts toward a contract when it is the provider's, for a
+//! covered recipient, starts inside the period (display zone), and, for
+//! delivery, is completed; lines count when of a type an item buys.
+use super::_entities::{contract_items, contracts};
+use crate::{
+    domain::fulfilment::{
+        self, material_share, ItemFigures, ItemInput, MonthCount, Period, Rates, Risk, Thresholds,
+        Unit, VisitCounts,
+    },
+    errors::AppResult,
+    web::render::DISPLAY_ZONE,
+};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
+use serde::Serialize;
+
+/// One item's figures, with the item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemReport {
+    pub pid: uuid::Uuid,
+    pub position: i64,
+    pub service: Option<String>,
+    pub material_category: Option<String>,
+    pub unit: String,
+    pub quantity_milli: i64,
+    pub unit_price_fen: i64,
+    pub delivered_milli: i64,
+    pub value_fen: i64,
+    pub percent: f64,
+    pub expected_milli: i64,
+    pub gap_milli: i64,
+    pub forecast_milli: i64,
+    pub risks: Vec<&'static str>,
+}
+
+/// Material value by where it came from.
+#[derive(Debug, Clone, Serialize, FromQueryResult)]
+pub struct FundingRow {
+    pub funding: String,
+    pub donor: Option<String>,
+    pub value_fen: i64,
+}
+
+/// A contract's fulfilment on a day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub today: NaiveDate,
+    pub period_days: i64,
+    pub elapsed_days: i64,
+    pub items: Vec<ItemReport>,
+    pub covered: usize,
+    pub visits: VisitCountsJson,
+    pub rates: RatesJson,
+    pub compliance: ComplianceJson,
+    pub funding: Vec<FundingRow>,
+    pub service_value_fen: i64,
+    pub material_value_fen: i64,
+    /// Material share of "material + service", in percent.
+    pub material_share: f64,
+    pub risks: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitCountsJson {
+    pub completed: i64,
+    pub attempted: i64,
+    pub refused: i64,
+    pub cancelled: i64,
+    pub missed: i64,
+    pub late: i64,
+    pub exceptions: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RatesJson {
+    pub due: i64,
+    pub completed: f64,
+    pub attempted: f64,
+    pub missed: f64,
+    pub late: f64,
+    pub exceptions: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceJson {
+    pub min_per_month: Option<i64>,
+    pub judged: usize,
+    pub met: usize,
+    pub percent: f64,
+    /// Recipient-months short of the term: recipient id, month, completed.
+    #[serde(skip)]
+    pub short: Vec<(i64, i32, u32, i64)>,
+}
+
+/// Placeholders and values of one statement, numbered for PostgreSQL.
+struct Sql {
+    backend: DatabaseBackend,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    /// A placeholder bound to `v`.
+    fn p(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_string(),
+        }
+    }
+
+    fn statement(self, sql: &str) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+
+    /// The calendar month of a visit's start in the display zone, `YYYY-MM`.
+    fn month(&self) -> &'static str {
+        match self.backend {
+            DatabaseBackend::Postgres => {
+                "to_char(v.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+            }
+            _ => "strftime('%Y-%m', v.starts_at, '+8 hours')",
+        }
+    }
+}
+
+fn instant(day: NaiveDate) -> DateTime<FixedOffset> {
+    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
+}
+
+/// `FROM visits v JOIN contract_recipients ... WHERE` the visit counts
+/// toward `c` (any outcome), starting before `until`.
+fn counted(q: &mut Sql, c: &contracts::Model, until: DateTime<FixedOffset>) -> String {
+    let from = instant(c.starts_on);
+    let end = instant(c.ends_on + Duration::days(1)).min(until);
+    format!(
+        "FROM visits v JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
+         WHERE cr.contract_id = {} AND v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {}",
+        q.p(c.id),
+        q.p(c.organization_id),
+        q.p(from),
+        q.p(end)
+    )
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Total {
+    total: Option<i64>,
+}
+
+async fn total<C: ConnectionTrait>(db: &C, q: Sql, sql: &str) -> AppResult<i64> {
+    Ok(Total::find_by_statement(q.statement(sql))
+        .one(db)
+        .await?
+        .and_then(|t| t.total)
+        .unwrap_or(0))
+}
+
+/// What an item delivered, in thousandths of its unit.
+async fn delivered<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    item: &contract_items::Model,
+    unit: Unit,
+) -> AppResult<i64> {
+    let far = instant(NaiveDate::MAX - Duration::days(2));
+    let mut q = Sql::new(db.get_database_backend());
+    let base = counted(&mut q, c, far);
+    let sql = match unit {
+        Unit::Visit | Unit::Hour | Unit::Session => {
+            let service = q.p(item.service.clone().unwrap_or_default());
+            let min = match item.min_minutes {
+                Some(m) => format!(" AND l.minutes >= {}", q.p(m)),
+                None => String::new(),
+            };
+            let what = match unit {
+                Unit::Visit => "COUNT(DISTINCT v.id) * 1000",
+                Unit::Hour => "SUM(l.minutes)",
+                _ => "COUNT(l.id) * 1000",
+            };
+            format!(
+                "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'completed' AND l.service = {service}{min}",
+                base.replacen(
+                    "FROM visits v",
+                    "FROM visit_service_lines l JOIN visits v ON v.id = l.visit_id",
+                    1
+                )
+            )
+        }
+        Unit::Item | Unit::Yuan => {
+            let category = q.p(item.material_category.clone().unwrap_or_default());
+            let what = if unit == Unit::Item {
+                "SUM(m.quantity_milli)"
+            } else {
+                "SUM(m.value_fen) * 10"
+            };
+            format!(
+                "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'completed' AND m.category = {category} AND m.funding = 'contract'",
+                base.replacen(
+                    "FROM visits v",
+                    "FROM visit_material_lines m JOIN visits v ON v.id = m.visit_id",
+                    1
+                )
+            )
+        }
+    };
+    let n = total(db, q, &sql).await?;
+    Ok(if unit == Unit::Hour {
+        minutes_to_milli_hours(n)
+    } else {
+        n
+    })
+}
+
+/// Minutes in thousandths of an hour, half up (SQL integer division
+/// differs between databases, so it happens here).
+fn minutes_to_milli_hours(minutes: i64) -> i64 {
+    (minutes * 1000 + 30).div_euclid(60)
+}
+
+/// What an item's plans still have scheduled inside the period after
+/// `now`, in thousandths of its unit (materials are never scheduled).
+async fn scheduled<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    item: &contract_items::Model,
+    unit: Unit,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    if !unit.is_service() {
+        return Ok(0);
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2)));
+    // SQLite numbers placeholders by position: bind in the order of the text.
+    let after = q.p(DateTime::<FixedOffset>::from(now));
+    let pattern = q.p(format!("%,{},%", item.service.clone().unwrap_or_default()));
+    let what = if unit == Unit::Hour {
+        "SUM(sp.duration_minutes)"
+    } else {
+        "COUNT(v.id) * 1000"
+    };
+    let sql = format!(
+        "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'scheduled' AND v.starts_at >= {after} \
+         AND (',' || sp.services || ',') LIKE {pattern}",
+        base.replacen(
+            "FROM visits v",
+            "FROM visits v JOIN service_plans sp ON sp.id = v.plan_id",
+            1
+        )
+    );
+    let n = total(db, q, &sql).await?;
+    Ok(if unit == Unit::Hour {
+        minutes_to_milli_hours(n)
+    } else {
+        n
+    })
+}
+
+#[derive(Debug, FromQueryResult)]
+struct StatusRow {
+    status: String,
+    n: i64,
+    late: Option<i64>,
+    exceptions: Option<i64>,
+}
+
+async fn visit_counts<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    now: DateTime<Utc>,
+) -> AppResult<VisitCounts> {
+    let mut q = Sql::new(db.get_database_backend());
+    let base = counted(&mut q, c, now.into());
+    let sql = format!(
+        "SELECT v.status AS status, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT) AS late, \
+         CAST(SUM(CASE WHEN v.location_exception THEN 1 ELSE 0 END) AS BIGINT) AS exceptions \
+         {base} GROUP BY v.status"
+    );
+    let mut out = VisitCounts::default();
+    for r in StatusRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        match r.status.as_str() {
+            "completed" => out.completed += r.n,
+            "attempted" => out.attempted += r.n,
+            "refused" => out.refused += r.n,
+            "cancelled" => out.cancelled += r.n,
+            "missed" => out.missed += r.n,
+            _ => continue,
+        }
+        if r.status != "cancelled" {
+            out.late += r.late.unwrap_or(0);
+            out.exceptions += r.exceptions.unwrap_or(0);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct MonthRow {
+    recipient_id: i64,
+    month: String,
+    n: i64,
+}
+
+async fn month_counts<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+) -> AppResult<Vec<MonthCount>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2)));
+    let month = q.month();
+    let min = match c.min_visit_minutes {
+        Some(m) => format!(
+            " AND (SELECT COALESCE(SUM(l.minutes), 0) FROM visit_service_lines l WHERE l.visit_id = v.id) >= {}",
+            q.p(m)
+        ),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT v.recipient_id AS recipient_id, {month} AS month, CAST(COUNT(*) AS BIGINT) AS n \
+         {base} AND v.status = 'completed'{min} GROUP BY v.recipient_id, {month}"
+    );
+    Ok(MonthRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let (y, m) = r.month.split_once('-')?;
+            Some(MonthCount {
+                recipient: r.recipient_id,
+                year: y.parse().ok()?,
+                month: m.parse().ok()?,
+                completed: r.n,
+            })
+        })
+        .collect())
+}
+
+async fn funding<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<FundingRow>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2))).replacen(
+        "FROM visits v",
+        "FROM visit_material_lines m JOIN visits v ON v.id = m.visit_id",
+        1,
+    );
+    let sql = format!(
+        "SELECT m.funding AS funding, m.donor AS donor, CAST(SUM(m.value_fen) AS BIGINT) AS value_fen \
+         {base} AND v.status = 'completed' GROUP BY m.funding, m.donor ORDER BY m.funding, m.donor"
+    );
+    Ok(FundingRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?)
+}
+
+async fn covered_ids<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<i64>> {
+    use super::_entities::contract_recipients;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    Ok(contract_recipients::Entity::find()
+        .select_only()
+        .column(contract_recipients::Column::RecipientId)
+        .filter(contract_recipients::Column::ContractId.eq(c.id))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
+}
+
+/// The fulfilment of `c` on `today` (display zone), `now` separating done
+/// from still scheduled.
+///
+/// # Errors
+/// Database errors.
+pub async fn report<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Report> {
+    let t = Thresholds::default();
+    let period = Period {
+        start: c.starts_on,
+        end: c.ends_on,
+    };
+    let mut items = Vec::new();
+    let mut figures: Vec<ItemFigures> = Vec::new();
+    let mut service_value = 0;
+    for it in super::contracts::items_of(db, c.id).await? {
+        let Some(unit) = Unit::parse(&it.unit) else {
+            continue;
+        };
+        let input = ItemInput {
+            quantity_milli: it.quantity_milli,
+            unit_price_fen: it.unit_price_fen,
+            delivered_milli: delivered(db, c, &it, unit).await?,
+            scheduled_milli: scheduled(db, c, &it, unit, now).await?,
+        };
+        let f = fulfilment::item(input, period, today, t);
+        if unit.is_service() {
+            service_value += f.value_fen;
+        }
+        items.push(ItemReport {
+            pid: it.pid,
+            position: it.position,
+            service: it.service.clone(),
+            material_category: it.material_category.clone(),
+            unit: it.unit.clone(),
+            quantity_milli: it.quantity_milli,
+            unit_price_fen: it.unit_price_fen,
+            delivered_milli: f.delivered_milli,
+            value_fen: f.value_fen,
+            percent: f.percent,
+            expected_milli: f.expected_milli,
+            gap_milli: f.gap_milli,
+            forecast_milli: f.forecast_milli,
+            risks: f.risks.iter().map(|r| r.as_str()).collect(),
+        });
+        figures.push(f);
+    }
+    let covered = covered_ids(db, c).await?;
+    let counts = visit_counts(db, c, now).await?;
+    let rates: Rates = fulfilment::rates(counts);
+    let compliance = fulfilment::compliance(
+        &covered,
+        &period.judged_months(today),
+        &month_counts(db, c).await?,
+        c.min_visits_per_month.unwrap_or(0),
+    );
+    let funding = funding(db, c).await?;
+    let material_value: i64 = funding.iter().map(|f| f.value_fen).sum();
+    let risks: Vec<Risk> = fulfilment::contract_risks(
+        &figures,
+        &compliance,
+        &rates,
+        c.max_late_percent.map(|p| p as f64),
+        t,
+    );
+    Ok(Report {
+        today,
+        period_days: period.days(),
+        elapsed_days: period.elapsed_days(today),
+        items,
+        covered: covered.len(),
+        visits: VisitCountsJson {
+            completed: counts.completed,
+            attempted: counts.attempted,
+            refused: counts.refused,
+            cancelled: counts.cancelled,
+            missed: counts.missed,
+            late: counts.late,
+            exceptions: counts.exceptions,
+        },
+        rates: RatesJson {
+            due: rates.due,
+            completed: rates.completed,
+            attempted: rates.attempted,
+            missed: rates.missed,
+            late: rates.late,
+            exceptions: rates.exceptions,
+        },
+        compliance: ComplianceJson {
+            min_per_month: c.min_visits_per_month,
+            judged: compliance.judged,
+            met: compliance.met,
+            percent: compliance.percent,
+            short: compliance.short,
+        },
+        funding,
+        service_value_fen: service_value,
+        material_value_fen: material_value,
+        material_share: material_share(service_value, material_value),
+        risks: risks.iter().map(|r| r.as_str()).collect(),
+    })
+}

@@ -1,0 +1,553 @@
+//! Contracts and their fulfilment: a contract with three items, two
+//! covered recipients and a known set of visits (covered and not, inside
+//! and outside the period, every outcome), every figure worked out by hand.
+use crate::support::*;
+use axum::http::StatusCode;
+use chrono::{NaiveDate, TimeZone};
+use doudi::models::{
+    _entities::{
+        contracts, recipients, service_plans, visit_material_lines, visit_service_lines, visits,
+    },
+    fulfilment,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+async fn person(ctx: &loco_rs::app::AppContext, name: &str) -> recipients::Model {
+    recipients::Entity::find()
+        .filter(recipients::Column::Name.eq(name))
+        .one(&ctx.db)
+        .await
+        .expect("q")
+        .expect("recipient")
+}
+
+fn contract_body(town: &str, org: &str) -> Value {
+    json!({
+        "township": town, "organization": org,
+        "code": "BZ-ZK-2027-001", "title": "曾口镇2027年一季度居家探访服务",
+        "procurement_method": "competitive_consultation",
+        "signed_on": "2026-12-20", "starts_on": "2027-01-01", "ends_on": "2027-03-31",
+        "total": "100000.00",
+        "content": "为特困、低保老人提供上门探访、生活照料和精神慰藉。",
+        "quality": "每次上门不少于30分钟，须经服务对象确认。",
+        "settlement": "按季度验收后支付。", "liability": "未达标部分按比例扣减。",
+        "min_visits_per_month": 2, "min_visit_minutes": 30, "max_late_percent": 10,
+        "items": [
+            {"service": "daily_care", "unit": "visit", "quantity": 10, "unit_price": "50.00", "min_minutes": 30},
+            {"service": "emotional_support", "unit": "hour", "quantity": 5, "unit_price": 80},
+            {"material_category": "food", "unit": "yuan", "quantity": 1000, "unit_price": "1.00"},
+        ],
+    })
+}
+
+/// One visit at 09:00 Beijing time on `day`, with its lines.
+#[allow(clippy::too_many_arguments)]
+async fn visit(
+    ctx: &loco_rs::app::AppContext,
+    r: &recipients::Model,
+    day: &str,
+    status: &str,
+    late: bool,
+    exception: bool,
+    plan: Option<i64>,
+    services: &[(&str, i64)],
+    materials: &[(&str, i64, &str, Option<&str>)],
+) {
+    let d = NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("day");
+    let start = chrono_tz::Asia::Shanghai
+        .from_local_datetime(&d.and_hms_opt(9, 0, 0).expect("time"))
+        .single()
+        .expect("local")
+        .fixed_offset();
+    let worker = user(ctx, "worker@doudi.test").await;
+    let v = visits::ActiveModel {
+        pid: Set(uuid::Uuid::new_v4()),
+        plan_id: Set(plan),
+        organization_id: Set(worker.organization_id.expect("org")),
+        recipient_id: Set(Some(r.id)),
+        household_id: Set(r.household_id),
+        township_id: Set(r.township_id),
+        worker_id: Set(Some(worker.id)),
+        starts_at: Set(start),
+        ends_at: Set(start + chrono::Duration::hours(1)),
+        tzid: Set("Asia/Shanghai".into()),
+        status: Set(status.into()),
+        exception: Set(false),
+        late: Set(late),
+        location_exception: Set(exception),
+        ..Default::default()
+    }
+    .insert(&ctx.db)
+    .await
+    .expect("visit");
+    for (s, m) in services {
+        visit_service_lines::ActiveModel {
+            visit_id: Set(v.id),
+            service: Set((*s).into()),
+            minutes: Set(*m),
+            created_at: Set(start),
+            ..Default::default()
+        }
+        .insert(&ctx.db)
+        .await
+        .expect("line");
+    }
+    for (cat, fen, funding, donor) in materials {
+        visit_material_lines::ActiveModel {
+            visit_id: Set(v.id),
+            item: Set("大米".into()),
+            category: Set((*cat).into()),
+            quantity_milli: Set(1000),
+            unit: Set("袋".into()),
+            value_fen: Set(*fen),
+            funding: Set((*funding).into()),
+            donor: Set(donor.map(str::to_string)),
+            created_at: Set(start),
+            ..Default::default()
+        }
+        .insert(&ctx.db)
+        .await
+        .expect("material");
+    }
+}
+
+#[tokio::test]
+async fn fulfilment_figures_match_the_hand_worked_example() {
+    with_app(|server, ctx| async move {
+        let official = token(&ctx, "official@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let org = organization_pid(&ctx, SUNSHINE).await.to_string();
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&contract_body(&town, &org))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let c: Value = res.json();
+        assert_eq!(c["status"], "draft");
+        assert_eq!(c["total_fen"], 10_000_000);
+        assert_eq!(c["items"][1]["unit_price_fen"], 8000);
+        let pid = c["pid"].as_str().expect("pid").to_string();
+        let (a, b, outside) = (
+            person(&ctx, "单秀英").await,
+            person(&ctx, "李长林").await,
+            person(&ctx, "王光荣").await,
+        );
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/recipients"))
+            .authorization_bearer(&official)
+            .json(&json!({"recipients": [a.pid, b.pid]}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        assert_eq!(res.json::<Value>()["added"], 2);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/status"))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "active"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+
+        let plan = service_plans::ActiveModel {
+            pid: Set(uuid::Uuid::new_v4()),
+            organization_id: Set(user(&ctx, "worker@doudi.test")
+                .await
+                .organization_id
+                .expect("org")),
+            recipient_id: Set(Some(a.id)),
+            household_id: Set(a.household_id),
+            township_id: Set(a.township_id),
+            services: Set("daily_care,emotional_support".into()),
+            duration_minutes: Set(60),
+            tzid: Set("Asia/Shanghai".into()),
+            dtstart: Set("2027-03-10T09:00:00".into()),
+            exdates: Set(String::new()),
+            rdates: Set(String::new()),
+            status: Set("active".into()),
+            ..Default::default()
+        }
+        .insert(&ctx.db)
+        .await
+        .expect("plan");
+        let food = |fen| ("food", fen, "contract", None);
+        // Covered, inside the period.
+        visit(
+            &ctx,
+            &a,
+            "2027-01-05",
+            "completed",
+            false,
+            true,
+            None,
+            &[("daily_care", 45), ("emotional_support", 30)],
+            &[
+                food(10_000),
+                ("food", 2000, "donation", Some("巴中市慈善总会")),
+            ],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-01-20",
+            "completed",
+            true,
+            false,
+            None,
+            &[("daily_care", 20), ("emotional_support", 60)],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-02-03",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 30)],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-02-10",
+            "attempted",
+            false,
+            false,
+            None,
+            &[],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &b,
+            "2027-01-10",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[food(5000)],
+        )
+        .await;
+        visit(
+            &ctx,
+            &b,
+            "2027-01-15",
+            "missed",
+            true,
+            false,
+            None,
+            &[],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &b,
+            "2027-02-12",
+            "cancelled",
+            false,
+            false,
+            None,
+            &[],
+            &[],
+        )
+        .await;
+        // Still to come: counts only toward the forecast.
+        visit(
+            &ctx,
+            &a,
+            "2027-03-10",
+            "scheduled",
+            false,
+            false,
+            Some(plan.id),
+            &[],
+            &[],
+        )
+        .await;
+        // Not covered, or outside the period: not counted at all.
+        visit(
+            &ctx,
+            &outside,
+            "2027-01-07",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[food(9900)],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2026-12-28",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-04-02",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[],
+        )
+        .await;
+
+        let contract = contracts::Entity::find()
+            .filter(contracts::Column::Pid.eq(uuid::Uuid::parse_str(&pid).expect("uuid")))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("contract");
+        let today = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day");
+        let now = chrono::Utc
+            .with_ymd_and_hms(2027, 3, 1, 2, 0, 0)
+            .single()
+            .expect("now");
+        let r = fulfilment::report(&ctx.db, &contract, today, now)
+            .await
+            .expect("report");
+        assert_eq!((r.period_days, r.elapsed_days, r.covered), (90, 60, 2));
+        let items: Vec<_> = r
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.delivered_milli,
+                    i.value_fen,
+                    i.percent,
+                    i.expected_milli,
+                    i.gap_milli,
+                    i.forecast_milli,
+                    i.risks.clone(),
+                )
+            })
+            .collect();
+        let both = vec!["behind", "forecast_short"];
+        assert_eq!(
+            items,
+            vec![
+                // Three visits with 30+ minutes of daily care (the 20-minute
+                // one does not count): 3 × 50 yuan; pace 10 × 60/90.
+                (3000, 15_000, 30.0, 6667, -3667, 4000, both.clone()),
+                // 30 + 60 minutes = 1.5 h × 80 yuan; the planned hour ahead.
+                (1500, 12_000, 30.0, 3333, -1833, 2500, both.clone()),
+                // 100 + 50 yuan of contract-funded food (not the donation).
+                (150_000, 15_000, 15.0, 666_667, -516_667, 150_000, both),
+            ]
+        );
+        let v = &r.visits;
+        assert_eq!(
+            (
+                v.completed,
+                v.attempted,
+                v.refused,
+                v.cancelled,
+                v.missed,
+                v.late,
+                v.exceptions
+            ),
+            (4, 1, 0, 1, 1, 2, 1)
+        );
+        assert_eq!(r.rates.due, 6);
+        assert_eq!(
+            [
+                r.rates.completed,
+                r.rates.attempted,
+                r.rates.missed,
+                r.rates.late,
+                r.rates.exceptions
+            ],
+            [66.7, 16.7, 16.7, 33.3, 16.7]
+        );
+        // January and February are over: A had 2 then 1, B 1 then 0.
+        assert_eq!((r.compliance.judged, r.compliance.met), (4, 1));
+        assert!((r.compliance.percent - 25.0).abs() < 1e-9);
+        assert_eq!(
+            r.funding
+                .iter()
+                .map(|f| (f.funding.as_str(), f.donor.as_deref(), f.value_fen))
+                .collect::<Vec<_>>(),
+            vec![
+                ("contract", None, 15_000),
+                ("donation", Some("巴中市慈善总会"), 2000)
+            ]
+        );
+        assert_eq!(
+            (r.service_value_fen, r.material_value_fen),
+            (27_000, 17_000)
+        );
+        assert!((r.material_share - 38.6).abs() < 1e-9);
+        assert_eq!(
+            r.risks,
+            vec!["behind", "forecast_short", "frequency", "late"]
+        );
+
+        // The API gives the same to everyone in scope.
+        for who in [
+            "official@doudi.test",
+            "coordinator@doudi.test",
+            "admin@doudi.test",
+        ] {
+            let res = server
+                .get(&format!("/api/v1/contracts/{pid}/fulfilment?on=2027-03-01"))
+                .authorization_bearer(&token(&ctx, who).await)
+                .await;
+            assert_eq!(res.status_code(), StatusCode::OK, "{who}");
+            assert_eq!(res.json::<Value>()["compliance"]["judged"], 4);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contracts_are_drawn_up_by_officials_for_their_townships_and_read_by_the_provider() {
+    with_app(|server, ctx| async move {
+        let official = token(&ctx, "official@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let other_town = township_pid(&ctx, "水宁寺镇").await.to_string();
+        let org = organization_pid(&ctx, SUNSHINE).await.to_string();
+        // Bad input is named field by field; nothing is stored.
+        let mut bad = contract_body(&town, &org);
+        bad["ends_on"] = json!("2026-12-01");
+        bad["total"] = json!("100.00");
+        bad["items"][0]["unit"] = json!("bucket");
+        bad["items"][1]["service"] = json!("massage");
+        bad["procurement_method"] = json!("lottery");
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&bad)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let errors = res.json::<Value>()["errors"].clone();
+        for k in [
+            "ends_on",
+            "items.0.unit",
+            "items.1.service",
+            "procurement_method",
+            "items",
+        ] {
+            assert!(errors[k].is_array(), "{k}: {errors}");
+        }
+        // Another official's township is not theirs to buy for.
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&contract_body(&other_town, &org))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        for who in ["coordinator@doudi.test", "worker@doudi.test"] {
+            let res = server
+                .post("/api/v1/contracts")
+                .authorization_bearer(&token(&ctx, who).await)
+                .json(&contract_body(&town, &org))
+                .await;
+            assert_eq!(res.status_code(), StatusCode::NOT_FOUND, "{who}");
+        }
+        let audits = audit_count(&ctx, "create", "contracts").await;
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&contract_body(&town, &org))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        assert_eq!(audit_count(&ctx, "create", "contracts").await, audits + 1);
+        let pid = res.json::<Value>()["pid"]
+            .as_str()
+            .expect("pid")
+            .to_string();
+        // The same code twice is refused.
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&contract_body(&town, &org))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.json::<Value>()["errors"]["code"].is_array());
+        // Who sees it: the township's official, the provider, admins.
+        for (who, status) in [
+            ("official@doudi.test", 200),
+            ("admin@doudi.test", 200),
+            ("coordinator@doudi.test", 200),
+            ("official2@doudi.test", 404),
+            ("coordinator2@doudi.test", 404),
+            ("worker@doudi.test", 404),
+        ] {
+            let t = token(&ctx, who).await;
+            for path in [
+                format!("/api/v1/contracts/{pid}"),
+                format!("/api/v1/contracts/{pid}/fulfilment"),
+                format!("/api/v1/contracts/{pid}/recipients"),
+            ] {
+                let res = server.get(&path).authorization_bearer(&t).await;
+                assert_eq!(res.status_code().as_u16(), status, "{who} {path}");
+            }
+        }
+        // A draft is edited; the provider cannot edit it.
+        let mut edit = contract_body(&town, &org);
+        edit["title"] = json!("曾口镇2027年一季度居家探访服务（修订）");
+        let res = server
+            .patch(&format!("/api/v1/contracts/{pid}"))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .json(&edit)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+        let res = server
+            .patch(&format!("/api/v1/contracts/{pid}"))
+            .authorization_bearer(&official)
+            .json(&edit)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        // Covering someone of another township is refused.
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/recipients"))
+            .authorization_bearer(&official)
+            .json(&json!({"recipients": [person(&ctx, "何淑珍").await.pid]}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        // In force: no more silent edits, no going back.
+        let status = |s: &str| json!({"status": s});
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/status"))
+            .authorization_bearer(&official)
+            .json(&status("closed"))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/status"))
+            .authorization_bearer(&official)
+            .json(&status("active"))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+        let res = server
+            .patch(&format!("/api/v1/contracts/{pid}"))
+            .authorization_bearer(&official)
+            .json(&edit)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.json::<Value>()["errors"]["status"].is_array());
+        let res = server
+            .get("/api/v1/contracts")
+            .authorization_bearer(&token(&ctx, "official2@doudi.test").await)
+            .await;
+        assert_eq!(res.json::<Value>()["page"]["total"], 0);
+    })
+    .await;
+}
