@@ -4,6 +4,7 @@ pub mod api;
 pub mod audit_logs;
 pub mod board;
 pub mod calendar;
+pub mod contracts;
 pub mod health;
 pub mod home;
 pub mod households;

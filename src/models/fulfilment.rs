@@ -12,6 +12,7 @@ use crate::{
         self, material_share, ItemFigures, ItemInput, MonthCount, Period, Rates, Risk, Thresholds,
         Unit, VisitCounts,
     },
+    domain::money::format_yuan,
     errors::AppResult,
     web::render::DISPLAY_ZONE,
 };
@@ -36,6 +37,18 @@ pub struct ItemReport {
     pub gap_milli: i64,
     pub forecast_milli: i64,
     pub risks: Vec<&'static str>,
+    /// The same figures as people write them (`12.5`, `¥15000.00`).
+    pub shown: ItemShown,
+}
+
+/// An item's figures for display.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemShown {
+    pub delivered: String,
+    pub quantity: String,
+    pub expected: String,
+    pub forecast: String,
+    pub value: String,
 }
 
 /// Material value by where it came from.
@@ -44,6 +57,15 @@ pub struct FundingRow {
     pub funding: String,
     pub donor: Option<String>,
     pub value_fen: i64,
+}
+
+/// A funding row with its value in yuan.
+#[derive(Debug, Clone, Serialize)]
+pub struct FundingShown {
+    pub funding: String,
+    pub donor: Option<String>,
+    pub value_fen: i64,
+    pub value: String,
 }
 
 /// A contract's fulfilment on a day.
@@ -57,9 +79,11 @@ pub struct Report {
     pub visits: VisitCountsJson,
     pub rates: RatesJson,
     pub compliance: ComplianceJson,
-    pub funding: Vec<FundingRow>,
+    pub funding: Vec<FundingShown>,
     pub service_value_fen: i64,
     pub material_value_fen: i64,
+    pub service_value: String,
+    pub material_value: String,
     /// Material share of "material + service", in percent.
     pub material_share: f64,
     pub risks: Vec<&'static str>,
@@ -221,6 +245,16 @@ async fn delivered<C: ConnectionTrait>(
     } else {
         n
     })
+}
+
+/// Thousandths of a unit to one decimal, as a table shows them.
+fn shown_units(milli: i64) -> String {
+    let tenths = (milli * 10 + 500).div_euclid(1000);
+    if tenths % 10 == 0 {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths.div_euclid(10), tenths.rem_euclid(10))
+    }
 }
 
 /// Minutes in thousandths of an hour, half up (SQL integer division
@@ -427,6 +461,13 @@ pub async fn report<C: ConnectionTrait>(
             gap_milli: f.gap_milli,
             forecast_milli: f.forecast_milli,
             risks: f.risks.iter().map(|r| r.as_str()).collect(),
+            shown: ItemShown {
+                delivered: shown_units(f.delivered_milli),
+                quantity: shown_units(it.quantity_milli),
+                expected: shown_units(f.expected_milli),
+                forecast: shown_units(f.forecast_milli),
+                value: format_yuan(f.value_fen),
+            },
         });
         figures.push(f);
     }
@@ -478,9 +519,19 @@ pub async fn report<C: ConnectionTrait>(
             percent: compliance.percent,
             short: compliance.short,
         },
-        funding,
+        funding: funding
+            .into_iter()
+            .map(|f| FundingShown {
+                value: format_yuan(f.value_fen),
+                funding: f.funding,
+                donor: f.donor,
+                value_fen: f.value_fen,
+            })
+            .collect(),
         service_value_fen: service_value,
         material_value_fen: material_value,
+        service_value: format_yuan(service_value),
+        material_value: format_yuan(material_value),
         material_share: material_share(service_value, material_value),
         risks: risks.iter().map(|r| r.as_str()).collect(),
     })

@@ -144,6 +144,7 @@ impl Page {
             "plans": !matches!(v.scope.service_plans(), crate::policy::Visible::Nothing),
             "board": v.scope.may_plan(),
             "referrals": !matches!(v.scope.referrals(), crate::policy::Visible::Nothing),
+            "contracts": !matches!(v.scope.contracts(), crate::policy::Visible::Nothing),
             "my_week": v.user.role == crate::domain::role::Role::Worker.as_str(),
             "manage_places": v.scope.may_manage_places(),
         });

@@ -551,3 +551,104 @@ async fn contracts_are_drawn_up_by_officials_for_their_townships_and_read_by_the
     })
     .await;
 }
+
+#[tokio::test]
+async fn officials_draw_up_a_contract_on_the_pages_and_see_its_fulfilment() {
+    with_app(|server, ctx| async move {
+        let cookie = session(&ctx, "official@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let org = organization_pid(&ctx, SUNSHINE).await.to_string();
+        let page = server.get("/contracts/new").add_header("cookie", cookie.clone()).await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert!(page.text().contains("竞争性磋商"));
+        let mut form: Vec<(&str, String)> = vec![
+            ("township", town.clone()),
+            ("organization", org.clone()),
+            ("code", "BZ-ZK-2027-009".into()),
+            ("title", "曾口镇居家探访".into()),
+            ("procurement_method", "single_source".into()),
+            ("signed_on", "2026-12-20".into()),
+            ("starts_on", "2027-01-01".into()),
+            ("ends_on", "2027-12-31".into()),
+            ("total", "50".into()),
+            ("min_visits_per_month", "2".into()),
+        ];
+        for (what, unit, q, price) in [
+            ("service:daily_care", "visit", "100", "50"),
+            ("material:food", "yuan", "2000", "1"),
+            ("", "visit", "", ""),
+        ] {
+            form.push(("item_what", what.into()));
+            form.push(("item_unit", unit.into()));
+            form.push(("item_quantity", q.into()));
+            form.push(("item_price", price.into()));
+            form.push(("item_min_minutes", String::new()));
+        }
+        // Items over the total: the form again, everything kept.
+        let res = server
+            .post("/contracts")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().contains("曾口镇居家探访"));
+        assert!(res.text().contains("各服务项目金额之和超过合同总额"));
+        form[8].1 = "10000.00".into();
+        let res = server
+            .post("/contracts")
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
+        let location = res.header("location").to_str().expect("ascii").to_string();
+        let show = server.get(&location).add_header("cookie", cookie.clone()).await;
+        assert_eq!(show.status_code(), StatusCode::OK);
+        let text = show.text();
+        assert!(text.contains("生活照料") && text.contains("0 / 100"), "{text}");
+        assert!(text.contains("履约情况"));
+        // Cover a recipient, then put it in force.
+        let page = server
+            .get(&format!("{location}/recipients"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert!(page.text().contains("单秀英"));
+        let a = person(&ctx, "单秀英").await;
+        let res = server
+            .post(&format!("{location}/recipients"))
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[("recipients", a.pid.to_string())])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
+        let res = server
+            .post(&format!("{location}/status"))
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[("status", "active")])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
+        let show = server.get(&location).add_header("cookie", cookie.clone()).await;
+        assert!(show.text().contains("履行中"));
+        assert!(show.text().contains("1 人"));
+        // Nothing to edit once in force.
+        let edit = server
+            .get(&format!("{location}/edit"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(edit.status_code(), StatusCode::NOT_FOUND);
+        // The provider reads it; another township's official does not.
+        let res = server
+            .get(&location)
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+        let res = server
+            .get(&location)
+            .add_header("cookie", session(&ctx, "official2@doudi.test").await)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}

@@ -85,6 +85,7 @@ fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/api/v1/audit_logs".into(), [200, 404, 404, 404]),
         ("/api/v1/auth/me".into(), [200, 200, 200, 200]),
         ("/api/v1/service_types".into(), [200, 200, 200, 200]),
+        ("/api/v1/contracts".into(), [200, 200, 200, 404]),
     ]
 }
 
@@ -139,6 +140,8 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/audit".into(), [200, 404, 404, 404]),
         ("/service_types".into(), [200, 404, 404, 404]),
         ("/service_types/new".into(), [200, 404, 404, 404]),
+        ("/contracts".into(), [200, 200, 200, 404]),
+        ("/contracts/new".into(), [200, 200, 404, 404]),
         // Coordinators start an ad-hoc visit from a recipient's page.
         ("/visits/new".into(), [303, 404, 303, 200]),
     ]

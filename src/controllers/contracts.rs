@@ -1,0 +1,444 @@
+//! Contract pages: the contracts in scope; one contract with its terms,
+//! items and live fulfilment; the form officials draw drafts up with; the
+//! covered recipients.
+use super::{invalid_or, require};
+use crate::{
+    controllers::api::contracts::contract_json,
+    domain::fulfilment::Unit,
+    errors::AppResult,
+    models::{
+        _entities::{organizations, recipients, townships},
+        contracts::{self, ContractParams, ItemParams, NewContract, PROCUREMENT_METHODS},
+        fulfilment,
+        service_types::Catalogue,
+    },
+    web::{
+        input::{pid, ListQuery, QueryParams},
+        render::redirect_flash,
+        FormData, Page, Viewer,
+    },
+};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use loco_rs::prelude::*;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The contract form: one field per term, item rows as parallel lists.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ContractForm {
+    township: Option<String>,
+    organization: Option<String>,
+    code: Option<String>,
+    title: Option<String>,
+    procurement_method: Option<String>,
+    signed_on: Option<String>,
+    starts_on: Option<String>,
+    ends_on: Option<String>,
+    total: Option<String>,
+    content: Option<String>,
+    quality: Option<String>,
+    settlement: Option<String>,
+    liability: Option<String>,
+    min_visits_per_month: Option<String>,
+    min_visit_minutes: Option<String>,
+    max_late_percent: Option<String>,
+    #[serde(default)]
+    item_what: Vec<String>,
+    #[serde(default)]
+    item_unit: Vec<String>,
+    #[serde(default)]
+    item_quantity: Vec<String>,
+    #[serde(default)]
+    item_price: Vec<String>,
+    #[serde(default)]
+    item_min_minutes: Vec<String>,
+}
+
+/// One item row of the form: `what` is `service:code` or
+/// `material:category`.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    what: String,
+    unit: String,
+    quantity: String,
+    price: String,
+    min_minutes: String,
+}
+
+impl ContractForm {
+    fn rows(&self) -> Vec<Row> {
+        let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
+        (0..self.item_what.len().max(self.item_unit.len()))
+            .map(|i| Row {
+                what: at(&self.item_what, i),
+                unit: at(&self.item_unit, i),
+                quantity: at(&self.item_quantity, i),
+                price: at(&self.item_price, i),
+                min_minutes: at(&self.item_min_minutes, i),
+            })
+            .collect()
+    }
+
+    fn params(&self) -> ContractParams {
+        let items = self
+            .rows()
+            .into_iter()
+            .filter(|r| !(r.what.trim().is_empty() && r.quantity.trim().is_empty()))
+            .map(|r| {
+                let (kind, code) = r.what.split_once(':').unwrap_or(("", ""));
+                ItemParams {
+                    service: (kind == "service").then(|| code.to_string()),
+                    material_category: (kind == "material").then(|| code.to_string()),
+                    unit: Some(r.unit),
+                    quantity: Some(r.quantity),
+                    unit_price: Some(r.price),
+                    min_minutes: Some(r.min_minutes),
+                }
+            })
+            .collect();
+        ContractParams {
+            township: self.township.clone(),
+            organization: self.organization.clone(),
+            code: self.code.clone(),
+            title: self.title.clone(),
+            procurement_method: self.procurement_method.clone(),
+            signed_on: self.signed_on.clone(),
+            starts_on: self.starts_on.clone(),
+            ends_on: self.ends_on.clone(),
+            total: self.total.clone(),
+            content: self.content.clone(),
+            quality: self.quality.clone(),
+            settlement: self.settlement.clone(),
+            liability: self.liability.clone(),
+            min_visits_per_month: self.min_visits_per_month.clone(),
+            min_visit_minutes: self.min_visit_minutes.clone(),
+            max_late_percent: self.max_late_percent.clone(),
+            items,
+        }
+    }
+
+    /// The form of a stored contract.
+    fn of(c: &crate::controllers::api::contracts::ContractJson) -> Self {
+        let s = |x: &Option<i64>| x.map(|n| n.to_string());
+        let mut f = Self {
+            township: c.township.as_ref().map(|t| t.pid.to_string()),
+            organization: c.organization.as_ref().map(|o| o.pid.to_string()),
+            code: Some(c.code.clone()),
+            title: Some(c.title.clone()),
+            procurement_method: Some(c.procurement_method.clone()),
+            signed_on: Some(c.signed_on.to_string()),
+            starts_on: Some(c.starts_on.to_string()),
+            ends_on: Some(c.ends_on.to_string()),
+            total: Some(c.total.clone()),
+            content: c.content.clone(),
+            quality: c.quality.clone(),
+            settlement: c.settlement.clone(),
+            liability: c.liability.clone(),
+            min_visits_per_month: s(&c.min_visits_per_month),
+            min_visit_minutes: s(&c.min_visit_minutes),
+            max_late_percent: s(&c.max_late_percent),
+            ..Default::default()
+        };
+        for it in &c.items {
+            f.item_what.push(match (&it.service, &it.material_category) {
+                (Some(s), _) => format!("service:{s}"),
+                (_, Some(m)) => format!("material:{m}"),
+                _ => String::new(),
+            });
+            f.item_unit.push(it.unit.clone());
+            f.item_quantity.push(it.quantity.clone());
+            f.item_price.push(it.unit_price.clone());
+            f.item_min_minutes
+                .push(it.min_minutes.map(|m| m.to_string()).unwrap_or_default());
+        }
+        f
+    }
+}
+
+async fn list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, page) = contracts::list(&ctx.db, &v.scope, q.page()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for c in &rows {
+        items.push(contract_json(&ctx, c).await?);
+    }
+    Ok(Page::new(
+        "contracts/list.html",
+        json!({"items": items, "page": page, "base_query": q.without_page(),
+               "may_manage": v.scope.may_manage_contracts()}),
+    )
+    .render(&v))
+}
+
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let today = crate::models::today();
+    let report = fulfilment::report(&ctx.db, &c, today, chrono::Utc::now()).await?;
+    Ok(Page::new(
+        "contracts/show.html",
+        json!({"contract": contract_json(&ctx, &c).await?, "report": report,
+               "may_manage": v.scope.may_manage_contracts(),
+               "service_names": Catalogue::load(&ctx.db).await?.names(v.lang)}),
+    )
+    .render(&v))
+}
+
+/// Choices of the form: the caller's townships, providers, services,
+/// material categories, units and methods.
+async fn form(
+    ctx: &AppContext,
+    v: &Viewer,
+    action: String,
+    f: &ContractForm,
+    errors: Value,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let towns = match crate::models::scoped(townships::Entity::find(), v.scope.contract_townships())
+    {
+        Some(q) => q.order_by_asc(townships::Column::Name).limit(200).all(&ctx.db).await?,
+        None => Vec::new(),
+    };
+    let orgs = organizations::Entity::find()
+        .order_by_asc(organizations::Column::Name)
+        .limit(500)
+        .all(&ctx.db)
+        .await?;
+    let mut rows = f.rows();
+    rows.extend((0..3).map(|_| Row {
+        what: String::new(),
+        unit: String::new(),
+        quantity: String::new(),
+        price: String::new(),
+        min_minutes: String::new(),
+    }));
+    Ok(Page::new(
+        "contracts/form.html",
+        json!({
+            "action": action, "form": f, "rows": rows, "errors": errors,
+            "townships": towns.iter().map(|t| json!({"pid": t.pid, "name": t.name})).collect::<Vec<_>>(),
+            "organizations": orgs.iter().map(|o| json!({"pid": o.pid, "name": o.name})).collect::<Vec<_>>(),
+            "services": Catalogue::load(&ctx.db).await?.choices(v.lang),
+            "categories": crate::domain::visit_log::MaterialCategory::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "units": Unit::ALL.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "methods": PROCUREMENT_METHODS,
+        }),
+    )
+    .status(status)
+    .render(v))
+}
+
+async fn new(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
+    require(v.scope.may_manage_contracts())?;
+    form(
+        &ctx,
+        &v,
+        "/contracts".into(),
+        &ContractForm::default(),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(f): FormData<ContractForm>,
+) -> AppResult<Response> {
+    require(v.scope.may_manage_contracts())?;
+    let result = async {
+        let new = NewContract::parse(&ctx.db, &v.scope, &f.params()).await?;
+        contracts::Model::create(&ctx.db, &v.actor, new).await
+    }
+    .await;
+    match invalid_or(result, v.lang)? {
+        Ok(c) => Ok(redirect_flash(&format!("/contracts/{}", c.pid), "flash-saved")),
+        Err(errors) => {
+            form(
+                &ctx,
+                &v,
+                "/contracts".into(),
+                &f,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn edit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts() && c.status == "draft")?;
+    let f = ContractForm::of(&contract_json(&ctx, &c).await?);
+    form(
+        &ctx,
+        &v,
+        format!("/contracts/{}", c.pid),
+        &f,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn update(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ContractForm>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let result = async {
+        let new = NewContract::parse(&ctx.db, &v.scope, &f.params()).await?;
+        c.update_draft(&ctx.db, &v.actor, new).await
+    }
+    .await;
+    match invalid_or(result, v.lang)? {
+        Ok(c) => Ok(redirect_flash(&format!("/contracts/{}", c.pid), "flash-saved")),
+        Err(errors) => {
+            form(
+                &ctx,
+                &v,
+                format!("/contracts/{}", c.pid),
+                &f,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusForm {
+    status: Option<String>,
+}
+
+async fn set_status(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<StatusForm>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let back = format!("/contracts/{}", c.pid);
+    match c
+        .set_status(&ctx.db, &v.actor, f.status.as_deref().unwrap_or_default())
+        .await
+    {
+        Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
+        Err(crate::errors::AppError::Invalid(e)) => {
+            Ok(redirect_flash(
+                &back,
+                e.first().unwrap_or("error-contract-status"),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn recipients_page(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (covered, page) = contracts::covered(&ctx.db, &c, q.page()).await?;
+    // People of the township not yet covered, to add (drafts only).
+    let candidates = if v.scope.may_manage_contracts() && c.status == "draft" {
+        use crate::models::_entities::contract_recipients;
+        use sea_orm::QueryTrait;
+        let taken = contract_recipients::Entity::find()
+            .select_only()
+            .column(contract_recipients::Column::RecipientId)
+            .filter(contract_recipients::Column::ContractId.eq(c.id))
+            .into_query();
+        let mut find = recipients::Entity::find()
+            .filter(recipients::Column::TownshipId.eq(c.township_id))
+            .filter(recipients::Column::Status.eq("active"))
+            .filter(recipients::Column::Id.not_in_subquery(taken));
+        if let Some(text) = ListQuery::get(q.q.as_ref()) {
+            find = find.filter(recipients::Column::Name.contains(text));
+        }
+        find.order_by_asc(recipients::Column::Name)
+            .limit(50)
+            .all(&ctx.db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let person = |r: &recipients::Model| json!({"pid": r.pid, "name": r.name});
+    Ok(Page::new(
+        "contracts/recipients.html",
+        json!({
+            "contract": {"pid": c.pid, "code": c.code, "title": c.title, "status": c.status},
+            "covered": covered.iter().map(person).collect::<Vec<_>>(),
+            "candidates": candidates.iter().map(person).collect::<Vec<_>>(),
+            "page": page, "query": q, "base_query": q.without_page(),
+            "may_add": v.scope.may_manage_contracts() && c.status == "draft",
+        }),
+    )
+    .render(&v))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CoverForm {
+    #[serde(default)]
+    recipients: Vec<String>,
+}
+
+async fn cover(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<CoverForm>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let back = format!("/contracts/{}/recipients", c.pid);
+    let pids: Vec<uuid::Uuid> = f
+        .recipients
+        .iter()
+        .filter_map(|s| uuid::Uuid::parse_str(s.trim()).ok())
+        .collect();
+    match contracts::cover(&ctx.db, &v.actor, &c, &pids, &[]).await {
+        Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
+        Err(crate::errors::AppError::Invalid(_)) => {
+            Ok(redirect_flash(&back, "error-choose-recipient"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .add("/contracts", get(list))
+        .add("/contracts", post(add))
+        .add("/contracts/new", get(new))
+        .add("/contracts/{pid}", get(show))
+        .add("/contracts/{pid}", post(update))
+        .add("/contracts/{pid}/edit", get(edit))
+        .add("/contracts/{pid}/status", post(set_status))
+        .add("/contracts/{pid}/recipients", get(recipients_page))
+        .add("/contracts/{pid}/recipients", post(cover))
+}
