@@ -145,11 +145,12 @@ impl ContractForm {
             ..Default::default()
         };
         for it in &c.items {
-            f.item_what.push(match (&it.service, &it.material_category) {
-                (Some(s), _) => format!("service:{s}"),
-                (_, Some(m)) => format!("material:{m}"),
-                _ => String::new(),
-            });
+            f.item_what
+                .push(match (&it.service, &it.material_category) {
+                    (Some(s), _) => format!("service:{s}"),
+                    (_, Some(m)) => format!("material:{m}"),
+                    _ => String::new(),
+                });
             f.item_unit.push(it.unit.clone());
             f.item_quantity.push(it.quantity.clone());
             f.item_price.push(it.unit_price.clone());
@@ -207,7 +208,12 @@ async fn form(
 ) -> AppResult<Response> {
     let towns = match crate::models::scoped(townships::Entity::find(), v.scope.contract_townships())
     {
-        Some(q) => q.order_by_asc(townships::Column::Name).limit(200).all(&ctx.db).await?,
+        Some(q) => {
+            q.order_by_asc(townships::Column::Name)
+                .limit(200)
+                .all(&ctx.db)
+                .await?
+        }
         None => Vec::new(),
     };
     let orgs = organizations::Entity::find()
@@ -264,7 +270,10 @@ async fn add(
     }
     .await;
     match invalid_or(result, v.lang)? {
-        Ok(c) => Ok(redirect_flash(&format!("/contracts/{}", c.pid), "flash-saved")),
+        Ok(c) => Ok(redirect_flash(
+            &format!("/contracts/{}", c.pid),
+            "flash-saved",
+        )),
         Err(errors) => {
             form(
                 &ctx,
@@ -312,7 +321,10 @@ async fn update(
     }
     .await;
     match invalid_or(result, v.lang)? {
-        Ok(c) => Ok(redirect_flash(&format!("/contracts/{}", c.pid), "flash-saved")),
+        Ok(c) => Ok(redirect_flash(
+            &format!("/contracts/{}", c.pid),
+            "flash-saved",
+        )),
         Err(errors) => {
             form(
                 &ctx,
@@ -346,12 +358,10 @@ async fn set_status(
         .await
     {
         Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
-        Err(crate::errors::AppError::Invalid(e)) => {
-            Ok(redirect_flash(
-                &back,
-                e.first().unwrap_or("error-contract-status"),
-            ))
-        }
+        Err(crate::errors::AppError::Invalid(e)) => Ok(redirect_flash(
+            &back,
+            e.first().unwrap_or("error-contract-status"),
+        )),
         Err(e) => Err(e),
     }
 }

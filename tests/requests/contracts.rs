@@ -558,7 +558,10 @@ async fn officials_draw_up_a_contract_on_the_pages_and_see_its_fulfilment() {
         let cookie = session(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let org = organization_pid(&ctx, SUNSHINE).await.to_string();
-        let page = server.get("/contracts/new").add_header("cookie", cookie.clone()).await;
+        let page = server
+            .get("/contracts/new")
+            .add_header("cookie", cookie.clone())
+            .await;
         assert_eq!(page.status_code(), StatusCode::OK);
         assert!(page.text().contains("竞争性磋商"));
         let mut form: Vec<(&str, String)> = vec![
@@ -603,10 +606,16 @@ async fn officials_draw_up_a_contract_on_the_pages_and_see_its_fulfilment() {
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
         let location = res.header("location").to_str().expect("ascii").to_string();
-        let show = server.get(&location).add_header("cookie", cookie.clone()).await;
+        let show = server
+            .get(&location)
+            .add_header("cookie", cookie.clone())
+            .await;
         assert_eq!(show.status_code(), StatusCode::OK);
         let text = show.text();
-        assert!(text.contains("生活照料") && text.contains("0 / 100"), "{text}");
+        assert!(
+            text.contains("生活照料") && text.contains("0 / 100"),
+            "{text}"
+        );
         assert!(text.contains("履约情况"));
         // Cover a recipient, then put it in force.
         let page = server
@@ -629,7 +638,10 @@ async fn officials_draw_up_a_contract_on_the_pages_and_see_its_fulfilment() {
             .form(&[("status", "active")])
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
-        let show = server.get(&location).add_header("cookie", cookie.clone()).await;
+        let show = server
+            .get(&location)
+            .add_header("cookie", cookie.clone())
+            .await;
         assert!(show.text().contains("履行中"));
         assert!(show.text().contains("1 人"));
         // Nothing to edit once in force.
