@@ -24,6 +24,7 @@ mod m20261130_000018_create_referrals;
 mod m20261130_000019_create_visit_amendments;
 mod m20261130_000020_create_service_types;
 mod m20261130_000021_create_contracts;
+mod m20261130_000022_create_contract_versions;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_create_visit_amendments::Migration),
             Box::new(m20261130_000020_create_service_types::Migration),
             Box::new(m20261130_000021_create_contracts::Migration),
+            Box::new(m20261130_000022_create_contract_versions::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -8,6 +8,7 @@ use crate::{
     errors::AppResult,
     models::{
         _entities::{organizations, recipients, townships},
+        contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, ItemParams, NewContract, PROCUREMENT_METHODS},
         fulfilment,
         service_types::Catalogue,
@@ -47,6 +48,9 @@ pub struct ContractForm {
     min_visits_per_month: Option<String>,
     min_visit_minutes: Option<String>,
     max_late_percent: Option<String>,
+    /// For an amendment: why, and from when.
+    reason: Option<String>,
+    effective_on: Option<String>,
     #[serde(default)]
     item_what: Vec<String>,
     #[serde(default)]
@@ -191,6 +195,7 @@ async fn show(
         "contracts/show.html",
         json!({"contract": contract_json(&ctx, &c).await?, "report": report,
                "may_manage": v.scope.may_manage_contracts(),
+               "amendments": contract_amendments::of_contract(&ctx.db, &c).await?,
                "service_names": Catalogue::load(&ctx.db).await?.names(v.lang)}),
     )
     .render(&v))
@@ -229,10 +234,11 @@ async fn form(
         price: String::new(),
         min_minutes: String::new(),
     }));
+    let amendment = action.ends_with("/amendments");
     Ok(Page::new(
         "contracts/form.html",
         json!({
-            "action": action, "form": f, "rows": rows, "errors": errors,
+            "action": action, "form": f, "rows": rows, "errors": errors, "amendment": amendment,
             "townships": towns.iter().map(|t| json!({"pid": t.pid, "name": t.name})).collect::<Vec<_>>(),
             "organizations": orgs.iter().map(|o| json!({"pid": o.pid, "name": o.name})).collect::<Vec<_>>(),
             "services": Catalogue::load(&ctx.db).await?.choices(v.lang),
@@ -440,6 +446,91 @@ async fn cover(
     }
 }
 
+async fn new_amendment(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts() && c.status == "active")?;
+    let mut f = ContractForm::of(&contract_json(&ctx, &c).await?);
+    f.effective_on = Some(
+        crate::models::today()
+            .max(c.starts_on)
+            .min(c.ends_on)
+            .to_string(),
+    );
+    form(
+        &ctx,
+        &v,
+        format!("/contracts/{}/amendments", c.pid),
+        &f,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn propose(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ContractForm>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let p = AmendmentParams {
+        reason: f.reason.clone(),
+        effective_on: f.effective_on.clone(),
+        contract: f.params(),
+        ..Default::default()
+    };
+    let result = contract_amendments::propose(&ctx.db, &v.scope, &v.actor, &c, &p).await;
+    match invalid_or(result, v.lang)? {
+        Ok(_) => Ok(redirect_flash(
+            &format!("/contracts/{}", c.pid),
+            "flash-amendment-proposed",
+        )),
+        Err(errors) => {
+            form(
+                &ctx,
+                &v,
+                format!("/contracts/{}/amendments", c.pid),
+                &f,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DecisionForm {
+    decision: Option<String>,
+    note: Option<String>,
+}
+
+async fn decide(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, amendment)): Path<(String, String)>,
+    FormData(f): FormData<DecisionForm>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let a = contract_amendments::load(&ctx.db, &c, pid(&amendment)?).await?;
+    let back = format!("/contracts/{}", c.pid);
+    let approve = f.decision.as_deref() == Some("approve");
+    match contract_amendments::decide(&ctx.db, &v.actor, &c, &a, approve, f.note.as_deref()).await {
+        Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
+        Err(crate::errors::AppError::Invalid(e)) => {
+            Ok(redirect_flash(&back, e.first().unwrap_or("error-invalid")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .add("/contracts", get(list))
@@ -451,4 +542,10 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/status", post(set_status))
         .add("/contracts/{pid}/recipients", get(recipients_page))
         .add("/contracts/{pid}/recipients", post(cover))
+        .add("/contracts/{pid}/amendments", post(propose))
+        .add("/contracts/{pid}/amendments/new", get(new_amendment))
+        .add(
+            "/contracts/{pid}/amendments/{amendment}/decision",
+            post(decide),
+        )
 }

@@ -388,6 +388,157 @@ impl NewContract {
     }
 }
 
+/// One line item as a version keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermItem {
+    pub service: Option<String>,
+    pub material_category: Option<String>,
+    pub unit: String,
+    pub quantity_milli: i64,
+    pub unit_price_fen: i64,
+    pub min_minutes: Option<i64>,
+}
+
+/// A contract's terms as a version keeps them: everything but the parties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terms {
+    pub code: String,
+    pub title: String,
+    pub procurement_method: String,
+    pub signed_on: NaiveDate,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub total_fen: i64,
+    pub content: Option<String>,
+    pub quality: Option<String>,
+    pub settlement: Option<String>,
+    pub liability: Option<String>,
+    pub min_visits_per_month: Option<i64>,
+    pub min_visit_minutes: Option<i64>,
+    pub max_late_percent: Option<i64>,
+    pub items: Vec<TermItem>,
+}
+
+impl Terms {
+    /// The terms of a stored contract.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn of_contract<C: ConnectionTrait>(db: &C, c: &Model) -> AppResult<Self> {
+        Ok(Self {
+            code: c.code.clone(),
+            title: c.title.clone(),
+            procurement_method: c.procurement_method.clone(),
+            signed_on: c.signed_on,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            total_fen: c.total_fen,
+            content: c.content.clone(),
+            quality: c.quality.clone(),
+            settlement: c.settlement.clone(),
+            liability: c.liability.clone(),
+            min_visits_per_month: c.min_visits_per_month,
+            min_visit_minutes: c.min_visit_minutes,
+            max_late_percent: c.max_late_percent,
+            items: items_of(db, c.id)
+                .await?
+                .into_iter()
+                .map(|i| TermItem {
+                    service: i.service,
+                    material_category: i.material_category,
+                    unit: i.unit,
+                    quantity_milli: i.quantity_milli,
+                    unit_price_fen: i.unit_price_fen,
+                    min_minutes: i.min_minutes,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl NewContract {
+    /// The proposed terms.
+    #[must_use]
+    pub fn terms(&self) -> Terms {
+        Terms {
+            code: self.code.clone(),
+            title: self.title.clone(),
+            procurement_method: self.procurement_method.clone(),
+            signed_on: self.signed_on,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            total_fen: self.total_fen,
+            content: self.content.clone(),
+            quality: self.quality.clone(),
+            settlement: self.settlement.clone(),
+            liability: self.liability.clone(),
+            min_visits_per_month: self.min_visits_per_month,
+            min_visit_minutes: self.min_visit_minutes,
+            max_late_percent: self.max_late_percent,
+            items: self
+                .items
+                .iter()
+                .map(|i| TermItem {
+                    service: i.service.clone(),
+                    material_category: i.material_category.clone(),
+                    unit: i.unit.as_str().to_string(),
+                    quantity_milli: i.quantity_milli,
+                    unit_price_fen: i.unit_price_fen,
+                    min_minutes: i.min_minutes,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the parties are those of `c` (an amendment never changes
+    /// who buys from whom).
+    #[must_use]
+    pub const fn same_parties(&self, c: &Model) -> bool {
+        self.township_id == c.township_id && self.organization_id == c.organization_id
+    }
+}
+
+/// Puts approved terms in force on `c` (inside the caller's transaction):
+/// fields, items and the next version number.
+///
+/// # Errors
+/// Database errors; a code already taken.
+pub async fn apply_terms<C: ConnectionTrait>(db: &C, c: &Model, t: &Terms) -> AppResult<Model> {
+    let mut am: ActiveModel = c.clone().into();
+    am.code = Set(t.code.clone());
+    am.title = Set(t.title.clone());
+    am.procurement_method = Set(t.procurement_method.clone());
+    am.signed_on = Set(t.signed_on);
+    am.starts_on = Set(t.starts_on);
+    am.ends_on = Set(t.ends_on);
+    am.total_fen = Set(t.total_fen);
+    am.content = Set(t.content.clone());
+    am.quality = Set(t.quality.clone());
+    am.settlement = Set(t.settlement.clone());
+    am.liability = Set(t.liability.clone());
+    am.min_visits_per_month = Set(t.min_visits_per_month);
+    am.min_visit_minutes = Set(t.min_visit_minutes);
+    am.max_late_percent = Set(t.max_late_percent);
+    am.version = Set(c.version + 1);
+    let after = am.update(db).await.map_err(code_taken)?;
+    let items: Vec<NewItem> = t
+        .items
+        .iter()
+        .filter_map(|i| {
+            Some(NewItem {
+                service: i.service.clone(),
+                material_category: i.material_category.clone(),
+                unit: Unit::parse(&i.unit)?,
+                quantity_milli: i.quantity_milli,
+                unit_price_fen: i.unit_price_fen,
+                min_minutes: i.min_minutes,
+            })
+        })
+        .collect();
+    replace_items(db, after.id, &items).await?;
+    Ok(after)
+}
+
 fn code_taken(err: DbErr) -> AppError {
     if is_unique_violation(&err) {
         AppError::field("code", "error-code-taken")

@@ -2,6 +2,7 @@ pub mod _entities;
 pub mod ad_hoc_visits;
 pub mod audit_logs;
 pub mod calendar_feeds;
+pub mod contract_amendments;
 pub mod contracts;
 pub mod fulfilment;
 pub mod households;

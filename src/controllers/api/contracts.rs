@@ -8,6 +8,7 @@ use crate::{
     errors::{AppError, AppResult},
     models::{
         _entities::{contract_items, organizations, townships},
+        contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, NewContract},
         fulfilment,
     },
@@ -270,6 +271,71 @@ async fn report(
     Ok(ok(r))
 }
 
+async fn amendments(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(json!({
+        "items": contract_amendments::of_contract(&ctx.db, &c).await?,
+    })))
+}
+
+async fn propose(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<AmendmentParams>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let a = contract_amendments::propose(&ctx.db, &v.scope, &v.actor, &c, &p).await?;
+    let shown = contract_amendments::of_contract(&ctx.db, &c)
+        .await?
+        .into_iter()
+        .find(|x| x.pid == a.pid);
+    Ok(created(shown))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DecisionBody {
+    note: Option<String>,
+}
+
+async fn decide(
+    ctx: &AppContext,
+    v: &Viewer,
+    id: &str,
+    amendment: &str,
+    approve: bool,
+    note: Option<&str>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let a = contract_amendments::load(&ctx.db, &c, pid(amendment)?).await?;
+    let c = contract_amendments::decide(&ctx.db, &v.actor, &c, &a, approve, note).await?;
+    Ok(ok(contract_json(ctx, &c).await?))
+}
+
+async fn approve(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, amendment)): Path<(String, String)>,
+    ApiJson(b): ApiJson<DecisionBody>,
+) -> AppResult<Response> {
+    decide(&ctx, &v, &id, &amendment, true, b.note.as_deref()).await
+}
+
+async fn reject(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, amendment)): Path<(String, String)>,
+    ApiJson(b): ApiJson<DecisionBody>,
+) -> AppResult<Response> {
+    decide(&ctx, &v, &id, &amendment, false, b.note.as_deref()).await
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/contracts")
@@ -281,4 +347,8 @@ pub fn routes() -> Routes {
         .add("/{pid}/recipients", get(covered))
         .add("/{pid}/recipients", post(cover))
         .add("/{pid}/fulfilment", get(report))
+        .add("/{pid}/amendments", get(amendments))
+        .add("/{pid}/amendments", post(propose))
+        .add("/{pid}/amendments/{amendment}/approve", post(approve))
+        .add("/{pid}/amendments/{amendment}/reject", post(reject))
 }

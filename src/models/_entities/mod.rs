@@ -5,6 +5,7 @@ pub mod prelude;
 pub mod audit_logs;
 pub mod contract_items;
 pub mod contract_recipients;
+pub mod contract_versions;
 pub mod contracts;
 pub mod households;
 pub mod official_townships;
