@@ -25,6 +25,7 @@ mod m20261130_000019_create_visit_amendments;
 mod m20261130_000020_create_service_types;
 mod m20261130_000021_create_contracts;
 mod m20261130_000022_create_contract_versions;
+mod m20261130_000023_create_milestones_and_acceptances;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_create_service_types::Migration),
             Box::new(m20261130_000021_create_contracts::Migration),
             Box::new(m20261130_000022_create_contract_versions::Migration),
+            Box::new(m20261130_000023_create_milestones_and_acceptances::Migration),
             // inject-above (do not remove this comment)
         ]
     }

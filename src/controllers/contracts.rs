@@ -3,14 +3,16 @@
 //! covered recipients.
 use super::{invalid_or, require};
 use crate::{
-    controllers::api::contracts::contract_json,
+    controllers::api::contracts::{contract_json, MilestoneJson},
     domain::fulfilment::Unit,
     errors::AppResult,
     models::{
         _entities::{organizations, recipients, townships},
+        acceptances::{self, AcceptanceParams},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, ItemParams, NewContract, PROCUREMENT_METHODS},
         fulfilment,
+        milestones::{self, MilestoneParams},
         service_types::Catalogue,
     },
     web::{
@@ -196,6 +198,8 @@ async fn show(
         json!({"contract": contract_json(&ctx, &c).await?, "report": report,
                "may_manage": v.scope.may_manage_contracts(),
                "amendments": contract_amendments::of_contract(&ctx.db, &c).await?,
+               "milestones": milestones::of_contract(&ctx.db, c.id).await?.iter().map(MilestoneJson::from).collect::<Vec<_>>(),
+               "acceptances": acceptances::of_contract(&ctx.db, c.id).await?,
                "service_names": Catalogue::load(&ctx.db).await?.names(v.lang)}),
     )
     .render(&v))
@@ -531,6 +535,53 @@ async fn decide(
     }
 }
 
+/// Back to the contract, saying what went wrong if anything did.
+fn back_with(c: &contracts::Model, result: AppResult<()>) -> AppResult<Response> {
+    let back = format!("/contracts/{}", c.pid);
+    match result {
+        Ok(()) => Ok(redirect_flash(&back, "flash-saved")),
+        Err(crate::errors::AppError::Invalid(e)) => {
+            Ok(redirect_flash(&back, e.first().unwrap_or("error-invalid")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_milestone(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<MilestoneParams>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let result = milestones::create(&ctx.db, &v.actor, &c, &f)
+        .await
+        .map(|_| ());
+    back_with(&c, result)
+}
+
+async fn accept(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<AcceptanceParams>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let result = acceptances::accept(
+        &ctx.db,
+        &v.actor,
+        &c,
+        &f,
+        crate::models::today(),
+        chrono::Utc::now(),
+    )
+    .await
+    .map(|_| ());
+    back_with(&c, result)
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .add("/contracts", get(list))
@@ -542,6 +593,8 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/status", post(set_status))
         .add("/contracts/{pid}/recipients", get(recipients_page))
         .add("/contracts/{pid}/recipients", post(cover))
+        .add("/contracts/{pid}/milestones", post(add_milestone))
+        .add("/contracts/{pid}/acceptances", post(accept))
         .add("/contracts/{pid}/amendments", post(propose))
         .add("/contracts/{pid}/amendments/new", get(new_amendment))
         .add(

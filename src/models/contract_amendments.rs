@@ -151,6 +151,15 @@ pub async fn propose(
     if effective_on.is_some_and(|d| d < c.starts_on || d > c.ends_on) {
         e.add("effective_on", "error-amendment-effective");
     }
+    // An accepted period is settled: an amendment may not reach back into it.
+    if let (Some(d), Some(last)) = (
+        effective_on,
+        super::acceptances::accepted_until(db, c.id).await?,
+    ) {
+        if d <= last {
+            e.add("effective_on", "error-amendment-accepted-period");
+        }
+    }
     let add = uuids(&mut e, "add_recipients", &p.add_recipients);
     let remove = uuids(&mut e, "remove_recipients", &p.remove_recipients);
     let found = recipients::Entity::find()

@@ -197,10 +197,10 @@ async fn delivered<C: ConnectionTrait>(
     c: &contracts::Model,
     item: &contract_items::Model,
     unit: Unit,
+    until: DateTime<FixedOffset>,
 ) -> AppResult<i64> {
-    let far = instant(NaiveDate::MAX - Duration::days(2));
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, far);
+    let base = counted(&mut q, c, until);
     let sql = match unit {
         Unit::Visit | Unit::Hour | Unit::Session => {
             let service = q.p(item.service.clone().unwrap_or_default());
@@ -313,10 +313,10 @@ struct StatusRow {
 async fn visit_counts<C: ConnectionTrait>(
     db: &C,
     c: &contracts::Model,
-    now: DateTime<Utc>,
+    until: DateTime<FixedOffset>,
 ) -> AppResult<VisitCounts> {
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, now.into());
+    let base = counted(&mut q, c, until);
     let sql = format!(
         "SELECT v.status AS status, CAST(COUNT(*) AS BIGINT) AS n, \
          CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT) AS late, \
@@ -354,9 +354,10 @@ struct MonthRow {
 async fn month_counts<C: ConnectionTrait>(
     db: &C,
     c: &contracts::Model,
+    until: DateTime<FixedOffset>,
 ) -> AppResult<Vec<MonthCount>> {
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2)));
+    let base = counted(&mut q, c, until);
     let month = q.month();
     let min = match c.min_visit_minutes {
         Some(m) => format!(
@@ -385,9 +386,13 @@ async fn month_counts<C: ConnectionTrait>(
         .collect())
 }
 
-async fn funding<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<FundingRow>> {
+async fn funding<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    until: DateTime<FixedOffset>,
+) -> AppResult<Vec<FundingRow>> {
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2))).replacen(
+    let base = counted(&mut q, c, until).replacen(
         "FROM visits v",
         "FROM visit_material_lines m JOIN visits v ON v.id = m.visit_id",
         1,
@@ -425,6 +430,8 @@ pub async fn report<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Report> {
     let t = Thresholds::default();
+    // As of the end of `today`: nothing later counts.
+    let cutoff = instant(today + Duration::days(1));
     let period = Period {
         start: c.starts_on,
         end: c.ends_on,
@@ -439,7 +446,7 @@ pub async fn report<C: ConnectionTrait>(
         let input = ItemInput {
             quantity_milli: it.quantity_milli,
             unit_price_fen: it.unit_price_fen,
-            delivered_milli: delivered(db, c, &it, unit).await?,
+            delivered_milli: delivered(db, c, &it, unit, cutoff).await?,
             scheduled_milli: scheduled(db, c, &it, unit, now).await?,
         };
         let f = fulfilment::item(input, period, today, t);
@@ -472,15 +479,15 @@ pub async fn report<C: ConnectionTrait>(
         figures.push(f);
     }
     let covered = covered_ids(db, c).await?;
-    let counts = visit_counts(db, c, now).await?;
+    let counts = visit_counts(db, c, cutoff.min(now.into())).await?;
     let rates: Rates = fulfilment::rates(counts);
     let compliance = fulfilment::compliance(
         &covered,
         &period.judged_months(today),
-        &month_counts(db, c).await?,
+        &month_counts(db, c, cutoff).await?,
         c.min_visits_per_month.unwrap_or(0),
     );
-    let funding = funding(db, c).await?;
+    let funding = funding(db, c, cutoff).await?;
     let material_value: i64 = funding.iter().map(|f| f.value_fen).sum();
     let risks: Vec<Risk> = fulfilment::contract_risks(
         &figures,

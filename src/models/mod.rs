@@ -1,4 +1,5 @@
 pub mod _entities;
+pub mod acceptances;
 pub mod ad_hoc_visits;
 pub mod audit_logs;
 pub mod calendar_feeds;
@@ -6,6 +7,7 @@ pub mod contract_amendments;
 pub mod contracts;
 pub mod fulfilment;
 pub mod households;
+pub mod milestones;
 pub mod official_townships;
 pub mod organizations;
 pub mod plan_changes;

@@ -191,6 +191,9 @@ pub async fn check_in<C: ConnectionTrait>(
     rules: DoorRules,
     now: DateTime<Utc>,
 ) -> AppResult<visits::Model> {
+    if visit.locked_at.is_some() {
+        return Err(AppError::field("status", "error-visit-accepted"));
+    }
     // A missed visit may still be logged after the fact; it stays late.
     if !["scheduled", "missed"].contains(&visit.status.as_str()) || visit.checked_in_at.is_some() {
         return Err(AppError::field("status", "error-already-checked-in"));
@@ -695,6 +698,9 @@ pub async fn submit<C: ConnectionTrait>(
 ) -> AppResult<visits::Model> {
     use super::_entities::referrals;
     use crate::domain::{text, visit_log::ReferralKind};
+    if visit.locked_at.is_some() {
+        return Err(AppError::field("status", "error-visit-accepted"));
+    }
     let mut e = FieldErrors::new();
     let log = check_log(&mut e, &input.log, offered, false);
     let open = match log.outcome {

@@ -218,7 +218,9 @@ impl Model {
     /// touch it: it has not started and its time has not passed.
     #[must_use]
     pub fn changeable(&self, now: DateTime<Utc>) -> bool {
-        self.status == "scheduled" && self.starts_at.with_timezone(&Utc) >= now
+        self.status == "scheduled"
+            && self.locked_at.is_none()
+            && self.starts_at.with_timezone(&Utc) >= now
     }
 }
 

@@ -836,3 +836,135 @@ async fn a_contract_in_force_changes_only_by_an_approved_amendment_kept_as_a_ver
     })
     .await;
 }
+
+#[tokio::test]
+async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_milestone() {
+    with_app(|server, ctx| async move {
+        let official = token(&ctx, "official@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let org = organization_pid(&ctx, SUNSHINE).await.to_string();
+        let mut body = contract_body(&town, &org);
+        body["starts_on"] = json!("2026-09-01");
+        body["ends_on"] = json!("2026-12-31");
+        body["signed_on"] = json!("2026-08-20");
+        let c: Value = server.post("/api/v1/contracts").authorization_bearer(&official).json(&body).await.json();
+        let pid = c["pid"].as_str().expect("pid").to_string();
+        let url = |p: &str| format!("/api/v1/contracts/{pid}{p}");
+        let a = person(&ctx, "单秀英").await;
+        server
+            .post(&url("/recipients"))
+            .authorization_bearer(&official)
+            .json(&json!({"recipients": [a.pid]}))
+            .await;
+        // Milestones: within the total, while a draft.
+        let res = server
+            .post(&url("/milestones"))
+            .authorization_bearer(&official)
+            .json(&json!({"title": "第一期", "amount": "200000", "due_on": "2026-10-10", "condition": "delivery_percent", "condition_percent": 10}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = server
+            .post(&url("/milestones"))
+            .authorization_bearer(&official)
+            .json(&json!({"title": "第一期", "amount": "30000", "due_on": "2026-10-10", "condition": "delivery_percent", "condition_percent": 5}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let milestone = res.json::<Value>()["pid"].clone();
+        server
+            .post(&url("/status"))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "active"}))
+            .await;
+        // September: two completed visits: 2 of 10 daily-care visits, 100 of
+        // the 1,900 yuan the items buy (5.3 %, over the milestone's 5 %).
+        for day in ["2026-09-08", "2026-09-22"] {
+            visit(&ctx, &a, day, "completed", false, false, None, &[("daily_care", 45)], &[]).await;
+        }
+        visit(&ctx, &a, "2026-10-06", "completed", false, false, None, &[("daily_care", 45)], &[]).await;
+        // Not over yet, outside the period, or reversed: refused.
+        for (s, e) in [("2026-11-01", "2026-12-31"), ("2026-08-01", "2026-09-30"), ("2026-09-30", "2026-09-01")] {
+            let res = server
+                .post(&url("/acceptances"))
+                .authorization_bearer(&official)
+                .json(&json!({"period_start": s, "period_end": e}))
+                .await;
+            assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{s}–{e}");
+        }
+        let audits = audit_count(&ctx, "create", "acceptances").await;
+        let res = server
+            .post(&url("/acceptances"))
+            .authorization_bearer(&official)
+            .json(&json!({"period_start": "2026-09-01", "period_end": "2026-09-30", "milestone": milestone, "note": "资料齐全"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        assert_eq!(audit_count(&ctx, "create", "acceptances").await, audits + 1);
+        let acc: Value = res.json();
+        assert_eq!(acc["locked_visits"], 2);
+        // The snapshot holds the figures as of the period's last day.
+        assert_eq!(acc["snapshot"]["items"][0]["delivered_milli"], 2000);
+        assert_eq!(acc["snapshot"]["today"], "2026-09-30");
+        let ms: Value = server.get(&url("/milestones")).authorization_bearer(&official).await.json();
+        assert_eq!(ms["items"][0]["status"], "met");
+        // The period is settled: no overlapping acceptance, no amendment
+        // reaching back, no changes to its visits.
+        let res = server
+            .post(&url("/acceptances"))
+            .authorization_bearer(&official)
+            .json(&json!({"period_start": "2026-09-15", "period_end": "2026-10-15"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let mut change = body.clone();
+        change["items"][0]["quantity"] = json!(12);
+        change["total"] = json!("120000");
+        change["reason"] = json!("补充");
+        change["effective_on"] = json!("2026-09-15");
+        let res = server.post(&url("/amendments")).authorization_bearer(&official).json(&change).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.json::<Value>()["errors"]["effective_on"].is_array());
+        change["effective_on"] = json!("2026-10-01");
+        let res = server.post(&url("/amendments")).authorization_bearer(&official).json(&change).await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let locked = visits::Entity::find()
+            .filter(visits::Column::LockedAt.is_not_null())
+            .all(&ctx.db)
+            .await
+            .expect("q");
+        assert_eq!(locked.len(), 2);
+        let res = server
+            .post(&format!("/api/v1/visits/{}/amendments", locked[0].pid))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .json(&json!({"reason": "改", "outcome": "attempted"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().contains("status"));
+        // The contract page shows the acceptance and the milestone met.
+        let page = server
+            .get(&format!("/contracts/{pid}"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .await;
+        assert!(page.text().contains("锁定走访 2 次") && page.text().contains("已达成"), "{}", page.text());
+        // A second period through the page's form: October.
+        let res = server
+            .post(&format!("/contracts/{pid}/acceptances"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[("period_start", "2026-10-01"), ("period_end", "2026-10-31"), ("milestone", "")])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
+        let list: Value = server.get(&url("/acceptances")).authorization_bearer(&official).await.json();
+        assert_eq!(list["items"][0]["locked_visits"], 1);
+        // Others outside the township see none of it.
+        let res = server
+            .get(&url("/acceptances"))
+            .authorization_bearer(&token(&ctx, "official2@doudi.test").await)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+        let res = server
+            .post(&url("/acceptances"))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .json(&json!({"period_start": "2026-10-01", "period_end": "2026-10-31"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}

@@ -8,9 +8,11 @@ use crate::{
     errors::{AppError, AppResult},
     models::{
         _entities::{contract_items, organizations, townships},
+        acceptances::{self, AcceptanceParams},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, NewContract},
         fulfilment,
+        milestones::{self, MilestoneParams},
     },
     views::Ref,
     web::{
@@ -336,6 +338,93 @@ async fn reject(
     decide(&ctx, &v, &id, &amendment, false, b.note.as_deref()).await
 }
 
+/// A milestone as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct MilestoneJson {
+    pub pid: uuid::Uuid,
+    pub title: String,
+    pub amount: String,
+    pub amount_fen: i64,
+    pub due_on: chrono::NaiveDate,
+    pub condition: String,
+    pub condition_percent: Option<i64>,
+    pub status: String,
+}
+
+impl From<&milestones::Model> for MilestoneJson {
+    fn from(m: &milestones::Model) -> Self {
+        Self {
+            pid: m.pid,
+            title: m.title.clone(),
+            amount: format_yuan(m.amount_fen),
+            amount_fen: m.amount_fen,
+            due_on: m.due_on,
+            condition: m.condition.clone(),
+            condition_percent: m.condition_percent,
+            status: m.status.clone(),
+        }
+    }
+}
+
+async fn milestone_list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let rows = milestones::of_contract(&ctx.db, c.id).await?;
+    Ok(ok(
+        json!({"items": rows.iter().map(MilestoneJson::from).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn milestone_add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<MilestoneParams>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let m = milestones::create(&ctx.db, &v.actor, &c, &p).await?;
+    Ok(created(MilestoneJson::from(&m)))
+}
+
+async fn acceptance_list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(
+        json!({"items": acceptances::of_contract(&ctx.db, c.id).await?}),
+    ))
+}
+
+async fn accept(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<AcceptanceParams>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let a = acceptances::accept(
+        &ctx.db,
+        &v.actor,
+        &c,
+        &p,
+        crate::models::today(),
+        chrono::Utc::now(),
+    )
+    .await?;
+    let shown = acceptances::of_contract(&ctx.db, c.id)
+        .await?
+        .into_iter()
+        .find(|x| x.pid == a.pid);
+    Ok(created(shown))
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/contracts")
@@ -347,6 +436,10 @@ pub fn routes() -> Routes {
         .add("/{pid}/recipients", get(covered))
         .add("/{pid}/recipients", post(cover))
         .add("/{pid}/fulfilment", get(report))
+        .add("/{pid}/milestones", get(milestone_list))
+        .add("/{pid}/milestones", post(milestone_add))
+        .add("/{pid}/acceptances", get(acceptance_list))
+        .add("/{pid}/acceptances", post(accept))
         .add("/{pid}/amendments", get(amendments))
         .add("/{pid}/amendments", post(propose))
         .add("/{pid}/amendments/{amendment}/approve", post(approve))

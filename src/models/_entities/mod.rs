@@ -2,12 +2,14 @@
 
 pub mod prelude;
 
+pub mod acceptances;
 pub mod audit_logs;
 pub mod contract_items;
 pub mod contract_recipients;
 pub mod contract_versions;
 pub mod contracts;
 pub mod households;
+pub mod milestones;
 pub mod official_townships;
 pub mod organizations;
 pub mod recipient_import_files;

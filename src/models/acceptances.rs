@@ -1,0 +1,268 @@
+//! Acceptance of a period (履约验收): an official freezes the period's
+//! fulfilment as a snapshot, locks its visits (no more corrections) and
+//! meets the milestone it pays.
+pub use super::_entities::acceptances::{self, ActiveModel, Column, Entity, Model};
+use super::{
+    _entities::{contract_recipients, contracts, users, visits},
+    audit_logs::{self, Action},
+    fulfilment::{self, Report},
+    milestones, Actor,
+};
+use crate::{
+    domain::{date_input::parse_date, text},
+    errors::{AppError, AppResult, FieldErrors},
+    web::{input::loose, render::DISPLAY_ZONE},
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{
+    entity::prelude::*, sea_query::Expr, ActiveValue::Set, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+super::pid_and_timestamps!();
+
+/// An acceptance as sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AcceptanceParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub period_start: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub period_end: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub note: Option<String>,
+    /// The milestone it pays (pid), if any.
+    #[serde(default, deserialize_with = "loose")]
+    pub milestone: Option<String>,
+}
+
+/// One acceptance as people read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptanceJson {
+    pub pid: Uuid,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub accepted_by: String,
+    pub accepted_at: DateTimeWithTimeZone,
+    pub note: Option<String>,
+    pub locked_visits: i64,
+    pub snapshot: Option<serde_json::Value>,
+}
+
+/// The acceptances of a contract, latest period first.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_contract(
+    db: &DatabaseConnection,
+    contract_id: i64,
+) -> AppResult<Vec<AcceptanceJson>> {
+    let rows = Entity::find()
+        .filter(Column::ContractId.eq(contract_id))
+        .order_by_desc(Column::PeriodEnd)
+        .limit(200)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let by = users::Entity::find_by_id(r.accepted_by_id)
+            .one(db)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        out.push(AcceptanceJson {
+            pid: r.pid,
+            period_start: r.period_start,
+            period_end: r.period_end,
+            accepted_by: by,
+            accepted_at: r.created_at,
+            note: r.note,
+            locked_visits: r.locked_visits,
+            snapshot: serde_json::from_str(&r.snapshot).ok(),
+        });
+    }
+    Ok(out)
+}
+
+/// The last day of the latest accepted period of a contract.
+///
+/// # Errors
+/// Database errors.
+pub async fn accepted_until<C: ConnectionTrait>(
+    db: &C,
+    contract_id: i64,
+) -> AppResult<Option<NaiveDate>> {
+    Ok(Entity::find()
+        .filter(Column::ContractId.eq(contract_id))
+        .order_by_desc(Column::PeriodEnd)
+        .one(db)
+        .await?
+        .map(|a| a.period_end))
+}
+
+fn start_of(day: NaiveDate) -> DateTime<chrono::FixedOffset> {
+    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
+}
+
+/// Value delivered over value contracted, in percent, from a snapshot.
+fn delivered_percent(r: &Report) -> f64 {
+    let (mut done, mut bought) = (0i128, 0i128);
+    for i in &r.items {
+        done += i128::from(
+            i.value_fen.min(
+                i64::try_from(i128::from(i.quantity_milli) * i128::from(i.unit_price_fen) / 1000)
+                    .unwrap_or(i64::MAX),
+            ),
+        );
+        bought += i128::from(i.quantity_milli) * i128::from(i.unit_price_fen) / 1000;
+    }
+    if bought == 0 {
+        0.0
+    } else {
+        (done as f64 * 1000.0 / bought as f64).round() / 10.0
+    }
+}
+
+/// Accepts a period of a contract in force (or closed): the figures as of
+/// its last day are frozen, its visits locked, the chosen milestone met
+/// (or, for a delivery milestone, judged against the delivery).
+///
+/// # Errors
+/// Field errors (a period outside the contract, not over yet, or
+/// overlapping an accepted one; an unknown or settled milestone);
+/// `status` for a draft; database errors.
+pub async fn accept(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    c: &contracts::Model,
+    p: &AcceptanceParams,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Model> {
+    if c.status == "draft" {
+        return Err(AppError::field("status", "error-contract-not-active"));
+    }
+    let mut e = FieldErrors::new();
+    let start = e.take(
+        "period_start",
+        parse_date(p.period_start.as_deref().unwrap_or_default()),
+        |x| x.message_key(),
+    );
+    let end = e.take(
+        "period_end",
+        parse_date(p.period_end.as_deref().unwrap_or_default()),
+        |x| x.message_key(),
+    );
+    if let (Some(s), Some(en)) = (start, end) {
+        if en < s {
+            e.add("period_end", "error-date-order");
+        } else if s < c.starts_on || en > c.ends_on {
+            e.add("period_start", "error-acceptance-outside");
+        } else if en >= today {
+            e.add("period_end", "error-acceptance-not-over");
+        }
+    }
+    if let (Some(s), Some(last)) = (start, accepted_until(db, c.id).await?) {
+        if s <= last {
+            e.add("period_start", "error-acceptance-overlap");
+        }
+    }
+    let note = e
+        .take("note", text::optional(p.note.as_deref(), 2000), |x| {
+            x.message_key()
+        })
+        .flatten();
+    let milestone = match p
+        .milestone
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(raw) => {
+            let found = match Uuid::parse_str(raw) {
+                Ok(pid) => {
+                    milestones::Entity::find()
+                        .filter(milestones::Column::Pid.eq(pid))
+                        .filter(milestones::Column::ContractId.eq(c.id))
+                        .filter(milestones::Column::Status.eq("scheduled"))
+                        .one(db)
+                        .await?
+                }
+                Err(_) => None,
+            };
+            if found.is_none() {
+                e.add("milestone", "error-milestone-choose");
+            }
+            found
+        }
+        None => None,
+    };
+    let (start, end) = e.into_result(|| Some((start?, end?)))?;
+    let report = fulfilment::report(db, c, end, now).await?;
+    let txn = db.begin().await?;
+    let covered = contract_recipients::Entity::find()
+        .select_only()
+        .column(contract_recipients::Column::RecipientId)
+        .filter(contract_recipients::Column::ContractId.eq(c.id))
+        .into_query();
+    let locked = visits::Entity::update_many()
+        .col_expr(
+            visits::Column::LockedAt,
+            Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
+        )
+        .filter(visits::Column::OrganizationId.eq(c.organization_id))
+        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(visits::Column::StartsAt.gte(start_of(start)))
+        .filter(visits::Column::StartsAt.lt(start_of(end + Duration::days(1))))
+        .filter(visits::Column::LockedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let a = ActiveModel {
+        contract_id: Set(c.id),
+        period_start: Set(start),
+        period_end: Set(end),
+        accepted_by_id: Set(actor.user_id.unwrap_or_default()),
+        note: Set(note),
+        snapshot: Set(serde_json::to_string(&report).unwrap_or_default()),
+        locked_visits: Set(i64::try_from(locked).unwrap_or(i64::MAX)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut chain = audit_logs::Chain::default();
+    chain
+        .append(
+            &txn,
+            actor,
+            Action::Create,
+            "acceptances",
+            Some(a.pid),
+            &serde_json::json!({
+                "contract": c.pid.to_string(),
+                "period_start": start, "period_end": end,
+                "locked_visits": locked,
+            }),
+        )
+        .await?;
+    if let Some(m) = milestone {
+        let status = milestones::status_at_acceptance(&m, delivered_percent(&report));
+        let mut am: milestones::ActiveModel = m.clone().into();
+        am.status = Set(status.to_string());
+        am.acceptance_id = Set(Some(a.id));
+        let after = am.update(&txn).await?;
+        chain
+            .append_change(
+                &txn,
+                actor,
+                Action::Update,
+                "milestones",
+                after.pid,
+                Some(&m),
+                Some(&after),
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(a)
+}
