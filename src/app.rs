@@ -160,7 +160,7 @@ impl Hooks for App {
                 )
                 .await
                 .map_err(|e| Error::string(&e.to_string()))?;
-                demo::seed_schedule(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
+                demo::seed_story(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
                     .await
                     .map_err(|e| Error::string(&e.to_string()))?;
             }
@@ -272,7 +272,7 @@ impl Hooks for App {
         )
         .await
         .map_err(|e| Error::string(&e.to_string()))?;
-        demo::seed_schedule(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
+        demo::seed_story(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
             .await
             .map(|_| ())
             .map_err(|e| Error::string(&e.to_string()))

@@ -2,9 +2,25 @@
 //! (3 townships, 12 villages, 2 providers, 1 charity, one account per role
 //! and a few more workers), through the same audited model methods as the
 //! pages. `perf_seed` bulk-generates people and places at benchmark scale.
+mod contracts;
 pub mod names;
 mod schedule;
+pub use contracts::seed_contracts;
 pub use schedule::seed_schedule;
+
+/// What development adds to the demo county: the plans and their coming
+/// visits, and two contracts with three months of history.
+///
+/// # Errors
+/// Database errors; demo data that does not validate.
+pub async fn seed_story(
+    db: &sea_orm::DatabaseConnection,
+    horizon: chrono::Duration,
+) -> crate::errors::AppResult<()> {
+    seed_schedule(db, horizon).await?;
+    seed_contracts(db).await?;
+    Ok(())
+}
 
 use crate::{
     domain::credit_code::check_character,

@@ -32,7 +32,7 @@ impl Task for DemoSeed {
         )
         .await
         .map_err(|e| Error::string(&e.to_string()))?;
-        demo::seed_schedule(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
+        demo::seed_story(&ctx.db, crate::workers::plan_materialise::horizon(ctx))
             .await
             .map_err(|e| Error::string(&e.to_string()))?;
         crate::app::print_demo_sign_ins();

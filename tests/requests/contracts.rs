@@ -968,3 +968,62 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
+    with_app(|server, ctx| async move {
+        doudi::demo::seed_story(&ctx.db, chrono::Duration::weeks(8))
+            .await
+            .expect("demo story");
+        let official = token(&ctx, "official@doudi.test").await;
+        let list: Value = server
+            .get("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .await
+            .json();
+        assert_eq!(list["page"]["total"], 2);
+        for c in list["items"].as_array().expect("items") {
+            assert_eq!(c["status"], "active");
+            let pid = c["pid"].as_str().expect("pid");
+            let r: Value = server
+                .get(&format!("/api/v1/contracts/{pid}/fulfilment"))
+                .authorization_bearer(&official)
+                .await
+                .json();
+            // Months of history: completed visits, and some of each trouble.
+            assert!(r["visits"]["completed"].as_i64().unwrap_or(0) > 10, "{r}");
+            assert!(
+                r["rates"]["due"].as_i64().unwrap_or(0)
+                    > r["visits"]["completed"].as_i64().unwrap_or(0)
+            );
+            assert!(r["compliance"]["judged"].as_i64().unwrap_or(0) > 0);
+        }
+        let accepted: usize = {
+            let mut n = 0;
+            for c in list["items"].as_array().expect("items") {
+                let a: Value = server
+                    .get(&format!(
+                        "/api/v1/contracts/{}/acceptances",
+                        c["pid"].as_str().expect("pid")
+                    ))
+                    .authorization_bearer(&official)
+                    .await
+                    .json();
+                n += a["items"].as_array().map_or(0, Vec::len);
+            }
+            n
+        };
+        assert_eq!(accepted, 1);
+        // The page renders with its figures.
+        let page = server
+            .get(&format!(
+                "/contracts/{}",
+                list["items"][0]["pid"].as_str().expect("pid")
+            ))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert!(page.text().contains("履约情况"));
+    })
+    .await;
+}
