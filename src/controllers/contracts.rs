@@ -582,6 +582,193 @@ async fn accept(
     back_with(&c, result)
 }
 
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct BehindQuery {
+    figure: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// The visits behind one figure of the fulfilment page.
+async fn visits_page(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<BehindQuery>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let figure = q.figure.clone().unwrap_or_default();
+    let behind = fulfilment::Behind::parse(&figure)
+        .ok_or_else(|| crate::errors::AppError::field("figure", "error-flag"))?;
+    let req =
+        crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
+    let (rows, page) = fulfilment::visits_behind(
+        &ctx.db,
+        &c,
+        &behind,
+        crate::models::today(),
+        chrono::Utc::now(),
+        req,
+    )
+    .await?;
+    let list = crate::controllers::board::describe(&ctx, &v, &rows, &[]).await?;
+    let years: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.starts_at
+                .with_timezone(&crate::web::render::DISPLAY_ZONE)
+                .format("%Y")
+                .to_string()
+        })
+        .collect();
+    Ok(Page::new(
+        "contracts/visits.html",
+        json!({"contract": {"pid": c.pid, "title": c.title, "code": c.code},
+               "figure_kind": figure.split(':').next().unwrap_or_default(), "items": list, "years": years, "page": page,
+               "base_query": format!("figure={}", urlencoding_light(&figure))}),
+    )
+    .render(&v))
+}
+
+/// Enough escaping for a figure name in a query string.
+fn urlencoding_light(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c.to_string(),
+            ':' => "%3A".to_string(),
+            other => format!("%{:02X}", u32::from(other) & 0xFF),
+        })
+        .collect()
+}
+
+/// A fulfilment table as CSV (UTF-8 with BOM) or XLSX:
+/// `items`, `compliance` or `funding`.
+async fn export(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    use crate::i18n::t;
+    use axum::{http::header, response::IntoResponse};
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (name, ext) = file
+        .rsplit_once('.')
+        .ok_or(crate::errors::AppError::NotFound)?;
+    if !["csv", "xlsx"].contains(&ext) {
+        return Err(crate::errors::AppError::NotFound);
+    }
+    let today = crate::models::today();
+    let r = fulfilment::report(&ctx.db, &c, today, chrono::Utc::now()).await?;
+    let names = Catalogue::load(&ctx.db).await?;
+    let lang = v.lang;
+    let rows: Vec<Vec<String>> = match name {
+        "items" => {
+            let mut rows = vec![[
+                "contract-item",
+                "field-unit",
+                "fulfilment-delivered",
+                "door-quantity",
+                "fulfilment-expected",
+                "fulfilment-forecast",
+                "fulfilment-value",
+            ]
+            .iter()
+            .map(|k| t(lang, k))
+            .chain(["%".to_string(), t(lang, "risks")])
+            .collect()];
+            for i in &r.items {
+                let what = match (&i.service, &i.material_category) {
+                    (Some(s), _) => names.name(s, lang),
+                    (_, Some(m)) => t(lang, &format!("material-{m}")),
+                    _ => String::new(),
+                };
+                rows.push(vec![
+                    what,
+                    t(lang, &format!("unit-{}", i.unit)),
+                    i.shown.delivered.clone(),
+                    i.shown.quantity.clone(),
+                    i.shown.expected.clone(),
+                    i.shown.forecast.clone(),
+                    i.shown.value.clone(),
+                    i.percent.to_string(),
+                    i.risks
+                        .iter()
+                        .map(|x| t(lang, &format!("risk-{x}")))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ]);
+            }
+            rows
+        }
+        "compliance" => {
+            let ids: Vec<i64> = r.compliance.short.iter().map(|s| s.0).collect();
+            let people: std::collections::HashMap<i64, String> = recipients::Entity::find()
+                .filter(recipients::Column::Id.is_in(ids))
+                .all(&ctx.db)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect();
+            let mut rows = vec![vec![
+                t(lang, "field-recipient"),
+                t(lang, "export-month"),
+                t(lang, "fulfilment-completed"),
+                t(lang, "field-min-visits-per-month"),
+            ]];
+            for (who, y, m, done) in &r.compliance.short {
+                rows.push(vec![
+                    people.get(who).cloned().unwrap_or_default(),
+                    format!("{y}-{m:02}"),
+                    done.to_string(),
+                    r.compliance.min_per_month.unwrap_or(0).to_string(),
+                ]);
+            }
+            rows
+        }
+        "funding" => {
+            let mut rows = vec![vec![
+                t(lang, "door-funding"),
+                t(lang, "door-donor"),
+                t(lang, "fulfilment-value"),
+            ]];
+            for f in &r.funding {
+                rows.push(vec![
+                    t(lang, &format!("funding-{}", f.funding)),
+                    f.donor.clone().unwrap_or_default(),
+                    f.value.clone(),
+                ]);
+            }
+            rows
+        }
+        _ => return Err(crate::errors::AppError::NotFound),
+    };
+    let (body, mime) = if ext == "xlsx" {
+        (
+            crate::sheets::write_xlsx(name, &rows).map_err(crate::errors::AppError::Internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    } else {
+        (crate::sheets::write_csv(&rows), "text/csv; charset=utf-8")
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}-{name}-{}.{ext}\"",
+        c.code
+            .chars()
+            .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+            .collect::<String>(),
+        today.format("%Y%m%d")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .add("/contracts", get(list))
@@ -594,6 +781,8 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/recipients", get(recipients_page))
         .add("/contracts/{pid}/recipients", post(cover))
         .add("/contracts/{pid}/milestones", post(add_milestone))
+        .add("/contracts/{pid}/visits", get(visits_page))
+        .add("/contracts/{pid}/export/{file}", get(export))
         .add("/contracts/{pid}/acceptances", post(accept))
         .add("/contracts/{pid}/amendments", post(propose))
         .add("/contracts/{pid}/amendments/new", get(new_amendment))

@@ -543,3 +543,122 @@ pub async fn report<C: ConnectionTrait>(
         risks: risks.iter().map(|r| r.as_str()).collect(),
     })
 }
+
+/// The visits behind a figure of the fulfilment page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Behind {
+    Completed,
+    /// Nobody home or refused.
+    Attempted,
+    Missed,
+    Cancelled,
+    Late,
+    Exceptions,
+    /// Completed visits that delivered an item (by the item's pid).
+    Item(uuid::Uuid),
+}
+
+impl Behind {
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "completed" => Some(Self::Completed),
+            "attempted" => Some(Self::Attempted),
+            "missed" => Some(Self::Missed),
+            "cancelled" => Some(Self::Cancelled),
+            "late" => Some(Self::Late),
+            "exceptions" => Some(Self::Exceptions),
+            other => other
+                .strip_prefix("item:")
+                .and_then(|p| uuid::Uuid::parse_str(p).ok())
+                .map(Self::Item),
+        }
+    }
+}
+
+/// The visits a figure counts, newest first, a page at a time: the same
+/// conditions as the figure (the provider's, covered recipients, inside
+/// the period and up to the end of `today`).
+///
+/// # Errors
+/// `NotFound` for an item not of this contract; database errors.
+pub async fn visits_behind(
+    db: &sea_orm::DatabaseConnection,
+    c: &contracts::Model,
+    behind: &Behind,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    page: crate::domain::pagination::PageRequest,
+) -> AppResult<(
+    Vec<super::_entities::visits::Model>,
+    crate::domain::pagination::PageInfo,
+)> {
+    use super::_entities::{
+        contract_recipients, visit_material_lines, visit_service_lines, visits,
+    };
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+    let covered = contract_recipients::Entity::find()
+        .select_only()
+        .column(contract_recipients::Column::RecipientId)
+        .filter(contract_recipients::Column::ContractId.eq(c.id))
+        .into_query();
+    let until = instant(today + Duration::days(1)).min(instant(c.ends_on + Duration::days(1)));
+    let mut q = visits::Entity::find()
+        .filter(visits::Column::OrganizationId.eq(c.organization_id))
+        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(visits::Column::StartsAt.gte(instant(c.starts_on)))
+        .filter(visits::Column::StartsAt.lt(until));
+    let due = ["completed", "attempted", "refused", "missed"];
+    let before_now = DateTime::<FixedOffset>::from(now);
+    q = match behind {
+        Behind::Completed => q.filter(visits::Column::Status.eq("completed")),
+        Behind::Attempted => q.filter(visits::Column::Status.is_in(["attempted", "refused"])),
+        Behind::Missed => q.filter(visits::Column::Status.eq("missed")),
+        Behind::Cancelled => q.filter(visits::Column::Status.eq("cancelled")),
+        Behind::Late => q
+            .filter(visits::Column::Status.is_in(due))
+            .filter(visits::Column::StartsAt.lt(before_now))
+            .filter(visits::Column::Late.eq(true)),
+        Behind::Exceptions => q
+            .filter(visits::Column::Status.is_in(due))
+            .filter(visits::Column::StartsAt.lt(before_now))
+            .filter(visits::Column::LocationException.eq(true)),
+        Behind::Item(pid) => {
+            let item = contract_items::Entity::find()
+                .filter(contract_items::Column::Pid.eq(*pid))
+                .filter(contract_items::Column::ContractId.eq(c.id))
+                .one(db)
+                .await?
+                .ok_or(crate::errors::AppError::NotFound)?;
+            let lines = if let Some(service) = item.service {
+                let mut l = visit_service_lines::Entity::find()
+                    .select_only()
+                    .column(visit_service_lines::Column::VisitId)
+                    .filter(visit_service_lines::Column::Service.eq(service));
+                if let (Some(m), "visit") = (item.min_minutes, item.unit.as_str()) {
+                    l = l.filter(visit_service_lines::Column::Minutes.gte(m));
+                }
+                l.into_query()
+            } else {
+                visit_material_lines::Entity::find()
+                    .select_only()
+                    .column(visit_material_lines::Column::VisitId)
+                    .filter(
+                        visit_material_lines::Column::Category
+                            .eq(item.material_category.unwrap_or_default()),
+                    )
+                    .filter(visit_material_lines::Column::Funding.eq("contract"))
+                    .into_query()
+            };
+            q.filter(visits::Column::Status.eq("completed"))
+                .filter(visits::Column::Id.in_subquery(lines))
+        }
+    };
+    super::fetch_page(
+        db,
+        q.order_by_desc(visits::Column::StartsAt)
+            .order_by_desc(visits::Column::Id),
+        page,
+    )
+    .await
+}

@@ -953,6 +953,57 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
         let list: Value = server.get(&url("/acceptances")).authorization_bearer(&official).await.json();
         assert_eq!(list["items"][0]["locked_visits"], 1);
+        // Drill-down: the visits behind each figure.
+        let behind = |f: &str| {
+            let path = url(&format!("/visits?figure={f}"));
+            let t = official.clone();
+            let server = &server;
+            async move { server.get(&path).authorization_bearer(&t).await }
+        };
+        assert_eq!(behind("completed").await.json::<Value>()["page"]["total"], 3);
+        assert_eq!(behind("missed").await.json::<Value>()["page"]["total"], 0);
+        let item = c["items"][0]["pid"].as_str().expect("item").to_string();
+        assert_eq!(behind(&format!("item:{item}")).await.json::<Value>()["page"]["total"], 3);
+        assert_eq!(behind("bogus").await.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let cookie = session(&ctx, "official@doudi.test").await;
+        let page = server
+            .get(&format!("/contracts/{pid}/visits?figure=completed"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert_eq!(select_text(&page.text(), "li.visit-card").len(), 3);
+        // Exports: CSV with a BOM, XLSX, and OCDS without personal data.
+        let csv = server
+            .get(&format!("/contracts/{pid}/export/items.csv"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(csv.status_code(), StatusCode::OK);
+        assert!(csv.as_bytes().starts_with(b"\xEF\xBB\xBF"));
+        assert!(csv.text().contains("生活照料"));
+        let xlsx = server
+            .get(&format!("/contracts/{pid}/export/funding.xlsx"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert!(xlsx.as_bytes().starts_with(b"PK"));
+        let missing = server
+            .get(&format!("/contracts/{pid}/export/people.csv"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(missing.status_code(), StatusCode::NOT_FOUND);
+        let other = server
+            .get(&format!("/contracts/{pid}/export/items.csv"))
+            .add_header("cookie", session(&ctx, "official2@doudi.test").await)
+            .await;
+        assert_eq!(other.status_code(), StatusCode::NOT_FOUND);
+        let ocds = server.get(&url("/ocds")).authorization_bearer(&official).await;
+        assert_eq!(ocds.status_code(), StatusCode::OK);
+        let o: Value = ocds.json();
+        let k = &o["releases"][0]["contracts"][0];
+        assert_eq!(k["milestones"][0]["status"], "met");
+        assert_eq!(k["value"]["amount"], 100_000.0);
+        assert_eq!(k["implementation"]["milestones"].as_array().map(Vec::len), Some(2));
+        assert_eq!(o["releases"][0]["parties"].as_array().map(Vec::len), Some(2));
+        assert!(!ocds.text().contains("单秀英"));
         // Others outside the township see none of it.
         let res = server
             .get(&url("/acceptances"))

@@ -252,6 +252,43 @@ async fn covered(
 }
 
 #[derive(Debug, Default, Deserialize)]
+struct BehindQuery {
+    figure: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// The visits behind a figure (`figure=completed|attempted|missed|
+/// cancelled|late|exceptions|item:<item pid>`).
+async fn visits_behind(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<BehindQuery>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let behind = fulfilment::Behind::parse(q.figure.as_deref().unwrap_or_default())
+        .ok_or_else(|| AppError::field("figure", "error-flag"))?;
+    let req =
+        crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
+    let (rows, info) = fulfilment::visits_behind(
+        &ctx.db,
+        &c,
+        &behind,
+        crate::models::today(),
+        chrono::Utc::now(),
+        req,
+    )
+    .await?;
+    Ok(page(
+        rows.iter()
+            .map(crate::views::recipients::VisitJson::from)
+            .collect(),
+        info,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct FulfilmentQuery {
     /// The day to compute for (default today, display zone).
     on: Option<String>,
@@ -425,6 +462,126 @@ async fn accept(
     Ok(created(shown))
 }
 
+/// Money as OCDS writes it.
+fn value(fen: i64) -> serde_json::Value {
+    json!({"amount": fen as f64 / 100.0, "currency": "CNY"})
+}
+
+/// The contract and its implementation as an OCDS 1.1 release package
+/// (no personal data: parties are the township and the provider).
+async fn ocds(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let cj = contract_json(&ctx, &c).await?;
+    let names = crate::models::service_types::Catalogue::load(&ctx.db).await?;
+    let lang = crate::domain::locale::Locale::ZhCn;
+    let buyer = cj
+        .township
+        .as_ref()
+        .map(|t| json!({"id": t.pid, "name": t.name}));
+    let supplier = cj
+        .organization
+        .as_ref()
+        .map(|o| json!({"id": o.pid, "name": o.name}));
+    let method = match c.procurement_method.as_str() {
+        "public_tender" => "open",
+        "invited_tender" => "selective",
+        "single_source" => "direct",
+        _ => "limited",
+    };
+    let items: Vec<serde_json::Value> = cj
+        .items
+        .iter()
+        .map(|i| {
+            let (scheme, code, description) = match (&i.service, &i.material_category) {
+                (Some(s), _) => ("x-doudi-service", s.clone(), names.name(s, lang)),
+                (_, Some(m)) => (
+                    "x-doudi-material",
+                    m.clone(),
+                    crate::i18n::t(lang, &format!("material-{m}")),
+                ),
+                _ => ("x-doudi", String::new(), String::new()),
+            };
+            json!({
+                "id": i.pid, "description": description,
+                "classification": {"scheme": scheme, "id": code},
+                "quantity": i.quantity_milli as f64 / 1000.0,
+                "unit": {"name": i.unit, "value": value(i.unit_price_fen)},
+            })
+        })
+        .collect();
+    let milestones: Vec<serde_json::Value> = milestones::of_contract(&ctx.db, c.id)
+        .await?
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.pid, "title": m.title, "type": "payment", "dueDate": m.due_on,
+                "status": match m.status.as_str() {
+                    "met" => "met", "not_met" => "notMet", "partially_met" => "partiallyMet",
+                    _ => "scheduled",
+                },
+                "value": value(m.amount_fen),
+            })
+        })
+        .collect();
+    let amendments: Vec<serde_json::Value> = contract_amendments::of_contract(&ctx.db, &c)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == "approved")
+        .map(|a| {
+            json!({"id": a.pid, "date": a.decided_at, "rationale": a.reason,
+                        "description": format!("v{}", a.version.unwrap_or_default())})
+        })
+        .collect();
+    let deliveries: Vec<serde_json::Value> = acceptances::of_contract(&ctx.db, c.id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({"id": a.pid, "title": format!("{} – {}", a.period_start, a.period_end),
+                        "type": "delivery", "status": "met", "dateMet": a.accepted_at})
+        })
+        .collect();
+    let mut tags = vec!["contract", "implementation"];
+    if c.version > 1 {
+        tags.push("contractAmendment");
+    }
+    Ok(ok(json!({
+        "uri": format!("/api/v1/contracts/{}/ocds", c.pid),
+        "version": "1.1",
+        "publishedDate": chrono::Utc::now(),
+        "publisher": {"name": cj.township.as_ref().map(|t| t.name.clone())},
+        "releases": [{
+            "ocid": format!("ocds-doudi-{}", c.pid),
+            "id": format!("{}-v{}", c.pid, c.version),
+            "date": c.updated_at,
+            "tag": tags,
+            "initiationType": "tender",
+            "language": "zh",
+            "parties": [
+                buyer.clone().map(|mut b| { b["roles"] = json!(["buyer", "procuringEntity"]); b }),
+                supplier.clone().map(|mut s| { s["roles"] = json!(["supplier"]); s }),
+            ],
+            "buyer": buyer,
+            "tender": {"id": c.code, "procurementMethod": method,
+                       "procurementMethodDetails": c.procurement_method},
+            "awards": [{"id": format!("{}-award", c.code), "status": "active",
+                        "suppliers": [supplier], "value": value(c.total_fen)}],
+            "contracts": [{
+                "id": c.code, "awardID": format!("{}-award", c.code), "title": c.title,
+                "description": c.content,
+                "status": match c.status.as_str() { "active" => "active", "closed" => "terminated", _ => "pending" },
+                "period": {"startDate": c.starts_on, "endDate": c.ends_on},
+                "value": value(c.total_fen), "dateSigned": c.signed_on,
+                "items": items, "milestones": milestones, "amendments": amendments,
+                "implementation": {"transactions": [], "milestones": deliveries},
+            }],
+        }],
+    })))
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/contracts")
@@ -436,6 +593,8 @@ pub fn routes() -> Routes {
         .add("/{pid}/recipients", get(covered))
         .add("/{pid}/recipients", post(cover))
         .add("/{pid}/fulfilment", get(report))
+        .add("/{pid}/ocds", get(ocds))
+        .add("/{pid}/visits", get(visits_behind))
         .add("/{pid}/milestones", get(milestone_list))
         .add("/{pid}/milestones", post(milestone_add))
         .add("/{pid}/acceptances", get(acceptance_list))
