@@ -26,6 +26,7 @@ mod m20261130_000020_create_service_types;
 mod m20261130_000021_create_contracts;
 mod m20261130_000022_create_contract_versions;
 mod m20261130_000023_create_milestones_and_acceptances;
+mod m20261130_000024_create_callbacks;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_create_contracts::Migration),
             Box::new(m20261130_000022_create_contract_versions::Migration),
             Box::new(m20261130_000023_create_milestones_and_acceptances::Migration),
+            Box::new(m20261130_000024_create_callbacks::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -9,6 +9,7 @@ use crate::{
     models::{
         _entities::{organizations, recipients, townships},
         acceptances::{self, AcceptanceParams},
+        callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, ItemParams, NewContract, PROCUREMENT_METHODS},
         fulfilment,
@@ -193,6 +194,11 @@ async fn show(
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let today = crate::models::today();
     let report = fulfilment::report(&ctx.db, &c, today, chrono::Utc::now()).await?;
+    let calls = if v.scope.may_manage_contracts() {
+        callbacks::of_contract(&ctx.db, &c).await?
+    } else {
+        Vec::new()
+    };
     Ok(Page::new(
         "contracts/show.html",
         json!({"contract": contract_json(&ctx, &c).await?, "report": report,
@@ -200,6 +206,7 @@ async fn show(
                "amendments": contract_amendments::of_contract(&ctx.db, &c).await?,
                "milestones": milestones::of_contract(&ctx.db, c.id).await?.iter().map(MilestoneJson::from).collect::<Vec<_>>(),
                "acceptances": acceptances::of_contract(&ctx.db, c.id).await?,
+               "callbacks_summary": callbacks::summary(&calls), "callbacks": calls,
                "service_names": Catalogue::load(&ctx.db).await?.names(v.lang)}),
     )
     .render(&v))
@@ -769,6 +776,45 @@ async fn export(
         .into_response())
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct SampleForm {
+    size: Option<String>,
+}
+
+async fn sample_callbacks(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<SampleForm>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let size = f
+        .size
+        .as_deref()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let result = callbacks::sample(&ctx.db, &v.actor, &c, size)
+        .await
+        .map(|_| ());
+    back_with(&c, result)
+}
+
+async fn record_callback(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, cb)): Path<(String, String)>,
+    FormData(f): FormData<CallResult>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
+    let result = callbacks::record(&ctx.db, &v.actor, &found, &f)
+        .await
+        .map(|_| ());
+    back_with(&c, result)
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .add("/contracts", get(list))
@@ -782,6 +828,11 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/recipients", post(cover))
         .add("/contracts/{pid}/milestones", post(add_milestone))
         .add("/contracts/{pid}/visits", get(visits_page))
+        .add("/contracts/{pid}/callbacks", post(sample_callbacks))
+        .add(
+            "/contracts/{pid}/callbacks/{callback}",
+            post(record_callback),
+        )
         .add("/contracts/{pid}/export/{file}", get(export))
         .add("/contracts/{pid}/acceptances", post(accept))
         .add("/contracts/{pid}/amendments", post(propose))

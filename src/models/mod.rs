@@ -3,6 +3,7 @@ pub mod acceptances;
 pub mod ad_hoc_visits;
 pub mod audit_logs;
 pub mod calendar_feeds;
+pub mod callbacks;
 pub mod contract_amendments;
 pub mod contracts;
 pub mod fulfilment;

@@ -1065,6 +1065,87 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             n
         };
         assert_eq!(accepted, 1);
+        // Satisfaction call-backs on a random sample of completed visits.
+        let cpid = list["items"][0]["pid"].as_str().expect("pid").to_string();
+        let cb = |p: &str| format!("/api/v1/contracts/{cpid}/callbacks{p}");
+        let res = server
+            .post(&cb(""))
+            .authorization_bearer(&official)
+            .json(&json!({"size": 500}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = server
+            .post(&cb(""))
+            .authorization_bearer(&official)
+            .json(&json!({"size": 5}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        assert_eq!(res.json::<Value>()["sampled"], 5);
+        let calls: Value = server
+            .get(&cb(""))
+            .authorization_bearer(&official)
+            .await
+            .json();
+        let items = calls["items"].as_array().cloned().unwrap_or_default();
+        assert_eq!(items.len(), 5);
+        assert!(items
+            .iter()
+            .all(|c| c["status"] == "pending" && c["recipient"].is_string()));
+        let first = items[0]["pid"].as_str().expect("pid").to_string();
+        let res = server
+            .post(&cb(&format!("/{first}")))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "reached"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = server
+            .post(&cb(&format!("/{first}")))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "reached", "satisfaction": 4, "note": "老人说社工很耐心"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let second = items[1]["pid"].as_str().expect("pid").to_string();
+        server
+            .post(&cb(&format!("/{second}")))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "unreachable"}))
+            .await;
+        let calls: Value = server
+            .get(&cb(""))
+            .authorization_bearer(&official)
+            .await
+            .json();
+        assert_eq!(
+            calls["summary"],
+            json!({"sampled": 5, "reached": 1, "unreachable": 1, "satisfaction": 4.0})
+        );
+        // Drawing again never draws the same visit twice.
+        server
+            .post(&cb(""))
+            .authorization_bearer(&official)
+            .json(&json!({"size": 50}))
+            .await;
+        let calls: Value = server
+            .get(&cb(""))
+            .authorization_bearer(&official)
+            .await
+            .json();
+        let mut visits: Vec<String> = calls["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|c| c["visit"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let n = visits.len();
+        visits.sort();
+        visits.dedup();
+        assert_eq!(visits.len(), n);
+        // The provider does not see the purchaser's call-backs.
+        let res = server
+            .get(&cb(""))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         // The page renders with its figures.
         let page = server
             .get(&format!(
@@ -1075,6 +1156,7 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .await;
         assert_eq!(page.status_code(), StatusCode::OK);
         assert!(page.text().contains("履约情况"));
+        assert!(page.text().contains("平均满意度 4"), "{}", page.text());
     })
     .await;
 }

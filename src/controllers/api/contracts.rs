@@ -9,6 +9,7 @@ use crate::{
     models::{
         _entities::{contract_items, organizations, townships},
         acceptances::{self, AcceptanceParams},
+        callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, NewContract},
         fulfilment,
@@ -582,6 +583,52 @@ async fn ocds(
     })))
 }
 
+/// Call-backs are the purchaser's supervision: officials and admins.
+async fn callback_list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let list = callbacks::of_contract(&ctx.db, &c).await?;
+    Ok(ok(
+        json!({"summary": callbacks::summary(&list), "items": list}),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SampleBody {
+    size: Option<u64>,
+}
+
+async fn callback_sample(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<SampleBody>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let n = callbacks::sample(&ctx.db, &v.actor, &c, b.size.unwrap_or(5)).await?;
+    Ok(created(json!({ "sampled": n })))
+}
+
+async fn callback_record(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, cb)): Path<(String, String)>,
+    ApiJson(r): ApiJson<CallResult>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
+    let after = callbacks::record(&ctx.db, &v.actor, &found, &r).await?;
+    Ok(ok(
+        json!({"pid": after.pid, "status": after.status, "satisfaction": after.satisfaction}),
+    ))
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/contracts")
@@ -594,6 +641,9 @@ pub fn routes() -> Routes {
         .add("/{pid}/recipients", post(cover))
         .add("/{pid}/fulfilment", get(report))
         .add("/{pid}/ocds", get(ocds))
+        .add("/{pid}/callbacks", get(callback_list))
+        .add("/{pid}/callbacks", post(callback_sample))
+        .add("/{pid}/callbacks/{callback}", post(callback_record))
         .add("/{pid}/visits", get(visits_behind))
         .add("/{pid}/milestones", get(milestone_list))
         .add("/{pid}/milestones", post(milestone_add))
