@@ -189,6 +189,7 @@ impl Hooks for App {
             .add_route(controllers::service_plans::routes())
             .add_route(controllers::service_types::routes())
             .add_route(controllers::contracts::routes())
+            .add_route(controllers::dashboard::routes())
             .add_route(controllers::board::routes())
             .add_route(controllers::visits::routes())
             .add_route(controllers::referrals::routes())

@@ -5,6 +5,7 @@ pub mod audit_logs;
 pub mod board;
 pub mod calendar;
 pub mod contracts;
+pub mod dashboard;
 pub mod health;
 pub mod home;
 pub mod households;

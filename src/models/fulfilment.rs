@@ -662,3 +662,66 @@ pub async fn visits_behind(
     )
     .await
 }
+
+/// One calendar month of a contract's visits by outcome.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct MonthStatus {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub completed: i64,
+    pub attempted: i64,
+    pub missed: i64,
+    pub late: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct MonthStatusRow {
+    month: String,
+    status: String,
+    n: i64,
+    late: Option<i64>,
+}
+
+/// The contract's visits per month (display zone) up to the end of
+/// `today`, by outcome: for the dashboard's charts.
+///
+/// # Errors
+/// Database errors.
+pub async fn monthly<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    today: NaiveDate,
+) -> AppResult<Vec<MonthStatus>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let base = counted(&mut q, c, instant(today + Duration::days(1)));
+    let month = q.month();
+    let sql = format!(
+        "SELECT {month} AS month, v.status AS status, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT) AS late \
+         {base} GROUP BY {month}, v.status ORDER BY {month}"
+    );
+    let mut out: Vec<MonthStatus> = Vec::new();
+    for r in MonthStatusRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        if out.last().is_none_or(|m| m.month != r.month) {
+            out.push(MonthStatus {
+                month: r.month.clone(),
+                ..Default::default()
+            });
+        }
+        if let Some(m) = out.last_mut() {
+            match r.status.as_str() {
+                "completed" => m.completed += r.n,
+                "attempted" | "refused" => m.attempted += r.n,
+                "missed" => m.missed += r.n,
+                _ => {}
+            }
+            if r.status != "cancelled" {
+                m.late += r.late.unwrap_or(0);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1065,6 +1065,25 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             n
         };
         assert_eq!(accepted, 1);
+        // The dashboard: both contracts, their charts' data, ECharts on
+        // this page only.
+        let cookie = session(&ctx, "official@doudi.test").await;
+        let dash = server
+            .get("/dashboard")
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(dash.status_code(), StatusCode::OK);
+        let html = dash.text();
+        assert_eq!(select_text(&html, "article.contract-card").len(), 2);
+        assert!(html.contains("/static/vendor/echarts.min.js"));
+        let data = select_text(&html, "script#dashboard-data").join("");
+        let charts: Value = serde_json::from_str(&data).expect("chart data");
+        assert_eq!(charts["charts"].as_array().map(Vec::len), Some(2));
+        assert!(charts["charts"][0]["months"]
+            .as_array()
+            .is_some_and(|m| m.len() >= 3));
+        let home = server.get("/contracts").add_header("cookie", cookie).await;
+        assert!(!home.text().contains("echarts"));
         // Satisfaction call-backs on a random sample of completed visits.
         let cpid = list["items"][0]["pid"].as_str().expect("pid").to_string();
         let cb = |p: &str| format!("/api/v1/contracts/{cpid}/callbacks{p}");

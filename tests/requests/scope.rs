@@ -141,6 +141,7 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/service_types".into(), [200, 404, 404, 404]),
         ("/service_types/new".into(), [200, 404, 404, 404]),
         ("/contracts".into(), [200, 200, 200, 404]),
+        ("/dashboard".into(), [200, 200, 200, 404]),
         ("/contracts/new".into(), [200, 200, 404, 404]),
         // Coordinators start an ad-hoc visit from a recipient's page.
         ("/visits/new".into(), [303, 404, 303, 200]),
