@@ -223,39 +223,50 @@ pub fn write_csv(rows: &[Vec<String>]) -> Vec<u8> {
 /// # Errors
 /// When the workbook cannot be assembled.
 pub fn write_xlsx(sheet_name: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    write_xlsx_book(&[(sheet_name, rows)])
+}
+
+/// An XLSX workbook of several sheets, each as `write_xlsx` makes one.
+///
+/// # Errors
+/// When the workbook cannot be assembled.
+pub fn write_xlsx_book(sheets: &[(&str, &[Vec<String>])]) -> Result<Vec<u8>, String> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sheet = book.add_worksheet();
-    sheet.set_name(sheet_name).map_err(|e| e.to_string())?;
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r).map_err(|e| e.to_string())?;
-        for (c, cell) in row.iter().enumerate() {
-            let c = u16::try_from(c).map_err(|e| e.to_string())?;
-            if r == 0 {
-                sheet.write_string_with_format(r, c, cell, &bold)
-            } else {
-                sheet.write_string(r, c, cell)
-            }
-            .map_err(|e| e.to_string())?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
-    if let Some(header) = rows.first() {
-        for (c, cell) in header.iter().enumerate() {
-            let width = rows
-                .iter()
-                .take(200)
-                .filter_map(|r| r.get(c))
-                .map(|s| {
-                    s.chars()
-                        .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
-                        .sum::<f64>()
-                })
-                .fold(cell.chars().count() as f64 * 2.0, f64::max);
-            let c = u16::try_from(c).map_err(|e| e.to_string())?;
-            sheet
-                .set_column_width(c, width.clamp(6.0, 60.0) + 1.0)
+    for (sheet_name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*sheet_name).map_err(|e| e.to_string())?;
+        for (r, row) in rows.iter().enumerate() {
+            let r = u32::try_from(r).map_err(|e| e.to_string())?;
+            for (c, cell) in row.iter().enumerate() {
+                let c = u16::try_from(c).map_err(|e| e.to_string())?;
+                // Written as text: a cell is never a formula here.
+                if r == 0 {
+                    sheet.write_string_with_format(r, c, cell, &bold)
+                } else {
+                    sheet.write_string(r, c, cell)
+                }
                 .map_err(|e| e.to_string())?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
+        if let Some(header) = rows.first() {
+            for (c, cell) in header.iter().enumerate() {
+                let width = rows
+                    .iter()
+                    .take(200)
+                    .filter_map(|r| r.get(c))
+                    .map(|s| {
+                        s.chars()
+                            .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+                            .sum::<f64>()
+                    })
+                    .fold(cell.chars().count() as f64 * 2.0, f64::max);
+                let c = u16::try_from(c).map_err(|e| e.to_string())?;
+                sheet
+                    .set_column_width(c, width.clamp(6.0, 60.0) + 1.0)
+                    .map_err(|e| e.to_string())?;
+            }
         }
     }
     book.save_to_buffer().map_err(|e| e.to_string())

@@ -815,6 +815,214 @@ async fn record_callback(
     back_with(&c, result)
 }
 
+/// `masked=1` for the public version.
+#[derive(Debug, Default, Deserialize)]
+pub struct PackQuery {
+    masked: Option<String>,
+}
+
+/// The acceptance pack as XLSX: the accepted figures, and every visit of
+/// the period; `masked=1` gives the version fit for publication (names
+/// masked; ID numbers and addresses are never in it).
+pub async fn acceptance_pack(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, acceptance)): Path<(String, String)>,
+    QueryParams(q): QueryParams<PackQuery>,
+) -> AppResult<Response> {
+    use crate::{domain::ical::mask_name, i18n::t, web::render::DISPLAY_ZONE};
+    use axum::{http::header, response::IntoResponse};
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let a = acceptances::load(&ctx.db, &c, pid(&acceptance)?).await?;
+    let masked = crate::web::input::checked(q.masked.as_deref());
+    let lang = v.lang;
+    let cj = contract_json(&ctx, &c).await?;
+    let snapshot: Value = serde_json::from_str(&a.snapshot).unwrap_or(Value::Null);
+    let names = Catalogue::load(&ctx.db).await?;
+    let by = crate::models::_entities::users::Entity::find_by_id(a.accepted_by_id)
+        .one(&ctx.db)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let mut summary: Vec<Vec<String>> = vec![
+        vec![t(lang, "pack-field"), t(lang, "pack-value")],
+        vec![t(lang, "field-contract-code"), c.code.clone()],
+        vec![t(lang, "field-contract-title"), c.title.clone()],
+        vec![
+            t(lang, "contract-purchaser"),
+            cj.township
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+        ],
+        vec![
+            t(lang, "contract-provider"),
+            cj.organization
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+        ],
+        vec![
+            t(lang, "pack-period"),
+            format!("{} – {}", a.period_start, a.period_end),
+        ],
+        vec![
+            t(lang, "pack-accepted-by"),
+            if masked { mask_name(&by) } else { by },
+        ],
+        vec![
+            t(lang, "pack-accepted-at"),
+            a.created_at
+                .with_timezone(&DISPLAY_ZONE)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        ],
+        vec![
+            t(lang, "acceptance-note"),
+            a.note.clone().unwrap_or_default(),
+        ],
+        vec![t(lang, "pack-locked"), a.locked_visits.to_string()],
+        vec![t(lang, "fulfilment-due"), text(&snapshot["rates"]["due"])],
+        vec![
+            t(lang, "fulfilment-completed"),
+            format!(
+                "{} ({}%)",
+                text(&snapshot["visits"]["completed"]),
+                text(&snapshot["rates"]["completed"])
+            ),
+        ],
+        vec![
+            t(lang, "fulfilment-missed"),
+            format!(
+                "{} ({}%)",
+                text(&snapshot["visits"]["missed"]),
+                text(&snapshot["rates"]["missed"])
+            ),
+        ],
+        vec![
+            t(lang, "fulfilment-late"),
+            format!(
+                "{} ({}%)",
+                text(&snapshot["visits"]["late"]),
+                text(&snapshot["rates"]["late"])
+            ),
+        ],
+        vec![
+            t(lang, "fulfilment-compliance"),
+            format!(
+                "{} / {} ({}%)",
+                text(&snapshot["compliance"]["met"]),
+                text(&snapshot["compliance"]["judged"]),
+                text(&snapshot["compliance"]["percent"])
+            ),
+        ],
+        vec![
+            t(lang, "fulfilment-material-service"),
+            format!(
+                "¥{} + ¥{}",
+                text(&snapshot["material_value"]),
+                text(&snapshot["service_value"])
+            ),
+        ],
+    ];
+    let mut items = vec![vec![
+        t(lang, "contract-item"),
+        t(lang, "field-unit"),
+        t(lang, "fulfilment-delivered"),
+        t(lang, "door-quantity"),
+        "%".to_string(),
+        t(lang, "fulfilment-value"),
+    ]];
+    for i in snapshot["items"].as_array().cloned().unwrap_or_default() {
+        let what = match (i["service"].as_str(), i["material_category"].as_str()) {
+            (Some(s), _) => names.name(s, lang),
+            (_, Some(m)) => t(lang, &format!("material-{m}")),
+            _ => String::new(),
+        };
+        items.push(vec![
+            what,
+            t(lang, &format!("unit-{}", text(&i["unit"]))),
+            text(&i["shown"]["delivered"]),
+            text(&i["shown"]["quantity"]),
+            text(&i["percent"]),
+            text(&i["shown"]["value"]),
+        ]);
+    }
+    summary.push(Vec::new());
+    summary.extend(items);
+    let mut visit_rows = vec![vec![
+        t(lang, "visit-when"),
+        t(lang, "field-recipient"),
+        t(lang, "field-worker"),
+        t(lang, "field-status"),
+        t(lang, "fulfilment-late"),
+        t(lang, "fulfilment-exceptions"),
+        t(lang, "pack-minutes"),
+        t(lang, "pack-material"),
+        t(lang, "door-confirmation"),
+    ]];
+    let yes = |b: bool| if b { "✓".to_string() } else { String::new() };
+    for pv in acceptances::period_visits(&ctx.db, &c, &a).await? {
+        visit_rows.push(vec![
+            pv.starts_at
+                .with_timezone(&DISPLAY_ZONE)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            if masked {
+                mask_name(&pv.recipient)
+            } else {
+                pv.recipient
+            },
+            if masked {
+                mask_name(&pv.worker)
+            } else {
+                pv.worker
+            },
+            t(lang, &format!("visit-status-{}", pv.status)),
+            yes(pv.late),
+            yes(pv.location_exception),
+            pv.service_minutes.to_string(),
+            crate::domain::money::format_yuan(pv.material_fen),
+            yes(pv.confirmed),
+        ]);
+    }
+    let summary_name = t(lang, "pack-summary-sheet");
+    let visits_name = t(lang, "pack-visits-sheet");
+    let body = crate::sheets::write_xlsx_book(&[
+        (summary_name.as_str(), summary.as_slice()),
+        (visits_name.as_str(), visit_rows.as_slice()),
+    ])
+    .map_err(crate::errors::AppError::Internal)?;
+    let code: String = c
+        .code
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{code}-acceptance-{}-{}{}.xlsx\"",
+        a.period_start.format("%Y%m%d"),
+        a.period_end.format("%Y%m%d"),
+        if masked { "-public" } else { "" }
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .add("/contracts", get(list))
@@ -835,6 +1043,10 @@ pub fn routes() -> Routes {
         )
         .add("/contracts/{pid}/export/{file}", get(export))
         .add("/contracts/{pid}/acceptances", post(accept))
+        .add(
+            "/contracts/{pid}/acceptances/{acceptance}/pack.xlsx",
+            get(acceptance_pack),
+        )
         .add("/contracts/{pid}/amendments", post(propose))
         .add("/contracts/{pid}/amendments/new", get(new_amendment))
         .add(

@@ -266,3 +266,121 @@ pub async fn accept(
     txn.commit().await?;
     Ok(a)
 }
+
+/// One visit of an accepted period, as the acceptance pack lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackVisit {
+    pub starts_at: DateTimeWithTimeZone,
+    pub recipient: String,
+    pub worker: String,
+    pub status: String,
+    pub late: bool,
+    pub location_exception: bool,
+    pub service_minutes: i64,
+    pub material_fen: i64,
+    pub confirmed: bool,
+}
+
+/// The most visits one pack lists.
+const PACK_LIMIT: u64 = 50_000;
+
+/// The visits an acceptance locked (those of its period for covered
+/// recipients), in time order, with their service minutes and material
+/// value.
+///
+/// # Errors
+/// Database errors.
+pub async fn period_visits(
+    db: &DatabaseConnection,
+    c: &contracts::Model,
+    a: &Model,
+) -> AppResult<Vec<PackVisit>> {
+    use super::_entities::{recipients, visit_material_lines, visit_service_lines};
+    use std::collections::HashMap;
+    let covered = contract_recipients::Entity::find()
+        .select_only()
+        .column(contract_recipients::Column::RecipientId)
+        .filter(contract_recipients::Column::ContractId.eq(c.id))
+        .into_query();
+    let rows = visits::Entity::find()
+        .filter(visits::Column::OrganizationId.eq(c.organization_id))
+        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(visits::Column::StartsAt.gte(start_of(a.period_start)))
+        .filter(visits::Column::StartsAt.lt(start_of(a.period_end + Duration::days(1))))
+        .order_by_asc(visits::Column::StartsAt)
+        .limit(PACK_LIMIT)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+    let mut minutes: HashMap<i64, i64> = HashMap::new();
+    let mut material: HashMap<i64, i64> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for l in visit_service_lines::Entity::find()
+            .filter(visit_service_lines::Column::VisitId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            *minutes.entry(l.visit_id).or_default() += l.minutes;
+        }
+        for l in visit_material_lines::Entity::find()
+            .filter(visit_material_lines::Column::VisitId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            *material.entry(l.visit_id).or_default() += l.value_fen;
+        }
+    }
+    let mut people_ids: Vec<i64> = rows.iter().filter_map(|v| v.recipient_id).collect();
+    people_ids.sort_unstable();
+    people_ids.dedup();
+    let people: HashMap<i64, String> = recipients::Entity::find()
+        .filter(recipients::Column::Id.is_in(people_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let mut worker_ids: Vec<i64> = rows.iter().filter_map(|v| v.worker_id).collect();
+    worker_ids.sort_unstable();
+    worker_ids.dedup();
+    let workers: HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(worker_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|v| PackVisit {
+            starts_at: v.starts_at,
+            recipient: v
+                .recipient_id
+                .and_then(|id| people.get(&id).cloned())
+                .unwrap_or_default(),
+            worker: v
+                .worker_id
+                .and_then(|id| workers.get(&id).cloned())
+                .unwrap_or_default(),
+            status: v.status.clone(),
+            late: v.late,
+            location_exception: v.location_exception,
+            service_minutes: minutes.get(&v.id).copied().unwrap_or(0),
+            material_fen: material.get(&v.id).copied().unwrap_or(0),
+            confirmed: v.confirmed_by.is_some() || v.no_confirmation_reason.is_some(),
+        })
+        .collect())
+}
+
+/// One acceptance of `c` by pid.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub async fn load(db: &DatabaseConnection, c: &contracts::Model, pid: Uuid) -> AppResult<Model> {
+    Entity::find()
+        .filter(Column::ContractId.eq(c.id))
+        .filter(Column::Pid.eq(pid))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}

@@ -1004,6 +1004,48 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
         assert_eq!(k["implementation"]["milestones"].as_array().map(Vec::len), Some(2));
         assert_eq!(o["releases"][0]["parties"].as_array().map(Vec::len), Some(2));
         assert!(!ocds.text().contains("单秀英"));
+        // The acceptance pack: the figures and the period's visits, in
+        // full or masked for publication.
+        let sheets = |bytes: &[u8]| {
+            use calamine::Reader;
+            let mut book: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+            let names = book.sheet_names();
+            names
+                .iter()
+                .map(|n| {
+                    let range = book.worksheet_range(n).expect("sheet");
+                    range
+                        .rows()
+                        .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect::<Vec<_>>()
+        };
+        let sep = acc["pid"].as_str().expect("pid").to_string();
+        let full = server
+            .get(&format!("/contracts/{pid}/acceptances/{sep}/pack.xlsx"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .await;
+        assert_eq!(full.status_code(), StatusCode::OK);
+        let full = sheets(full.as_bytes());
+        assert_eq!(full.len(), 2);
+        assert!(full[0].contains("BZ-ZK-2027-001") && full[0].contains("生活照料"), "{}", full[0]);
+        assert_eq!(full[1].lines().count(), 3, "{}", full[1]);
+        assert!(full[1].contains("单秀英"));
+        let public = server
+            .get(&url(&format!("/acceptances/{sep}/pack.xlsx?masked=1")))
+            .authorization_bearer(&official)
+            .await;
+        assert_eq!(public.status_code(), StatusCode::OK);
+        let public = sheets(public.as_bytes()).join("\n");
+        assert!(public.contains("单**") && !public.contains("单秀英"), "{public}");
+        let other = server
+            .get(&url(&format!("/acceptances/{sep}/pack.xlsx")))
+            .authorization_bearer(&token(&ctx, "official2@doudi.test").await)
+            .await;
+        assert_eq!(other.status_code(), StatusCode::NOT_FOUND);
         // Others outside the township see none of it.
         let res = server
             .get(&url("/acceptances"))

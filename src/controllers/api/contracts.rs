@@ -649,6 +649,10 @@ pub fn routes() -> Routes {
         .add("/{pid}/milestones", post(milestone_add))
         .add("/{pid}/acceptances", get(acceptance_list))
         .add("/{pid}/acceptances", post(accept))
+        .add(
+            "/{pid}/acceptances/{acceptance}/pack.xlsx",
+            get(crate::controllers::contracts::acceptance_pack),
+        )
         .add("/{pid}/amendments", get(amendments))
         .add("/{pid}/amendments", post(propose))
         .add("/{pid}/amendments/{amendment}/approve", post(approve))
