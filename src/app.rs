@@ -142,6 +142,26 @@ impl Hooks for App {
         create_app::<Self, Migrator>(mode, environment, config).await
     }
 
+    /// Uploaded documents go to Loco storage: in memory for tests, else a
+    /// directory (`DOUDI_STORAGE_DIR`, default `storage`; several app
+    /// processes need it shared, or an object-store driver).
+    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+        use loco_rs::storage::{drivers, Storage};
+        let driver = if ctx.environment == Environment::Test {
+            drivers::mem::new()
+        } else {
+            let dir = std::env::var("DOUDI_STORAGE_DIR").unwrap_or_else(|_| "storage".to_string());
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::string(&format!("storage directory {dir}: {e}")))?;
+            drivers::local::new_with_prefix(&dir)
+                .map_err(|e| Error::string(&format!("storage directory {dir}: {e}")))?
+        };
+        Ok(ctx
+            .into_builder()
+            .storage(Storage::single(driver).into())
+            .build())
+    }
+
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
         Ok(vec![])
     }

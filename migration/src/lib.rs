@@ -27,6 +27,7 @@ mod m20261130_000021_create_contracts;
 mod m20261130_000022_create_contract_versions;
 mod m20261130_000023_create_milestones_and_acceptances;
 mod m20261130_000024_create_callbacks;
+mod m20261130_000025_create_contract_documents;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000022_create_contract_versions::Migration),
             Box::new(m20261130_000023_create_milestones_and_acceptances::Migration),
             Box::new(m20261130_000024_create_callbacks::Migration),
+            Box::new(m20261130_000025_create_contract_documents::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -207,6 +207,10 @@ async fn show(
                "milestones": milestones::of_contract(&ctx.db, c.id).await?.iter().map(MilestoneJson::from).collect::<Vec<_>>(),
                "acceptances": acceptances::of_contract(&ctx.db, c.id).await?,
                "callbacks_summary": callbacks::summary(&calls), "callbacks": calls,
+               "documents": crate::models::contract_documents::of_contract(&ctx.db, c.id).await?
+                   .iter().map(|d| json!({"pid": d.pid, "kind": d.kind, "file_name": d.file_name,
+                                          "size_kb": (d.size + 1023) / 1024, "at": d.created_at}))
+                   .collect::<Vec<_>>(),
                "service_names": Catalogue::load(&ctx.db).await?.names(v.lang)}),
     )
     .render(&v))
@@ -1023,6 +1027,115 @@ pub async fn acceptance_pack(
         .into_response())
 }
 
+/// A document upload: `kind` and `file`.
+async fn read_document(
+    mut mp: axum::extract::Multipart,
+) -> AppResult<(Option<String>, Option<String>, Option<Vec<u8>>)> {
+    let too_large = || crate::errors::AppError::field("file", "error-file-too-large");
+    let (mut kind, mut name, mut bytes) = (None, None, None);
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err(too_large()),
+        };
+        match field.name().unwrap_or_default() {
+            "file" => {
+                name = field.file_name().map(str::to_string);
+                bytes = Some(field.bytes().await.map_err(|_| too_large())?.to_vec());
+            }
+            "kind" => kind = Some(field.text().await.map_err(|_| too_large())?),
+            _ => {}
+        }
+    }
+    Ok((kind, name, bytes))
+}
+
+/// Stores a document of the contract (officials, admins).
+pub async fn upload_document(
+    ctx: &AppContext,
+    v: &Viewer,
+    id: &str,
+    mp: axum::extract::Multipart,
+) -> AppResult<(contracts::Model, crate::models::contract_documents::Model)> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    let (kind, name, bytes) = read_document(mp).await?;
+    let m = crate::models::contract_documents::upload(
+        &ctx.db,
+        &ctx.storage,
+        &v.actor,
+        &c,
+        kind.as_deref(),
+        name.as_deref(),
+        bytes,
+    )
+    .await?;
+    Ok((c, m))
+}
+
+async fn add_document(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Response> {
+    match upload_document(&ctx, &v, &id, mp).await {
+        Ok((c, _)) => Ok(redirect_flash(
+            &format!("/contracts/{}", c.pid),
+            "flash-saved",
+        )),
+        Err(crate::errors::AppError::Invalid(e)) => Ok(redirect_flash(
+            &format!("/contracts/{id}"),
+            e.first().unwrap_or("error-invalid"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Downloads a document of a contract in scope.
+pub async fn document(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, doc)): Path<(String, String)>,
+) -> AppResult<Response> {
+    use axum::{http::header, response::IntoResponse};
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (m, bytes) =
+        crate::models::contract_documents::fetch(&ctx.db, &ctx.storage, &c, pid(&doc)?).await?;
+    let ascii: String = m
+        .file_name
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        m.file_name
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, m.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .add("/contracts", get(list))
@@ -1036,6 +1149,13 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/recipients", post(cover))
         .add("/contracts/{pid}/milestones", post(add_milestone))
         .add("/contracts/{pid}/visits", get(visits_page))
+        .add(
+            "/contracts/{pid}/documents",
+            post(add_document).layer(axum::extract::DefaultBodyLimit::max(
+                crate::models::contract_documents::MAX_BYTES + 1024 * 1024,
+            )),
+        )
+        .add("/contracts/{pid}/documents/{document}", get(document))
         .add("/contracts/{pid}/callbacks", post(sample_callbacks))
         .add(
             "/contracts/{pid}/callbacks/{callback}",

@@ -5,6 +5,7 @@ pub mod audit_logs;
 pub mod calendar_feeds;
 pub mod callbacks;
 pub mod contract_amendments;
+pub mod contract_documents;
 pub mod contracts;
 pub mod fulfilment;
 pub mod households;

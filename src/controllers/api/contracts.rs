@@ -629,6 +629,32 @@ async fn callback_record(
     ))
 }
 
+async fn documents(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let rows = crate::models::contract_documents::of_contract(&ctx.db, c.id).await?;
+    Ok(ok(json!({"items": rows.iter().map(|d| json!({
+        "pid": d.pid, "kind": d.kind, "file_name": d.file_name, "content_type": d.content_type,
+        "size": d.size, "uploaded_at": d.created_at,
+    })).collect::<Vec<_>>()})))
+}
+
+async fn add_document(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let (_, d) = crate::controllers::contracts::upload_document(&ctx, &v, &id, mp).await?;
+    Ok(created(
+        json!({"pid": d.pid, "kind": d.kind, "file_name": d.file_name,
+                      "content_type": d.content_type, "size": d.size}),
+    ))
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/contracts")
@@ -641,6 +667,17 @@ pub fn routes() -> Routes {
         .add("/{pid}/recipients", post(cover))
         .add("/{pid}/fulfilment", get(report))
         .add("/{pid}/ocds", get(ocds))
+        .add("/{pid}/documents", get(documents))
+        .add(
+            "/{pid}/documents",
+            post(add_document).layer(axum::extract::DefaultBodyLimit::max(
+                crate::models::contract_documents::MAX_BYTES + 1024 * 1024,
+            )),
+        )
+        .add(
+            "/{pid}/documents/{document}",
+            get(crate::controllers::contracts::document),
+        )
         .add("/{pid}/callbacks", get(callback_list))
         .add("/{pid}/callbacks", post(callback_sample))
         .add("/{pid}/callbacks/{callback}", post(callback_record))

@@ -5,6 +5,7 @@ pub mod prelude;
 pub mod acceptances;
 pub mod audit_logs;
 pub mod callbacks;
+pub mod contract_documents;
 pub mod contract_items;
 pub mod contract_recipients;
 pub mod contract_versions;
