@@ -853,6 +853,17 @@ pub async fn acceptance_pack(
         Value::Null => String::new(),
         other => other.to_string(),
     };
+    // A count and its share of the visits due.
+    let counted = |kind: &str| {
+        vec![
+            t(lang, &format!("fulfilment-{kind}")),
+            format!(
+                "{} ({}%)",
+                text(&snapshot["visits"][kind]),
+                text(&snapshot["rates"][kind])
+            ),
+        ]
+    };
     let mut summary: Vec<Vec<String>> = vec![
         vec![t(lang, "pack-field"), t(lang, "pack-value")],
         vec![t(lang, "field-contract-code"), c.code.clone()],
@@ -892,30 +903,9 @@ pub async fn acceptance_pack(
         ],
         vec![t(lang, "pack-locked"), a.locked_visits.to_string()],
         vec![t(lang, "fulfilment-due"), text(&snapshot["rates"]["due"])],
-        vec![
-            t(lang, "fulfilment-completed"),
-            format!(
-                "{} ({}%)",
-                text(&snapshot["visits"]["completed"]),
-                text(&snapshot["rates"]["completed"])
-            ),
-        ],
-        vec![
-            t(lang, "fulfilment-missed"),
-            format!(
-                "{} ({}%)",
-                text(&snapshot["visits"]["missed"]),
-                text(&snapshot["rates"]["missed"])
-            ),
-        ],
-        vec![
-            t(lang, "fulfilment-late"),
-            format!(
-                "{} ({}%)",
-                text(&snapshot["visits"]["late"]),
-                text(&snapshot["rates"]["late"])
-            ),
-        ],
+        counted("completed"),
+        counted("missed"),
+        counted("late"),
         vec![
             t(lang, "fulfilment-compliance"),
             format!(

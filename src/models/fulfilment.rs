@@ -121,7 +121,7 @@ pub struct ComplianceJson {
     pub short: Vec<(i64, i32, u32, i64)>,
 }
 
-/// Placeholders and values of one statement, numbered for PostgreSQL.
+/// Bind parameters and values of one statement, numbered for PostgreSQL.
 struct Sql {
     backend: DatabaseBackend,
     values: Vec<Value>,
@@ -135,7 +135,7 @@ impl Sql {
         }
     }
 
-    /// A placeholder bound to `v`.
+    /// A bind parameter for `v`, as the backend writes it.
     fn p(&mut self, v: impl Into<Value>) -> String {
         self.values.push(v.into());
         match self.backend {
@@ -277,7 +277,7 @@ async fn scheduled<C: ConnectionTrait>(
     }
     let mut q = Sql::new(db.get_database_backend());
     let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2)));
-    // SQLite numbers placeholders by position: bind in the order of the text.
+    // SQLite numbers bind parameters by position: bind in the order of the text.
     let after = q.p(DateTime::<FixedOffset>::from(now));
     let pattern = q.p(format!("%,{},%", item.service.clone().unwrap_or_default()));
     let what = if unit == Unit::Hour {
