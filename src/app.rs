@@ -257,6 +257,7 @@ impl Hooks for App {
         tasks.register(tasks::perf_plans::PerfRecurrence);
         tasks.register(tasks::perf_plans::PerfMaterialise);
         tasks.register(tasks::perf_submit::PerfSubmit);
+        tasks.register(tasks::perf_fulfilment::PerfFulfilment);
         tasks.register(tasks::plans_materialise::PlansMaterialise);
         tasks.register(tasks::visits_overdue::VisitsOverdue);
         // tasks-inject (do not remove)

@@ -4,8 +4,10 @@
 //! pages. `perf_seed` bulk-generates people and places at benchmark scale.
 mod contracts;
 pub mod names;
+mod perf_visits;
 mod schedule;
 pub use contracts::seed_contracts;
+pub use perf_visits::perf_visits;
 pub use schedule::seed_schedule;
 
 /// What development adds to the demo county: the plans and their coming

@@ -1,5 +1,6 @@
-//! `cargo loco task perf:seed size:20000 [seed:1] [audit:100000]`: people and places for
-//! benchmarks (later issues add recipients, plans and visits).
+//! `cargo loco task perf:seed size:20000 [seed:1] [audit:100000] [visits:1000000]`:
+//! people and places for benchmarks, audit entries, and contracts with a
+//! year of visits (see `demo::perf_visits`).
 use crate::demo;
 use loco_rs::{environment::Environment, prelude::*};
 
@@ -10,7 +11,7 @@ impl Task for PerfSeed {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "perf:seed".to_string(),
-            detail: "Generate benchmark data: perf:seed size:20000 [seed:1] [audit:100000]"
+            detail: "Generate benchmark data: perf:seed size:20000 [seed:1] [audit:100000] [visits:1000000]"
                 .to_string(),
         }
     }
@@ -55,6 +56,21 @@ impl Task for PerfSeed {
             println!(
                 "perf:seed audit:{audit}: appended in {secs:.2} s ({:.0} entries/s)",
                 audit as f64 / secs.max(1e-9)
+            );
+        }
+        let visits = vars
+            .cli_arg("visits")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(0);
+        if visits > 0 {
+            let started = std::time::Instant::now();
+            let (contracts, made, lines) = demo::perf_visits(&ctx.db, visits, seed)
+                .await
+                .map_err(|e| Error::string(&e.to_string()))?;
+            println!(
+                "perf:seed visits:{visits}: {contracts} contracts, {made} visits, {lines} lines in {:.1?}",
+                started.elapsed()
             );
         }
         println!(

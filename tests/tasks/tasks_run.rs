@@ -1,7 +1,7 @@
 use crate::support::*;
 use doudi::{demo, tasks::audit_verify::AuditVerify};
 use loco_rs::task::{Task, Vars};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[tokio::test]
 async fn audit_verify_passes_on_an_intact_log_and_fails_on_a_tampered_one() {
@@ -54,6 +54,29 @@ async fn perf_seed_generates_people_and_places_at_scale() {
         )
         .await
         .expect("second run");
+        // A year of visits under one contract per township and provider.
+        let (contracts, visits, lines) = demo::perf_visits(&ctx.db, 3_000, 1)
+            .await
+            .expect("perf visits");
+        assert!(contracts >= 4, "{contracts}");
+        assert_eq!(visits, 3_000);
+        assert!((2_000 * 4..=3_000 * 4).contains(&lines), "{lines}");
+        let c = doudi::models::_entities::contracts::Entity::find()
+            .filter(doudi::models::_entities::contracts::Column::Code.starts_with("PERF-"))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("a perf contract");
+        let r = doudi::models::fulfilment::report(
+            &ctx.db,
+            &c,
+            doudi::models::today(),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("report");
+        assert_eq!(r.items.len(), 4);
+        assert!(r.visits.completed > 0);
         let v = doudi::models::audit_logs::verify(&ctx.db)
             .await
             .expect("verify");

@@ -1,0 +1,138 @@
+//! `cargo loco task perf:fulfilment [runs:30]`: how long the fulfilment of
+//! the contract with the most visits takes (what its page and API compute),
+//! against one hand-written aggregate query of the same per-item service
+//! totals, in the same run. Run `perf:seed … visits:1000000` first.
+use crate::models::{_entities::contracts, fulfilment};
+use loco_rs::{environment::Environment, prelude::*};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Statement};
+use std::time::{Duration, Instant};
+
+pub struct PerfFulfilment;
+
+#[derive(Debug, FromQueryResult)]
+struct Busiest {
+    contract_id: i64,
+    n: i64,
+}
+
+fn quantiles(mut t: Vec<Duration>) -> (f64, f64, f64) {
+    t.sort_unstable();
+    let at = |q: f64| {
+        t.get(((t.len() as f64 * q).ceil() as usize).saturating_sub(1))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    (at(0.5), at(0.95), at(1.0))
+}
+
+#[async_trait]
+impl Task for PerfFulfilment {
+    fn task(&self) -> TaskInfo {
+        TaskInfo {
+            name: "perf:fulfilment".to_string(),
+            detail: "Time a contract's fulfilment against one hand-written aggregate: perf:fulfilment [runs:30]".to_string(),
+        }
+    }
+
+    async fn run(&self, ctx: &AppContext, vars: &task::Vars) -> Result<()> {
+        if ctx.environment == Environment::Production {
+            return Err(Error::string("perf:fulfilment never runs in production"));
+        }
+        let runs: usize = vars
+            .cli_arg("runs")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30);
+        let db = &ctx.db;
+        let backend = db.get_database_backend();
+        let busiest = Busiest::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT cr.contract_id AS contract_id, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM visits v JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
+             GROUP BY cr.contract_id ORDER BY n DESC LIMIT 1",
+        ))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::string("run perf:seed … visits:N first"))?;
+        let c = contracts::Entity::find_by_id(busiest.contract_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| Error::string("contract vanished"))?;
+        let total: i64 = Busiest::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT 0 AS contract_id, CAST(COUNT(*) AS BIGINT) AS n FROM visits",
+        ))
+        .one(db)
+        .await?
+        .map_or(0, |b| b.n);
+        println!(
+            "database: {} visits; the busiest contract has {} of them",
+            total, busiest.n
+        );
+        let today = crate::models::today();
+        let now = chrono::Utc::now();
+        let mut report_times = Vec::with_capacity(runs);
+        let mut sql_times = Vec::with_capacity(runs);
+        let p = |i: usize| match backend {
+            DatabaseBackend::Postgres => format!("${i}"),
+            _ => "?".to_string(),
+        };
+        let hand = format!(
+            "SELECT l.service, COUNT(DISTINCT v.id) AS visits, SUM(l.minutes) AS minutes, COUNT(l.id) AS sessions \
+             FROM visit_service_lines l JOIN visits v ON v.id = l.visit_id \
+             JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
+             WHERE cr.contract_id = {} AND v.organization_id = {} AND v.status = 'completed' \
+             AND v.starts_at >= {} AND v.starts_at < {} GROUP BY l.service",
+            p(1),
+            p(2),
+            p(3),
+            p(4)
+        );
+        let start =
+            chrono::DateTime::<chrono::FixedOffset>::from(crate::domain::recurrence::resolve(
+                crate::web::render::DISPLAY_ZONE,
+                c.starts_on.and_time(chrono::NaiveTime::MIN),
+            ));
+        let end =
+            chrono::DateTime::<chrono::FixedOffset>::from(crate::domain::recurrence::resolve(
+                crate::web::render::DISPLAY_ZONE,
+                (c.ends_on + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+            ));
+        for i in 0..runs + 3 {
+            let t = Instant::now();
+            let r = fulfilment::report(db, &c, today, now)
+                .await
+                .map_err(|e| Error::string(&e.to_string()))?;
+            let took = t.elapsed();
+            let t = Instant::now();
+            db.query_all_raw(Statement::from_sql_and_values(
+                backend,
+                &hand,
+                [
+                    c.id.into(),
+                    c.organization_id.into(),
+                    start.into(),
+                    end.into(),
+                ],
+            ))
+            .await?;
+            let hand_took = t.elapsed();
+            if i >= 3 {
+                report_times.push(took);
+                sql_times.push(hand_took);
+            } else if i == 0 {
+                println!(
+                    "contract {}: {} items, {} completed visits counted",
+                    c.code,
+                    r.items.len(),
+                    r.visits.completed
+                );
+            }
+        }
+        let (a50, a95, amax) = quantiles(report_times);
+        let (b50, b95, bmax) = quantiles(sql_times);
+        println!("fulfilment (what the page and API compute): p50 {a50:.1} ms, p95 {a95:.1} ms, max {amax:.1} ms over {runs} runs");
+        println!("one hand-written per-item aggregate:         p50 {b50:.1} ms, p95 {b95:.1} ms, max {bmax:.1} ms");
+        println!("ratio of p95: {:.2}", a95 / b95.max(1e-9));
+        Ok(())
+    }
+}
