@@ -175,6 +175,14 @@ where
     Ok(Answer::Fresh(Box::new(changed)))
 }
 
+/// Refuses any change to a visit whose period is accepted.
+fn not_locked(visit: &visits::Model) -> AppResult<()> {
+    if visit.locked_at.is_some() {
+        return Err(AppError::field("status", "error-visit-accepted"));
+    }
+    Ok(())
+}
+
 /// Checks the assigned worker in: server and device time, the location
 /// and its distance to the registered home, or the reason there is none
 /// (also needed when the distance is over the radius); late when past the
@@ -191,9 +199,7 @@ pub async fn check_in<C: ConnectionTrait>(
     rules: DoorRules,
     now: DateTime<Utc>,
 ) -> AppResult<visits::Model> {
-    if visit.locked_at.is_some() {
-        return Err(AppError::field("status", "error-visit-accepted"));
-    }
+    not_locked(visit)?;
     // A missed visit may still be logged after the fact; it stays late.
     if !["scheduled", "missed"].contains(&visit.status.as_str()) || visit.checked_in_at.is_some() {
         return Err(AppError::field("status", "error-already-checked-in"));
@@ -698,9 +704,7 @@ pub async fn submit<C: ConnectionTrait>(
 ) -> AppResult<visits::Model> {
     use super::_entities::referrals;
     use crate::domain::{text, visit_log::ReferralKind};
-    if visit.locked_at.is_some() {
-        return Err(AppError::field("status", "error-visit-accepted"));
-    }
+    not_locked(visit)?;
     let mut e = FieldErrors::new();
     let log = check_log(&mut e, &input.log, offered, false);
     let open = match log.outcome {
@@ -816,9 +820,7 @@ pub async fn amend<C: ConnectionTrait>(
 ) -> AppResult<visits::Model> {
     use super::{_entities::visit_amendments, visit_lines};
     use crate::domain::text;
-    if visit.locked_at.is_some() {
-        return Err(AppError::field("status", "error-visit-accepted"));
-    }
+    not_locked(visit)?;
     if !amendable(visit) {
         return Err(AppError::field("status", "error-visit-not-logged"));
     }
