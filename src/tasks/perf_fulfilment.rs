@@ -59,7 +59,7 @@ impl Task for PerfFulfilment {
             .ok_or_else(|| Error::string("contract vanished"))?;
         let total: i64 = Busiest::find_by_statement(Statement::from_string(
             backend,
-            "SELECT 0 AS contract_id, CAST(COUNT(*) AS BIGINT) AS n FROM visits",
+            "SELECT CAST(0 AS BIGINT) AS contract_id, CAST(COUNT(*) AS BIGINT) AS n FROM visits",
         ))
         .one(db)
         .await?
