@@ -168,6 +168,17 @@ impl ContractForm {
     }
 }
 
+/// A contract in scope that the caller may also change (officials of its
+/// township, admins); anyone else gets 404.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub async fn managed(ctx: &AppContext, v: &Viewer, id: &str) -> AppResult<contracts::Model> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
+    require(v.scope.may_manage_contracts())?;
+    Ok(c)
+}
+
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -334,8 +345,7 @@ async fn update(
     Path(id): Path<String>,
     FormData(f): FormData<ContractForm>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let result = async {
         let new = NewContract::parse(&ctx.db, &v.scope, &f.params()).await?;
         c.update_draft(&ctx.db, &v.actor, new).await
@@ -371,8 +381,7 @@ async fn set_status(
     Path(id): Path<String>,
     FormData(f): FormData<StatusForm>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let back = format!("/contracts/{}", c.pid);
     match c
         .set_status(&ctx.db, &v.actor, f.status.as_deref().unwrap_or_default())
@@ -444,8 +453,7 @@ async fn cover(
     Path(id): Path<String>,
     FormData(f): FormData<CoverForm>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let back = format!("/contracts/{}/recipients", c.pid);
     let pids: Vec<uuid::Uuid> = f
         .recipients
@@ -492,8 +500,7 @@ async fn propose(
     Path(id): Path<String>,
     FormData(f): FormData<ContractForm>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let p = AmendmentParams {
         reason: f.reason.clone(),
         effective_on: f.effective_on.clone(),
@@ -532,8 +539,7 @@ async fn decide(
     Path((id, amendment)): Path<(String, String)>,
     FormData(f): FormData<DecisionForm>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let a = contract_amendments::load(&ctx.db, &c, pid(&amendment)?).await?;
     let back = format!("/contracts/{}", c.pid);
     let approve = f.decision.as_deref() == Some("approve");
@@ -564,8 +570,7 @@ async fn add_milestone(
     Path(id): Path<String>,
     FormData(f): FormData<MilestoneParams>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let result = milestones::create(&ctx.db, &v.actor, &c, &f)
         .await
         .map(|_| ());
@@ -578,8 +583,7 @@ async fn accept(
     Path(id): Path<String>,
     FormData(f): FormData<AcceptanceParams>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let result = acceptances::accept(
         &ctx.db,
         &v.actor,
@@ -791,8 +795,7 @@ async fn sample_callbacks(
     Path(id): Path<String>,
     FormData(f): FormData<SampleForm>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let size = f
         .size
         .as_deref()
@@ -810,8 +813,7 @@ async fn record_callback(
     Path((id, cb)): Path<(String, String)>,
     FormData(f): FormData<CallResult>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
     let result = callbacks::record(&ctx.db, &v.actor, &found, &f)
         .await
@@ -1048,8 +1050,7 @@ pub async fn upload_document(
     id: &str,
     mp: axum::extract::Multipart,
 ) -> AppResult<(contracts::Model, crate::models::contract_documents::Model)> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(ctx, v, id).await?;
     let (kind, name, bytes) = read_document(mp).await?;
     let m = crate::models::contract_documents::upload(
         &ctx.db,

@@ -3,7 +3,7 @@
 //! the fulfilment.
 use super::{created, ok, page};
 use crate::{
-    controllers::require,
+    controllers::{contracts::managed, require},
     domain::money::format_yuan,
     errors::{AppError, AppResult},
     models::{
@@ -170,8 +170,7 @@ async fn update(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<ContractParams>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let new = NewContract::parse(&ctx.db, &v.scope, &p).await?;
     let c = c.update_draft(&ctx.db, &v.actor, new).await?;
     Ok(ok(contract_json(&ctx, &c).await?))
@@ -189,8 +188,7 @@ async fn set_status(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let c = c
         .set_status(&ctx.db, &v.actor, b.status.as_deref().unwrap_or_default())
         .await?;
@@ -220,8 +218,7 @@ async fn cover(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<CoverBody>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let n = contracts::cover(
         &ctx.db,
         &v.actor,
@@ -328,8 +325,7 @@ async fn propose(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<AmendmentParams>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let a = contract_amendments::propose(&ctx.db, &v.scope, &v.actor, &c, &p).await?;
     let shown = contract_amendments::of_contract(&ctx.db, &c)
         .await?
@@ -351,8 +347,7 @@ async fn decide(
     approve: bool,
     note: Option<&str>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(ctx, v, id).await?;
     let a = contract_amendments::load(&ctx.db, &c, pid(amendment)?).await?;
     let c = contract_amendments::decide(&ctx.db, &v.actor, &c, &a, approve, note).await?;
     Ok(ok(contract_json(ctx, &c).await?))
@@ -422,8 +417,7 @@ async fn milestone_add(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<MilestoneParams>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let m = milestones::create(&ctx.db, &v.actor, &c, &p).await?;
     Ok(created(MilestoneJson::from(&m)))
 }
@@ -445,8 +439,7 @@ async fn accept(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<AcceptanceParams>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let a = acceptances::accept(
         &ctx.db,
         &v.actor,
@@ -589,8 +582,7 @@ async fn callback_list(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let list = callbacks::of_contract(&ctx.db, &c).await?;
     Ok(ok(
         json!({"summary": callbacks::summary(&list), "items": list}),
@@ -608,8 +600,7 @@ async fn callback_sample(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<SampleBody>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let n = callbacks::sample(&ctx.db, &v.actor, &c, b.size.unwrap_or(5)).await?;
     Ok(created(json!({ "sampled": n })))
 }
@@ -620,8 +611,7 @@ async fn callback_record(
     Path((id, cb)): Path<(String, String)>,
     ApiJson(r): ApiJson<CallResult>,
 ) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_manage_contracts())?;
+    let c = managed(&ctx, &v, &id).await?;
     let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
     let after = callbacks::record(&ctx.db, &v.actor, &found, &r).await?;
     Ok(ok(
