@@ -251,6 +251,7 @@ impl Hooks for App {
     fn register_tasks(tasks: &mut Tasks) {
         tasks.register(tasks::audit_verify::AuditVerify);
         tasks.register(tasks::demo_seed::DemoSeed);
+        tasks.register(tasks::fulfilment_rebuild::FulfilmentRebuild);
         tasks.register(tasks::perf_seed::PerfSeed);
         tasks.register(tasks::perf_bench::PerfBench);
         tasks.register(tasks::perf_import::PerfImport);

@@ -28,6 +28,7 @@ mod m20261130_000022_create_contract_versions;
 mod m20261130_000023_create_milestones_and_acceptances;
 mod m20261130_000024_create_callbacks;
 mod m20261130_000025_create_contract_documents;
+mod m20261130_000026_create_fulfilment_totals;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_create_milestones_and_acceptances::Migration),
             Box::new(m20261130_000024_create_callbacks::Migration),
             Box::new(m20261130_000025_create_contract_documents::Migration),
+            Box::new(m20261130_000026_create_fulfilment_totals::Migration),
             // inject-above (do not remove this comment)
         ]
     }

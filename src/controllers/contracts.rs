@@ -622,7 +622,6 @@ async fn visits_page(
         &c,
         &behind,
         crate::models::today(),
-        chrono::Utc::now(),
         req,
     )
     .await?;

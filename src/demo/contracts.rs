@@ -263,6 +263,7 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
                 day += Duration::days(12 + i64::try_from(rng.below(6)).unwrap_or(0));
             }
         }
+        crate::models::fulfilment::rebuild(db, &c).await?;
         // The first month of the first contract is accepted.
         if n == 0 {
             let first_end = add_months(start, 1) - Duration::days(1);

@@ -278,5 +278,13 @@ pub async fn perf_visits(
         txn.commit().await?;
     }
     resync(db, &["visits"]).await?;
+    // The contracts' kept totals, as a change of their terms would build them.
+    for (id, _, _) in &contracts_made {
+        if let Some(c) = contracts::Entity::find_by_id(*id).one(db).await? {
+            let txn = db.begin().await?;
+            crate::models::fulfilment::rebuild(&txn, &c).await?;
+            txn.commit().await?;
+        }
+    }
     Ok((contracts_made.len(), made, lines))
 }

@@ -139,6 +139,60 @@ pub struct ItemInput {
     /// Still scheduled inside the period (visits not yet done), in
     /// thousandths of the unit.
     pub scheduled_milli: i64,
+    /// What the delivery is worth when parts of it were delivered under
+    /// earlier prices (see [`priced`]); `None`: delivered × unit price.
+    pub value_fen: Option<i64>,
+}
+
+/// Deliveries made under different versions of the terms, each as
+/// (thousandths of the unit, unit price then in force): the total
+/// delivered and what it is worth, each part at its own price.
+#[must_use]
+pub fn priced(parts: &[(i64, i64)]) -> (i64, i64) {
+    parts.iter().fold((0, 0), |(milli, fen), &(m, price)| {
+        (milli + m, fen + mul_div(m, price, 1000))
+    })
+}
+
+/// Which version of the terms rules each part of `[from, to]`: version
+/// `i` is in force from `starts[i]` until the day before `starts[i + 1]`
+/// (the first also before its start). Returns (first day, last day,
+/// version), in order; empty when `to < from`.
+#[must_use]
+pub fn segments(starts: &[NaiveDate], from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate, usize)> {
+    let mut out = Vec::new();
+    if to < from || starts.is_empty() {
+        return out;
+    }
+    for i in 0..starts.len() {
+        let first = if i == 0 { from } else { starts[i].max(from) };
+        let last = match starts.get(i + 1) {
+            Some(next) => next.pred_opt().unwrap_or(*next).min(to),
+            None => to,
+        };
+        if first <= last {
+            out.push((first, last, i));
+        }
+    }
+    out
+}
+
+/// The version in force on `day` (see [`segments`]).
+#[must_use]
+pub fn in_force(starts: &[NaiveDate], day: NaiveDate) -> usize {
+    starts.iter().rposition(|s| *s <= day).unwrap_or(0)
+}
+
+/// Whether a recipient covered from `from` until `until` (either open)
+/// was covered on every day of `[first, last]`.
+#[must_use]
+pub fn covered_throughout(
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> bool {
+    from.is_none_or(|f| f <= first) && until.is_none_or(|u| u >= last)
 }
 
 /// Why an item or a contract is at risk.
@@ -210,7 +264,9 @@ pub fn item(input: ItemInput, period: Period, today: NaiveDate, t: Thresholds) -
     }
     ItemFigures {
         delivered_milli: input.delivered_milli,
-        value_fen: mul_div(input.delivered_milli, input.unit_price_fen, 1000),
+        value_fen: input
+            .value_fen
+            .unwrap_or_else(|| mul_div(input.delivered_milli, input.unit_price_fen, 1000)),
         percent: if input.quantity_milli > 0 {
             (input.delivered_milli as f64 * 1000.0 / input.quantity_milli as f64).round() / 10.0
         } else {
@@ -245,31 +301,37 @@ pub struct Compliance {
     pub short: Vec<(i64, i32, u32, i64)>,
 }
 
-/// Frequency compliance: each covered recipient needs `min_per_month`
-/// completed visits in every judged month. `counts` holds only the months
-/// with visits; a missing pair counts as zero.
+/// A month whose frequency is judged: the term then in force and the
+/// recipients covered all through it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgedMonth {
+    pub year: i32,
+    pub month: u32,
+    pub min_per_month: i64,
+    pub recipients: Vec<i64>,
+}
+
+/// Frequency compliance: each recipient of a judged month needs that
+/// month's `min_per_month` completed visits. `counts` holds only the
+/// months with visits; a missing pair counts as zero.
 #[must_use]
-pub fn compliance(
-    covered: &[i64],
-    months: &[(i32, u32)],
-    counts: &[MonthCount],
-    min_per_month: i64,
-) -> Compliance {
+pub fn compliance(months: &[JudgedMonth], counts: &[MonthCount]) -> Compliance {
+    let done: std::collections::HashMap<(i64, i32, u32), i64> = counts
+        .iter()
+        .map(|c| ((c.recipient, c.year, c.month), c.completed))
+        .collect();
     let mut short = Vec::new();
     let mut judged = 0;
-    for &r in covered {
-        for &(y, m) in months {
+    for m in months {
+        for &r in &m.recipients {
             judged += 1;
-            let done: i64 = counts
-                .iter()
-                .filter(|c| c.recipient == r && c.year == y && c.month == m)
-                .map(|c| c.completed)
-                .sum();
-            if done < min_per_month {
-                short.push((r, y, m, done));
+            let n = done.get(&(r, m.year, m.month)).copied().unwrap_or(0);
+            if n < m.min_per_month {
+                short.push((r, m.year, m.month, n));
             }
         }
     }
+    short.sort_unstable();
     let met = judged - short.len();
     Compliance {
         judged,
@@ -419,6 +481,7 @@ mod tests {
                 unit_price_fen: 5000,
                 delivered_milli: delivered,
                 scheduled_milli: scheduled,
+                value_fen: None,
             },
             year_2027(),
             d("2027-03-31"),
@@ -440,6 +503,7 @@ mod tests {
                 unit_price_fen: 3333,
                 delivered_milli: 2500,
                 scheduled_milli: 0,
+                value_fen: None,
             },
             year_2027(),
             d("2027-01-01"),
@@ -480,12 +544,23 @@ mod tests {
                 completed: 5,
             },
         ];
-        let c = compliance(&[1, 2], &[(2027, 1), (2027, 2)], &counts, 2);
+        let month = |m: u32, min: i64| JudgedMonth {
+            year: 2027,
+            month: m,
+            min_per_month: min,
+            recipients: vec![1, 2],
+        };
+        let c = compliance(&[month(1, 2), month(2, 2)], &counts);
         assert_eq!(c.judged, 4);
         assert_eq!(c.met, 2);
         assert!((c.percent - 50.0).abs() < 1e-9);
         assert_eq!(c.short, vec![(2, 2027, 1, 1), (2, 2027, 2, 0)]);
-        assert!((compliance(&[1], &[], &counts, 2).percent - 100.0).abs() < 1e-9);
+        assert!((compliance(&[], &counts).percent - 100.0).abs() < 1e-9);
+        // A term amended to 3 from February judges February by 3.
+        let c = compliance(&[month(1, 2), month(2, 3)], &counts);
+        assert_eq!(c.short, vec![(2, 2027, 1, 1), (2, 2027, 2, 0)]);
+        let c = compliance(&[month(1, 2), month(2, 4)], &counts);
+        assert_eq!(c.short, vec![(1, 2027, 2, 3), (2, 2027, 1, 1), (2, 2027, 2, 0)]);
     }
 
     #[test]
@@ -520,7 +595,15 @@ mod tests {
             forecast_milli: 0,
             risks: vec![Risk::Behind],
         };
-        let c = compliance(&[1], &[(2027, 1)], &[], 2);
+        let c = compliance(
+            &[JudgedMonth {
+                year: 2027,
+                month: 1,
+                min_per_month: 2,
+                recipients: vec![1],
+            }],
+            &[],
+        );
         let r = rates(VisitCounts {
             completed: 8,
             late: 2,
@@ -534,6 +617,66 @@ mod tests {
             contract_risks(&[], &c, &r, Some(30.0), Thresholds::default()),
             vec![Risk::Frequency]
         );
+    }
+
+    #[rstest]
+    // One version: it rules everything asked.
+    #[case::one(&["2027-01-01"], "2027-01-01", "2027-12-31", &[("2027-01-01", "2027-12-31", 0)])]
+    // Amended from 1 April: March under the first, April on under the second.
+    #[case::two(&["2027-01-01", "2027-04-01"], "2027-03-01", "2027-05-31",
+                &[("2027-03-01", "2027-03-31", 0), ("2027-04-01", "2027-05-31", 1)])]
+    // Asked only before the amendment.
+    #[case::before(&["2027-01-01", "2027-04-01"], "2027-01-01", "2027-02-28", &[("2027-01-01", "2027-02-28", 0)])]
+    // Two amendments the same day: the later rules from it, the earlier never.
+    #[case::same_day(&["2027-01-01", "2027-04-01", "2027-04-01"], "2027-01-01", "2027-04-30",
+                     &[("2027-01-01", "2027-03-31", 0), ("2027-04-01", "2027-04-30", 2)])]
+    #[case::empty(&["2027-01-01"], "2027-02-01", "2027-01-31", &[])]
+    fn versions_rule_their_days(
+        #[case] starts: &[&str],
+        #[case] from: &str,
+        #[case] to: &str,
+        #[case] want: &[(&str, &str, usize)],
+    ) {
+        let starts: Vec<NaiveDate> = starts.iter().map(|s| d(s)).collect();
+        let got = segments(&starts, d(from), d(to));
+        let want: Vec<_> = want.iter().map(|(a, b, i)| (d(a), d(b), *i)).collect();
+        assert_eq!(got, want);
+        for (first, last, i) in got {
+            assert_eq!(in_force(&starts, first), i);
+            assert_eq!(in_force(&starts, last), i);
+        }
+    }
+
+    #[test]
+    fn deliveries_are_worth_the_price_of_their_day() {
+        // 10 visits at 50 yuan, then 4 at 60 yuan after an amendment.
+        assert_eq!(priced(&[(10_000, 5000), (4000, 6000)]), (14_000, 74_000));
+        assert_eq!(priced(&[]), (0, 0));
+        // 1.5 hours at 33.33 and 1 hour at 40: 49.995 → 50.00, + 40.
+        assert_eq!(priced(&[(1500, 3333), (1000, 4000)]), (2500, 9000));
+        let f = item(
+            ItemInput {
+                quantity_milli: 20_000,
+                unit_price_fen: 6000,
+                delivered_milli: 14_000,
+                scheduled_milli: 0,
+                value_fen: Some(74_000),
+            },
+            year_2027(),
+            d("2027-06-30"),
+            Thresholds::default(),
+        );
+        assert_eq!(f.value_fen, 74_000);
+        assert!((f.percent - 70.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn coverage_throughout_a_month() {
+        let (jan1, jan31) = (d("2027-01-01"), d("2027-01-31"));
+        assert!(covered_throughout(None, None, jan1, jan31));
+        assert!(covered_throughout(Some(jan1), Some(jan31), jan1, jan31));
+        assert!(!covered_throughout(Some(d("2027-01-02")), None, jan1, jan31));
+        assert!(!covered_throughout(None, Some(d("2027-01-30")), jan1, jan31));
     }
 
     proptest! {

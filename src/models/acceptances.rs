@@ -3,7 +3,7 @@
 //! meets the milestone it pays.
 pub use super::_entities::acceptances::{self, ActiveModel, Column, Entity, Model};
 use super::{
-    _entities::{contract_recipients, contracts, users, visits},
+    _entities::{contracts, users, visits},
     audit_logs::{self, Action},
     fulfilment::{self, Report},
     milestones, Actor,
@@ -15,7 +15,7 @@ use crate::{
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
-    entity::prelude::*, sea_query::Expr, ActiveValue::Set, QueryOrder, QuerySelect, QueryTrait,
+    entity::prelude::*, sea_query::Expr, ActiveValue::Set, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -200,18 +200,18 @@ pub async fn accept(
     let (start, end) = e.into_result(|| Some((start?, end?)))?;
     let report = fulfilment::report(db, c, end, now).await?;
     let txn = db.begin().await?;
-    let covered = contract_recipients::Entity::find()
-        .select_only()
-        .column(contract_recipients::Column::RecipientId)
-        .filter(contract_recipients::Column::ContractId.eq(c.id))
-        .into_query();
+    let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
+        db.get_database_backend(),
+        c.id,
+        "visits",
+    ));
     let locked = visits::Entity::update_many()
         .col_expr(
             visits::Column::LockedAt,
             Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
         )
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
-        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(covered)
         .filter(visits::Column::StartsAt.gte(start_of(start)))
         .filter(visits::Column::StartsAt.lt(start_of(end + Duration::days(1))))
         .filter(visits::Column::LockedAt.is_null())
@@ -297,14 +297,14 @@ pub async fn period_visits(
 ) -> AppResult<Vec<PackVisit>> {
     use super::_entities::{recipients, visit_material_lines, visit_service_lines};
     use std::collections::HashMap;
-    let covered = contract_recipients::Entity::find()
-        .select_only()
-        .column(contract_recipients::Column::RecipientId)
-        .filter(contract_recipients::Column::ContractId.eq(c.id))
-        .into_query();
+    let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
+        db.get_database_backend(),
+        c.id,
+        "visits",
+    ));
     let rows = visits::Entity::find()
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
-        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(covered)
         .filter(visits::Column::StartsAt.gte(start_of(a.period_start)))
         .filter(visits::Column::StartsAt.lt(start_of(a.period_end + Duration::days(1))))
         .order_by_asc(visits::Column::StartsAt)

@@ -65,7 +65,7 @@ impl Action {
 
 /// Serialises concurrent writers so the chain never forks: PostgreSQL takes
 /// a transaction-scoped advisory lock; SQLite allows one writer anyway.
-async fn lock_chain<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+pub(crate) async fn lock_chain<C: ConnectionTrait>(db: &C) -> AppResult<()> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_unprepared("SELECT pg_advisory_xact_lock(727274)")
             .await?;

@@ -3,7 +3,7 @@
 //! records whether they were reached and how satisfied they are (1–5).
 pub use super::_entities::callbacks::{self, ActiveModel, Column, Entity, Model};
 use super::{
-    _entities::{contract_recipients, contracts, recipients, visits},
+    _entities::{contracts, recipients, visits},
     audit_logs::{self, Action},
     Actor,
 };
@@ -71,11 +71,11 @@ pub async fn sample(
     if !(1..=MAX_SAMPLE).contains(&size) {
         return Err(AppError::field("size", "error-sample-size"));
     }
-    let covered = contract_recipients::Entity::find()
-        .select_only()
-        .column(contract_recipients::Column::RecipientId)
-        .filter(contract_recipients::Column::ContractId.eq(c.id))
-        .into_query();
+    let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
+        db.get_database_backend(),
+        c.id,
+        "visits",
+    ));
     let drawn = Entity::find()
         .select_only()
         .column(Column::VisitId)
@@ -86,7 +86,7 @@ pub async fn sample(
         .column(visits::Column::Id)
         .column(visits::Column::Pid)
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
-        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(covered)
         .filter(visits::Column::Status.eq("completed"))
         .filter(visits::Column::StartsAt.gte(start_of(c.starts_on)))
         .filter(visits::Column::StartsAt.lt(start_of(c.ends_on + Duration::days(1))))

@@ -160,6 +160,11 @@ pub async fn propose(
             e.add("effective_on", "error-amendment-accepted-period");
         }
     }
+    if let (Some(d), Some(last)) = (effective_on, latest_effective(db, c.id).await?) {
+        if d < last {
+            e.add("effective_on", "error-amendment-order");
+        }
+    }
     let add = uuids(&mut e, "add_recipients", &p.add_recipients);
     let remove = uuids(&mut e, "remove_recipients", &p.remove_recipients);
     let found = recipients::Entity::find()
@@ -170,12 +175,22 @@ pub async fn propose(
     if found.len() != add.len() {
         e.add("add_recipients", "error-choose-recipient");
     }
+    let released = contract_recipients::Entity::find()
+        .filter(contract_recipients::Column::ContractId.eq(c.id))
+        .filter(contract_recipients::Column::RecipientId.is_in(found.iter().map(|r| r.id)))
+        .filter(contract_recipients::Column::CoveredUntil.is_not_null())
+        .count(db)
+        .await?;
+    if released > 0 {
+        e.add("add_recipients", "error-recipient-released");
+    }
     let of_contract = {
         use sea_orm::{QuerySelect, QueryTrait};
         contract_recipients::Entity::find()
             .select_only()
             .column(contract_recipients::Column::RecipientId)
             .filter(contract_recipients::Column::ContractId.eq(c.id))
+            .filter(contract_recipients::Column::CoveredUntil.is_null())
             .into_query()
     };
     let covered: Vec<Uuid> = recipients::Entity::find()
@@ -256,6 +271,13 @@ pub async fn decide(
     }
     let proposal: Proposal = serde_json::from_str(&a.proposal)
         .map_err(|e| AppError::Internal(format!("amendment proposal: {e}")))?;
+    if approve
+        && latest_effective(db, c.id)
+            .await?
+            .is_some_and(|last| a.effective_on < last)
+    {
+        return Err(AppError::field("effective_on", "error-amendment-order"));
+    }
     let txn = db.begin().await?;
     let mut am: ActiveModel = a.clone().into();
     am.status = Set(if approve { "approved" } else { "rejected" }.into());
@@ -284,6 +306,7 @@ pub async fn decide(
                 contract_id: Set(c.id),
                 recipient_id: Set(id),
                 created_at: Set(chrono::Utc::now().into()),
+                covered_from: Set(Some(a.effective_on)),
                 ..Default::default()
             }
             .insert(&txn)
@@ -297,13 +320,20 @@ pub async fn decide(
                 .into_iter()
                 .map(|r| r.id)
                 .collect();
-            contract_recipients::Entity::delete_many()
+            // Released from the effective day: their earlier visits still count.
+            contract_recipients::Entity::update_many()
+                .col_expr(
+                    contract_recipients::Column::CoveredUntil,
+                    sea_orm::sea_query::Expr::value(a.effective_on.pred_opt()),
+                )
                 .filter(contract_recipients::Column::ContractId.eq(c.id))
                 .filter(contract_recipients::Column::RecipientId.is_in(remove))
+                .filter(contract_recipients::Column::CoveredUntil.is_null())
                 .exec(&txn)
                 .await?;
         }
         am.version = Set(Some(after.version));
+        // Recorded before the rebuild: the timeline reads the approved versions.
         am.previous = Set(Some(serde_json::to_string(&previous).unwrap_or_default()));
         audit_logs::record_change(
             &txn,
@@ -320,6 +350,9 @@ pub async fn decide(
         c.clone()
     };
     let decided = am.update(&txn).await?;
+    if approve {
+        super::fulfilment::rebuild(&txn, &after_contract).await?;
+    }
     audit_logs::record_change(
         &txn,
         actor,
@@ -332,6 +365,17 @@ pub async fn decide(
     .await?;
     txn.commit().await?;
     Ok(after_contract)
+}
+
+/// The effective day of the latest approved amendment, if any.
+async fn latest_effective<C: ConnectionTrait>(db: &C, contract_id: i64) -> AppResult<Option<chrono::NaiveDate>> {
+    Ok(Entity::find()
+        .filter(Column::ContractId.eq(contract_id))
+        .filter(Column::Status.eq("approved"))
+        .order_by_desc(Column::EffectiveOn)
+        .one(db)
+        .await?
+        .map(|v| v.effective_on))
 }
 
 /// The amendments of a contract, newest first (a contract has few).

@@ -644,6 +644,7 @@ impl Model {
         new.set(&mut am);
         let after = am.update(&txn).await.map_err(code_taken)?;
         replace_items(&txn, after.id, &new.items).await?;
+        super::fulfilment::rebuild(&txn, &after).await?;
         audit_logs::record_change(
             &txn,
             actor,
@@ -684,6 +685,7 @@ impl Model {
         let mut am: ActiveModel = self.clone().into();
         am.status = Set(to.to_string());
         let after = am.update(&txn).await?;
+        super::fulfilment::rebuild(&txn, &after).await?;
         audit_logs::record_change(
             &txn,
             actor,
@@ -805,6 +807,7 @@ pub async fn cover(
         .insert(&txn)
         .await?;
     }
+    super::fulfilment::rebuild(&txn, contract).await?;
     let changes = serde_json::json!({
         "covered": new.iter().map(|r| r.pid.to_string()).collect::<Vec<_>>(),
     });
@@ -835,6 +838,11 @@ pub async fn covered(
         .select_only()
         .column(contract_recipients::Column::RecipientId)
         .filter(contract_recipients::Column::ContractId.eq(contract.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(contract_recipients::Column::CoveredUntil.is_null())
+                .add(contract_recipients::Column::CoveredUntil.gte(super::today())),
+        )
         .into_query();
     fetch_page(
         db,

@@ -7,10 +7,11 @@
 //! covered recipient, starts inside the period (display zone), and, for
 //! delivery, is completed; lines count when of a type an item buys.
 use super::_entities::{contract_items, contracts};
+use super::contracts::{TermItem, Terms};
 use crate::{
     domain::fulfilment::{
-        self, material_share, ItemFigures, ItemInput, MonthCount, Period, Rates, Risk, Thresholds,
-        Unit, VisitCounts,
+        self, material_share, ItemFigures, ItemInput, JudgedMonth, MonthCount, Period, Rates, Risk,
+        Thresholds, Unit, VisitCounts,
     },
     domain::money::format_yuan,
     errors::AppResult,
@@ -148,13 +149,11 @@ impl Sql {
         Statement::from_sql_and_values(self.backend, sql, self.values)
     }
 
-    /// The calendar month of a visit's start in the display zone, `YYYY-MM`.
+    /// The calendar month of a kept day total, `YYYY-MM`.
     fn month(&self) -> &'static str {
         match self.backend {
-            DatabaseBackend::Postgres => {
-                "to_char(v.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-            }
-            _ => "strftime('%Y-%m', v.starts_at, '+8 hours')",
+            DatabaseBackend::Postgres => "to_char(day, 'YYYY-MM')",
+            _ => "substr(day, 1, 7)",
         }
     }
 }
@@ -163,19 +162,441 @@ fn instant(day: NaiveDate) -> DateTime<FixedOffset> {
     crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
 }
 
-/// `FROM visits v JOIN contract_recipients ... WHERE` the visit counts
-/// toward `c` (any outcome), starting before `until`.
-fn counted(q: &mut Sql, c: &contracts::Model, until: DateTime<FixedOffset>) -> String {
-    let from = instant(c.starts_on);
-    let end = instant(c.ends_on + Duration::days(1)).min(until);
+/// The day (display zone) a visit starts on, as the database writes it.
+fn day_of(backend: DatabaseBackend, v: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("({v}.starts_at AT TIME ZONE 'Asia/Shanghai')::date"),
+        _ => format!("date({v}.starts_at, '+8 hours')"),
+    }
+}
+
+/// `cr` (a `contract_recipients` row) covered the recipient on the day
+/// the visit `v` starts.
+fn covered_on_day(backend: DatabaseBackend, v: &str) -> String {
+    let day = day_of(backend, v);
     format!(
-        "FROM visits v JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
-         WHERE cr.contract_id = {} AND v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {}",
+        "(cr.covered_from IS NULL OR cr.covered_from <= {day}) \
+         AND (cr.covered_until IS NULL OR cr.covered_until >= {day})"
+    )
+}
+
+/// A condition on a visits table `v` (literal contract id, no binds): the
+/// visit's recipient was covered by contract `id` on the visit's day.
+#[must_use]
+pub fn covered_visit_sql(backend: DatabaseBackend, id: i64, v: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM contract_recipients cr WHERE cr.contract_id = {id} \
+         AND cr.recipient_id = {v}.recipient_id AND {})",
+        covered_on_day(backend, v)
+    )
+}
+
+/// The terms a contract has had, oldest first, with the day each took
+/// effect (the first rules from the start).
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub starts: Vec<NaiveDate>,
+    pub terms: Vec<Terms>,
+}
+
+impl Timeline {
+    /// The terms in force on `day`.
+    #[must_use]
+    pub fn at(&self, day: NaiveDate) -> &Terms {
+        &self.terms[fulfilment::in_force(&self.starts, day).min(self.terms.len() - 1)]
+    }
+
+    /// Every item signature any version bought, once.
+    fn signatures(&self) -> Vec<&TermItem> {
+        let mut out: Vec<&TermItem> = Vec::new();
+        for t in &self.terms {
+            for i in &t.items {
+                if !out.iter().any(|o| signature(o) == signature(i)) {
+                    out.push(i);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The terms of `c` over time, from its approved amendments (each keeps
+/// the terms it replaced) and the terms it has now.
+///
+/// # Errors
+/// Database errors.
+pub async fn timeline<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Timeline> {
+    use super::_entities::contract_versions;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let versions = contract_versions::Entity::find()
+        .filter(contract_versions::Column::ContractId.eq(c.id))
+        .filter(contract_versions::Column::Status.eq("approved"))
+        .order_by_asc(contract_versions::Column::Version)
+        .all(db)
+        .await?;
+    let mut starts = vec![c.starts_on];
+    let mut terms = Vec::new();
+    for v in versions {
+        let Some(previous) = v
+            .previous
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Terms>(p).ok())
+        else {
+            continue;
+        };
+        terms.push(previous);
+        let last = starts.last().copied().unwrap_or(v.effective_on);
+        starts.push(v.effective_on.max(last));
+    }
+    terms.push(Terms::of_contract(db, c).await?);
+    Ok(Timeline { starts, terms })
+}
+
+/// What an item counts, whatever version it is in: its service or
+/// material, unit, and minimum minutes.
+fn signature(i: &TermItem) -> String {
+    match (&i.service, &i.material_category) {
+        (Some(s), _) => format!("s|{s}|{}|{}", i.unit, i.min_minutes.map(|m| m.to_string()).unwrap_or_default()),
+        (None, m) => format!("m|{}|{}", m.clone().unwrap_or_default(), i.unit),
+    }
+}
+
+/// The same item in another version: same service or material, same unit.
+fn same_item<'a>(terms: &'a Terms, it: &contract_items::Model) -> Option<&'a TermItem> {
+    terms.items.iter().find(|t| {
+        t.service == it.service && t.material_category == it.material_category && t.unit == it.unit
+    })
+}
+
+/// A day total in thousandths of the item's unit.
+fn milli_of(unit: Unit, n: i64) -> i64 {
+    match unit {
+        Unit::Hour => minutes_to_milli_hours(n),
+        Unit::Yuan => n * 10,
+        Unit::Item => n,
+        Unit::Visit | Unit::Session => n * 1000,
+    }
+}
+
+/// Recomputes `c`'s day totals for `[from, to]` (clipped to its period),
+/// inside the caller's transaction. Serialised with every other write by
+/// the audit chain's lock, so two refreshes of one day never interleave.
+async fn refresh_days<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    tl: &Timeline,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<()> {
+    let (from, to) = (from.max(c.starts_on), to.min(c.ends_on));
+    if to < from {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let mut q = Sql::new(backend);
+    let sql = format!(
+        "DELETE FROM fulfilment_days WHERE contract_id = {} AND day >= {} AND day <= {}",
+        q.p(c.id),
+        q.p(from),
+        q.p(to)
+    );
+    db.execute_raw(q.statement(&sql)).await?;
+    let day = day_of(backend, "v");
+    let covered = covered_on_day(backend, "v");
+    // The visits of the provider in the range whose recipient the contract
+    // covered that day. CROSS JOIN keeps SQLite's planner on the visits'
+    // (organization, start) index.
+    let base = |q: &mut Sql| {
+        format!(
+            "cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND v.organization_id = {} \
+             AND v.starts_at >= {} AND v.starts_at < {} AND {covered}",
+            q.p(c.id),
+            q.p(c.organization_id),
+            q.p(instant(from)),
+            q.p(instant(to + Duration::days(1)))
+        )
+    };
+    let signatures = tl.signatures();
+    for services in [true, false] {
+        let mut q = Sql::new(backend);
+        let rows: Vec<String> = signatures
+            .iter()
+            .filter(|i| i.service.is_some() == services)
+            .map(|i| {
+                let k = q.p(signature(i));
+                let what = q.p(if services {
+                    i.service.clone()
+                } else {
+                    i.material_category.clone()
+                });
+                let unit = q.p(i.unit.clone());
+                let min = q.p(i.min_minutes);
+                format!("({k}, {what}, {unit}, {min})")
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let cid = q.p(c.id);
+        let sql = if services {
+            format!(
+                "WITH sig(k, what, unit, min_minutes) AS (VALUES {}) \
+                 INSERT INTO fulfilment_days (contract_id, day, kind, key, n, late, exceptions) \
+                 SELECT {cid}, {day}, 'item', sig.k, CAST(CASE WHEN sig.unit = 'visit' THEN COUNT(DISTINCT v.id) \
+                 WHEN sig.unit = 'hour' THEN SUM(l.minutes) ELSE COUNT(l.id) END AS BIGINT), 0, 0 \
+                 FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_service_lines l CROSS JOIN sig \
+                 WHERE {} AND v.status = 'completed' AND l.visit_id = v.id AND l.service = sig.what \
+                 AND (sig.min_minutes IS NULL OR l.minutes >= sig.min_minutes) \
+                 GROUP BY {day}, sig.k, sig.unit",
+                rows.join(", "),
+                base(&mut q)
+            )
+        } else {
+            format!(
+                "WITH sig(k, what, unit, min_minutes) AS (VALUES {}) \
+                 INSERT INTO fulfilment_days (contract_id, day, kind, key, n, late, exceptions) \
+                 SELECT {cid}, {day}, 'item', sig.k, CAST(CASE WHEN sig.unit = 'yuan' THEN SUM(m.value_fen) \
+                 ELSE SUM(m.quantity_milli) END AS BIGINT), 0, 0 \
+                 FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_material_lines m CROSS JOIN sig \
+                 WHERE {} AND v.status = 'completed' AND m.visit_id = v.id AND m.category = sig.what \
+                 AND m.funding = 'contract' GROUP BY {day}, sig.k, sig.unit",
+                rows.join(", "),
+                base(&mut q)
+            )
+        };
+        db.execute_raw(q.statement(&sql)).await?;
+    }
+    let mut q = Sql::new(backend);
+    let cid = q.p(c.id);
+    let sql = format!(
+        "INSERT INTO fulfilment_days (contract_id, day, kind, key, n, late, exceptions) \
+         SELECT {cid}, {day}, 'status', v.status, CAST(COUNT(*) AS BIGINT), \
+         CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN v.location_exception THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM visits v CROSS JOIN contract_recipients cr WHERE {} \
+         AND v.status IN ('completed', 'attempted', 'refused', 'cancelled', 'missed') \
+         GROUP BY {day}, v.status",
+        base(&mut q)
+    );
+    db.execute_raw(q.statement(&sql)).await?;
+    let mut q = Sql::new(backend);
+    let cid = q.p(c.id);
+    let sql = format!(
+        "INSERT INTO fulfilment_days (contract_id, day, kind, key, donor, n, late, exceptions) \
+         SELECT {cid}, {day}, 'funding', m.funding, m.donor, CAST(SUM(m.value_fen) AS BIGINT), 0, 0 \
+         FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_material_lines m \
+         WHERE {} AND v.status = 'completed' AND m.visit_id = v.id \
+         GROUP BY {day}, m.funding, m.donor",
+        base(&mut q)
+    );
+    db.execute_raw(q.statement(&sql)).await?;
+    Ok(())
+}
+
+/// `YYYY-MM` of a day.
+fn month_key(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+/// Recomputes `c`'s completed visits per recipient for the month holding
+/// `day` (one recipient's, or everyone's), against the minimum visit
+/// length in force on the month's first day in the period.
+async fn refresh_month<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    tl: &Timeline,
+    day: NaiveDate,
+    recipient: Option<i64>,
+) -> AppResult<()> {
+    use chrono::Datelike;
+    let first = day.with_day(1).unwrap_or(day).max(c.starts_on);
+    let last = fulfilment::month_end(day.year(), day.month()).min(c.ends_on);
+    if last < first {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let month = month_key(day);
+    let mut q = Sql::new(backend);
+    let mut sql = format!(
+        "DELETE FROM fulfilment_months WHERE contract_id = {} AND month = {}",
+        q.p(c.id),
+        q.p(month.clone())
+    );
+    if let Some(r) = recipient {
+        sql.push_str(&format!(" AND recipient_id = {}", q.p(r)));
+    }
+    db.execute_raw(q.statement(&sql)).await?;
+    let mut q = Sql::new(backend);
+    let head = format!(
+        "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
+         SELECT {}, v.recipient_id, {}, CAST(COUNT(*) AS BIGINT) \
+         FROM visits v CROSS JOIN contract_recipients cr \
+         WHERE cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND v.organization_id = {} \
+         AND v.starts_at >= {} AND v.starts_at < {} AND v.status = 'completed' AND {}",
+        q.p(c.id),
+        q.p(month),
         q.p(c.id),
         q.p(c.organization_id),
+        q.p(instant(first)),
+        q.p(instant(last + Duration::days(1))),
+        covered_on_day(backend, "v")
+    );
+    let mut sql = head;
+    if let Some(r) = recipient {
+        sql.push_str(&format!(" AND v.recipient_id = {}", q.p(r)));
+    }
+    if let Some(m) = tl.at(first).min_visit_minutes {
+        sql.push_str(&format!(
+            " AND (SELECT COALESCE(SUM(l.minutes), 0) FROM visit_service_lines l WHERE l.visit_id = v.id) >= {}",
+            q.p(m)
+        ));
+    }
+    sql.push_str(" GROUP BY v.recipient_id");
+    db.execute_raw(q.statement(&sql)).await?;
+    Ok(())
+}
+
+/// Rebuilds every total of `c` from its visits (inside the caller's
+/// transaction): after a change of its terms, coverage or period.
+///
+/// # Errors
+/// Database errors.
+pub async fn rebuild<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<()> {
+    super::audit_logs::lock_chain(db).await?;
+    let backend = db.get_database_backend();
+    for table in ["fulfilment_days", "fulfilment_months"] {
+        let mut q = Sql::new(backend);
+        let sql = format!("DELETE FROM {table} WHERE contract_id = {}", q.p(c.id));
+        db.execute_raw(q.statement(&sql)).await?;
+    }
+    let tl = timeline(db, c).await?;
+    refresh_days(db, c, &tl, c.starts_on, c.ends_on).await?;
+    let period = Period {
+        start: c.starts_on,
+        end: c.ends_on,
+    };
+    for (y, m) in period.months() {
+        if let Some(day) = NaiveDate::from_ymd_opt(y, m, 1) {
+            refresh_month(db, c, &tl, day.max(c.starts_on), None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the totals of every contract; returns how many.
+///
+/// # Errors
+/// Database errors.
+pub async fn rebuild_all(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
+    use sea_orm::{EntityTrait, TransactionTrait};
+    let all = contracts::Entity::find().all(db).await?;
+    for c in &all {
+        let txn = db.begin().await?;
+        rebuild(&txn, c).await?;
+        txn.commit().await?;
+    }
+    Ok(all.len())
+}
+
+/// Brings the totals up to date after visits changed (inside the caller's
+/// transaction): each visit's day, and its recipient's month, for every
+/// contract of its provider covering its recipient that day.
+///
+/// # Errors
+/// Database errors.
+pub async fn touch<C: ConnectionTrait>(
+    db: &C,
+    visits: &[&super::_entities::visits::Model],
+) -> AppResult<()> {
+    use super::_entities::contract_recipients;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut contracts_of: BTreeMap<(i64, i64), Vec<contracts::Model>> = BTreeMap::new();
+    let mut days: BTreeSet<(i64, NaiveDate)> = BTreeSet::new();
+    let mut months: BTreeMap<(i64, String, i64), NaiveDate> = BTreeMap::new();
+    let mut found: BTreeMap<i64, contracts::Model> = BTreeMap::new();
+    for v in visits {
+        // A household visit (no one recipient) counts toward no contract.
+        let Some(recipient) = v.recipient_id else {
+            continue;
+        };
+        let day = v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
+        let key = (recipient, v.organization_id);
+        if !contracts_of.contains_key(&key) {
+            let ids: Vec<i64> = contract_recipients::Entity::find()
+                .select_only()
+                .column(contract_recipients::Column::ContractId)
+                .filter(contract_recipients::Column::RecipientId.eq(recipient))
+                .into_tuple()
+                .all(db)
+                .await?;
+            let list = if ids.is_empty() {
+                Vec::new()
+            } else {
+                contracts::Entity::find()
+                    .filter(contracts::Column::Id.is_in(ids))
+                    .filter(contracts::Column::OrganizationId.eq(v.organization_id))
+                    .all(db)
+                    .await?
+            };
+            contracts_of.insert(key, list);
+        }
+        for c in contracts_of.get(&key).into_iter().flatten() {
+            if c.starts_on <= day && day <= c.ends_on {
+                days.insert((c.id, day));
+                months.insert((c.id, month_key(day), recipient), day);
+                found.entry(c.id).or_insert_with(|| c.clone());
+            }
+        }
+    }
+    if days.is_empty() {
+        return Ok(());
+    }
+    super::audit_logs::lock_chain(db).await?;
+    let mut timelines: BTreeMap<i64, Timeline> = BTreeMap::new();
+    for (id, c) in &found {
+        timelines.insert(*id, timeline(db, c).await?);
+    }
+    for (id, day) in days {
+        if let (Some(c), Some(tl)) = (found.get(&id), timelines.get(&id)) {
+            refresh_days(db, c, tl, day, day).await?;
+        }
+    }
+    for ((id, _, recipient), day) in months {
+        if let (Some(c), Some(tl)) = (found.get(&id), timelines.get(&id)) {
+            refresh_month(db, c, tl, day, Some(recipient)).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SumRow {
+    kind: String,
+    key: String,
+    donor: Option<String>,
+    n: Option<i64>,
+    late: Option<i64>,
+    exceptions: Option<i64>,
+}
+
+/// The day totals of `c` over `[from, to]`.
+async fn sums<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<SumRow>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let sql = format!(
+        "SELECT kind, key, donor, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(late) AS BIGINT) AS late, \
+         CAST(SUM(exceptions) AS BIGINT) AS exceptions FROM fulfilment_days \
+         WHERE contract_id = {} AND day >= {} AND day <= {} GROUP BY kind, key, donor",
+        q.p(c.id),
         q.p(from),
-        q.p(end)
-    )
+        q.p(to)
+    );
+    Ok(SumRow::find_by_statement(q.statement(&sql)).all(db).await?)
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -183,68 +604,18 @@ struct Total {
     total: Option<i64>,
 }
 
-async fn total<C: ConnectionTrait>(db: &C, q: Sql, sql: &str) -> AppResult<i64> {
-    Ok(Total::find_by_statement(q.statement(sql))
-        .one(db)
-        .await?
-        .and_then(|t| t.total)
-        .unwrap_or(0))
-}
-
-/// What an item delivered, in thousandths of its unit.
-async fn delivered<C: ConnectionTrait>(
-    db: &C,
-    c: &contracts::Model,
-    item: &contract_items::Model,
-    unit: Unit,
-    until: DateTime<FixedOffset>,
-) -> AppResult<i64> {
-    let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, until);
-    let sql = match unit {
-        Unit::Visit | Unit::Hour | Unit::Session => {
-            let service = q.p(item.service.clone().unwrap_or_default());
-            let min = match item.min_minutes {
-                Some(m) => format!(" AND l.minutes >= {}", q.p(m)),
-                None => String::new(),
-            };
-            let what = match unit {
-                Unit::Visit => "COUNT(DISTINCT v.id) * 1000",
-                Unit::Hour => "SUM(l.minutes)",
-                _ => "COUNT(l.id) * 1000",
-            };
-            format!(
-                "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'completed' AND l.service = {service}{min}",
-                base.replacen(
-                    "FROM visits v",
-                    "FROM visit_service_lines l JOIN visits v ON v.id = l.visit_id",
-                    1
-                )
-            )
-        }
-        Unit::Item | Unit::Yuan => {
-            let category = q.p(item.material_category.clone().unwrap_or_default());
-            let what = if unit == Unit::Item {
-                "SUM(m.quantity_milli)"
-            } else {
-                "SUM(m.value_fen) * 10"
-            };
-            format!(
-                "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'completed' AND m.category = {category} AND m.funding = 'contract'",
-                base.replacen(
-                    "FROM visits v",
-                    "FROM visit_material_lines m JOIN visits v ON v.id = m.visit_id",
-                    1
-                )
-            )
-        }
-    };
-    let n = total(db, q, &sql).await?;
-    Ok(if unit == Unit::Hour {
-        minutes_to_milli_hours(n)
-    } else {
-        n
-    })
+/// Bind parameters and values of one statement, with the visits a
+/// contract counts (`v`, its coverage row `cr`).
+fn counted(q: &mut Sql, c: &contracts::Model, from: DateTime<FixedOffset>) -> String {
+    let covered = covered_on_day(q.backend, "v");
+    format!(
+        "FROM visits v JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
+         WHERE cr.contract_id = {} AND v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {} AND {covered}",
+        q.p(c.id),
+        q.p(c.organization_id),
+        q.p(from),
+        q.p(instant(c.ends_on + Duration::days(1)))
+    )
 }
 
 /// Thousandths of a unit to one decimal, as a table shows them.
@@ -276,9 +647,8 @@ async fn scheduled<C: ConnectionTrait>(
         return Ok(0);
     }
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, instant(NaiveDate::MAX - Duration::days(2)));
+    let base = counted(&mut q, c, DateTime::<FixedOffset>::from(now).max(instant(c.starts_on)));
     // SQLite numbers bind parameters by position: bind in the order of the text.
-    let after = q.p(DateTime::<FixedOffset>::from(now));
     let pattern = q.p(format!("%,{},%", item.service.clone().unwrap_or_default()));
     let what = if unit == Unit::Hour {
         "SUM(sp.duration_minutes)"
@@ -286,7 +656,7 @@ async fn scheduled<C: ConnectionTrait>(
         "COUNT(v.id) * 1000"
     };
     let sql = format!(
-        "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'scheduled' AND v.starts_at >= {after} \
+        "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'scheduled' \
          AND (',' || sp.services || ',') LIKE {pattern}",
         base.replacen(
             "FROM visits v",
@@ -294,7 +664,11 @@ async fn scheduled<C: ConnectionTrait>(
             1
         )
     );
-    let n = total(db, q, &sql).await?;
+    let n = Total::find_by_statement(q.statement(&sql))
+        .one(db)
+        .await?
+        .and_then(|t| t.total)
+        .unwrap_or(0);
     Ok(if unit == Unit::Hour {
         minutes_to_milli_hours(n)
     } else {
@@ -303,74 +677,63 @@ async fn scheduled<C: ConnectionTrait>(
 }
 
 #[derive(Debug, FromQueryResult)]
-struct StatusRow {
-    status: String,
-    n: i64,
-    late: Option<i64>,
-    exceptions: Option<i64>,
-}
-
-async fn visit_counts<C: ConnectionTrait>(
-    db: &C,
-    c: &contracts::Model,
-    until: DateTime<FixedOffset>,
-) -> AppResult<VisitCounts> {
-    let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, until);
-    let sql = format!(
-        "SELECT v.status AS status, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT) AS late, \
-         CAST(SUM(CASE WHEN v.location_exception THEN 1 ELSE 0 END) AS BIGINT) AS exceptions \
-         {base} GROUP BY v.status"
-    );
-    let mut out = VisitCounts::default();
-    for r in StatusRow::find_by_statement(q.statement(&sql))
-        .all(db)
-        .await?
-    {
-        match r.status.as_str() {
-            "completed" => out.completed += r.n,
-            "attempted" => out.attempted += r.n,
-            "refused" => out.refused += r.n,
-            "cancelled" => out.cancelled += r.n,
-            "missed" => out.missed += r.n,
-            _ => continue,
-        }
-        if r.status != "cancelled" {
-            out.late += r.late.unwrap_or(0);
-            out.exceptions += r.exceptions.unwrap_or(0);
-        }
-    }
-    Ok(out)
-}
-
-#[derive(Debug, FromQueryResult)]
 struct MonthRow {
     recipient_id: i64,
     month: String,
-    n: i64,
+    completed: i64,
 }
 
-async fn month_counts<C: ConnectionTrait>(
+#[derive(Debug, FromQueryResult)]
+struct CoverageRow {
+    recipient_id: i64,
+    covered_from: Option<NaiveDate>,
+    covered_until: Option<NaiveDate>,
+}
+
+/// Frequency compliance over the months judged by `today`: each month by
+/// the term in force on its first day in the period, each recipient
+/// judged for the months they were covered throughout.
+async fn compliance<C: ConnectionTrait>(
     db: &C,
     c: &contracts::Model,
-    until: DateTime<FixedOffset>,
-) -> AppResult<Vec<MonthCount>> {
-    let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, until);
-    let month = q.month();
-    let min = match c.min_visit_minutes {
-        Some(m) => format!(
-            " AND (SELECT COALESCE(SUM(l.minutes), 0) FROM visit_service_lines l WHERE l.visit_id = v.id) >= {}",
-            q.p(m)
-        ),
-        None => String::new(),
+    tl: &Timeline,
+    coverage: &[CoverageRow],
+    today: NaiveDate,
+) -> AppResult<fulfilment::Compliance> {
+    let period = Period {
+        start: c.starts_on,
+        end: c.ends_on,
     };
+    let months: Vec<JudgedMonth> = period
+        .judged_months(today)
+        .into_iter()
+        .filter_map(|(y, m)| {
+            let first = NaiveDate::from_ymd_opt(y, m, 1)?.max(c.starts_on);
+            let last = fulfilment::month_end(y, m).min(c.ends_on);
+            Some(JudgedMonth {
+                year: y,
+                month: m,
+                min_per_month: tl.at(first).min_visits_per_month.unwrap_or(0),
+                recipients: coverage
+                    .iter()
+                    .filter(|r| fulfilment::covered_throughout(r.covered_from, r.covered_until, first, last))
+                    .map(|r| r.recipient_id)
+                    .collect(),
+            })
+        })
+        .collect();
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(fulfilment::compliance(&[], &[]));
+    };
+    let mut q = Sql::new(db.get_database_backend());
     let sql = format!(
-        "SELECT v.recipient_id AS recipient_id, {month} AS month, CAST(COUNT(*) AS BIGINT) AS n \
-         {base} AND v.status = 'completed'{min} GROUP BY v.recipient_id, {month}"
+        "SELECT recipient_id, month, completed FROM fulfilment_months \
+         WHERE contract_id = {} AND month >= {} AND month <= {}",
+        q.p(c.id),
+        q.p(format!("{:04}-{:02}", first.year, first.month)),
+        q.p(format!("{:04}-{:02}", last.year, last.month))
     );
-    Ok(MonthRow::find_by_statement(q.statement(&sql))
+    let counts: Vec<MonthCount> = MonthRow::find_by_statement(q.statement(&sql))
         .all(db)
         .await?
         .into_iter()
@@ -380,46 +743,26 @@ async fn month_counts<C: ConnectionTrait>(
                 recipient: r.recipient_id,
                 year: y.parse().ok()?,
                 month: m.parse().ok()?,
-                completed: r.n,
+                completed: r.completed,
             })
         })
-        .collect())
+        .collect();
+    Ok(fulfilment::compliance(&months, &counts))
 }
 
-async fn funding<C: ConnectionTrait>(
-    db: &C,
-    c: &contracts::Model,
-    until: DateTime<FixedOffset>,
-) -> AppResult<Vec<FundingRow>> {
+async fn coverage<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<CoverageRow>> {
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, until).replacen(
-        "FROM visits v",
-        "FROM visit_material_lines m JOIN visits v ON v.id = m.visit_id",
-        1,
-    );
     let sql = format!(
-        "SELECT m.funding AS funding, m.donor AS donor, CAST(SUM(m.value_fen) AS BIGINT) AS value_fen \
-         {base} AND v.status = 'completed' GROUP BY m.funding, m.donor ORDER BY m.funding, m.donor"
+        "SELECT recipient_id, covered_from, covered_until FROM contract_recipients WHERE contract_id = {}",
+        q.p(c.id)
     );
-    Ok(FundingRow::find_by_statement(q.statement(&sql))
-        .all(db)
-        .await?)
+    Ok(CoverageRow::find_by_statement(q.statement(&sql)).all(db).await?)
 }
 
-async fn covered_ids<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<i64>> {
-    use super::_entities::contract_recipients;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    Ok(contract_recipients::Entity::find()
-        .select_only()
-        .column(contract_recipients::Column::RecipientId)
-        .filter(contract_recipients::Column::ContractId.eq(c.id))
-        .into_tuple::<i64>()
-        .all(db)
-        .await?)
-}
-
-/// The fulfilment of `c` on `today` (display zone), `now` separating done
-/// from still scheduled.
+/// The fulfilment of `c` as of the end of `today` (display zone), from
+/// its kept totals: each part of the period under the terms then in
+/// force (coverage, prices, frequency term); quantities and pace are the
+/// contract's as it stands. `now` separates done from still scheduled.
 ///
 /// # Errors
 /// Database errors.
@@ -430,12 +773,16 @@ pub async fn report<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Report> {
     let t = Thresholds::default();
-    // As of the end of `today`: nothing later counts.
-    let cutoff = instant(today + Duration::days(1));
     let period = Period {
         start: c.starts_on,
         end: c.ends_on,
     };
+    let last = today.min(c.ends_on);
+    let tl = timeline(db, c).await?;
+    let mut parts = Vec::new();
+    for (first, end, i) in fulfilment::segments(&tl.starts, c.starts_on, last) {
+        parts.push((i, sums(db, c, first, end).await?));
+    }
     let mut items = Vec::new();
     let mut figures: Vec<ItemFigures> = Vec::new();
     let mut service_value = 0;
@@ -443,11 +790,26 @@ pub async fn report<C: ConnectionTrait>(
         let Some(unit) = Unit::parse(&it.unit) else {
             continue;
         };
+        let delivered: Vec<(i64, i64)> = parts
+            .iter()
+            .filter_map(|(i, rows)| {
+                let then = same_item(&tl.terms[*i], &it)?;
+                let key = signature(then);
+                let n: i64 = rows
+                    .iter()
+                    .filter(|r| r.kind == "item" && r.key == key)
+                    .filter_map(|r| r.n)
+                    .sum();
+                Some((milli_of(unit, n), then.unit_price_fen))
+            })
+            .collect();
+        let (delivered_milli, value_fen) = fulfilment::priced(&delivered);
         let input = ItemInput {
             quantity_milli: it.quantity_milli,
             unit_price_fen: it.unit_price_fen,
-            delivered_milli: delivered(db, c, &it, unit, cutoff).await?,
+            delivered_milli,
             scheduled_milli: scheduled(db, c, &it, unit, now).await?,
+            value_fen: Some(value_fen),
         };
         let f = fulfilment::item(input, period, today, t);
         if unit.is_service() {
@@ -478,22 +840,53 @@ pub async fn report<C: ConnectionTrait>(
         });
         figures.push(f);
     }
-    let covered = covered_ids(db, c).await?;
-    let counts = visit_counts(db, c, cutoff.min(now.into())).await?;
+    let mut counts = VisitCounts::default();
+    let mut funding: Vec<FundingRow> = Vec::new();
+    for r in parts.iter().flat_map(|(_, rows)| rows) {
+        let n = r.n.unwrap_or(0);
+        match r.kind.as_str() {
+            "status" => {
+                match r.key.as_str() {
+                    "completed" => counts.completed += n,
+                    "attempted" => counts.attempted += n,
+                    "refused" => counts.refused += n,
+                    "cancelled" => counts.cancelled += n,
+                    "missed" => counts.missed += n,
+                    _ => continue,
+                }
+                if r.key != "cancelled" {
+                    counts.late += r.late.unwrap_or(0);
+                    counts.exceptions += r.exceptions.unwrap_or(0);
+                }
+            }
+            "funding" => match funding
+                .iter_mut()
+                .find(|f| f.funding == r.key && f.donor == r.donor)
+            {
+                Some(f) => f.value_fen += n,
+                None => funding.push(FundingRow {
+                    funding: r.key.clone(),
+                    donor: r.donor.clone(),
+                    value_fen: n,
+                }),
+            },
+            _ => {}
+        }
+    }
+    funding.sort_by(|a, b| (&a.funding, &a.donor).cmp(&(&b.funding, &b.donor)));
+    let coverage = coverage(db, c).await?;
+    let covered = coverage
+        .iter()
+        .filter(|r| fulfilment::covered_throughout(r.covered_from, r.covered_until, last, last))
+        .count();
     let rates: Rates = fulfilment::rates(counts);
-    let compliance = fulfilment::compliance(
-        &covered,
-        &period.judged_months(today),
-        &month_counts(db, c, cutoff).await?,
-        c.min_visits_per_month.unwrap_or(0),
-    );
-    let funding = funding(db, c, cutoff).await?;
+    let compliance = compliance(db, c, &tl, &coverage, today).await?;
     let material_value: i64 = funding.iter().map(|f| f.value_fen).sum();
     let risks: Vec<Risk> = fulfilment::contract_risks(
         &figures,
         &compliance,
         &rates,
-        c.max_late_percent.map(|p| p as f64),
+        tl.at(last).max_late_percent.map(|p| p as f64),
         t,
     );
     Ok(Report {
@@ -501,7 +894,7 @@ pub async fn report<C: ConnectionTrait>(
         period_days: period.days(),
         elapsed_days: period.elapsed_days(today),
         items,
-        covered: covered.len(),
+        covered,
         visits: VisitCountsJson {
             completed: counts.completed,
             attempted: counts.attempted,
@@ -520,7 +913,7 @@ pub async fn report<C: ConnectionTrait>(
             exceptions: rates.exceptions,
         },
         compliance: ComplianceJson {
-            min_per_month: c.min_visits_per_month,
+            min_per_month: tl.at(last).min_visits_per_month,
             judged: compliance.judged,
             met: compliance.met,
             percent: compliance.percent,
@@ -587,29 +980,24 @@ pub async fn visits_behind(
     c: &contracts::Model,
     behind: &Behind,
     today: NaiveDate,
-    now: DateTime<Utc>,
     page: crate::domain::pagination::PageRequest,
 ) -> AppResult<(
     Vec<super::_entities::visits::Model>,
     crate::domain::pagination::PageInfo,
 )> {
-    use super::_entities::{
-        contract_recipients, visit_material_lines, visit_service_lines, visits,
+    use super::_entities::{visit_material_lines, visit_service_lines, visits};
+    use sea_orm::{
+        sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+        QueryTrait,
     };
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
-    let covered = contract_recipients::Entity::find()
-        .select_only()
-        .column(contract_recipients::Column::RecipientId)
-        .filter(contract_recipients::Column::ContractId.eq(c.id))
-        .into_query();
+    let covered = covered_visit_sql(db.get_database_backend(), c.id, "visits");
     let until = instant(today + Duration::days(1)).min(instant(c.ends_on + Duration::days(1)));
     let mut q = visits::Entity::find()
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
-        .filter(visits::Column::RecipientId.in_subquery(covered))
+        .filter(Expr::cust(covered))
         .filter(visits::Column::StartsAt.gte(instant(c.starts_on)))
         .filter(visits::Column::StartsAt.lt(until));
     let due = ["completed", "attempted", "refused", "missed"];
-    let before_now = DateTime::<FixedOffset>::from(now);
     q = match behind {
         Behind::Completed => q.filter(visits::Column::Status.eq("completed")),
         Behind::Attempted => q.filter(visits::Column::Status.is_in(["attempted", "refused"])),
@@ -617,11 +1005,9 @@ pub async fn visits_behind(
         Behind::Cancelled => q.filter(visits::Column::Status.eq("cancelled")),
         Behind::Late => q
             .filter(visits::Column::Status.is_in(due))
-            .filter(visits::Column::StartsAt.lt(before_now))
             .filter(visits::Column::Late.eq(true)),
         Behind::Exceptions => q
             .filter(visits::Column::Status.is_in(due))
-            .filter(visits::Column::StartsAt.lt(before_now))
             .filter(visits::Column::LocationException.eq(true)),
         Behind::Item(pid) => {
             let item = contract_items::Entity::find()
@@ -635,7 +1021,7 @@ pub async fn visits_behind(
                     .select_only()
                     .column(visit_service_lines::Column::VisitId)
                     .filter(visit_service_lines::Column::Service.eq(service));
-                if let (Some(m), "visit") = (item.min_minutes, item.unit.as_str()) {
+                if let Some(m) = item.min_minutes {
                     l = l.filter(visit_service_lines::Column::Minutes.gte(m));
                 }
                 l.into_query()
@@ -678,7 +1064,7 @@ pub struct MonthStatus {
 struct MonthStatusRow {
     month: String,
     status: String,
-    n: i64,
+    n: Option<i64>,
     late: Option<i64>,
 }
 
@@ -693,12 +1079,14 @@ pub async fn monthly<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> AppResult<Vec<MonthStatus>> {
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, instant(today + Duration::days(1)));
     let month = q.month();
     let sql = format!(
-        "SELECT {month} AS month, v.status AS status, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT) AS late \
-         {base} GROUP BY {month}, v.status ORDER BY {month}"
+        "SELECT {month} AS month, key AS status, CAST(SUM(n) AS BIGINT) AS n, \
+         CAST(SUM(late) AS BIGINT) AS late FROM fulfilment_days \
+         WHERE contract_id = {} AND kind = 'status' AND day <= {} \
+         GROUP BY {month}, key ORDER BY {month}",
+        q.p(c.id),
+        q.p(today)
     );
     let mut out: Vec<MonthStatus> = Vec::new();
     for r in MonthStatusRow::find_by_statement(q.statement(&sql))
@@ -713,9 +1101,9 @@ pub async fn monthly<C: ConnectionTrait>(
         }
         if let Some(m) = out.last_mut() {
             match r.status.as_str() {
-                "completed" => m.completed += r.n,
-                "attempted" | "refused" => m.attempted += r.n,
-                "missed" => m.missed += r.n,
+                "completed" => m.completed += r.n.unwrap_or(0),
+                "attempted" | "refused" => m.attempted += r.n.unwrap_or(0),
+                "missed" => m.missed += r.n.unwrap_or(0),
                 _ => {}
             }
             if r.status != "cancelled" {

@@ -749,6 +749,7 @@ pub async fn submit<C: ConnectionTrait>(
     am.submitted_by_id = Set(actor.user_id);
     let (n_services, n_materials) = store_log(db, &mut am, visit, log, outcome, now).await?;
     let after = am.update(db).await?;
+    super::fulfilment::touch(db, &[&after]).await?;
     let mut chain = audit_logs::Chain::default();
     for (kind, note) in referral_rows {
         let r = referrals::ActiveModel {
@@ -844,6 +845,7 @@ pub async fn amend<C: ConnectionTrait>(
     let mut am: visits::ActiveModel = visit.clone().into();
     store_log(db, &mut am, visit, log, outcome, now).await?;
     let after = am.update(db).await?;
+    super::fulfilment::touch(db, &[&after]).await?;
     let after_record = visit_lines::record(db, &after).await?;
     if after_record == before {
         return Err(AppError::field("reason", "error-amendment-unchanged"));
@@ -945,6 +947,14 @@ pub async fn mark_overdue(
             rows.iter()
                 .map(|(_, pid)| (Action::Update, "visits", *pid, change.clone())),
         );
+    }
+    // Missed visits count toward the contracts' figures.
+    for chunk in missed.chunks(500) {
+        let rows = visits::Entity::find()
+            .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
+            .all(&txn)
+            .await?;
+        super::fulfilment::touch(&txn, &rows.iter().collect::<Vec<_>>()).await?;
     }
     audit_logs::Chain::default()
         .append_many(&txn, &actor, entries)

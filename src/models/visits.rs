@@ -277,6 +277,7 @@ pub async fn change(
     am.exception = Set(true);
     let txn = db.begin().await?;
     let after = am.update(&txn).await?;
+    super::fulfilment::touch(&txn, &[&after]).await?;
     let mut changes = audit_logs::change_json(Some(visit), Some(&after));
     audit_logs::add_context(&mut changes, Some(&reason), None);
     audit_logs::record(

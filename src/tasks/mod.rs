@@ -1,5 +1,6 @@
 pub mod audit_verify;
 pub mod demo_seed;
+pub mod fulfilment_rebuild;
 pub mod perf_bench;
 pub mod perf_fulfilment;
 pub mod perf_import;

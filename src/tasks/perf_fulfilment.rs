@@ -4,7 +4,10 @@
 //! totals, in the same run. Run `perf:seed … visits:1000000` first.
 use crate::models::{_entities::contracts, fulfilment};
 use loco_rs::{environment::Environment, prelude::*};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    Statement,
+};
 use std::time::{Duration, Instant};
 
 pub struct PerfFulfilment;
@@ -133,6 +136,46 @@ impl Task for PerfFulfilment {
         println!("fulfilment (what the page and API compute): p50 {a50:.1} ms, p95 {a95:.1} ms, max {amax:.1} ms over {runs} runs");
         println!("one hand-written per-item aggregate:         p50 {b50:.1} ms, p95 {b95:.1} ms, max {bmax:.1} ms");
         println!("ratio of p95: {:.2}", a95 / b95.max(1e-9));
+        let before = fulfilment::report(db, &c, today, now)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))?;
+        // What keeping the totals costs: a change of terms rebuilds the
+        // contract; a logged visit refreshes its day and month.
+        let t = Instant::now();
+        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        fulfilment::rebuild(&txn, &c)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))?;
+        txn.commit().await?;
+        println!(
+            "rebuilding the contract's totals (after an amendment): {:.0} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+        let again = fulfilment::report(db, &c, today, now)
+            .await
+            .map_err(|e| Error::string(&e.to_string()))?;
+        if serde_json::to_value(&again).ok() != serde_json::to_value(&before).ok() {
+            return Err(Error::string("the kept totals differ from a rebuild"));
+        }
+        let sample = crate::models::_entities::visits::Entity::find()
+            .filter(crate::models::_entities::visits::Column::Status.eq("completed"))
+            .filter(crate::models::_entities::visits::Column::OrganizationId.eq(c.organization_id))
+            .one(db)
+            .await?;
+        if let Some(v) = sample {
+            let mut times = Vec::new();
+            for _ in 0..20 {
+                let t = Instant::now();
+                let txn = sea_orm::TransactionTrait::begin(db).await?;
+                fulfilment::touch(&txn, &[&v])
+                    .await
+                    .map_err(|e| Error::string(&e.to_string()))?;
+                txn.commit().await?;
+                times.push(t.elapsed());
+            }
+            let (t50, t95, _) = quantiles(times);
+            println!("refreshing one visit's day and month (what a submission adds): p50 {t50:.1} ms, p95 {t95:.1} ms");
+        }
         Ok(())
     }
 }

@@ -110,6 +110,30 @@ async fn visit(
         .await
         .expect("material");
     }
+    // What every write path does: bring the contracts' kept totals along.
+    fulfilment::touch(&ctx.db, &[&v]).await.expect("touch");
+}
+
+/// The figures of a report that a rebuild must reproduce.
+fn figures(r: &fulfilment::Report) -> Value {
+    serde_json::to_value(r).expect("json")
+}
+
+/// The kept totals equal a rebuild from the visits.
+async fn same_as_rebuilt(
+    ctx: &loco_rs::app::AppContext,
+    c: &contracts::Model,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let kept = fulfilment::report(&ctx.db, c, today, now)
+        .await
+        .expect("report");
+    fulfilment::rebuild(&ctx.db, c).await.expect("rebuild");
+    let rebuilt = fulfilment::report(&ctx.db, c, today, now)
+        .await
+        .expect("report");
+    assert_eq!(figures(&kept), figures(&rebuilt));
 }
 
 #[tokio::test]
@@ -412,6 +436,86 @@ async fn fulfilment_figures_match_the_hand_worked_example() {
             assert_eq!(res.status_code(), StatusCode::OK, "{who}");
             assert_eq!(res.json::<Value>()["compliance"]["judged"], 4);
         }
+        same_as_rebuilt(&ctx, &contract, today, now).await;
+
+        // An amendment from 1 February: daily care costs 60 yuan, one visit
+        // a month is enough, and B is released. January keeps its terms.
+        let mut change = contract_body(&town, &org);
+        change["items"][0]["unit_price"] = json!("60.00");
+        change["min_visits_per_month"] = json!(1);
+        change["reason"] = json!("单价调整，李长林迁出");
+        change["effective_on"] = json!("2027-02-01");
+        change["remove_recipients"] = json!([b.pid]);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments"))
+            .authorization_bearer(&official)
+            .json(&change)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let apid = res.json::<Value>()["pid"].as_str().expect("pid").to_string();
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments/{apid}/approve"))
+            .authorization_bearer(&token(&ctx, "admin@doudi.test").await)
+            .json(&json!({"note": "同意"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        // Released people cannot come back to the same contract.
+        let mut again = contract_body(&town, &org);
+        again["items"][0]["unit_price"] = json!("60.00");
+        again["min_visits_per_month"] = json!(1);
+        again["reason"] = json!("重新纳入");
+        again["effective_on"] = json!("2027-03-01");
+        again["add_recipients"] = json!([b.pid]);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments"))
+            .authorization_bearer(&official)
+            .json(&again)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Nor may an amendment take effect before one already approved.
+        again["add_recipients"] = json!([]);
+        again["min_visits_per_month"] = json!(3);
+        again["effective_on"] = json!("2027-01-15");
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments"))
+            .authorization_bearer(&official)
+            .json(&again)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let contract = contracts::Entity::find_by_id(contract.id)
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("contract");
+        let r = fulfilment::report(&ctx.db, &contract, today, now)
+            .await
+            .expect("report");
+        // Daily care: two January visits at 50 yuan, one February visit at 60.
+        assert_eq!(
+            (r.items[0].delivered_milli, r.items[0].value_fen, r.items[0].unit_price_fen),
+            (3000, 16_000, 6000)
+        );
+        // Hours and food were all delivered in January: unchanged.
+        assert_eq!(
+            (r.items[1].value_fen, r.items[2].value_fen),
+            (12_000, 15_000)
+        );
+        assert_eq!((r.service_value_fen, r.covered), (28_000, 1));
+        // B's cancelled visit of 12 February was after B was released.
+        assert_eq!(
+            (r.visits.completed, r.visits.cancelled, r.visits.missed),
+            (4, 0, 1)
+        );
+        // January by two visits (A met, B not); February by one, for A only
+        // (B was not covered all month): A met.
+        assert_eq!((r.compliance.judged, r.compliance.met), (3, 2));
+        assert_eq!(r.compliance.min_per_month, Some(1));
+        assert_eq!(
+            r.compliance.short,
+            vec![(b.id, 2027, 1, 1)]
+        );
+        same_as_rebuilt(&ctx, &contract, today, now).await;
     })
     .await;
 }

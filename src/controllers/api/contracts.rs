@@ -274,7 +274,6 @@ async fn visits_behind(
         &c,
         &behind,
         crate::models::today(),
-        chrono::Utc::now(),
         req,
     )
     .await?;

@@ -11,6 +11,8 @@ pub struct Model {
     pub contract_id: i64,
     pub recipient_id: i64,
     pub created_at: DateTimeWithTimeZone,
+    pub covered_from: Option<Date>,
+    pub covered_until: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
