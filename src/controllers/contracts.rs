@@ -617,14 +617,8 @@ async fn visits_page(
         .ok_or_else(|| crate::errors::AppError::field("figure", "error-flag"))?;
     let req =
         crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
-    let (rows, page) = fulfilment::visits_behind(
-        &ctx.db,
-        &c,
-        &behind,
-        crate::models::today(),
-        req,
-    )
-    .await?;
+    let (rows, page) =
+        fulfilment::visits_behind(&ctx.db, &c, &behind, crate::models::today(), req).await?;
     let list = crate::controllers::board::describe(&ctx, &v, &rows, &[]).await?;
     let years: Vec<String> = rows
         .iter()

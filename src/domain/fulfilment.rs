@@ -159,7 +159,11 @@ pub fn priced(parts: &[(i64, i64)]) -> (i64, i64) {
 /// (the first also before its start). Returns (first day, last day,
 /// version), in order; empty when `to < from`.
 #[must_use]
-pub fn segments(starts: &[NaiveDate], from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate, usize)> {
+pub fn segments(
+    starts: &[NaiveDate],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(NaiveDate, NaiveDate, usize)> {
     let mut out = Vec::new();
     if to < from || starts.is_empty() {
         return out;
@@ -560,7 +564,10 @@ mod tests {
         let c = compliance(&[month(1, 2), month(2, 3)], &counts);
         assert_eq!(c.short, vec![(2, 2027, 1, 1), (2, 2027, 2, 0)]);
         let c = compliance(&[month(1, 2), month(2, 4)], &counts);
-        assert_eq!(c.short, vec![(1, 2027, 2, 3), (2, 2027, 1, 1), (2, 2027, 2, 0)]);
+        assert_eq!(
+            c.short,
+            vec![(1, 2027, 2, 3), (2, 2027, 1, 1), (2, 2027, 2, 0)]
+        );
     }
 
     #[test]
@@ -675,8 +682,18 @@ mod tests {
         let (jan1, jan31) = (d("2027-01-01"), d("2027-01-31"));
         assert!(covered_throughout(None, None, jan1, jan31));
         assert!(covered_throughout(Some(jan1), Some(jan31), jan1, jan31));
-        assert!(!covered_throughout(Some(d("2027-01-02")), None, jan1, jan31));
-        assert!(!covered_throughout(None, Some(d("2027-01-30")), jan1, jan31));
+        assert!(!covered_throughout(
+            Some(d("2027-01-02")),
+            None,
+            jan1,
+            jan31
+        ));
+        assert!(!covered_throughout(
+            None,
+            Some(d("2027-01-30")),
+            jan1,
+            jan31
+        ));
     }
 
     proptest! {

@@ -368,7 +368,10 @@ pub async fn decide(
 }
 
 /// The effective day of the latest approved amendment, if any.
-async fn latest_effective<C: ConnectionTrait>(db: &C, contract_id: i64) -> AppResult<Option<chrono::NaiveDate>> {
+async fn latest_effective<C: ConnectionTrait>(
+    db: &C,
+    contract_id: i64,
+) -> AppResult<Option<chrono::NaiveDate>> {
     Ok(Entity::find()
         .filter(Column::ContractId.eq(contract_id))
         .filter(Column::Status.eq("approved"))

@@ -256,7 +256,11 @@ pub async fn timeline<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppRe
 /// material, unit, and minimum minutes.
 fn signature(i: &TermItem) -> String {
     match (&i.service, &i.material_category) {
-        (Some(s), _) => format!("s|{s}|{}|{}", i.unit, i.min_minutes.map(|m| m.to_string()).unwrap_or_default()),
+        (Some(s), _) => format!(
+            "s|{s}|{}|{}",
+            i.unit,
+            i.min_minutes.map(|m| m.to_string()).unwrap_or_default()
+        ),
         (None, m) => format!("m|{}|{}", m.clone().unwrap_or_default(), i.unit),
     }
 }
@@ -647,7 +651,11 @@ async fn scheduled<C: ConnectionTrait>(
         return Ok(0);
     }
     let mut q = Sql::new(db.get_database_backend());
-    let base = counted(&mut q, c, DateTime::<FixedOffset>::from(now).max(instant(c.starts_on)));
+    let base = counted(
+        &mut q,
+        c,
+        DateTime::<FixedOffset>::from(now).max(instant(c.starts_on)),
+    );
     // SQLite numbers bind parameters by position: bind in the order of the text.
     let pattern = q.p(format!("%,{},%", item.service.clone().unwrap_or_default()));
     let what = if unit == Unit::Hour {
@@ -716,7 +724,9 @@ async fn compliance<C: ConnectionTrait>(
                 min_per_month: tl.at(first).min_visits_per_month.unwrap_or(0),
                 recipients: coverage
                     .iter()
-                    .filter(|r| fulfilment::covered_throughout(r.covered_from, r.covered_until, first, last))
+                    .filter(|r| {
+                        fulfilment::covered_throughout(r.covered_from, r.covered_until, first, last)
+                    })
                     .map(|r| r.recipient_id)
                     .collect(),
             })
@@ -756,7 +766,9 @@ async fn coverage<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult
         "SELECT recipient_id, covered_from, covered_until FROM contract_recipients WHERE contract_id = {}",
         q.p(c.id)
     );
-    Ok(CoverageRow::find_by_statement(q.statement(&sql)).all(db).await?)
+    Ok(CoverageRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?)
 }
 
 /// The fulfilment of `c` as of the end of `today` (display zone), from
@@ -987,8 +999,7 @@ pub async fn visits_behind(
 )> {
     use super::_entities::{visit_material_lines, visit_service_lines, visits};
     use sea_orm::{
-        sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-        QueryTrait,
+        sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     };
     let covered = covered_visit_sql(db.get_database_backend(), c.id, "visits");
     let until = instant(today + Duration::days(1)).min(instant(c.ends_on + Duration::days(1)));

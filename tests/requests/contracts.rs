@@ -452,9 +452,14 @@ async fn fulfilment_figures_match_the_hand_worked_example() {
             .json(&change)
             .await;
         assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
-        let apid = res.json::<Value>()["pid"].as_str().expect("pid").to_string();
+        let apid = res.json::<Value>()["pid"]
+            .as_str()
+            .expect("pid")
+            .to_string();
         let res = server
-            .post(&format!("/api/v1/contracts/{pid}/amendments/{apid}/approve"))
+            .post(&format!(
+                "/api/v1/contracts/{pid}/amendments/{apid}/approve"
+            ))
             .authorization_bearer(&token(&ctx, "admin@doudi.test").await)
             .json(&json!({"note": "同意"}))
             .await;
@@ -493,7 +498,11 @@ async fn fulfilment_figures_match_the_hand_worked_example() {
             .expect("report");
         // Daily care: two January visits at 50 yuan, one February visit at 60.
         assert_eq!(
-            (r.items[0].delivered_milli, r.items[0].value_fen, r.items[0].unit_price_fen),
+            (
+                r.items[0].delivered_milli,
+                r.items[0].value_fen,
+                r.items[0].unit_price_fen
+            ),
             (3000, 16_000, 6000)
         );
         // Hours and food were all delivered in January: unchanged.
@@ -511,10 +520,7 @@ async fn fulfilment_figures_match_the_hand_worked_example() {
         // (B was not covered all month): A met.
         assert_eq!((r.compliance.judged, r.compliance.met), (3, 2));
         assert_eq!(r.compliance.min_per_month, Some(1));
-        assert_eq!(
-            r.compliance.short,
-            vec![(b.id, 2027, 1, 1)]
-        );
+        assert_eq!(r.compliance.short, vec![(b.id, 2027, 1, 1)]);
         same_as_rebuilt(&ctx, &contract, today, now).await;
     })
     .await;
@@ -1412,6 +1418,175 @@ async fn contract_documents_are_stored_and_read_back_in_scope() {
             .add_header("cookie", session(&ctx, "official@doudi.test").await)
             .await;
         assert!(page.text().contains("曾口镇 合同.pdf"));
+    })
+    .await;
+}
+
+#[derive(Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+struct KeptRow {
+    contract_id: i64,
+    day: String,
+    kind: String,
+    key: String,
+    n: i64,
+    late: i64,
+    exceptions: i64,
+}
+
+#[derive(Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+struct KeptMonth {
+    contract_id: i64,
+    recipient_id: i64,
+    month: String,
+    completed: i64,
+}
+
+/// Every contract's kept totals, in order.
+async fn kept(ctx: &loco_rs::app::AppContext) -> (Vec<KeptRow>, Vec<KeptMonth>) {
+    use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+    let b = ctx.db.get_database_backend();
+    let days = KeptRow::find_by_statement(Statement::from_string(
+        b,
+        "SELECT contract_id, CAST(day AS TEXT) AS day, kind, key || '/' || COALESCE(donor, '') AS key, \
+         n, late, exceptions FROM fulfilment_days WHERE n <> 0 OR late <> 0 OR exceptions <> 0 \
+         ORDER BY contract_id, day, kind, key, donor",
+    ))
+    .all(&ctx.db)
+    .await
+    .expect("days");
+    let months = KeptMonth::find_by_statement(Statement::from_string(
+        b,
+        "SELECT contract_id, recipient_id, month, completed FROM fulfilment_months \
+         WHERE completed <> 0 ORDER BY contract_id, recipient_id, month",
+    ))
+    .all(&ctx.db)
+    .await
+    .expect("months");
+    (days, months)
+}
+
+/// The kept totals are exactly what rebuilding every contract gives.
+async fn kept_is_rebuilt(ctx: &loco_rs::app::AppContext, after: &str) {
+    let before = kept(ctx).await;
+    assert!(!before.0.is_empty(), "{after}: nothing kept");
+    fulfilment::rebuild_all(&ctx.db).await.expect("rebuild");
+    let rebuilt = kept(ctx).await;
+    assert_eq!(before.0, rebuilt.0, "{after}: day totals");
+    assert_eq!(before.1, rebuilt.1, "{after}: months");
+}
+
+#[tokio::test]
+async fn kept_totals_follow_every_write_to_a_visit() {
+    use doudi::models::{
+        _entities::{contract_recipients, users},
+        visit_logs::{mark_overdue, DoorRules},
+    };
+    with_app(|server, ctx| async move {
+        doudi::demo::seed_story(&ctx.db, chrono::Duration::weeks(8))
+            .await
+            .expect("demo story");
+        kept_is_rebuilt(&ctx, "the demo story").await;
+        // The demo contract with the most visits still to come.
+        let mut best: Option<(contracts::Model, Vec<visits::Model>)> = None;
+        for c in contracts::Entity::find().all(&ctx.db).await.expect("q") {
+            let covered: Vec<i64> = contract_recipients::Entity::find()
+                .filter(contract_recipients::Column::ContractId.eq(c.id))
+                .all(&ctx.db)
+                .await
+                .expect("q")
+                .into_iter()
+                .map(|r| r.recipient_id)
+                .collect();
+            let coming = visits::Entity::find()
+                .filter(visits::Column::OrganizationId.eq(c.organization_id))
+                .filter(visits::Column::RecipientId.is_in(covered))
+                .filter(visits::Column::Status.eq("scheduled"))
+                .filter(visits::Column::StartsAt.gt(chrono::Utc::now()))
+                .filter(visits::Column::WorkerId.is_not_null())
+                .all(&ctx.db)
+                .await
+                .expect("q");
+            if best.as_ref().is_none_or(|(_, b)| b.len() < coming.len()) {
+                best = Some((c, coming));
+            }
+        }
+        let (c, coming) = best.expect("a demo contract");
+        assert!(coming.len() >= 3, "demo visits ahead for covered people");
+        let today = doudi::models::today();
+        let now = chrono::Utc::now();
+        let report = || async {
+            fulfilment::report(&ctx.db, &c, today, now)
+                .await
+                .expect("report")
+        };
+        let before = report().await;
+        // A worker logs a visit: it counts at once.
+        let v = &coming[0];
+        let worker = users::Entity::find_by_id(v.worker_id.expect("worker"))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("worker");
+        let w = token(&ctx, &worker.email).await;
+        let res = server
+            .post(&format!("/api/v1/visits/{}/check_in", v.pid))
+            .authorization_bearer(&w)
+            .json(&json!({"location_reason": "no_gps_signal"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let res = server
+            .post(&format!("/api/v1/visits/{}/submission", v.pid))
+            .authorization_bearer(&w)
+            .json(&super::visit_logs::completed())
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let visit_day = v
+            .starts_at
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        let counted = fulfilment::report(&ctx.db, &c, visit_day.max(today), now)
+            .await
+            .expect("report");
+        assert_eq!(counted.visits.completed, before.visits.completed + 1);
+        kept_is_rebuilt(&ctx, "a submission").await;
+        // It is corrected to "nobody home".
+        let res = server
+            .post(&format!("/api/v1/visits/{}/amendments", v.pid))
+            .authorization_bearer(&w)
+            .json(
+                &json!({"reason": "记错了，老人不在家", "outcome": "attempted",
+                          "client_id": uuid::Uuid::new_v4()}),
+            )
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let corrected = fulfilment::report(&ctx.db, &c, visit_day.max(today), now)
+            .await
+            .expect("report");
+        assert_eq!(corrected.visits.completed, before.visits.completed);
+        assert_eq!(corrected.visits.attempted, before.visits.attempted + 1);
+        kept_is_rebuilt(&ctx, "a correction").await;
+        // The coordinator cancels another.
+        let coordinator = token(&ctx, "coordinator@doudi.test").await;
+        let res = server
+            .post(&format!("/api/v1/visits/{}/cancel", coming[1].pid))
+            .authorization_bearer(&coordinator)
+            .json(&json!({"reason": "老人住院"}))
+            .await;
+        assert!(res.status_code().is_success(), "{}", res.text());
+        kept_is_rebuilt(&ctx, "a cancellation").await;
+        // Nobody went to a third: once its day is over it is missed.
+        let mut am: visits::ActiveModel = coming[2].clone().into();
+        let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+        am.starts_at = Set(yesterday.into());
+        am.ends_at = Set((yesterday + chrono::Duration::hours(1)).into());
+        sea_orm::ActiveModelTrait::update(am, &ctx.db)
+            .await
+            .expect("moved");
+        let (_, missed) = mark_overdue(&ctx.db, DoorRules::default(), chrono::Utc::now())
+            .await
+            .expect("job");
+        assert!(missed >= 1);
+        kept_is_rebuilt(&ctx, "the overdue job").await;
     })
     .await;
 }

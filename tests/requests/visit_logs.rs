@@ -251,7 +251,7 @@ async fn the_same_submission_sent_twice_at_once_lands_once() {
 
 const PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-fn completed() -> Value {
+pub(crate) fn completed() -> Value {
     json!({
         "client_id": uuid::Uuid::new_v4(),
         "device_time": "2026-12-07T10:02:00+08:00",

@@ -269,14 +269,8 @@ async fn visits_behind(
         .ok_or_else(|| AppError::field("figure", "error-flag"))?;
     let req =
         crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
-    let (rows, info) = fulfilment::visits_behind(
-        &ctx.db,
-        &c,
-        &behind,
-        crate::models::today(),
-        req,
-    )
-    .await?;
+    let (rows, info) =
+        fulfilment::visits_behind(&ctx.db, &c, &behind, crate::models::today(), req).await?;
     Ok(page(
         rows.iter()
             .map(crate::views::recipients::VisitJson::from)
