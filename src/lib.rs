@@ -5,6 +5,7 @@ pub mod domain;
 pub mod errors;
 pub mod i18n;
 pub mod models;
+pub mod pdf;
 pub mod policy;
 pub mod sheets;
 pub mod tasks;

@@ -820,6 +820,16 @@ pub struct PackQuery {
     masked: Option<String>,
 }
 
+/// An acceptance pack's contents: the accepted figures and every visit
+/// of the period, as rows with a header each.
+struct Pack {
+    title: String,
+    summary: Vec<Vec<String>>,
+    visits: Vec<Vec<String>>,
+    /// The file name without its extension.
+    file: String,
+}
+
 /// The acceptance pack as XLSX: the accepted figures, and every visit of
 /// the period; `masked=1` gives the version fit for publication (names
 /// masked; ID numbers and addresses are never in it).
@@ -829,13 +839,79 @@ pub async fn acceptance_pack(
     Path((id, acceptance)): Path<(String, String)>,
     QueryParams(q): QueryParams<PackQuery>,
 ) -> AppResult<Response> {
-    use crate::{domain::ical::mask_name, i18n::t, web::render::DISPLAY_ZONE};
+    let lang = v.lang;
+    let p = pack(&ctx, &v, &id, &acceptance, &q).await?;
+    let summary_name = crate::i18n::t(lang, "pack-summary-sheet");
+    let visits_name = crate::i18n::t(lang, "pack-visits-sheet");
+    let body = crate::sheets::write_xlsx_book(&[
+        (summary_name.as_str(), p.summary.as_slice()),
+        (visits_name.as_str(), p.visits.as_slice()),
+    ])
+    .map_err(crate::errors::AppError::Internal)?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}.xlsx", p.file),
+        body,
+    ))
+}
+
+/// The same pack as PDF (A4, Chinese set in the font built into the
+/// binary), for printing, signing and filing.
+pub async fn acceptance_pack_pdf(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, acceptance)): Path<(String, String)>,
+    QueryParams(q): QueryParams<PackQuery>,
+) -> AppResult<Response> {
+    let lang = v.lang;
+    let p = pack(&ctx, &v, &id, &acceptance, &q).await?;
+    let summary_name = crate::i18n::t(lang, "pack-summary-sheet");
+    let visits_name = crate::i18n::t(lang, "pack-visits-sheet");
+    let body = crate::pdf::write_pdf_tables(
+        &p.title,
+        &[
+            (summary_name.as_str(), p.summary.as_slice()),
+            (visits_name.as_str(), p.visits.as_slice()),
+        ],
+    )
+    .map_err(crate::errors::AppError::Internal)?;
+    Ok(download(
+        "application/pdf",
+        &format!("{}.pdf", p.file),
+        body,
+    ))
+}
+
+/// A file to download, never cached.
+fn download(content_type: &str, file: &str, body: Vec<u8>) -> Response {
     use axum::{http::header, response::IntoResponse};
-    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let a = acceptances::load(&ctx.db, &c, pid(&acceptance)?).await?;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn pack(
+    ctx: &AppContext,
+    v: &Viewer,
+    id: &str,
+    acceptance: &str,
+    q: &PackQuery,
+) -> AppResult<Pack> {
+    use crate::{domain::ical::mask_name, i18n::t, web::render::DISPLAY_ZONE};
+    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
+    let a = acceptances::load(&ctx.db, &c, pid(acceptance)?).await?;
     let masked = crate::web::input::checked(q.masked.as_deref());
     let lang = v.lang;
-    let cj = contract_json(&ctx, &c).await?;
+    let cj = contract_json(ctx, &c).await?;
     let snapshot: Value = serde_json::from_str(&a.snapshot).unwrap_or(Value::Null);
     let names = Catalogue::load(&ctx.db).await?;
     let by = crate::models::_entities::users::Entity::find_by_id(a.accepted_by_id)
@@ -980,36 +1056,22 @@ pub async fn acceptance_pack(
             yes(pv.confirmed),
         ]);
     }
-    let summary_name = t(lang, "pack-summary-sheet");
-    let visits_name = t(lang, "pack-visits-sheet");
-    let body = crate::sheets::write_xlsx_book(&[
-        (summary_name.as_str(), summary.as_slice()),
-        (visits_name.as_str(), visit_rows.as_slice()),
-    ])
-    .map_err(crate::errors::AppError::Internal)?;
     let code: String = c
         .code
         .chars()
         .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
         .collect();
-    let disposition = format!(
-        "attachment; filename=\"{code}-acceptance-{}-{}{}.xlsx\"",
-        a.period_start.format("%Y%m%d"),
-        a.period_end.format("%Y%m%d"),
-        if masked { "-public" } else { "" }
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(Pack {
+        title: format!("{} · {} {}", t(lang, "pack-title"), c.code, c.title),
+        summary,
+        visits: visit_rows,
+        file: format!(
+            "{code}-acceptance-{}-{}{}",
+            a.period_start.format("%Y%m%d"),
+            a.period_end.format("%Y%m%d"),
+            if masked { "-public" } else { "" }
+        ),
+    })
 }
 
 /// A document upload: `kind` and `file`.
@@ -1150,6 +1212,10 @@ pub fn routes() -> Routes {
         .add(
             "/contracts/{pid}/acceptances/{acceptance}/pack.xlsx",
             get(acceptance_pack),
+        )
+        .add(
+            "/contracts/{pid}/acceptances/{acceptance}/pack.pdf",
+            get(acceptance_pack_pdf),
         )
         .add("/contracts/{pid}/amendments", post(propose))
         .add("/contracts/{pid}/amendments/new", get(new_amendment))

@@ -526,7 +526,7 @@ pub async fn touch<C: ConnectionTrait>(
         };
         let day = v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
         let key = (recipient, v.organization_id);
-        if !contracts_of.contains_key(&key) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = contracts_of.entry(key) {
             let ids: Vec<i64> = contract_recipients::Entity::find()
                 .select_only()
                 .column(contract_recipients::Column::ContractId)
@@ -543,7 +543,7 @@ pub async fn touch<C: ConnectionTrait>(
                     .all(db)
                     .await?
             };
-            contracts_of.insert(key, list);
+            slot.insert(list);
         }
         for c in contracts_of.get(&key).into_iter().flatten() {
             if c.starts_on <= day && day <= c.ends_on {

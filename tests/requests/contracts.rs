@@ -1151,6 +1151,31 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
         assert_eq!(public.status_code(), StatusCode::OK);
         let public = sheets(public.as_bytes()).join("\n");
         assert!(public.contains("单**") && !public.contains("单秀英"), "{public}");
+        // The same pack as PDF. Its text is glyphs; the Unicode map lists
+        // each character used, so 秀 (U+79C0) shows whether the name is in.
+        let has_xiu = |pdf: &[u8]| {
+            let text = String::from_utf8_lossy(pdf);
+            text.contains("<79C0>") || text.contains("<79c0>")
+        };
+        let full_pdf = server
+            .get(&format!("/contracts/{pid}/acceptances/{sep}/pack.pdf"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .await;
+        assert_eq!(full_pdf.status_code(), StatusCode::OK);
+        assert_eq!(full_pdf.header("content-type"), "application/pdf");
+        assert!(full_pdf.as_bytes().starts_with(b"%PDF-"));
+        assert!(has_xiu(full_pdf.as_bytes()));
+        let public_pdf = server
+            .get(&url(&format!("/acceptances/{sep}/pack.pdf?masked=1")))
+            .authorization_bearer(&official)
+            .await;
+        assert_eq!(public_pdf.status_code(), StatusCode::OK);
+        assert!(!has_xiu(public_pdf.as_bytes()));
+        let other = server
+            .get(&url(&format!("/acceptances/{sep}/pack.pdf")))
+            .authorization_bearer(&token(&ctx, "official2@doudi.test").await)
+            .await;
+        assert_eq!(other.status_code(), StatusCode::NOT_FOUND);
         let other = server
             .get(&url(&format!("/acceptances/{sep}/pack.xlsx")))
             .authorization_bearer(&token(&ctx, "official2@doudi.test").await)
@@ -1443,7 +1468,7 @@ struct KeptMonth {
 
 /// Every contract's kept totals, in order.
 async fn kept(ctx: &loco_rs::app::AppContext) -> (Vec<KeptRow>, Vec<KeptMonth>) {
-    use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+    use sea_orm::{FromQueryResult, Statement};
     let b = ctx.db.get_database_backend();
     let days = KeptRow::find_by_statement(Statement::from_string(
         b,

@@ -815,6 +815,7 @@ dashboard-delivered = Delivered
 dashboard-chart = Delivery of each item
 dashboard-months = Visits by month
 dashboard-empty = No contract in force.
+pack-title = Acceptance record
 pack-field = Field
 pack-value = Value
 pack-period = Accepted period

@@ -806,6 +806,7 @@ dashboard-delivered = 已完成
 dashboard-chart = 各服务项目完成进度
 dashboard-months = 每月走访情况
 dashboard-empty = 没有履行中的合同。
+pack-title = 履约验收单
 pack-field = 项目
 pack-value = 内容
 pack-period = 验收期

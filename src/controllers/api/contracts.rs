@@ -673,6 +673,10 @@ pub fn routes() -> Routes {
             "/{pid}/acceptances/{acceptance}/pack.xlsx",
             get(crate::controllers::contracts::acceptance_pack),
         )
+        .add(
+            "/{pid}/acceptances/{acceptance}/pack.pdf",
+            get(crate::controllers::contracts::acceptance_pack_pdf),
+        )
         .add("/{pid}/amendments", get(amendments))
         .add("/{pid}/amendments", post(propose))
         .add("/{pid}/amendments/{amendment}/approve", post(approve))
