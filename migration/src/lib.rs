@@ -29,6 +29,7 @@ mod m20261130_000023_create_milestones_and_acceptances;
 mod m20261130_000024_create_callbacks;
 mod m20261130_000025_create_contract_documents;
 mod m20261130_000026_create_fulfilment_totals;
+mod m20261130_000027_create_payments;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000024_create_callbacks::Migration),
             Box::new(m20261130_000025_create_contract_documents::Migration),
             Box::new(m20261130_000026_create_fulfilment_totals::Migration),
+            Box::new(m20261130_000027_create_payments::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -210,6 +210,8 @@ async fn show(
     } else {
         Vec::new()
     };
+    let payments = crate::models::payments::shown(&ctx.db, c.id).await?;
+    let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
     Ok(Page::new(
         "contracts/show.html",
         json!({"contract": contract_json(&ctx, &c).await?, "report": report,
@@ -217,6 +219,8 @@ async fn show(
                "amendments": contract_amendments::of_contract(&ctx.db, &c).await?,
                "milestones": milestones::of_contract(&ctx.db, c.id).await?.iter().map(MilestoneJson::from).collect::<Vec<_>>(),
                "acceptances": acceptances::of_contract(&ctx.db, c.id).await?,
+               "payments": payments, "paid": crate::domain::money::format_yuan(paid),
+               "total": crate::domain::money::format_yuan(c.total_fen),
                "callbacks_summary": callbacks::summary(&calls), "callbacks": calls,
                "documents": crate::models::contract_documents::of_contract(&ctx.db, c.id).await?
                    .iter().map(|d| json!({"pid": d.pid, "kind": d.kind, "file_name": d.file_name,
@@ -572,6 +576,19 @@ async fn add_milestone(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     let result = milestones::create(&ctx.db, &v.actor, &c, &f)
+        .await
+        .map(|_| ());
+    back_with(&c, result)
+}
+
+async fn add_payment(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<crate::models::payments::PaymentParams>,
+) -> AppResult<Response> {
+    let c = managed(&ctx, &v, &id).await?;
+    let result = crate::models::payments::record(&ctx.db, &v.actor, &c, &f, crate::models::today())
         .await
         .map(|_| ());
     back_with(&c, result)
@@ -1194,6 +1211,7 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/recipients", get(recipients_page))
         .add("/contracts/{pid}/recipients", post(cover))
         .add("/contracts/{pid}/milestones", post(add_milestone))
+        .add("/contracts/{pid}/payments", post(add_payment))
         .add("/contracts/{pid}/visits", get(visits_page))
         .add(
             "/contracts/{pid}/documents",

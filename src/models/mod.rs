@@ -12,6 +12,7 @@ pub mod households;
 pub mod milestones;
 pub mod official_townships;
 pub mod organizations;
+pub mod payments;
 pub mod plan_changes;
 pub mod recipient_import_files;
 pub mod recipient_imports;

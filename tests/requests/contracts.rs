@@ -1105,6 +1105,56 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
             .add_header("cookie", session(&ctx, "official2@doudi.test").await)
             .await;
         assert_eq!(other.status_code(), StatusCode::NOT_FOUND);
+        // Payments: the met milestone is paid, never beyond its amount or
+        // the total, with a voucher reference; others see nothing.
+        let pay = |body: Value| {
+            let server = &server;
+            let official = official.clone();
+            let to = url("/payments");
+            async move {
+                server
+                    .post(&to)
+                    .authorization_bearer(&official)
+                    .json(&body)
+                    .await
+            }
+        };
+        for bad in [
+            json!({"amount": "30000.01", "paid_on": "2026-10-20", "reference": "PZ-2026-118", "milestone": milestone}),
+            json!({"amount": "0", "paid_on": "2026-10-20", "reference": "PZ-2026-118"}),
+            json!({"amount": "100", "paid_on": "2099-01-01", "reference": "PZ-2026-118"}),
+            json!({"amount": "100", "paid_on": "2026-10-20", "reference": ""}),
+            json!({"amount": "100", "paid_on": "2026-10-20", "reference": "X", "milestone": "nope"}),
+        ] {
+            let res = pay(bad.clone()).await;
+            assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        }
+        let audits = audit_count(&ctx, "create", "payments").await;
+        let res = pay(json!({"amount": "30000", "paid_on": "2026-10-20", "reference": "PZ-2026-118", "milestone": milestone, "note": "第一期"})).await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        assert_eq!(res.json::<Value>()["milestone_title"], "第一期");
+        assert_eq!(audit_count(&ctx, "create", "payments").await, audits + 1);
+        let res = pay(json!({"amount": "1", "paid_on": "2026-10-21", "reference": "PZ-2026-119", "milestone": milestone})).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = pay(json!({"amount": "70000.01", "paid_on": "2026-10-21", "reference": "PZ-2026-120"})).await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let listed: Value = server.get(&url("/payments")).authorization_bearer(&official).await.json();
+        assert_eq!(listed["paid_fen"], 3_000_000);
+        for (who, code) in [("official2@doudi.test", StatusCode::NOT_FOUND), ("coordinator@doudi.test", StatusCode::OK)] {
+            let res = server.get(&url("/payments")).authorization_bearer(&token(&ctx, who).await).await;
+            assert_eq!(res.status_code(), code, "{who}");
+        }
+        let res = server
+            .post(&url("/payments"))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .json(&json!({"amount": "1", "paid_on": "2026-10-21", "reference": "X"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
+        let page = server
+            .get(&format!("/contracts/{pid}"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .await;
+        assert!(page.text().contains("PZ-2026-118"));
         let ocds = server.get(&url("/ocds")).authorization_bearer(&official).await;
         assert_eq!(ocds.status_code(), StatusCode::OK);
         let o: Value = ocds.json();
@@ -1112,6 +1162,10 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
         assert_eq!(k["milestones"][0]["status"], "met");
         assert_eq!(k["value"]["amount"], 100_000.0);
         assert_eq!(k["implementation"]["milestones"].as_array().map(Vec::len), Some(2));
+        let paid = &k["implementation"]["transactions"][0];
+        assert_eq!(paid["value"]["amount"], 30_000.0);
+        assert_eq!(paid["relatedImplementationMilestone"]["title"], "第一期");
+        assert!(paid["payer"]["name"].is_string() && paid["payee"]["name"].is_string());
         assert_eq!(o["releases"][0]["parties"].as_array().map(Vec::len), Some(2));
         assert!(!ocds.text().contains("单秀英"));
         // The acceptance pack: the figures and the period's visits, in

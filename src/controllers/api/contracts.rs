@@ -415,6 +415,36 @@ async fn milestone_add(
     Ok(created(MilestoneJson::from(&m)))
 }
 
+async fn payment_list(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let items = crate::models::payments::shown(&ctx.db, c.id).await?;
+    let paid: i64 = items.iter().map(|p| p.amount_fen).sum();
+    Ok(ok(
+        json!({"items": items, "paid_fen": paid, "paid": format_yuan(paid),
+                 "total_fen": c.total_fen}),
+    ))
+}
+
+async fn payment_add(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<crate::models::payments::PaymentParams>,
+) -> AppResult<Response> {
+    let c = managed(&ctx, &v, &id).await?;
+    let row =
+        crate::models::payments::record(&ctx.db, &v.actor, &c, &p, crate::models::today()).await?;
+    let shown = crate::models::payments::shown(&ctx.db, c.id)
+        .await?
+        .into_iter()
+        .find(|x| x.pid == row.pid);
+    Ok(created(shown))
+}
+
 async fn acceptance_list(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -531,6 +561,22 @@ async fn ocds(
                         "type": "delivery", "status": "met", "dateMet": a.accepted_at})
         })
         .collect();
+    let transactions: Vec<serde_json::Value> = crate::models::payments::shown(&ctx.db, c.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let mut t = json!({
+                "id": p.pid, "source": format!("/api/v1/contracts/{}/payments", c.pid),
+                "date": p.paid_on, "value": value(p.amount_fen),
+                "payer": buyer.as_ref().map(|b| json!({"id": b["id"], "name": b["name"]})),
+                "payee": supplier.as_ref().map(|s| json!({"id": s["id"], "name": s["name"]})),
+            });
+            if let (Some(m), Some(title)) = (p.milestone, p.milestone_title) {
+                t["relatedImplementationMilestone"] = json!({"id": m, "title": title});
+            }
+            t
+        })
+        .collect();
     let mut tags = vec!["contract", "implementation"];
     if c.version > 1 {
         tags.push("contractAmendment");
@@ -563,7 +609,7 @@ async fn ocds(
                 "period": {"startDate": c.starts_on, "endDate": c.ends_on},
                 "value": value(c.total_fen), "dateSigned": c.signed_on,
                 "items": items, "milestones": milestones, "amendments": amendments,
-                "implementation": {"transactions": [], "milestones": deliveries},
+                "implementation": {"transactions": transactions, "milestones": deliveries},
             }],
         }],
     })))
@@ -667,6 +713,8 @@ pub fn routes() -> Routes {
         .add("/{pid}/visits", get(visits_behind))
         .add("/{pid}/milestones", get(milestone_list))
         .add("/{pid}/milestones", post(milestone_add))
+        .add("/{pid}/payments", get(payment_list))
+        .add("/{pid}/payments", post(payment_add))
         .add("/{pid}/acceptances", get(acceptance_list))
         .add("/{pid}/acceptances", post(accept))
         .add(

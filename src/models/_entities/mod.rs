@@ -14,6 +14,7 @@ pub mod households;
 pub mod milestones;
 pub mod official_townships;
 pub mod organizations;
+pub mod payments;
 pub mod recipient_import_files;
 pub mod recipient_imports;
 pub mod recipient_status_changes;
