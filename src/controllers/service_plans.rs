@@ -197,6 +197,8 @@ async fn show(
             "may_manage": v.scope.may_manage_plans(),
             "split_from": split_from,
             "service_names": Catalogue::load(&ctx.db).await?.names(v.lang),
+            "contract_items": crate::models::contracts::items_for_plan(&ctx.db, &plan, crate::models::today()).await?,
+            "sees_contracts": !matches!(v.scope.contracts(), crate::policy::Visible::Nothing),
         }),
     )
     .render(&v))

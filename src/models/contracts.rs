@@ -853,3 +853,78 @@ pub async fn covered(
     )
     .await
 }
+
+/// Where a plan's services count: for each service the plan delivers, the
+/// contract in force today (of the plan's provider, covering the plan's
+/// recipient) and the item that buys it, if any. A household plan counts
+/// toward no contract (contracts cover people).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    pub service: String,
+    pub contract: Option<Uuid>,
+    pub contract_code: Option<String>,
+    pub position: Option<i64>,
+    pub unit: Option<String>,
+}
+
+/// See [`PlanItem`].
+///
+/// # Errors
+/// Database errors.
+pub async fn items_for_plan<C: ConnectionTrait>(
+    db: &C,
+    plan: &super::_entities::service_plans::Model,
+    today: NaiveDate,
+) -> AppResult<Vec<PlanItem>> {
+    let services: Vec<String> = plan
+        .services
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut found: Vec<(Model, contract_items::Model)> = Vec::new();
+    if let Some(r) = plan.recipient_id {
+        let ids: Vec<i64> = contract_recipients::Entity::find()
+            .filter(contract_recipients::Column::RecipientId.eq(r))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(contract_recipients::Column::CoveredUntil.is_null())
+                    .add(contract_recipients::Column::CoveredUntil.gte(today)),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.contract_id)
+            .collect();
+        let live = Entity::find()
+            .filter(Column::Id.is_in(ids))
+            .filter(Column::OrganizationId.eq(plan.organization_id))
+            .filter(Column::Status.eq("active"))
+            .filter(Column::StartsOn.lte(today))
+            .filter(Column::EndsOn.gte(today))
+            .order_by_asc(Column::StartsOn)
+            .all(db)
+            .await?;
+        for c in live {
+            for it in items_of(db, c.id).await? {
+                found.push((c.clone(), it));
+            }
+        }
+    }
+    Ok(services
+        .into_iter()
+        .map(|s| {
+            let hit = found
+                .iter()
+                .find(|(_, it)| it.service.as_deref() == Some(s.as_str()));
+            PlanItem {
+                contract: hit.map(|(c, _)| c.pid),
+                contract_code: hit.map(|(c, _)| c.code.clone()),
+                position: hit.map(|(_, it)| it.position),
+                unit: hit.map(|(_, it)| it.unit.clone()),
+                service: s,
+            }
+        })
+        .collect())
+}

@@ -1599,6 +1599,19 @@ async fn kept_totals_follow_every_write_to_a_visit() {
                 .expect("report")
         };
         let before = report().await;
+        // The plan behind a visit says which contract item its services
+        // count toward.
+        let plan = service_plans::Entity::find_by_id(coming[0].plan_id.expect("plan"))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("plan");
+        let page = server
+            .get(&format!("/service_plans/{}", plan.pid))
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert!(page.text().contains(&c.code), "{}", page.text());
         // A worker logs a visit: it counts at once.
         let v = &coming[0];
         let worker = users::Entity::find_by_id(v.worker_id.expect("worker"))

@@ -857,3 +857,6 @@ field-payment-day = Paid on
 field-payment-reference = Voucher or bank reference
 field-payment-milestone = For milestone
 field-payment-note = Note
+plan-contract-items = Counts toward
+plan-contract-item = item { $position } (per { $unit })
+plan-contract-none = no contract in force buys this for this person

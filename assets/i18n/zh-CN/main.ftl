@@ -848,3 +848,6 @@ field-payment-day = 拨付日期
 field-payment-reference = 凭证号或银行流水号
 field-payment-milestone = 对应付款节点
 field-payment-note = 备注
+plan-contract-items = 计入合同
+plan-contract-item = 第{ $position }项（按{ $unit }）
+plan-contract-none = 暂无在履行的合同为此人购买此项服务
