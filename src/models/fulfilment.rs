@@ -431,11 +431,19 @@ async fn refresh_month<C: ConnectionTrait>(
     }
     db.execute_raw(q.statement(&sql)).await?;
     let mut q = Sql::new(backend);
+    // For one recipient, their (recipient, start) index finds a month's
+    // visits directly; `+` keeps SQLite off the provider's index, which
+    // would scan the provider's whole month.
+    let org = if recipient.is_some() {
+        "+v.organization_id"
+    } else {
+        "v.organization_id"
+    };
     let head = format!(
         "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
          SELECT {}, v.recipient_id, {}, CAST(COUNT(*) AS BIGINT) \
          FROM visits v CROSS JOIN contract_recipients cr \
-         WHERE cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND v.organization_id = {} \
+         WHERE cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND {org} = {} \
          AND v.starts_at >= {} AND v.starts_at < {} AND v.status = 'completed' AND {}",
         q.p(c.id),
         q.p(month),
