@@ -220,7 +220,9 @@ pub fn write_pdf_tables(
         page: Content::new(),
         y: PAGE_H - MARGIN,
     };
-    w.line(title, TITLE_SIZE);
+    for l in font.wrap(title, TITLE_SIZE, PAGE_W - 2.0 * MARGIN) {
+        w.line(&l, TITLE_SIZE);
+    }
     for (heading, rows) in sections {
         w.room(HEADING_SIZE * 3.0);
         w.y -= HEADING_SIZE * 0.6;

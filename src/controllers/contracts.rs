@@ -884,10 +884,20 @@ pub async fn acceptance_pack_pdf(
     let p = pack(&ctx, &v, &id, &acceptance, &q).await?;
     let summary_name = crate::i18n::t(lang, "pack-summary-sheet");
     let visits_name = crate::i18n::t(lang, "pack-visits-sheet");
+    // The summary holds the figures, an empty row, then the items: two
+    // tables on paper.
+    let split = p
+        .summary
+        .iter()
+        .position(Vec::is_empty)
+        .unwrap_or(p.summary.len());
+    let (figures, items) = p.summary.split_at(split);
+    let items_name = crate::i18n::t(lang, "contract-items");
     let body = crate::pdf::write_pdf_tables(
         &p.title,
         &[
-            (summary_name.as_str(), p.summary.as_slice()),
+            (summary_name.as_str(), figures),
+            (items_name.as_str(), items.get(1..).unwrap_or_default()),
             (visits_name.as_str(), p.visits.as_slice()),
         ],
     )
