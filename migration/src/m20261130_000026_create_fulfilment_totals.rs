@@ -43,7 +43,7 @@ impl MigrationTrait for Migration {
         // One row per contract, day (display zone) and figure: `kind` is
         // `item` (key: an item's signature; n: visits, minutes, lines,
         // thousandths or fen), `status` (key: the outcome; n, late,
-        // exceptions) or `funding` (key: the funding, donor; n: fen).
+        // exceptions) or `funding` (key: the funding, donor ('' for none); n: fen).
         let mut t = Table::create();
         t.table(Alias::new("fulfilment_days"))
             .if_not_exists()
@@ -52,7 +52,7 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new(Alias::new("day")).date().not_null())
             .col(string("kind"))
             .col(string("key"))
-            .col(string_null("donor"))
+            .col(string("donor").default(""))
             .col(big_int("n").default(0))
             .col(big_int("late").default(0))
             .col(big_int("exceptions").default(0))
@@ -62,8 +62,16 @@ impl MigrationTrait for Migration {
                 "contracts",
             ));
         m.create_table(t.take()).await?;
-        m.create_index(index("fulfilment_days", &["contract_id", "day"]))
-            .await?;
+        // One row per figure: a logged visit adds to it in place.
+        m.create_index(
+            index(
+                "fulfilment_days",
+                &["contract_id", "day", "kind", "key", "donor"],
+            )
+            .unique()
+            .take(),
+        )
+        .await?;
         // Completed visits of a covered recipient in a calendar month that
         // meet the minimum length then in force.
         let mut t = Table::create();
@@ -80,10 +88,14 @@ impl MigrationTrait for Migration {
                 "contracts",
             ));
         m.create_table(t.take()).await?;
-        m.create_index(index(
-            "fulfilment_months",
-            &["contract_id", "month", "recipient_id"],
-        ))
+        m.create_index(
+            index(
+                "fulfilment_months",
+                &["contract_id", "month", "recipient_id"],
+            )
+            .unique()
+            .take(),
+        )
         .await
     }
 

@@ -351,7 +351,7 @@ async fn refresh_days<C: ConnectionTrait>(
                  FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_service_lines l CROSS JOIN sig \
                  WHERE {} AND v.status = 'completed' AND l.visit_id = v.id AND l.service = sig.what \
                  AND (sig.min_minutes IS NULL OR l.minutes >= sig.min_minutes) \
-                 GROUP BY {day}, sig.k, sig.unit",
+                 GROUP BY {day}, sig.k, sig.unit{KEEP}",
                 rows.join(", "),
                 base(&mut q)
             )
@@ -363,7 +363,7 @@ async fn refresh_days<C: ConnectionTrait>(
                  ELSE SUM(m.quantity_milli) END AS BIGINT), 0, 0 \
                  FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_material_lines m CROSS JOIN sig \
                  WHERE {} AND v.status = 'completed' AND m.visit_id = v.id AND m.category = sig.what \
-                 AND m.funding = 'contract' GROUP BY {day}, sig.k, sig.unit",
+                 AND m.funding = 'contract' GROUP BY {day}, sig.k, sig.unit{KEEP}",
                 rows.join(", "),
                 base(&mut q)
             )
@@ -379,7 +379,7 @@ async fn refresh_days<C: ConnectionTrait>(
          CAST(SUM(CASE WHEN v.location_exception THEN 1 ELSE 0 END) AS BIGINT) \
          FROM visits v CROSS JOIN contract_recipients cr WHERE {} \
          AND v.status IN ('completed', 'attempted', 'refused', 'cancelled', 'missed') \
-         GROUP BY {day}, v.status",
+         GROUP BY {day}, v.status{KEEP}",
         base(&mut q)
     );
     db.execute_raw(q.statement(&sql)).await?;
@@ -387,15 +387,20 @@ async fn refresh_days<C: ConnectionTrait>(
     let cid = q.p(c.id);
     let sql = format!(
         "INSERT INTO fulfilment_days (contract_id, day, kind, key, donor, n, late, exceptions) \
-         SELECT {cid}, {day}, 'funding', m.funding, m.donor, CAST(SUM(m.value_fen) AS BIGINT), 0, 0 \
+         SELECT {cid}, {day}, 'funding', m.funding, COALESCE(m.donor, ''), CAST(SUM(m.value_fen) AS BIGINT), 0, 0 \
          FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_material_lines m \
          WHERE {} AND v.status = 'completed' AND m.visit_id = v.id \
-         GROUP BY {day}, m.funding, m.donor",
+         GROUP BY {day}, m.funding, m.donor{KEEP}",
         base(&mut q)
     );
     db.execute_raw(q.statement(&sql)).await?;
     Ok(())
 }
+
+/// A rebuild's rows replace any a concurrent write added meanwhile (that
+/// write is in the rebuild's count once it has committed).
+const KEEP: &str = " ON CONFLICT (contract_id, day, kind, key, donor) DO UPDATE SET \
+     n = excluded.n, late = excluded.late, exceptions = excluded.exceptions";
 
 /// `YYYY-MM` of a day.
 fn month_key(day: NaiveDate) -> String {
@@ -410,7 +415,6 @@ async fn refresh_month<C: ConnectionTrait>(
     c: &contracts::Model,
     tl: &Timeline,
     day: NaiveDate,
-    recipient: Option<i64>,
 ) -> AppResult<()> {
     use chrono::Datelike;
     let first = day.with_day(1).unwrap_or(day).max(c.starts_on);
@@ -421,29 +425,18 @@ async fn refresh_month<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let month = month_key(day);
     let mut q = Sql::new(backend);
-    let mut sql = format!(
+    let sql = format!(
         "DELETE FROM fulfilment_months WHERE contract_id = {} AND month = {}",
         q.p(c.id),
         q.p(month.clone())
     );
-    if let Some(r) = recipient {
-        sql.push_str(&format!(" AND recipient_id = {}", q.p(r)));
-    }
     db.execute_raw(q.statement(&sql)).await?;
     let mut q = Sql::new(backend);
-    // For one recipient, their (recipient, start) index finds a month's
-    // visits directly; `+` keeps SQLite off the provider's index, which
-    // would scan the provider's whole month.
-    let org = if recipient.is_some() {
-        "+v.organization_id"
-    } else {
-        "v.organization_id"
-    };
-    let head = format!(
+    let mut sql = format!(
         "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
          SELECT {}, v.recipient_id, {}, CAST(COUNT(*) AS BIGINT) \
          FROM visits v CROSS JOIN contract_recipients cr \
-         WHERE cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND {org} = {} \
+         WHERE cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND v.organization_id = {} \
          AND v.starts_at >= {} AND v.starts_at < {} AND v.status = 'completed' AND {}",
         q.p(c.id),
         q.p(month),
@@ -453,17 +446,16 @@ async fn refresh_month<C: ConnectionTrait>(
         q.p(instant(last + Duration::days(1))),
         covered_on_day(backend, "v")
     );
-    let mut sql = head;
-    if let Some(r) = recipient {
-        sql.push_str(&format!(" AND v.recipient_id = {}", q.p(r)));
-    }
     if let Some(m) = tl.at(first).min_visit_minutes {
         sql.push_str(&format!(
             " AND (SELECT COALESCE(SUM(l.minutes), 0) FROM visit_service_lines l WHERE l.visit_id = v.id) >= {}",
             q.p(m)
         ));
     }
-    sql.push_str(" GROUP BY v.recipient_id");
+    sql.push_str(
+        " GROUP BY v.recipient_id ON CONFLICT (contract_id, month, recipient_id) \
+         DO UPDATE SET completed = excluded.completed",
+    );
     db.execute_raw(q.statement(&sql)).await?;
     Ok(())
 }
@@ -489,7 +481,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppRes
     };
     for (y, m) in period.months() {
         if let Some(day) = NaiveDate::from_ymd_opt(y, m, 1) {
-            refresh_month(db, c, &tl, day.max(c.starts_on), None).await?;
+            refresh_month(db, c, &tl, day.max(c.starts_on)).await?;
         }
     }
     Ok(())
@@ -510,83 +502,254 @@ pub async fn rebuild_all(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
     Ok(all.len())
 }
 
-/// Brings the totals up to date after visits changed (inside the caller's
-/// transaction): each visit's day, and its recipient's month, for every
-/// contract of its provider covering its recipient that day.
+/// What one visit adds to the kept totals of the contracts it counts
+/// toward: day rows by (contract, day, kind, key, donor) → (n, late,
+/// exceptions), and completed visits by (contract, recipient, month).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    days: std::collections::BTreeMap<DayKey, (i64, i64, i64)>,
+    months: std::collections::BTreeMap<(i64, i64, String), i64>,
+}
+
+/// Contract, day, kind, key, donor.
+type DayKey = (i64, NaiveDate, String, String, String);
+
+const COUNTED: [&str; 5] = ["completed", "attempted", "refused", "cancelled", "missed"];
+
+/// What the visit `visit_id` adds to the kept totals as it stands now (in
+/// the caller's transaction): the same rules as [`rebuild`]'s queries,
+/// applied to one visit.
 ///
 /// # Errors
 /// Database errors.
-pub async fn touch<C: ConnectionTrait>(
-    db: &C,
-    visits: &[&super::_entities::visits::Model],
-) -> AppResult<()> {
-    use super::_entities::contract_recipients;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    use std::collections::{BTreeMap, BTreeSet};
-    let mut contracts_of: BTreeMap<(i64, i64), Vec<contracts::Model>> = BTreeMap::new();
-    let mut days: BTreeSet<(i64, NaiveDate)> = BTreeSet::new();
-    let mut months: BTreeMap<(i64, String, i64), NaiveDate> = BTreeMap::new();
-    let mut found: BTreeMap<i64, contracts::Model> = BTreeMap::new();
-    for v in visits {
-        // A household visit (no one recipient) counts toward no contract.
-        let Some(recipient) = v.recipient_id else {
-            continue;
-        };
-        let day = v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
-        let key = (recipient, v.organization_id);
-        if let std::collections::btree_map::Entry::Vacant(slot) = contracts_of.entry(key) {
-            let ids: Vec<i64> = contract_recipients::Entity::find()
-                .select_only()
-                .column(contract_recipients::Column::ContractId)
-                .filter(contract_recipients::Column::RecipientId.eq(recipient))
-                .into_tuple()
+pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<Totals> {
+    use super::_entities::{
+        contract_recipients, visit_material_lines, visit_service_lines, visits,
+    };
+    use sea_orm::QuerySelect;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut out = Totals::default();
+    // On PostgreSQL the visit's row is locked first, as every other write
+    // to a visit does, so what it counted before a write cannot change
+    // under it (SQLite has one writer anyway).
+    let mut find = visits::Entity::find_by_id(visit_id);
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let Some(v) = find.one(db).await? else {
+        return Ok(out);
+    };
+    // A household visit (no one recipient) counts toward no contract.
+    let (Some(recipient), true) = (v.recipient_id, COUNTED.contains(&v.status.as_str())) else {
+        return Ok(out);
+    };
+    let day = v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
+    let ids: Vec<i64> = contract_recipients::Entity::find()
+        .filter(contract_recipients::Column::RecipientId.eq(recipient))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|cr| fulfilment::covered_throughout(cr.covered_from, cr.covered_until, day, day))
+        .map(|cr| cr.contract_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let found = contracts::Entity::find()
+        .filter(contracts::Column::Id.is_in(ids))
+        .filter(contracts::Column::OrganizationId.eq(v.organization_id))
+        .filter(contracts::Column::StartsOn.lte(day))
+        .filter(contracts::Column::EndsOn.gte(day))
+        .all(db)
+        .await?;
+    if found.is_empty() {
+        return Ok(out);
+    }
+    let completed = v.status == "completed";
+    let (services, materials) = if completed {
+        (
+            visit_service_lines::Entity::find()
+                .filter(visit_service_lines::Column::VisitId.eq(v.id))
                 .all(db)
-                .await?;
-            let list = if ids.is_empty() {
-                Vec::new()
-            } else {
-                contracts::Entity::find()
-                    .filter(contracts::Column::Id.is_in(ids))
-                    .filter(contracts::Column::OrganizationId.eq(v.organization_id))
-                    .all(db)
-                    .await?
+                .await?,
+            visit_material_lines::Entity::find()
+                .filter(visit_material_lines::Column::VisitId.eq(v.id))
+                .all(db)
+                .await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut add = |c: i64, kind: &str, key: &str, donor: &str, n: i64, late: i64, exc: i64| {
+        let e = out
+            .days
+            .entry((c, day, kind.to_string(), key.to_string(), donor.to_string()))
+            .or_default();
+        *e = (e.0 + n, e.1 + late, e.2 + exc);
+    };
+    let mut months = Vec::new();
+    for c in found {
+        add(
+            c.id,
+            "status",
+            &v.status,
+            "",
+            1,
+            i64::from(v.late),
+            i64::from(v.location_exception),
+        );
+        if !completed {
+            continue;
+        }
+        let tl = timeline(db, &c).await?;
+        for sig in tl.signatures() {
+            let Some(unit) = Unit::parse(&sig.unit) else {
+                continue;
             };
-            slot.insert(list);
+            let n: i64 = if unit.is_service() {
+                let lines: Vec<&visit_service_lines::Model> = services
+                    .iter()
+                    .filter(|l| Some(&l.service) == sig.service.as_ref())
+                    .filter(|l| sig.min_minutes.is_none_or(|m| l.minutes >= m))
+                    .collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                match unit {
+                    Unit::Visit => 1,
+                    Unit::Hour => lines.iter().map(|l| l.minutes).sum(),
+                    _ => i64::try_from(lines.len()).unwrap_or(i64::MAX),
+                }
+            } else {
+                let lines: Vec<&visit_material_lines::Model> = materials
+                    .iter()
+                    .filter(|m| Some(&m.category) == sig.material_category.as_ref())
+                    .filter(|m| m.funding == "contract")
+                    .collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                if unit == Unit::Yuan {
+                    lines.iter().map(|m| m.value_fen).sum()
+                } else {
+                    lines.iter().map(|m| m.quantity_milli).sum()
+                }
+            };
+            add(c.id, "item", &signature(sig), "", n, 0, 0);
         }
-        for c in contracts_of.get(&key).into_iter().flatten() {
-            if c.starts_on <= day && day <= c.ends_on {
-                days.insert((c.id, day));
-                months.insert((c.id, month_key(day), recipient), day);
-                found.entry(c.id).or_insert_with(|| c.clone());
-            }
+        for m in &materials {
+            add(
+                c.id,
+                "funding",
+                &m.funding,
+                m.donor.as_deref().unwrap_or_default(),
+                m.value_fen,
+                0,
+                0,
+            );
+        }
+        // The month's minimum length is the one in force on its first day
+        // in the period.
+        use chrono::Datelike;
+        let first = day.with_day(1).unwrap_or(day).max(c.starts_on);
+        let minutes: i64 = services.iter().map(|l| l.minutes).sum();
+        if tl.at(first).min_visit_minutes.is_none_or(|m| minutes >= m) {
+            months.push((c.id, recipient, month_key(day)));
         }
     }
-    if days.is_empty() {
-        return Ok(());
+    for key in months {
+        *out.months.entry(key).or_default() += 1;
     }
-    super::audit_logs::lock_chain(db).await?;
-    let mut timelines: BTreeMap<i64, Timeline> = BTreeMap::new();
-    for (id, c) in &found {
-        timelines.insert(*id, timeline(db, c).await?);
-    }
-    for (id, day) in days {
-        if let (Some(c), Some(tl)) = (found.get(&id), timelines.get(&id)) {
-            refresh_days(db, c, tl, day, day).await?;
+    Ok(out)
+}
+
+/// Moves the kept totals from what a visit added before a write to what
+/// it adds after (inside the write's transaction). Each row changes by
+/// the difference, atomically in the database, so concurrent writes to
+/// one contract's day add up without waiting for each other.
+///
+/// # Errors
+/// Database errors.
+pub async fn apply<C: ConnectionTrait>(db: &C, before: &Totals, after: &Totals) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let mut q = Sql::new(backend);
+    let mut rows = Vec::new();
+    let keys: std::collections::BTreeSet<_> = before.days.keys().chain(after.days.keys()).collect();
+    for k in keys {
+        let (b, a) = (
+            before.days.get(k).copied().unwrap_or_default(),
+            after.days.get(k).copied().unwrap_or_default(),
+        );
+        let d = (a.0 - b.0, a.1 - b.1, a.2 - b.2);
+        if d == (0, 0, 0) {
+            continue;
         }
+        rows.push(format!(
+            "({}, {}, {}, {}, {}, {}, {}, {})",
+            q.p(k.0),
+            q.p(k.1),
+            q.p(k.2.clone()),
+            q.p(k.3.clone()),
+            q.p(k.4.clone()),
+            q.p(d.0),
+            q.p(d.1),
+            q.p(d.2)
+        ));
     }
-    for ((id, _, recipient), day) in months {
-        if let (Some(c), Some(tl)) = (found.get(&id), timelines.get(&id)) {
-            refresh_month(db, c, tl, day, Some(recipient)).await?;
+    if !rows.is_empty() {
+        let sql = format!(
+            "INSERT INTO fulfilment_days (contract_id, day, kind, key, donor, n, late, exceptions) \
+             VALUES {} ON CONFLICT (contract_id, day, kind, key, donor) DO UPDATE SET \
+             n = fulfilment_days.n + excluded.n, late = fulfilment_days.late + excluded.late, \
+             exceptions = fulfilment_days.exceptions + excluded.exceptions",
+            rows.join(", ")
+        );
+        db.execute_raw(q.statement(&sql)).await?;
+    }
+    let mut q = Sql::new(backend);
+    let mut rows = Vec::new();
+    let keys: std::collections::BTreeSet<_> =
+        before.months.keys().chain(after.months.keys()).collect();
+    for k in keys {
+        let d = after.months.get(k).copied().unwrap_or_default()
+            - before.months.get(k).copied().unwrap_or_default();
+        if d == 0 {
+            continue;
         }
+        rows.push(format!(
+            "({}, {}, {}, {})",
+            q.p(k.0),
+            q.p(k.1),
+            q.p(k.2.clone()),
+            q.p(d)
+        ));
+    }
+    if !rows.is_empty() {
+        let sql = format!(
+            "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
+             VALUES {} ON CONFLICT (contract_id, month, recipient_id) DO UPDATE SET \
+             completed = fulfilment_months.completed + excluded.completed",
+            rows.join(", ")
+        );
+        db.execute_raw(q.statement(&sql)).await?;
     }
     Ok(())
+}
+
+/// Counts a visit written straight to the database (tests, bulk loads):
+/// what it adds, from nothing.
+///
+/// # Errors
+/// Database errors.
+pub async fn count_new<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<()> {
+    apply(db, &Totals::default(), &totals_of(db, visit_id).await?).await
 }
 
 #[derive(Debug, FromQueryResult)]
 struct SumRow {
     kind: String,
     key: String,
-    donor: Option<String>,
+    donor: String,
     n: Option<i64>,
     late: Option<i64>,
     exceptions: Option<i64>,
@@ -881,12 +1044,12 @@ pub async fn report<C: ConnectionTrait>(
             }
             "funding" => match funding
                 .iter_mut()
-                .find(|f| f.funding == r.key && f.donor == r.donor)
+                .find(|f| f.funding == r.key && f.donor.as_deref().unwrap_or_default() == r.donor)
             {
                 Some(f) => f.value_fen += n,
                 None => funding.push(FundingRow {
                     funding: r.key.clone(),
-                    donor: r.donor.clone(),
+                    donor: Some(r.donor.clone()).filter(|d| !d.is_empty()),
                     value_fen: n,
                 }),
             },

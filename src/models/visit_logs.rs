@@ -747,9 +747,11 @@ pub async fn submit<C: ConnectionTrait>(
         am.device_checked_out_at = Set(device_time);
     }
     am.submitted_by_id = Set(actor.user_id);
+    let counted = super::fulfilment::totals_of(db, visit.id).await?;
     let (n_services, n_materials) = store_log(db, &mut am, visit, log, outcome, now).await?;
     let after = am.update(db).await?;
-    super::fulfilment::touch(db, &[&after]).await?;
+    let counts = super::fulfilment::totals_of(db, after.id).await?;
+    super::fulfilment::apply(db, &counted, &counts).await?;
     let mut chain = audit_logs::Chain::default();
     for (kind, note) in referral_rows {
         let r = referrals::ActiveModel {
@@ -843,9 +845,11 @@ pub async fn amend<C: ConnectionTrait>(
         visit.checked_out_at.map(|t| t.with_timezone(&Utc)),
     )?;
     let mut am: visits::ActiveModel = visit.clone().into();
+    let counted = super::fulfilment::totals_of(db, visit.id).await?;
     store_log(db, &mut am, visit, log, outcome, now).await?;
     let after = am.update(db).await?;
-    super::fulfilment::touch(db, &[&after]).await?;
+    let counts = super::fulfilment::totals_of(db, after.id).await?;
+    super::fulfilment::apply(db, &counted, &counts).await?;
     let after_record = visit_lines::record(db, &after).await?;
     if after_record == before {
         return Err(AppError::field("reason", "error-amendment-unchanged"));
@@ -948,13 +952,10 @@ pub async fn mark_overdue(
                 .map(|(_, pid)| (Action::Update, "visits", *pid, change.clone())),
         );
     }
-    // Missed visits count toward the contracts' figures.
-    for chunk in missed.chunks(500) {
-        let rows = visits::Entity::find()
-            .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
-            .all(&txn)
-            .await?;
-        super::fulfilment::touch(&txn, &rows.iter().collect::<Vec<_>>()).await?;
+    // Missed visits count toward the contracts' figures (as scheduled
+    // ones they counted nothing).
+    for (id, _) in &missed {
+        super::fulfilment::count_new(&txn, *id).await?;
     }
     audit_logs::Chain::default()
         .append_many(&txn, &actor, entries)

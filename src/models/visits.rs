@@ -276,8 +276,10 @@ pub async fn change(
     }
     am.exception = Set(true);
     let txn = db.begin().await?;
+    let counted = super::fulfilment::totals_of(&txn, visit.id).await?;
     let after = am.update(&txn).await?;
-    super::fulfilment::touch(&txn, &[&after]).await?;
+    let counts = super::fulfilment::totals_of(&txn, after.id).await?;
+    super::fulfilment::apply(&txn, &counted, &counts).await?;
     let mut changes = audit_logs::change_json(Some(visit), Some(&after));
     audit_logs::add_context(&mut changes, Some(&reason), None);
     audit_logs::record(

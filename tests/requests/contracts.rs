@@ -111,7 +111,7 @@ async fn visit(
         .expect("material");
     }
     // What every write path does: bring the contracts' kept totals along.
-    fulfilment::touch(&ctx.db, &[&v]).await.expect("touch");
+    fulfilment::count_new(&ctx.db, v.id).await.expect("count");
 }
 
 /// The figures of a report that a rebuild must reproduce.
