@@ -172,30 +172,13 @@ pub async fn accept(
             x.message_key()
         })
         .flatten();
-    let milestone = match p
-        .milestone
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(raw) => {
-            let found = match Uuid::parse_str(raw) {
-                Ok(pid) => {
-                    milestones::Entity::find()
-                        .filter(milestones::Column::Pid.eq(pid))
-                        .filter(milestones::Column::ContractId.eq(c.id))
-                        .filter(milestones::Column::Status.eq("scheduled"))
-                        .one(db)
-                        .await?
-                }
-                Err(_) => None,
-            };
-            if found.is_none() {
-                e.add("milestone", "error-milestone-choose");
-            }
-            found
-        }
+    let milestone = match milestones::named(db, c.id, p.milestone.as_deref()).await? {
         None => None,
+        Some(Some(m)) if m.status == "scheduled" => Some(m),
+        Some(_) => {
+            e.add("milestone", "error-milestone-choose");
+            None
+        }
     };
     let (start, end) = e.into_result(|| Some((start?, end?)))?;
     let report = fulfilment::report(db, c, end, now).await?;

@@ -46,6 +46,32 @@ pub async fn of_contract<C: ConnectionTrait>(db: &C, contract_id: i64) -> AppRes
         .await?)
 }
 
+/// The milestone of contract `contract_id` a form names by pid: `None`
+/// when none is named, `Some(None)` when the pid is not one of its
+/// milestones.
+///
+/// # Errors
+/// Database errors.
+pub async fn named<C: ConnectionTrait>(
+    db: &C,
+    contract_id: i64,
+    raw: Option<&str>,
+) -> AppResult<Option<Option<Model>>> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let Ok(pid) = Uuid::parse_str(raw) else {
+        return Ok(Some(None));
+    };
+    Ok(Some(
+        Entity::find()
+            .filter(Column::Pid.eq(pid))
+            .filter(Column::ContractId.eq(contract_id))
+            .one(db)
+            .await?,
+    ))
+}
+
 /// Adds a milestone to a draft; all milestones together stay within the
 /// contract's total and their days inside its period.
 ///

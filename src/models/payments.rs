@@ -4,7 +4,7 @@
 //! all payments together never beyond the contract's total.
 pub use super::_entities::payments::{self, ActiveModel, Column, Entity, Model};
 use super::{
-    _entities::{contracts, milestones, users},
+    _entities::{contracts, users},
     audit_logs::{self, Action},
     Actor,
 };
@@ -146,36 +146,17 @@ pub async fn record(
             x.message_key()
         })
         .flatten();
-    let milestone = match p
-        .milestone
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(raw) => {
-            let found = match Uuid::parse_str(raw) {
-                Ok(pid) => {
-                    milestones::Entity::find()
-                        .filter(milestones::Column::Pid.eq(pid))
-                        .filter(milestones::Column::ContractId.eq(c.id))
-                        .one(db)
-                        .await?
-                }
-                Err(_) => None,
-            };
-            match found {
-                Some(m) if ["met", "partially_met"].contains(&m.status.as_str()) => Some(m),
-                Some(_) => {
-                    e.add("milestone", "error-payment-milestone-unmet");
-                    None
-                }
-                None => {
-                    e.add("milestone", "error-milestone-choose");
-                    None
-                }
-            }
-        }
+    let milestone = match super::milestones::named(db, c.id, p.milestone.as_deref()).await? {
         None => None,
+        Some(Some(m)) if ["met", "partially_met"].contains(&m.status.as_str()) => Some(m),
+        Some(Some(_)) => {
+            e.add("milestone", "error-payment-milestone-unmet");
+            None
+        }
+        Some(None) => {
+            e.add("milestone", "error-milestone-choose");
+            None
+        }
     };
     let (amount, paid_on, reference) = e.into_result(|| Some((amount?, paid_on?, reference?)))?;
     let txn = db.begin().await?;
