@@ -683,7 +683,7 @@ async fn export(
         return Err(crate::errors::AppError::NotFound);
     }
     let today = crate::models::today();
-    let r = fulfilment::report(&ctx.db, &c, today, chrono::Utc::now()).await?;
+    let r = fulfilment::report_with_shortfalls(&ctx.db, &c, today, chrono::Utc::now()).await?;
     let names = Catalogue::load(&ctx.db).await?;
     let lang = v.lang;
     let rows: Vec<Vec<String>> = match name {

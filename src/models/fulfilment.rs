@@ -878,6 +878,7 @@ async fn compliance<C: ConnectionTrait>(
     tl: &Timeline,
     coverage: &[CoverageRow],
     today: NaiveDate,
+    shortfalls: bool,
 ) -> AppResult<fulfilment::Compliance> {
     let period = Period {
         start: c.starts_on,
@@ -906,6 +907,9 @@ async fn compliance<C: ConnectionTrait>(
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(fulfilment::compliance(&[], &[]));
     };
+    if !shortfalls {
+        return met_counts(db, c, &months).await;
+    }
     let mut q = Sql::new(db.get_database_backend());
     let sql = format!(
         "SELECT recipient_id, month, completed FROM fulfilment_months \
@@ -931,6 +935,61 @@ async fn compliance<C: ConnectionTrait>(
     Ok(fulfilment::compliance(&months, &counts))
 }
 
+#[derive(Debug, FromQueryResult)]
+struct MetRow {
+    n: Option<i64>,
+}
+
+/// Compliance counted in the database: per judged month, the judged
+/// recipients whose kept count meets that month's term (the list of who
+/// fell short is left out: only exports need it).
+async fn met_counts<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    months: &[JudgedMonth],
+) -> AppResult<fulfilment::Compliance> {
+    let judged: usize = months.iter().map(|m| m.recipients.len()).sum();
+    // A term of zero is met by everyone judged, visits or not.
+    let mut met: usize = months
+        .iter()
+        .filter(|m| m.min_per_month <= 0)
+        .map(|m| m.recipients.len())
+        .sum();
+    // SQLite numbers parameters by position: bind in the order of the text.
+    let mut q = Sql::new(db.get_database_backend());
+    let contract = q.p(c.id);
+    let mut terms = Vec::new();
+    for m in months.iter().filter(|m| m.min_per_month > 0) {
+        let first = NaiveDate::from_ymd_opt(m.year, m.month, 1)
+            .unwrap_or(c.starts_on)
+            .max(c.starts_on);
+        let last = fulfilment::month_end(m.year, m.month).min(c.ends_on);
+        terms.push(format!(
+            "(fm.month = {} AND fm.completed >= {} AND (cr.covered_from IS NULL OR cr.covered_from <= {}) \
+             AND (cr.covered_until IS NULL OR cr.covered_until >= {}))",
+            q.p(format!("{:04}-{:02}", m.year, m.month)),
+            q.p(m.min_per_month),
+            q.p(first),
+            q.p(last)
+        ));
+    }
+    if !terms.is_empty() {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM fulfilment_months fm \
+             JOIN contract_recipients cr ON cr.contract_id = fm.contract_id AND cr.recipient_id = fm.recipient_id \
+             WHERE fm.contract_id = {contract} AND ({})",
+            terms.join(" OR ")
+        );
+        let n = MetRow::find_by_statement(q.statement(&sql))
+            .one(db)
+            .await?
+            .and_then(|r| r.n)
+            .unwrap_or(0);
+        met += usize::try_from(n).unwrap_or(0);
+    }
+    Ok(fulfilment::Compliance::of_counts(judged, met.min(judged)))
+}
+
 async fn coverage<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<CoverageRow>> {
     let mut q = Sql::new(db.get_database_backend());
     let sql = format!(
@@ -954,6 +1013,30 @@ pub async fn report<C: ConnectionTrait>(
     c: &contracts::Model,
     today: NaiveDate,
     now: DateTime<Utc>,
+) -> AppResult<Report> {
+    report_of(db, c, today, now, false).await
+}
+
+/// [`report`] with the list of recipient-months short of the frequency
+/// term (`compliance.short`), for the compliance export.
+///
+/// # Errors
+/// Database errors.
+pub async fn report_with_shortfalls<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Report> {
+    report_of(db, c, today, now, true).await
+}
+
+async fn report_of<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    shortfalls: bool,
 ) -> AppResult<Report> {
     let t = Thresholds::default();
     let period = Period {
@@ -1063,7 +1146,7 @@ pub async fn report<C: ConnectionTrait>(
         .filter(|r| fulfilment::covered_throughout(r.covered_from, r.covered_until, last, last))
         .count();
     let rates: Rates = fulfilment::rates(counts);
-    let compliance = compliance(db, c, &tl, &coverage, today).await?;
+    let compliance = compliance(db, c, &tl, &coverage, today, shortfalls).await?;
     let material_value: i64 = funding.iter().map(|f| f.value_fen).sum();
     let risks: Vec<Risk> = fulfilment::contract_risks(
         &figures,
