@@ -451,6 +451,50 @@ struct CoverForm {
     recipients: Vec<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct ImportForm {
+    #[serde(default)]
+    id_numbers: Option<String>,
+}
+
+/// Covers the people whose ID numbers were pasted (a column from the
+/// township's roster), then shows what was added and what was not found.
+async fn cover_import(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ImportForm>,
+) -> AppResult<Response> {
+    let c = managed(&ctx, &v, &id).await?;
+    let back = format!("/contracts/{}/recipients", c.pid);
+    let vault = crate::vault::Vault::of(&ctx)?;
+    let raw = f.id_numbers.unwrap_or_default();
+    let (found, unmatched) = match contracts::recipients_by_ids(&ctx.db, &vault, &c, &raw).await {
+        Ok(x) => x,
+        Err(crate::errors::AppError::Invalid(e)) => {
+            return Ok(redirect_flash(&back, e.first().unwrap_or("error-invalid")))
+        }
+        Err(e) => return Err(e),
+    };
+    let added = if found.is_empty() {
+        0
+    } else {
+        match contracts::cover(&ctx.db, &v.actor, &c, &found, &[]).await {
+            Ok(n) => n,
+            Err(crate::errors::AppError::Invalid(e)) => {
+                return Ok(redirect_flash(&back, e.first().unwrap_or("error-invalid")))
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(Page::new(
+        "contracts/cover_result.html",
+        json!({"contract": contract_json(&ctx, &c).await?, "added": added,
+               "found": found.len(), "unmatched": unmatched}),
+    )
+    .render(&v))
+}
+
 async fn cover(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -1221,6 +1265,7 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}/recipients", get(recipients_page))
         .add("/contracts/{pid}/recipients", post(cover))
         .add("/contracts/{pid}/milestones", post(add_milestone))
+        .add("/contracts/{pid}/recipients/import", post(cover_import))
         .add("/contracts/{pid}/payments", post(add_payment))
         .add("/contracts/{pid}/visits", get(visits_page))
         .add(

@@ -928,3 +928,60 @@ pub async fn items_for_plan<C: ConnectionTrait>(
         })
         .collect())
 }
+
+/// The most ID numbers one coverage import takes.
+pub const MAX_IMPORT: usize = 5000;
+
+/// Resolves pasted resident ID numbers (a column from a spreadsheet: one
+/// per line, or separated by commas, semicolons or spaces) to recipients
+/// of the contract's township, by their keyed hash (numbers are never
+/// decrypted to compare). Returns the recipients found and what was not:
+/// a number not registered in the township, masked (`5119**********123X`),
+/// or `#N` for the N-th entry that is no valid ID number.
+///
+/// # Errors
+/// `id_numbers` when empty or over [`MAX_IMPORT`]; database errors.
+pub async fn recipients_by_ids(
+    db: &DatabaseConnection,
+    vault: &crate::vault::Vault,
+    contract: &Model,
+    raw: &str,
+) -> AppResult<(Vec<Uuid>, Vec<String>)> {
+    use crate::domain::resident_id::ResidentId;
+    let tokens: Vec<&str> = raw
+        .split(|ch: char| ch.is_whitespace() || [',', ';', '，', '；', '、'].contains(&ch))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tokens.is_empty() || tokens.len() > MAX_IMPORT {
+        return Err(AppError::field("id_numbers", "error-cover-import-size"));
+    }
+    let mut unmatched = Vec::new();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match ResidentId::parse(t) {
+            Ok(id) => wanted.push((vault.lookup_hash(&id), id.masked())),
+            Err(_) => unmatched.push(format!("#{}", i + 1)),
+        }
+    }
+    let mut found: Vec<(String, Uuid)> = Vec::new();
+    for chunk in wanted.chunks(500) {
+        found.extend(
+            recipients::Entity::find()
+                .filter(recipients::Column::TownshipId.eq(contract.township_id))
+                .filter(recipients::Column::IdHash.is_in(chunk.iter().map(|w| w.0.clone())))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id_hash, r.pid)),
+        );
+    }
+    for (hash, masked) in &wanted {
+        if !found.iter().any(|f| &f.0 == hash) {
+            unmatched.push(masked.clone());
+        }
+    }
+    let mut pids: Vec<Uuid> = found.into_iter().map(|f| f.1).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    Ok((pids, unmatched))
+}

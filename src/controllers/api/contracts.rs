@@ -201,6 +201,9 @@ struct CoverBody {
     recipients: Vec<String>,
     #[serde(default)]
     households: Vec<String>,
+    /// Resident ID numbers to cover (imported from a roster).
+    #[serde(default)]
+    id_numbers: Vec<String>,
 }
 
 fn pids(raw: &[String], field: &str) -> AppResult<Vec<uuid::Uuid>> {
@@ -219,15 +222,26 @@ async fn cover(
     ApiJson(b): ApiJson<CoverBody>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
+    let mut people = pids(&b.recipients, "recipients")?;
+    let mut unmatched = Vec::new();
+    if !b.id_numbers.is_empty() {
+        let vault = crate::vault::Vault::of(&ctx)?;
+        let (found, missing) =
+            contracts::recipients_by_ids(&ctx.db, &vault, &c, &b.id_numbers.join("\n")).await?;
+        people.extend(found);
+        unmatched = missing;
+    }
+    people.sort_unstable();
+    people.dedup();
     let n = contracts::cover(
         &ctx.db,
         &v.actor,
         &c,
-        &pids(&b.recipients, "recipients")?,
+        &people,
         &pids(&b.households, "households")?,
     )
     .await?;
-    Ok(ok(json!({ "added": n })))
+    Ok(ok(json!({ "added": n, "unmatched": unmatched })))
 }
 
 async fn covered(
