@@ -13,23 +13,68 @@ use crate::{
     },
     web::{Page, Viewer},
 };
+use crate::{
+    models::_entities::townships,
+    web::input::{ListQuery, QueryParams},
+};
 use axum::{extract::State, response::Response};
 use loco_rs::prelude::*;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-/// At most this many contracts on the page.
-const LIMIT: u64 = 30;
+/// Contracts per page.
+const PER_PAGE: &str = "10";
 
-async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
-    let q = crate::models::scoped(Entity::find(), v.scope.contracts()).ok_or(AppError::NotFound)?;
-    let rows: Vec<contracts::Model> = q
-        .filter(Column::Status.eq("active"))
-        .order_by_asc(Column::TownshipId)
-        .order_by_asc(Column::StartsOn)
-        .limit(LIMIT)
+async fn show(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> AppResult<Response> {
+    let scoped = || {
+        crate::models::scoped(Entity::find(), v.scope.contracts())
+            .map(|f| f.filter(Column::Status.eq("active")))
+            .ok_or(AppError::NotFound)
+    };
+    // Every township's contracts in force, summed from their kept totals.
+    let all: Vec<contracts::Model> = scoped()?.all(&ctx.db).await?;
+    let towns = fulfilment::by_township(&ctx.db, &all, crate::models::today()).await?;
+    let places: Vec<townships::Model> = townships::Entity::find()
+        .filter(townships::Column::Id.is_in(towns.iter().map(|t| t.township_id)))
+        .order_by_asc(townships::Column::Name)
         .all(&ctx.db)
         .await?;
+    let chosen = ListQuery::get(q.township.as_ref())
+        .and_then(|p| uuid::Uuid::parse_str(p).ok())
+        .and_then(|p| places.iter().find(|t| t.pid == p));
+    let mut find = scoped()?;
+    if let Some(t) = chosen {
+        find = find.filter(Column::TownshipId.eq(t.id));
+    }
+    let page_request = crate::domain::pagination::PageRequest::parse(
+        q.page.as_deref(),
+        Some(q.per_page.as_deref().unwrap_or(PER_PAGE)),
+    );
+    let (rows, page) = crate::models::fetch_page(
+        &ctx.db,
+        find.order_by_asc(Column::TownshipId)
+            .order_by_asc(Column::StartsOn)
+            .order_by_asc(Column::Id),
+        page_request,
+    )
+    .await?;
+    let summaries: Vec<serde_json::Value> = places
+        .iter()
+        .filter_map(|t| {
+            let s = towns.iter().find(|x| x.township_id == t.id)?;
+            Some(
+                json!({"pid": t.pid, "name": t.name, "contracts": s.contracts,
+                        "total": crate::domain::money::format_yuan(s.total_fen),
+                        "completed": s.completed, "due": s.due,
+                        "completed_rate": s.rate(s.completed), "late_rate": s.rate(s.late),
+                        "missed": s.missed}),
+            )
+        })
+        .collect();
     let today = crate::models::today();
     let now = chrono::Utc::now();
     let names = Catalogue::load(&ctx.db).await?;
@@ -88,6 +133,9 @@ async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     Ok(Page::new(
         "dashboard/show.html",
         json!({
+            "townships": summaries,
+            "chosen": chosen.map(|t| json!({"pid": t.pid, "name": t.name})),
+            "page": page, "base_query": q.without_page(),
             "cards": cards,
             // Inside a <script> element: "</" must not close it.
             "charts": json!({"labels": labels, "charts": charts})

@@ -1378,3 +1378,92 @@ pub async fn monthly<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// One township's contracts in force, summed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TownshipSummary {
+    pub township_id: i64,
+    pub contracts: usize,
+    pub total_fen: i64,
+    pub completed: i64,
+    /// Completed, attempted, refused and missed (cancelled ones are not due).
+    pub due: i64,
+    pub late: i64,
+    pub missed: i64,
+}
+
+impl TownshipSummary {
+    /// `n` as a share of the visits due, in percent.
+    #[must_use]
+    pub fn rate(&self, n: i64) -> f64 {
+        if self.due == 0 {
+            0.0
+        } else {
+            (n as f64 * 1000.0 / self.due as f64).round() / 10.0
+        }
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TownRow {
+    township_id: i64,
+    status: String,
+    n: Option<i64>,
+    late: Option<i64>,
+}
+
+/// The contracts' visits by township, up to the end of `today`, from the
+/// kept totals (one grouped query).
+///
+/// # Errors
+/// Database errors.
+pub async fn by_township<C: ConnectionTrait>(
+    db: &C,
+    contracts: &[contracts::Model],
+    today: NaiveDate,
+) -> AppResult<Vec<TownshipSummary>> {
+    let mut out: Vec<TownshipSummary> = Vec::new();
+    for c in contracts {
+        match out.iter_mut().find(|t| t.township_id == c.township_id) {
+            Some(t) => {
+                t.contracts += 1;
+                t.total_fen += c.total_fen;
+            }
+            None => out.push(TownshipSummary {
+                township_id: c.township_id,
+                contracts: 1,
+                total_fen: c.total_fen,
+                ..Default::default()
+            }),
+        }
+    }
+    for chunk in contracts.chunks(500) {
+        let mut q = Sql::new(db.get_database_backend());
+        let ids: Vec<String> = chunk.iter().map(|c| q.p(c.id)).collect();
+        let sql = format!(
+            "SELECT c.township_id AS township_id, d.key AS status, CAST(SUM(d.n) AS BIGINT) AS n, \
+             CAST(SUM(d.late) AS BIGINT) AS late FROM fulfilment_days d JOIN contracts c ON c.id = d.contract_id \
+             WHERE d.contract_id IN ({}) AND d.kind = 'status' AND d.day <= {} GROUP BY c.township_id, d.key",
+            ids.join(", "),
+            q.p(today)
+        );
+        for r in TownRow::find_by_statement(q.statement(&sql))
+            .all(db)
+            .await?
+        {
+            let Some(t) = out.iter_mut().find(|t| t.township_id == r.township_id) else {
+                continue;
+            };
+            let n = r.n.unwrap_or(0);
+            match r.status.as_str() {
+                "completed" => t.completed += n,
+                "missed" => t.missed += n,
+                "attempted" | "refused" => {}
+                _ => continue,
+            }
+            t.due += n;
+            t.late += r.late.unwrap_or(0);
+        }
+    }
+    Ok(out)
+}

@@ -1328,6 +1328,16 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
         assert!(charts["charts"][0]["months"]
             .as_array()
             .is_some_and(|m| m.len() >= 3));
+        // By township: both demo townships, each one's contracts on its own.
+        let towns = select_text(&html, "h2 + ul.cards li");
+        assert_eq!(towns.len(), 2, "{towns:?}");
+        assert!(towns.iter().any(|t| t.contains("曾口镇")));
+        let zk = township_pid(&ctx, "曾口镇").await;
+        let one = server
+            .get(&format!("/dashboard?township={zk}"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(select_text(&one.text(), "article.contract-card").len(), 1);
         let home = server.get("/contracts").add_header("cookie", cookie).await;
         assert!(!home.text().contains("echarts"));
         // Satisfaction call-backs on a random sample of completed visits.

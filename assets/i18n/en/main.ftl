@@ -865,3 +865,7 @@ contract-cover-import-hint = Resident ID numbers of people already registered in
 contract-cover-import-added = { $found } found, { $added } newly covered.
 contract-cover-import-unmatched = { $n } not covered: not registered in this township, or not a valid ID number (#: its place in the list).
 error-cover-import-size = Paste between 1 and 5,000 ID numbers.
+dashboard-townships = By township
+dashboard-township-line = { $contracts } contracts in force · ¥{ $total }
+dashboard-township-visits = { $completed } of { $due } visits due completed ({ $rate }%) · late { $late }% · missed { $missed }
+dashboard-all = all townships

@@ -856,3 +856,7 @@ contract-cover-import-hint = 已在本乡镇登记的救助对象身份证号，
 contract-cover-import-added = 找到 { $found } 人，新纳入 { $added } 人。
 contract-cover-import-unmatched = { $n } 项未纳入：本乡镇未登记此人，或号码有误（#：在列表中的位置）。
 error-cover-import-size = 请粘贴 1 至 5000 个身份证号。
+dashboard-townships = 按乡镇
+dashboard-township-line = 履行中合同 { $contracts } 份 · 合同金额 ¥{ $total }
+dashboard-township-visits = 应完成 { $due } 次，已完成 { $completed } 次（{ $rate }%）· 迟到率 { $late }% · 漏访 { $missed } 次
+dashboard-all = 全部乡镇
