@@ -432,12 +432,25 @@ async fn recipients_page(
         Vec::new()
     };
     let person = |r: &recipients::Model| json!({"pid": r.pid, "name": r.name});
+    // Each candidate's household, to cover all of it at once.
+    let homes: Vec<crate::models::_entities::households::Model> =
+        crate::models::_entities::households::Entity::find()
+            .filter(
+                crate::models::_entities::households::Column::Id
+                    .is_in(candidates.iter().map(|r| r.household_id)),
+            )
+            .all(&ctx.db)
+            .await?;
+    let candidate = |r: &recipients::Model| {
+        json!({"pid": r.pid, "name": r.name,
+               "household": homes.iter().find(|h| h.id == r.household_id).map(|h| h.pid)})
+    };
     Ok(Page::new(
         "contracts/recipients.html",
         json!({
             "contract": {"pid": c.pid, "code": c.code, "title": c.title, "status": c.status},
             "covered": covered.iter().map(person).collect::<Vec<_>>(),
-            "candidates": candidates.iter().map(person).collect::<Vec<_>>(),
+            "candidates": candidates.iter().map(candidate).collect::<Vec<_>>(),
             "page": page, "query": q, "base_query": q.without_page(),
             "may_add": v.scope.may_manage_contracts() && c.status == "draft",
         }),
@@ -449,6 +462,9 @@ async fn recipients_page(
 struct CoverForm {
     #[serde(default)]
     recipients: Vec<String>,
+    /// Households to cover whole.
+    #[serde(default)]
+    households: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -508,7 +524,12 @@ async fn cover(
         .iter()
         .filter_map(|s| uuid::Uuid::parse_str(s.trim()).ok())
         .collect();
-    match contracts::cover(&ctx.db, &v.actor, &c, &pids, &[]).await {
+    let homes: Vec<uuid::Uuid> = f
+        .households
+        .iter()
+        .filter_map(|s| uuid::Uuid::parse_str(s.trim()).ok())
+        .collect();
+    match contracts::cover(&ctx.db, &v.actor, &c, &pids, &homes).await {
         Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
         Err(crate::errors::AppError::Invalid(_)) => {
             Ok(redirect_flash(&back, "error-choose-recipient"))

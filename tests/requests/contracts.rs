@@ -756,6 +756,31 @@ async fn officials_draw_up_a_contract_on_the_pages_and_see_its_fulfilment() {
             .form(&[("recipients", a.pid.to_string())])
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
+        // A whole household at once.
+        let b = person(&ctx, "李长林").await;
+        let home = doudi::models::_entities::households::Entity::find_by_id(b.household_id)
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("household");
+        let members = recipients::Entity::find()
+            .filter(recipients::Column::HouseholdId.eq(b.household_id))
+            .all(&ctx.db)
+            .await
+            .expect("q")
+            .len();
+        let page = server
+            .get(&format!("{location}/recipients?q=李长林"))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert!(page.text().contains(&home.pid.to_string()));
+        let res = server
+            .post(&format!("{location}/recipients"))
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[("households", home.pid.to_string())])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
         let res = server
             .post(&format!("{location}/status"))
             .add_header("cookie", cookie.clone())
@@ -768,7 +793,7 @@ async fn officials_draw_up_a_contract_on_the_pages_and_see_its_fulfilment() {
             .add_header("cookie", cookie.clone())
             .await;
         assert!(show.text().contains("履行中"));
-        assert!(show.text().contains("1 人"));
+        assert!(show.text().contains(&format!("{} 人", 1 + members)));
         // Nothing to edit once in force.
         let edit = server
             .get(&format!("{location}/edit"))

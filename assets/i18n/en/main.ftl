@@ -869,3 +869,4 @@ dashboard-townships = By township
 dashboard-township-line = { $contracts } contracts in force · ¥{ $total }
 dashboard-township-visits = { $completed } of { $due } visits due completed ({ $rate }%) · late { $late }% · missed { $missed }
 dashboard-all = all townships
+contract-cover-household = with the whole household

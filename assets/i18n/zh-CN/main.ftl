@@ -860,3 +860,4 @@ dashboard-townships = 按乡镇
 dashboard-township-line = 履行中合同 { $contracts } 份 · 合同金额 ¥{ $total }
 dashboard-township-visits = 应完成 { $due } 次，已完成 { $completed } 次（{ $rate }%）· 迟到率 { $late }% · 漏访 { $missed } 次
 dashboard-all = 全部乡镇
+contract-cover-household = 连同全户
