@@ -38,16 +38,15 @@ impl Font<'_> {
         self.face.glyph_index(ch).map_or(0, |g| g.0)
     }
 
+    /// Width of one character at `size` points.
+    fn char_width(&self, ch: char, size: f32) -> f32 {
+        let g = ttf_parser::GlyphId(self.glyph(ch));
+        f32::from(self.face.glyph_hor_advance(g).unwrap_or(0)) * size / self.per_em
+    }
+
     /// Width of `s` at `size` points.
     fn width(&self, s: &str, size: f32) -> f32 {
-        s.chars()
-            .map(|ch| {
-                let g = ttf_parser::GlyphId(self.glyph(ch));
-                f32::from(self.face.glyph_hor_advance(g).unwrap_or(0))
-            })
-            .sum::<f32>()
-            * size
-            / self.per_em
+        s.chars().map(|ch| self.char_width(ch, size)).sum()
     }
 
     /// `s` broken into lines no wider than `max` (between any two
@@ -55,16 +54,15 @@ impl Font<'_> {
     fn wrap(&self, s: &str, size: f32, max: f32) -> Vec<String> {
         let mut lines = Vec::new();
         for para in s.split('\n') {
-            let mut line = String::new();
+            let (mut line, mut w) = (String::new(), 0.0);
             for ch in para.chars() {
-                let mut next = line.clone();
-                next.push(ch);
-                if !line.is_empty() && self.width(&next, size) > max {
+                let cw = self.char_width(ch, size);
+                if !line.is_empty() && w + cw > max {
                     lines.push(std::mem::take(&mut line));
-                    line.push(ch);
-                } else {
-                    line = next;
+                    w = 0.0;
                 }
+                line.push(ch);
+                w += cw;
             }
             lines.push(line);
         }
@@ -389,6 +387,30 @@ mod tests {
         assert!(text.contains("/ToUnicode"));
         // A subset, not the 4.6 MB font.
         assert!(pdf.len() < 400_000, "{} bytes", pdf.len());
+    }
+
+    #[test]
+    fn a_pack_of_many_visits_runs_to_many_pages() {
+        let visits: Vec<Vec<String>> =
+            std::iter::once(vec!["时间".into(), "服务对象".into(), "状态".into()])
+                .chain((0..5000).map(|i| {
+                    vec![
+                        format!("2027-01-{:02} 09:00", i % 28 + 1),
+                        "单**".into(),
+                        "已完成".into(),
+                    ]
+                }))
+                .collect();
+        let pdf = write_pdf_tables("履约验收单", &[("服务记录", &visits)]).expect("pdf");
+        let text = String::from_utf8_lossy(&pdf);
+        let pages: usize = text
+            .split("/Count ")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .expect("a page count");
+        // About 40 rows a page, the header repeated on each.
+        assert!((80..=160).contains(&pages), "{pages} pages");
     }
 
     #[test]
