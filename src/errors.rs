@@ -103,6 +103,17 @@ pub enum AppError {
     /// again with `confirm` saves it anyway.
     #[error("scheduling conflicts")]
     Conflicts(serde_json::Value),
+    /// Someone else changed the record first (the loser of a race); the
+    /// message key says what to do.
+    #[error("changed meanwhile: {0}")]
+    Stale(&'static str),
+    /// The request body is larger than the route accepts.
+    #[error("request too large")]
+    TooLarge,
+    /// The database cannot be reached (or has no free connection): the
+    /// service is down for a moment, the caller's session is not at fault.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -116,7 +127,9 @@ impl AppError {
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflicts(_) => StatusCode::CONFLICT,
+            Self::Conflicts(_) | Self::Stale(_) => StatusCode::CONFLICT,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,6 +145,9 @@ impl AppError {
             Self::Forbidden => "error-forbidden",
             Self::Invalid(_) => "error-invalid",
             Self::Conflicts(_) => "error-conflicts",
+            Self::Stale(key) => key,
+            Self::TooLarge => "error-too-large",
+            Self::Unavailable(_) => "error-unavailable",
             Self::Internal(_) => "error-internal",
         }
     }
@@ -148,8 +164,10 @@ pub struct ErrorExtension(pub Arc<AppError>);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(detail) = &self {
-            tracing::error!(detail = %detail, "internal error");
+        match &self {
+            Self::Internal(detail) => tracing::error!(detail = %detail, "internal error"),
+            Self::Unavailable(detail) => tracing::warn!(detail = %detail, "database unavailable"),
+            _ => {}
         }
         let status = self.status();
         let body = serde_json::json!({ "error": self.message_key() });
@@ -163,6 +181,7 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err {
             DbErr::RecordNotFound(_) => Self::NotFound,
+            other if is_unavailable(&other) => Self::Unavailable(other.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -196,6 +215,21 @@ impl From<loco_rs::model::ModelError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// True when the database could not be reached or gave no connection in
+/// time: the service is unavailable, nothing the caller sent is at fault.
+#[must_use]
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        other => {
+            let text = other.to_string();
+            ["pool timed out", "PoolTimedOut", "Connection refused", "connection refused"]
+                .iter()
+                .any(|m| text.contains(m))
+        }
+    }
+}
 
 /// True when a database error is a UNIQUE violation (both backends).
 #[must_use]
