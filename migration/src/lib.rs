@@ -30,6 +30,7 @@ mod m20261130_000024_create_callbacks;
 mod m20261130_000025_create_contract_documents;
 mod m20261130_000026_create_fulfilment_totals;
 mod m20261130_000027_create_payments;
+mod m20261202_000028_add_version_to_visits;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000025_create_contract_documents::Migration),
             Box::new(m20261130_000026_create_fulfilment_totals::Migration),
             Box::new(m20261130_000027_create_payments::Migration),
+            Box::new(m20261202_000028_add_version_to_visits::Migration),
             // inject-above (do not remove this comment)
         ]
     }

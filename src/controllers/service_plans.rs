@@ -89,6 +89,9 @@ impl PlanForm {
     /// # Errors
     /// Field errors for the pattern and the dates.
     pub fn params(&self) -> AppResult<PlanParams> {
+        crate::domain::limits::List::Weekdays
+            .check(self.weekdays.len())
+            .map_err(|key| AppError::field("weekdays", key))?;
         let mut e = FieldErrors::new();
         let pattern = e.take(
             "pattern",

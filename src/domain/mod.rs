@@ -8,6 +8,7 @@ pub mod division_code;
 pub mod fulfilment;
 pub mod geo;
 pub mod ical;
+pub mod limits;
 pub mod locale;
 pub mod money;
 pub mod name_search;

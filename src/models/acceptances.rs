@@ -162,11 +162,6 @@ pub async fn accept(
             e.add("period_end", "error-acceptance-not-over");
         }
     }
-    if let (Some(s), Some(last)) = (start, accepted_until(db, c.id).await?) {
-        if s <= last {
-            e.add("period_start", "error-acceptance-overlap");
-        }
-    }
     let note = e
         .take("note", text::optional(p.note.as_deref(), 2000), |x| {
             x.message_key()
@@ -181,8 +176,18 @@ pub async fn accept(
         }
     };
     let (start, end) = e.into_result(|| Some((start?, end?)))?;
-    let report = fulfilment::report(db, c, end, now).await?;
     let txn = db.begin().await?;
+    // Decided against the contract as it stands now (an amendment decided
+    // or another acceptance made meanwhile is seen), and its visits locked
+    // before the figures are frozen: a write that won the race on a visit
+    // is in the snapshot, one that lost it is refused.
+    super::contracts::lock_row(&txn, c.id).await?;
+    if accepted_until(&txn, c.id)
+        .await?
+        .is_some_and(|last| start <= last)
+    {
+        return Err(AppError::field("period_start", "error-acceptance-overlap"));
+    }
     let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
         db.get_database_backend(),
         c.id,
@@ -193,6 +198,10 @@ pub async fn accept(
             visits::Column::LockedAt,
             Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
         )
+        .col_expr(
+            visits::Column::Version,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(visits::Column::Version), 1),
+        )
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
         .filter(covered)
         .filter(visits::Column::StartsAt.gte(start_of(start)))
@@ -201,6 +210,7 @@ pub async fn accept(
         .exec(&txn)
         .await?
         .rows_affected;
+    let report = fulfilment::report(&txn, c, end, now).await?;
     let a = ActiveModel {
         contract_id: Set(c.id),
         period_start: Set(start),

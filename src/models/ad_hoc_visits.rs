@@ -275,6 +275,19 @@ pub async fn insert<C: ConnectionTrait>(
     am: visits::ActiveModel,
 ) -> AppResult<visits::Model> {
     use sea_orm::ActiveModelTrait;
+    // Nothing is added to an accepted period (checked in the transaction
+    // that inserts, so an acceptance decided meanwhile is seen; one
+    // committed just after leaves this visit unable to change: every later
+    // write re-checks).
+    if let (
+        sea_orm::ActiveValue::Set(org),
+        sea_orm::ActiveValue::Set(recipient),
+        sea_orm::ActiveValue::Set(start),
+    ) = (&am.organization_id, &am.recipient_id, &am.starts_at)
+    {
+        super::visit_writes::ensure_open(db, *org, *recipient, start.with_timezone(&chrono::Utc))
+            .await?;
+    }
     let m = am.insert(db).await?;
     audit_logs::record_change(db, actor, Action::Create, "visits", m.pid, None, Some(&m)).await?;
     Ok(m)

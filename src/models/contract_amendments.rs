@@ -104,6 +104,10 @@ impl Shown {
 
 fn uuids(e: &mut FieldErrors, field: &str, raw: &[String]) -> Vec<Uuid> {
     let mut out = Vec::new();
+    if let Err(key) = crate::domain::limits::List::Coverage.check(raw.len()) {
+        e.add(field, key);
+        return out;
+    }
     for s in raw {
         match Uuid::parse_str(s.trim()) {
             Ok(u) => out.push(u),
@@ -279,6 +283,35 @@ pub async fn decide(
         return Err(AppError::field("effective_on", "error-amendment-order"));
     }
     let txn = db.begin().await?;
+    // Decided against the contract as it stands now: another decision or
+    // an acceptance made meanwhile is seen.
+    super::contracts::lock_row(&txn, c.id).await?;
+    let a = &Entity::find_by_id(a.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if a.status != "pending" {
+        return Err(AppError::field("status", "error-amendment-decided"));
+    }
+    if approve {
+        if latest_effective(&txn, c.id)
+            .await?
+            .is_some_and(|last| a.effective_on < last)
+        {
+            return Err(AppError::field("effective_on", "error-amendment-order"));
+        }
+        // An accepted period is settled: an amendment reaching back into
+        // it can no longer be approved.
+        if super::acceptances::accepted_until(&txn, c.id)
+            .await?
+            .is_some_and(|last| a.effective_on <= last)
+        {
+            return Err(AppError::field(
+                "effective_on",
+                "error-amendment-accepted-period",
+            ));
+        }
+    }
     let mut am: ActiveModel = a.clone().into();
     am.status = Set(if approve { "approved" } else { "rejected" }.into());
     am.decided_by_id = Set(actor.user_id);

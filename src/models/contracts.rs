@@ -334,8 +334,14 @@ impl NewContract {
             0..=100,
         );
         let catalogue = Catalogue::load(db).await?;
-        let items: Vec<Option<NewItem>> = p
-            .items
+        let item_inputs = match crate::domain::limits::List::ContractItems.check(p.items.len()) {
+            Ok(()) => &p.items[..],
+            Err(key) => {
+                e.add("items", key);
+                &[][..]
+            }
+        };
+        let items: Vec<Option<NewItem>> = item_inputs
             .iter()
             .enumerate()
             .map(|(i, it)| check_item(&mut e, i, it, &catalogue))
@@ -758,6 +764,14 @@ pub async fn cover(
     if contract.status != "draft" {
         return Err(AppError::field("status", "error-contract-not-draft"));
     }
+    for (field, n) in [
+        ("recipients", recipient_pids.len()),
+        ("households", household_pids.len()),
+    ] {
+        crate::domain::limits::List::Coverage
+            .check(n)
+            .map_err(|key| AppError::field(field, key))?;
+    }
     let mut people = recipients::Entity::find()
         .filter(recipients::Column::Pid.is_in(recipient_pids.to_vec()))
         .filter(recipients::Column::TownshipId.eq(contract.township_id))
@@ -984,4 +998,21 @@ pub async fn recipients_by_ids(
     pids.sort_unstable();
     pids.dedup();
     Ok((pids, unmatched))
+}
+
+/// Takes the contract's row for the rest of the transaction (PostgreSQL:
+/// a row lock; SQLite: the database's write lock), so that decisions on
+/// one contract — an acceptance, an amendment's approval — see each other.
+/// It must be the first write of the transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn lock_row<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    Entity::update_many()
+        .col_expr(Column::Id, Expr::col(Column::Id))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

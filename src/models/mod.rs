@@ -29,6 +29,7 @@ pub mod visit_amendments;
 pub mod visit_lines;
 pub mod visit_logs;
 pub mod visit_submissions;
+pub mod visit_writes;
 pub mod visits;
 
 use crate::{

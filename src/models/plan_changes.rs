@@ -104,7 +104,10 @@ pub async fn sync_visits<C: ConnectionTrait>(
             .occurrence_at
             .is_some_and(|t| keep.contains(&t.timestamp()));
         if !in_series {
-            gone.push(v.id);
+            // Only a visit still scheduled goes; a cancelled one is history.
+            if v.status == "scheduled" {
+                gone.push(v.id);
+            }
             continue;
         }
         let ends_at = v.starts_at + length;
@@ -114,20 +117,13 @@ pub async fn sync_visits<C: ConnectionTrait>(
         {
             continue;
         }
-        let mut am: visits::ActiveModel = v.into();
-        am.worker_id = Set(plan.worker_id);
-        am.ends_at = Set(ends_at);
-        am.tzid = Set(plan.tzid.clone());
-        am.update(db).await?;
-        sync.updated += 1;
-    }
-    for chunk in gone.chunks(500) {
-        sync.removed += visits::Entity::delete_many()
-            .filter(visits::Column::Id.is_in(chunk.to_vec()))
-            .exec(db)
+        if super::visit_writes::follow_plan(db, &v, plan.worker_id, ends_at, &plan.tzid, now)
             .await?
-            .rows_affected;
+        {
+            sync.updated += 1;
+        }
     }
+    sync.removed += super::visit_writes::remove_unstarted(db, &gone, now).await?;
     sync.created = plan.materialise(db, now, horizon).await?;
     Ok(sync)
 }

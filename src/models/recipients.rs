@@ -267,9 +267,15 @@ impl RecipientFields {
         let guardian_relation =
             optional_text(e, "guardian_relation", p.guardian_relation.as_deref(), 20);
         let care_needs = optional_text(e, "care_needs", p.care_needs.as_deref(), 2000);
-        let care_tags = parse_tags(p.care_tags.iter().map(String::as_str))
-            .map_err(|_| e.add("care_tags", "error-care-tag"))
-            .ok();
+        let care_tags = match crate::domain::limits::List::CareTags.check(p.care_tags.len()) {
+            Err(key) => {
+                e.add("care_tags", key);
+                None
+            }
+            Ok(()) => parse_tags(p.care_tags.iter().map(String::as_str))
+                .map_err(|_| e.add("care_tags", "error-care-tag"))
+                .ok(),
+        };
         let lat = coordinate(e, "latitude", p.latitude.as_deref(), 90.0);
         let lon = coordinate(e, "longitude", p.longitude.as_deref(), 180.0);
         let location = match (lat, lon) {

@@ -190,14 +190,21 @@ impl NewPlan {
         if backup.is_err() {
             e.add("backup_worker", "error-choose-worker");
         }
+        use crate::domain::limits::List;
         let catalogue = super::service_types::Catalogue::load(db).await?;
-        let services = match parse_list(p.services.iter().map(String::as_str), &catalogue.offered())
-        {
-            Ok(s) => Some(s),
-            Err(_) => {
-                e.add("services", "error-choose-services");
+        let services = match List::PlanServices.check(p.services.len()) {
+            Err(key) => {
+                e.add("services", key);
                 None
             }
+            Ok(()) => match parse_list(p.services.iter().map(String::as_str), &catalogue.offered())
+            {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    e.add("services", "error-choose-services");
+                    None
+                }
+            },
         };
         let duration = match p.duration_minutes.as_deref().map(str::trim) {
             None | Some("") => Some(60),
@@ -221,12 +228,18 @@ impl NewPlan {
             e.add("dtstart", "error-local-time");
         }
         let list = |v: &[String], e: &mut FieldErrors, field: &str| -> Vec<NaiveDateTime> {
-            let parsed: Vec<Option<NaiveDateTime>> = v
+            let raw: Vec<&str> = v
                 .iter()
+                .take(List::PlanDates.max() + 1)
                 .flat_map(|s| s.split(','))
                 .filter(|s| !s.trim().is_empty())
-                .map(local_time)
+                .take(List::PlanDates.max() + 1)
                 .collect();
+            if let Err(key) = List::PlanDates.check(raw.len()) {
+                e.add(field, key);
+                return Vec::new();
+            }
+            let parsed: Vec<Option<NaiveDateTime>> = raw.into_iter().map(local_time).collect();
             if parsed.iter().any(Option::is_none) {
                 e.add(field, "error-local-time");
             }

@@ -683,6 +683,9 @@ pub async fn refs(
         },
         None => None,
     };
+    crate::domain::limits::List::Townships
+        .check(p.townships.len())
+        .map_err(|key| AppError::field("townships", key))?;
     let pids: Vec<Uuid> = p
         .townships
         .iter()

@@ -5,7 +5,7 @@
 use super::{
     _entities::{recipients, visit_submissions, visits},
     audit_logs::{self, Action},
-    Actor,
+    visit_writes, Actor,
 };
 use crate::{
     domain::{
@@ -107,7 +107,16 @@ fn client_id(raw: Option<&str>) -> AppResult<Option<Uuid>> {
     }
 }
 
-async fn replay<C: ConnectionTrait>(db: &C, id: Uuid, user_id: i64) -> AppResult<Option<Answer>> {
+/// What a client id was first used for: one user, one visit (none yet
+/// for an ad-hoc creation), one action.
+#[derive(Debug, Clone, Copy)]
+pub struct Use<'a> {
+    pub user_id: i64,
+    pub visit_id: Option<i64>,
+    pub action: &'a str,
+}
+
+async fn replay<C: ConnectionTrait>(db: &C, id: Uuid, to: Use<'_>) -> AppResult<Option<Answer>> {
     let Some(found) = visit_submissions::Entity::find()
         .filter(visit_submissions::Column::ClientId.eq(id))
         .one(db)
@@ -115,9 +124,14 @@ async fn replay<C: ConnectionTrait>(db: &C, id: Uuid, user_id: i64) -> AppResult
     else {
         return Ok(None);
     };
-    // Another person's id is none of this caller's business.
-    if found.user_id != user_id {
-        return Err(AppError::field("client_id", "error-client-id"));
+    // An id belongs to one person, one visit and one action: reused for
+    // anything else it answers nothing (another person's id is none of
+    // this caller's business either).
+    if found.user_id != to.user_id
+        || found.action != to.action
+        || to.visit_id.is_some_and(|v| v != found.visit_id)
+    {
+        return Err(AppError::field("client_id", "error-client-id-reused"));
     }
     Ok(Some(Answer::Replay {
         status: u16::try_from(found.status_code).unwrap_or(200),
@@ -125,17 +139,10 @@ async fn replay<C: ConnectionTrait>(db: &C, id: Uuid, user_id: i64) -> AppResult
     }))
 }
 
-/// Runs `change` once per client id: inside one transaction with the
-/// stored answer (`respond` of the changed visit); a repeat, or a race
-/// lost to the same id, gets the first answer.
-///
-/// # Errors
-/// What `change` returns; database errors.
 pub async fn once<F>(
     db: &DatabaseConnection,
     raw_client_id: Option<&str>,
-    user_id: i64,
-    action: &str,
+    to: Use<'_>,
     respond: impl Fn(&visits::Model) -> Value,
     change: F,
 ) -> AppResult<Answer>
@@ -144,18 +151,31 @@ where
 {
     let id = client_id(raw_client_id)?;
     if let Some(id) = id {
-        if let Some(a) = replay(db, id, user_id).await? {
+        if let Some(a) = replay(db, id, to).await? {
             return Ok(a);
         }
     }
     let txn = db.begin().await?;
-    let changed = change(&txn).await?;
+    let changed = match change(&txn).await {
+        Ok(v) => v,
+        Err(e) => {
+            txn.rollback().await?;
+            // The same id sent twice at once: the loser of the race on the
+            // visit is answered with the winner's stored answer.
+            if let (AppError::Stale(_), Some(id)) = (&e, id) {
+                if let Some(a) = replay(db, id, to).await? {
+                    return Ok(a);
+                }
+            }
+            return Err(e);
+        }
+    };
     if let Some(id) = id {
         let row = visit_submissions::ActiveModel {
             client_id: Set(id),
-            user_id: Set(user_id),
+            user_id: Set(to.user_id),
             visit_id: Set(changed.id),
-            action: Set(action.to_string()),
+            action: Set(to.action.to_string()),
             status_code: Set(200),
             response: Set(respond(&changed).to_string()),
             created_at: Set(Utc::now().into()),
@@ -164,7 +184,7 @@ where
         if let Err(e) = row.insert(&txn).await {
             if is_unique_violation(&e) {
                 txn.rollback().await?;
-                return replay(db, id, user_id)
+                return replay(db, id, to)
                     .await?
                     .ok_or_else(|| AppError::Internal("submission vanished".into()));
             }
@@ -175,22 +195,6 @@ where
     Ok(Answer::Fresh(Box::new(changed)))
 }
 
-/// Refuses any change to a visit whose period is accepted.
-fn not_locked(visit: &visits::Model) -> AppResult<()> {
-    if visit.locked_at.is_some() {
-        return Err(AppError::field("status", "error-visit-accepted"));
-    }
-    Ok(())
-}
-
-/// Checks the assigned worker in: server and device time, the location
-/// and its distance to the registered home, or the reason there is none
-/// (also needed when the distance is over the radius); late when past the
-/// start by more than the rules allow.
-///
-/// # Errors
-/// Field errors (already checked in, bad coordinates, a missing reason);
-/// database errors.
 pub async fn check_in<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -199,7 +203,8 @@ pub async fn check_in<C: ConnectionTrait>(
     rules: DoorRules,
     now: DateTime<Utc>,
 ) -> AppResult<visits::Model> {
-    not_locked(visit)?;
+    let claimed = visit_writes::claim(db, visit).await?;
+    let visit = &claimed.visit.clone();
     // A missed visit may still be logged after the fact; it stays late.
     if !["scheduled", "missed"].contains(&visit.status.as_str()) || visit.checked_in_at.is_some() {
         return Err(AppError::field("status", "error-already-checked-in"));
@@ -258,19 +263,13 @@ pub async fn check_in<C: ConnectionTrait>(
         || visit.status == "missed"
         || now > visit.starts_at.with_timezone(&Utc) + rules.late_after);
     am.submitted_by_id = Set(actor.user_id);
-    let after = am.update(db).await?;
-    let mut changes = audit_logs::change_json(Some(visit), Some(&after));
-    audit_logs::add_context(&mut changes, None, None);
-    audit_logs::record(
-        db,
-        actor,
-        Action::Update,
-        "visits",
-        Some(after.pid),
-        &changes,
-    )
-    .await?;
-    Ok(after)
+    claimed
+        .save(db, actor, am, async |before, after| {
+            let mut changes = audit_logs::change_json(Some(before), Some(after));
+            audit_logs::add_context(&mut changes, None, None);
+            Ok(Some(changes))
+        })
+        .await
 }
 
 /// Where the visit should happen: the recipient's registered home, or for
@@ -457,8 +456,26 @@ fn check_log(
     if !delivered && (!input.services.is_empty() || !input.materials.is_empty()) {
         e.add("services", "error-lines-only-completed");
     }
+    use crate::domain::limits::List;
     let mut services = Vec::new();
-    for (i, s) in input.services.iter().enumerate() {
+    let mut materials = Vec::new();
+    // Too many lines: refused as a whole, none of them looked at.
+    let over = [
+        ("services", List::ServiceLines, input.services.len()),
+        ("materials", List::MaterialLines, input.materials.len()),
+    ]
+    .into_iter()
+    .filter_map(|(field, list, n)| list.check(n).err().map(|key| (field, key)))
+    .collect::<Vec<_>>();
+    for (field, key) in &over {
+        e.add(field, key);
+    }
+    let (service_inputs, material_inputs) = if over.is_empty() {
+        (&input.services[..], &input.materials[..])
+    } else {
+        (&[][..], &[][..])
+    };
+    for (i, s) in service_inputs.iter().enumerate() {
         let service = s.service.as_deref().map(str::trim).filter(|x| offered(x));
         let minutes = text_of(&s.minutes)
             .and_then(|m| m.trim().parse::<i64>().ok())
@@ -473,8 +490,7 @@ fn check_log(
             services.push((s.to_string(), m));
         }
     }
-    let mut materials = Vec::new();
-    for (i, m) in input.materials.iter().enumerate() {
+    for (i, m) in material_inputs.iter().enumerate() {
         let f = |k: &str| format!("materials.{i}.{k}");
         let item = e.take(
             &f("item"),
@@ -704,7 +720,8 @@ pub async fn submit<C: ConnectionTrait>(
 ) -> AppResult<visits::Model> {
     use super::_entities::referrals;
     use crate::domain::{text, visit_log::ReferralKind};
-    not_locked(visit)?;
+    let claimed = visit_writes::claim(db, visit).await?;
+    let visit = &claimed.visit.clone();
     let mut e = FieldErrors::new();
     let log = check_log(&mut e, &input.log, offered, false);
     let open = match log.outcome {
@@ -715,7 +732,14 @@ pub async fn submit<C: ConnectionTrait>(
         e.add("status", "error-visit-not-open");
     }
     let mut referral_rows = Vec::new();
-    for (i, r) in input.referrals.iter().enumerate() {
+    let referrals = match crate::domain::limits::List::Referrals.check(input.referrals.len()) {
+        Ok(()) => &input.referrals[..],
+        Err(key) => {
+            e.add("referrals", key);
+            &[][..]
+        }
+    };
+    for (i, r) in referrals.iter().enumerate() {
         let kind = ReferralKind::parse(r.kind.as_deref().unwrap_or_default()).ok();
         if kind.is_none() {
             e.add(&format!("referrals.{i}.kind"), "error-referral-kind");
@@ -747,11 +771,17 @@ pub async fn submit<C: ConnectionTrait>(
         am.device_checked_out_at = Set(device_time);
     }
     am.submitted_by_id = Set(actor.user_id);
-    let counted = super::fulfilment::totals_of(db, visit.id).await?;
     let (n_services, n_materials) = store_log(db, &mut am, visit, log, outcome, now).await?;
-    let after = am.update(db).await?;
-    let counts = super::fulfilment::totals_of(db, after.id).await?;
-    super::fulfilment::apply(db, &counted, &counts).await?;
+    let after = claimed
+        .save(db, actor, am, async |before, after| {
+            let mut changes = audit_logs::change_json(Some(before), Some(after));
+            if let Value::Object(map) = &mut changes {
+                map.insert("service_lines".into(), n_services.into());
+                map.insert("material_lines".into(), n_materials.into());
+            }
+            Ok(Some(changes))
+        })
+        .await?;
     let mut chain = audit_logs::Chain::default();
     for (kind, note) in referral_rows {
         let r = referrals::ActiveModel {
@@ -779,21 +809,6 @@ pub async fn submit<C: ConnectionTrait>(
             )
             .await?;
     }
-    let mut changes = audit_logs::change_json(Some(visit), Some(&after));
-    if let Value::Object(map) = &mut changes {
-        map.insert("service_lines".into(), n_services.into());
-        map.insert("material_lines".into(), n_materials.into());
-    }
-    chain
-        .append(
-            db,
-            actor,
-            Action::Update,
-            "visits",
-            Some(after.pid),
-            &changes,
-        )
-        .await?;
     Ok(after)
 }
 
@@ -823,7 +838,8 @@ pub async fn amend<C: ConnectionTrait>(
 ) -> AppResult<visits::Model> {
     use super::{_entities::visit_amendments, visit_lines};
     use crate::domain::text;
-    not_locked(visit)?;
+    let claimed = visit_writes::claim(db, visit).await?;
+    let visit = &claimed.visit.clone();
     if !amendable(visit) {
         return Err(AppError::field("status", "error-visit-not-logged"));
     }
@@ -845,40 +861,31 @@ pub async fn amend<C: ConnectionTrait>(
         visit.checked_out_at.map(|t| t.with_timezone(&Utc)),
     )?;
     let mut am: visits::ActiveModel = visit.clone().into();
-    let counted = super::fulfilment::totals_of(db, visit.id).await?;
     store_log(db, &mut am, visit, log, outcome, now).await?;
-    let after = am.update(db).await?;
-    let counts = super::fulfilment::totals_of(db, after.id).await?;
-    super::fulfilment::apply(db, &counted, &counts).await?;
-    let after_record = visit_lines::record(db, &after).await?;
-    if after_record == before {
-        return Err(AppError::field("reason", "error-amendment-unchanged"));
-    }
-    let json = |r: &visit_lines::Record| serde_json::to_string(r).unwrap_or_default();
-    let row = visit_amendments::ActiveModel {
-        visit_id: Set(visit.id),
-        user_id: Set(actor.user_id.unwrap_or_default()),
-        reason: Set(reason.clone()),
-        before: Set(json(&before)),
-        after: Set(json(&after_record)),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let mut changes = serde_json::json!({
-        "record": {"before": before, "after": after_record},
-    });
-    audit_logs::add_context(&mut changes, Some(&reason), Some(("amendment", row.pid)));
-    audit_logs::record(
-        db,
-        actor,
-        Action::Update,
-        "visits",
-        Some(after.pid),
-        &changes,
-    )
-    .await?;
-    Ok(after)
+    claimed
+        .save(db, actor, am, async |_, after| {
+            let after_record = visit_lines::record(db, after).await?;
+            if after_record == before {
+                return Err(AppError::field("reason", "error-amendment-unchanged"));
+            }
+            let json = |r: &visit_lines::Record| serde_json::to_string(r).unwrap_or_default();
+            let row = visit_amendments::ActiveModel {
+                visit_id: Set(visit.id),
+                user_id: Set(actor.user_id.unwrap_or_default()),
+                reason: Set(reason.clone()),
+                before: Set(json(&before)),
+                after: Set(json(&after_record)),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            let mut changes = serde_json::json!({
+                "record": {"before": before, "after": after_record},
+            });
+            audit_logs::add_context(&mut changes, Some(&reason), Some(("amendment", row.pid)));
+            Ok(Some(changes))
+        })
+        .await
 }
 
 /// Flags visits nobody checked in to: late once `late_after` has passed
@@ -892,7 +899,7 @@ pub async fn mark_overdue(
     rules: DoorRules,
     now: DateTime<Utc>,
 ) -> AppResult<(u64, u64)> {
-    use sea_orm::{sea_query::Expr, QuerySelect};
+    use sea_orm::QuerySelect;
     let actor = Actor::system("visits:mark_overdue");
     let zone = crate::web::render::DISPLAY_ZONE;
     let today = crate::domain::recurrence::resolve(
@@ -921,45 +928,10 @@ pub async fn mark_overdue(
         .filter(visits::Column::StartsAt.lt(at(today))))
     .await?;
     let txn = db.begin().await?;
-    let mut entries = Vec::with_capacity(late.len() + missed.len());
-    // Both kinds become late; missed ones also change status.
-    for (rows, is_missed, change) in [
-        (
-            &late,
-            false,
-            serde_json::json!({"late": {"before": false, "after": true}}),
-        ),
-        (
-            &missed,
-            true,
-            serde_json::json!({"status": {"before": "scheduled", "after": "missed"}}),
-        ),
-    ] {
-        for chunk in rows.chunks(500) {
-            let mut update = visits::Entity::update_many()
-                .col_expr(visits::Column::Late, Expr::value(true))
-                .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)));
-            if is_missed {
-                update = update.col_expr(visits::Column::Status, Expr::value("missed"));
-            }
-            update
-                .filter(visits::Column::Id.is_in(chunk.iter().map(|x| x.0).collect::<Vec<_>>()))
-                .exec(&txn)
-                .await?;
-        }
-        entries.extend(
-            rows.iter()
-                .map(|(_, pid)| (Action::Update, "visits", *pid, change.clone())),
-        );
-    }
-    // Missed visits count toward the contracts' figures (as scheduled
-    // ones they counted nothing).
-    for (id, _) in &missed {
-        super::fulfilment::count_new(&txn, *id).await?;
-    }
-    audit_logs::Chain::default()
-        .append_many(&txn, &actor, entries)
-        .await?;
+    let late: Vec<i64> = late.iter().map(|x| x.0).collect();
+    let missed: Vec<i64> = missed.iter().map(|x| x.0).collect();
+    let (late, missed, _locked) =
+        visit_writes::mark_overdue_rows(&txn, &actor, &late, &missed, now).await?;
     txn.commit().await?;
-    Ok((late.len() as u64, missed.len() as u64))
+    Ok((late as u64, missed as u64))
 }

@@ -251,6 +251,20 @@ pub async fn change(
     if !visit.changeable(now) {
         return Err(AppError::field("status", "error-visit-not-changeable"));
     }
+    let new_worker = match &change {
+        VisitChange::Reassign(worker) => {
+            super::service_plans::worker_of(db, worker.as_deref(), visit.organization_id)
+                .await?
+                .map_err(|()| AppError::field("worker", "error-choose-worker"))?
+        }
+        _ => None,
+    };
+    let txn = db.begin().await?;
+    let claimed = super::visit_writes::claim(&txn, visit).await?;
+    let visit = &claimed.visit.clone();
+    if !visit.changeable(now) {
+        return Err(AppError::field("status", "error-visit-not-changeable"));
+    }
     let mut am: ActiveModel = visit.clone().into();
     match change {
         VisitChange::Move(local) => {
@@ -267,30 +281,18 @@ pub async fn change(
             am.status = Set("cancelled".into());
             am.cancel_reason = Set(Some(reason.clone()));
         }
-        VisitChange::Reassign(worker) => {
-            let w = super::service_plans::worker_of(db, worker.as_deref(), visit.organization_id)
-                .await?
-                .map_err(|()| AppError::field("worker", "error-choose-worker"))?;
-            am.worker_id = Set(w);
+        VisitChange::Reassign(_) => {
+            am.worker_id = Set(new_worker);
         }
     }
     am.exception = Set(true);
-    let txn = db.begin().await?;
-    let counted = super::fulfilment::totals_of(&txn, visit.id).await?;
-    let after = am.update(&txn).await?;
-    let counts = super::fulfilment::totals_of(&txn, after.id).await?;
-    super::fulfilment::apply(&txn, &counted, &counts).await?;
-    let mut changes = audit_logs::change_json(Some(visit), Some(&after));
-    audit_logs::add_context(&mut changes, Some(&reason), None);
-    audit_logs::record(
-        &txn,
-        actor,
-        Action::Update,
-        "visits",
-        Some(after.pid),
-        &changes,
-    )
-    .await?;
+    let after = claimed
+        .save(&txn, actor, am, async |before, after| {
+            let mut changes = audit_logs::change_json(Some(before), Some(after));
+            audit_logs::add_context(&mut changes, Some(&reason), None);
+            Ok(Some(changes))
+        })
+        .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -349,18 +351,13 @@ pub async fn reassign_many(
     }
     let txn = db.begin().await?;
     let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
-    for chunk in ids.chunks(500) {
-        Entity::update_many()
-            .col_expr(Column::WorkerId, Expr::value(target))
-            .col_expr(Column::Exception, Expr::value(true))
-            .col_expr(
-                Column::UpdatedAt,
-                Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
-            )
-            .filter(Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
+    let moved: HashSet<i64> = super::visit_writes::reassign_unstarted(&txn, &ids, target, now)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    // A visit checked in (or changed) meanwhile stays with its worker.
+    let rows: Vec<&Model> = rows.iter().filter(|v| moved.contains(&v.id)).collect();
     let worker_pid = |id: Option<i64>| {
         if id == Some(absent.id) {
             Some(absent.pid)

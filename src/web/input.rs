@@ -20,6 +20,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::TooLarge)
+            }
             Err(e) => {
                 tracing::debug!(error = %e, "rejected JSON body");
                 Err(AppError::Invalid(FieldErrors::one(
@@ -44,6 +47,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum_extra::extract::Form::<T>::from_request(req, state).await {
             Ok(axum_extra::extract::Form(v)) => Ok(Self(v)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::TooLarge)
+            }
             Err(e) => {
                 tracing::debug!(error = %e, "rejected form body");
                 Err(AppError::Invalid(FieldErrors::one(

@@ -13,7 +13,7 @@ use doudi::models::{
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-async fn person(ctx: &loco_rs::app::AppContext, name: &str) -> recipients::Model {
+pub(crate) async fn person(ctx: &loco_rs::app::AppContext, name: &str) -> recipients::Model {
     recipients::Entity::find()
         .filter(recipients::Column::Name.eq(name))
         .one(&ctx.db)
@@ -22,7 +22,7 @@ async fn person(ctx: &loco_rs::app::AppContext, name: &str) -> recipients::Model
         .expect("recipient")
 }
 
-fn contract_body(town: &str, org: &str) -> Value {
+pub(crate) fn contract_body(town: &str, org: &str) -> Value {
     json!({
         "township": town, "organization": org,
         "code": "BZ-ZK-2027-001", "title": "曾口镇2027年一季度居家探访服务",
@@ -43,7 +43,7 @@ fn contract_body(town: &str, org: &str) -> Value {
 
 /// One visit at 09:00 Beijing time on `day`, with its lines.
 #[allow(clippy::too_many_arguments)]
-async fn visit(
+pub(crate) async fn visit(
     ctx: &loco_rs::app::AppContext,
     r: &recipients::Model,
     day: &str,
@@ -53,7 +53,7 @@ async fn visit(
     plan: Option<i64>,
     services: &[(&str, i64)],
     materials: &[(&str, i64, &str, Option<&str>)],
-) {
+) -> visits::Model {
     let d = NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("day");
     let start = chrono_tz::Asia::Shanghai
         .from_local_datetime(&d.and_hms_opt(9, 0, 0).expect("time"))
@@ -112,6 +112,7 @@ async fn visit(
     }
     // What every write path does: bring the contracts' kept totals along.
     fulfilment::count_new(&ctx.db, v.id).await.expect("count");
+    v
 }
 
 /// The figures of a report that a rebuild must reproduce.
@@ -1595,7 +1596,7 @@ async fn kept(ctx: &loco_rs::app::AppContext) -> (Vec<KeptRow>, Vec<KeptMonth>) 
 }
 
 /// The kept totals are exactly what rebuilding every contract gives.
-async fn kept_is_rebuilt(ctx: &loco_rs::app::AppContext, after: &str) {
+pub(crate) async fn kept_is_rebuilt(ctx: &loco_rs::app::AppContext, after: &str) {
     let before = kept(ctx).await;
     assert!(!before.0.is_empty(), "{after}: nothing kept");
     fulfilment::rebuild_all(&ctx.db).await.expect("rebuild");

@@ -3,6 +3,7 @@ mod audit_page;
 mod contracts;
 mod errors;
 mod i18n;
+mod integrity;
 mod places;
 mod plan_changes;
 mod plan_previews;

@@ -258,8 +258,11 @@ async fn check_in(
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
-        v.user.id,
-        "check_in",
+        visit_logs::Use {
+            user_id: v.user.id,
+            visit_id: Some(visit.id),
+            action: "check_in",
+        },
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| visit_logs::check_in(txn, &v.actor, &visit, &b, rules, now).await,
     )
@@ -281,8 +284,11 @@ async fn submit(
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
-        v.user.id,
-        "submit",
+        visit_logs::Use {
+            user_id: v.user.id,
+            visit_id: Some(visit.id),
+            action: "submit",
+        },
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| {
             let catalogue = Catalogue::load(txn).await?;
@@ -305,8 +311,11 @@ async fn add_ad_hoc(
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
-        v.user.id,
-        "ad_hoc",
+        visit_logs::Use {
+            user_id: v.user.id,
+            visit_id: None,
+            action: "ad_hoc",
+        },
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| ad_hoc_visits::insert(txn, &v.actor, am).await,
     )
@@ -331,8 +340,11 @@ async fn amend(
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
-        v.user.id,
-        "amend",
+        visit_logs::Use {
+            user_id: v.user.id,
+            visit_id: Some(visit.id),
+            action: "amend",
+        },
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| {
             let catalogue = Catalogue::load(txn).await?;
@@ -376,22 +388,31 @@ fn answered(answer: Answer) -> Response {
     }
 }
 
+/// The largest body a visit route takes: a submission or correction
+/// carries a signature image (at most 300 KB, as base64 400 KB) and at
+/// most 50 + 50 lines; everything else on a visit is a few fields.
+pub const LOG_BODY_LIMIT: usize = 1024 * 1024;
+pub const SMALL_BODY_LIMIT: usize = 16 * 1024;
+
 pub fn routes() -> Routes {
+    use axum::extract::DefaultBodyLimit;
+    let small = || DefaultBodyLimit::max(SMALL_BODY_LIMIT);
+    let log = || DefaultBodyLimit::max(LOG_BODY_LIMIT);
     Routes::new()
         .prefix("/api/v1")
         .add("/visits", get(list))
-        .add("/visits", post(add_ad_hoc))
+        .add("/visits", post(add_ad_hoc).layer(small()))
         .add("/visits/{pid}", get(show))
-        .add("/visits/{pid}/move", post(move_one))
-        .add("/visits/{pid}/cancel", post(cancel))
-        .add("/visits/{pid}/reassign", post(reassign))
-        .add("/visits/{pid}/check_in", post(check_in))
-        .add("/visits/{pid}/submission", post(submit))
+        .add("/visits/{pid}/move", post(move_one).layer(small()))
+        .add("/visits/{pid}/cancel", post(cancel).layer(small()))
+        .add("/visits/{pid}/reassign", post(reassign).layer(small()))
+        .add("/visits/{pid}/check_in", post(check_in).layer(small()))
+        .add("/visits/{pid}/submission", post(submit).layer(log()))
         .add("/visits/{pid}/amendments", get(amendments))
-        .add("/visits/{pid}/amendments", post(amend))
+        .add("/visits/{pid}/amendments", post(amend).layer(log()))
         .add(
             "/visits/{pid}/signature",
             get(crate::controllers::visits::signature),
         )
-        .add("/visit_reassignments", post(bulk_reassign))
+        .add("/visit_reassignments", post(bulk_reassign).layer(small()))
 }

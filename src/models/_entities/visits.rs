@@ -50,6 +50,7 @@ pub struct Model {
     pub ad_hoc_reason: Option<String>,
     pub submitted_by_id: Option<i64>,
     pub locked_at: Option<DateTimeWithTimeZone>,
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
