@@ -224,14 +224,9 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         other => {
             let text = other.to_string();
-            [
-                "pool timed out",
-                "PoolTimedOut",
-                "Connection refused",
-                "connection refused",
-            ]
-            .iter()
-            .any(|m| text.contains(m))
+            ["pool timed out", "PoolTimedOut", "Connection refused", "connection refused"]
+                .iter()
+                .any(|m| text.contains(m))
         }
     }
 }
