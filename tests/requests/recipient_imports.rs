@@ -424,3 +424,309 @@ async fn an_exported_list_imports_again_without_changes() {
     })
     .await;
 }
+
+// ---- Hostile files: each is refused with its reason, and the server
+// keeps answering (issue 12, finding 1). The files are built here, by
+// hand where a writer would refuse to make them.
+
+/// A ZIP part: its bytes as stored, and what its headers declare.
+struct ZipPart {
+    name: String,
+    deflated: bool,
+    data: Vec<u8>,
+    size: u64,
+    crc: u32,
+}
+
+fn zip_stored(name: &str, data: &[u8]) -> ZipPart {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    ZipPart {
+        name: name.to_string(),
+        deflated: false,
+        data: data.to_vec(),
+        size: data.len() as u64,
+        crc: crc.sum(),
+    }
+}
+
+/// A ZIP written by hand, so that sizes can be declared at will.
+fn zip_of(parts: &[ZipPart]) -> Vec<u8> {
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    for p in parts {
+        let offset = u32::try_from(out.len()).expect("small");
+        let mut fields = Vec::new();
+        fields.extend_from_slice(&20u16.to_le_bytes());
+        fields.extend_from_slice(&0x0800u16.to_le_bytes());
+        fields.extend_from_slice(&(if p.deflated { 8u16 } else { 0 }).to_le_bytes());
+        fields.extend_from_slice(&[0, 0, 0x21, 0]);
+        fields.extend_from_slice(&p.crc.to_le_bytes());
+        fields.extend_from_slice(&u32::try_from(p.data.len()).expect("small").to_le_bytes());
+        fields.extend_from_slice(&u32::try_from(p.size).expect("small").to_le_bytes());
+        fields.extend_from_slice(&u16::try_from(p.name.len()).expect("short").to_le_bytes());
+        fields.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&fields);
+        out.extend_from_slice(p.name.as_bytes());
+        out.extend_from_slice(&p.data);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes());
+        central.extend_from_slice(&fields);
+        central.extend_from_slice(&[0; 10]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(p.name.as_bytes());
+    }
+    let at = u32::try_from(out.len()).expect("small");
+    let n = u16::try_from(parts.len()).expect("few");
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&u32::try_from(central.len()).expect("small").to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// Raw deflate of `run` zero bytes in one block of fixed codes: copies of
+/// 258 bytes at distance 1, 13 bits each (a gigabyte in 6.5 MB, at once).
+fn deflated_zeros(run: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut acc, mut n) = (0u64, 0u32);
+    let mut put = |v: u64, len: u32| {
+        acc |= v << n;
+        n += len;
+        while n >= 8 {
+            out.push(acc.to_le_bytes()[0]);
+            acc >>= 8;
+            n -= 8;
+        }
+    };
+    put(0b011, 3); // last block, fixed codes
+    put(0b0000_1100, 8); // literal 0 (code 0x30, bits reversed)
+    let mut left = run - 1;
+    while left >= 258 {
+        put(0b1010_0011, 13); // length 258 (code 0xC5 reversed), distance 1
+        left -= 258;
+    }
+    for _ in 0..left {
+        put(0b0000_1100, 8);
+    }
+    put(0, 7); // end of block
+    put(0, 7);
+    out
+}
+
+const SHEET_NS: &str = "http://schemas.openxmlformats.org";
+
+/// A one-sheet workbook whose sheet XML is written by hand: `dimension`
+/// declared, `cells` as (reference, inline text), one row each.
+fn workbook_by_hand(dimension: &str, cells: &[(&str, String)], more: Vec<ZipPart>) -> Vec<u8> {
+    let ns = SHEET_NS;
+    let mut sheet = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>"#
+    );
+    for (r, text) in cells {
+        let row: String = r.chars().filter(char::is_ascii_digit).collect();
+        sheet.push_str(&format!(
+            r#"<row r="{row}"><c r="{r}" t="inlineStr"><is><t>{text}</t></is></c></row>"#
+        ));
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let mut parts = vec![
+        zip_stored("[Content_Types].xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#).as_bytes()),
+        zip_stored("_rels/.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#).as_bytes()),
+        zip_stored("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="名册" sheetId="1" r:id="rId1"/></sheets></workbook>"#).as_bytes()),
+        zip_stored("xl/_rels/workbook.xml.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#).as_bytes()),
+        zip_stored("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ];
+    parts.extend(more);
+    zip_of(&parts)
+}
+
+/// The four required headers in row 1 (A1..D1), as hand-written cells.
+fn header_cells() -> Vec<(&'static str, String)> {
+    ["姓名", "身份证号码", "村（社区）", "家庭住址"]
+        .iter()
+        .zip(["A1", "B1", "C1", "D1"])
+        .map(|(h, r)| (r, (*h).to_string()))
+        .collect()
+}
+
+/// A roster written by rust_xlsxwriter with one more cell at (row, col).
+fn roster_with_cell_at(row: u32, col: u16) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["姓名", "身份证号码", "村（社区）", "家庭住址"]
+        .iter()
+        .enumerate()
+    {
+        sheet
+            .write_string(0, u16::try_from(c).expect("few"), *h)
+            .expect("cell");
+    }
+    sheet.write_string(row, col, "x").expect("cell");
+    book.save_to_buffer().expect("xlsx")
+}
+
+const TOO_MANY_ROWS: (&str, &str) = (
+    "文件超过 50,000 行，请拆分名册后分别上传。",
+    "The file has more than 50,000 rows. Split the roster and upload the parts.",
+);
+const TOO_MANY_COLUMNS: (&str, &str) = (
+    "表格中有内容的列超过 64 列：请删去名册用不到的列后再上传。",
+    "The table has values in more than 64 columns. Delete the columns the roster does not need and upload it again.",
+);
+const CELL_TOO_LONG: (&str, &str) = (
+    "有单元格超过 1,000 个字，请检查是否把大段文字误粘贴进了表格。",
+    "A cell holds more than 1,000 characters. Check for text pasted into the wrong place.",
+);
+const EXPANDS: (&str, &str) = (
+    "这个 Excel 文件解压后异常庞大（超过 192 MB 或压缩比异常），不予读取：请用 Excel 或 WPS 打开后另存为 XLSX 或 CSV 再上传。",
+    "This Excel file unpacks to far more than its size (over 192 MB, or an abnormal compression ratio), so it is not read. Open it in Excel or WPS and save it again as XLSX or CSV.",
+);
+
+fn hostile_files() -> Vec<(&'static str, Vec<u8>, (&'static str, &'static str))> {
+    let mut lying = header_cells();
+    lying.push(("A900000", "x".to_string()));
+    let mut long_cell = header_cells();
+    long_cell.push(("A2", "长".repeat(5 * 1024 * 1024 / 3)));
+    let mut wide = rust_xlsxwriter::Workbook::new();
+    let sheet = wide.add_worksheet();
+    for c in 0..65u16 {
+        let h = ["姓名", "身份证号码", "村（社区）", "家庭住址"]
+            .get(usize::from(c))
+            .map_or_else(|| format!("列{c}"), ToString::to_string);
+        sheet.write_string(0, c, h).expect("cell");
+    }
+    let wide = wide.save_to_buffer().expect("xlsx");
+    let gib = 1024 * 1024 * 1024;
+    let bomb = ZipPart {
+        name: "xl/media/image1.png".to_string(),
+        deflated: true,
+        data: deflated_zeros(gib),
+        size: gib,
+        crc: 0,
+    };
+    let mut csv = "姓名,身份证号码,村（社区）,家庭住址\n张三,".to_string();
+    csv.push_str(&"a".repeat(5 * 1024 * 1024));
+    csv.push_str(",石门村,石门村1组\n");
+    vec![
+        // The issue's file: 1.6 KB, cells A1 and XFD1048576.
+        (
+            "sparse.xlsx",
+            roster_with_cell_at(1_048_575, 16_383),
+            TOO_MANY_ROWS,
+        ),
+        (
+            "lying.xlsx",
+            workbook_by_hand("A1:D2", &lying, Vec::new()),
+            TOO_MANY_ROWS,
+        ),
+        (
+            "bomb.xlsx",
+            workbook_by_hand("A1:D1", &header_cells(), vec![bomb]),
+            EXPANDS,
+        ),
+        (
+            "long.xlsx",
+            workbook_by_hand("A1:D2", &long_cell, Vec::new()),
+            CELL_TOO_LONG,
+        ),
+        ("long.csv", csv.into_bytes(), CELL_TOO_LONG),
+        ("wide.xlsx", wide, TOO_MANY_COLUMNS),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_spreadsheets_are_refused_with_their_reason_and_the_server_keeps_answering() {
+    with_app(|server, ctx| async move {
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let before = doudi::models::_entities::recipient_imports::Entity::find()
+            .count(&ctx.db)
+            .await
+            .expect("count");
+        for (name, file, (zh, en)) in hostile_files() {
+            assert!(file.len() < doudi::sheets::MAX_FILE_BYTES, "{name}");
+            let res = start(&server, &t, upload(&town, "X", file.clone(), name)).await;
+            assert_eq!(
+                res.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}"
+            );
+            assert_eq!(res.json::<Value>()["errors"]["file"][0], zh, "{name}");
+            let res = server
+                .post("/api/v1/recipient_imports")
+                .authorization_bearer(&t)
+                .add_header("accept-language", "en")
+                .multipart(upload(&town, "X", file, name))
+                .await;
+            assert_eq!(
+                res.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}"
+            );
+            assert_eq!(res.json::<Value>()["errors"]["file"][0], en, "{name}");
+        }
+        let after = doudi::models::_entities::recipient_imports::Entity::find()
+            .count(&ctx.db)
+            .await
+            .expect("count");
+        assert_eq!(after, before, "nothing stored");
+
+        // The form says it on the page, in Chinese and in English.
+        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        for (lang, message) in [("zh-CN", TOO_MANY_ROWS.0), ("en", TOO_MANY_ROWS.1)] {
+            let res = server
+                .post("/recipient_imports")
+                .add_header("cookie", format!("{cookie}; lang={lang}"))
+                .add_header("sec-fetch-site", "same-origin")
+                .multipart(upload(
+                    &town,
+                    "X",
+                    roster_with_cell_at(1_048_575, 16_383),
+                    "sparse.xlsx",
+                ))
+                .await;
+            assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(select_text(&res.text(), ".field-error"), vec![message]);
+        }
+
+        // Still answering, and a good roster still imports.
+        assert_eq!(server.get("/_ping").await.status_code(), StatusCode::OK);
+        let res = start(
+            &server,
+            &t,
+            upload(&town, "X", roster().into_bytes(), "r.csv"),
+        )
+        .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dimension_claiming_the_whole_sheet_over_a_few_cells_imports() {
+    with_app(|server, ctx| async move {
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let mut cells = header_cells();
+        cells.extend([
+            ("A2", "赵大山".to_string()),
+            ("B2", id(1950, 1)),
+            ("C2", "石门村".to_string()),
+            ("D2", "石门村2组4号".to_string()),
+        ]);
+        let file = workbook_by_hand("A1:XFD1048576", &cells, Vec::new());
+        let res = start(&server, &t, upload(&town, "X", file, "claims.xlsx")).await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let pid = res.json::<Value>()["pid"]
+            .as_str()
+            .expect("pid")
+            .to_string();
+        let r = report(&server, &t, &pid).await;
+        assert_eq!(r["new"], 1, "{r}");
+    })
+    .await;
+}
