@@ -147,6 +147,8 @@ impl Hooks for App {
     /// processes need it shared, or an object-store driver).
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         use loco_rs::storage::{drivers, Storage};
+        // A pool that cannot wedge (sqlx #3645): see `db_pool`.
+        let ctx = crate::db_pool::replace(ctx).await?;
         let driver = if ctx.environment == Environment::Test {
             drivers::mem::new()
         } else {

@@ -218,10 +218,15 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// True when the database could not be reached or gave no connection in
 /// time: the service is unavailable, nothing the caller sent is at fault.
+/// Covers a pool that timed out or was closed, a connection that failed or
+/// broke mid-query, a PostgreSQL server that is starting, stopping or out
+/// of connections, and SQLite still busy after its busy timeout.
 #[must_use]
 pub fn is_unavailable(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => sqlx_unavailable(e),
         other => {
             let text = other.to_string();
             [
@@ -233,6 +238,35 @@ pub fn is_unavailable(err: &DbErr) -> bool {
             .iter()
             .any(|m| text.contains(m))
         }
+    }
+}
+
+fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::Io(_)
+        | Error::Tls(_) => true,
+        Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                // SQLITE_BUSY (5) and its extended codes.
+                code.parse::<i32>().is_ok_and(|c| c & 0xff == 5)
+            } else {
+                // PostgreSQL: connection exception (08), insufficient
+                // resources (53: too many connections, disk full), admin or
+                // crash shutdown, starting up (57P01-57P03).
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+            }
+        }
+        _ => false,
     }
 }
 

@@ -1,5 +1,6 @@
 pub mod app;
 pub mod controllers;
+pub mod db_pool;
 pub mod demo;
 pub mod domain;
 pub mod errors;

@@ -146,9 +146,14 @@ impl Viewer {
             .claims;
         let pid = uuid::Uuid::parse_str(&claims.pid).map_err(|_| AppError::Unauthorized)?;
         let version = claims.claims.get("tv").and_then(serde_json::Value::as_i64);
+        // A user that no longer exists is signed out; a database that cannot
+        // be reached is a 503, not the caller's fault (never a 401).
         let user = users::Model::find_by_pid(&ctx.db, pid)
             .await
-            .map_err(|_| AppError::Unauthorized)?;
+            .map_err(|e| match e {
+                AppError::NotFound => AppError::Unauthorized,
+                other => other,
+            })?;
         if !user.active || version != Some(user.token_version) {
             return Err(AppError::Unauthorized);
         }
@@ -252,6 +257,12 @@ impl FromRequestParts<AppContext> for MaybeViewer {
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, AppError> {
         let guest = Guest::from_parts(parts, ctx);
-        Ok(Self(Viewer::from_guest(parts, ctx, guest).await.ok()))
+        match Viewer::from_guest(parts, ctx, guest).await {
+            Ok(viewer) => Ok(Self(Some(viewer))),
+            Err(AppError::Unauthorized) => Ok(Self(None)),
+            // Not knowing who is calling because the database is down is
+            // not the same as nobody being signed in.
+            Err(other) => Err(other),
+        }
     }
 }

@@ -181,3 +181,128 @@ fn precompressed_static_files_match_their_sources() {
     }
     assert!(checked >= 4, "{checked}");
 }
+
+/// Issue 12, finding 6: sqlx-core 0.9.0 starts a maintenance walk over the
+/// idle connections whenever the pool has an idle timeout or a maximum
+/// lifetime, and that walk can spin forever (sqlx #3645). The pool that
+/// serves requests has neither.
+#[tokio::test]
+async fn the_serving_pool_has_no_idle_timeout_or_lifetime_that_starts_the_walk() {
+    with_app(|server, ctx| async move {
+        let (idle, lifetime) = match ctx.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                let o = ctx.db.get_postgres_connection_pool().options();
+                (o.get_idle_timeout(), o.get_max_lifetime())
+            }
+            _ => {
+                let o = ctx.db.get_sqlite_connection_pool().options();
+                (o.get_idle_timeout(), o.get_max_lifetime())
+            }
+        };
+        assert_eq!(idle, None, "idle timeout on {}", backend(&ctx));
+        assert_eq!(lifetime, None, "max lifetime on {}", backend(&ctx));
+        let res = server.get("/_health").await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_reached_is_a_503_never_a_sign_in() {
+    with_app(|server, ctx| async move {
+        let bearer = token(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        ctx.db.clone().close().await.expect("close the pool");
+
+        let api = server
+            .get("/api/v1/auth/me")
+            .authorization_bearer(bearer)
+            .await;
+        assert_eq!(
+            api.status_code(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            api.text()
+        );
+        assert_eq!(
+            api.json::<serde_json::Value>()["error"],
+            "系统暂时连不上数据库，请稍后再试；已填写的内容不会丢失。"
+        );
+        assert!(api.maybe_header("www-authenticate").is_none());
+
+        let page = server
+            .get("/townships")
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert_eq!(page.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            page.maybe_header("location").is_none(),
+            "not sent to sign in"
+        );
+        assert!(
+            page.maybe_header("set-cookie").is_none(),
+            "the session cookie is kept"
+        );
+        assert!(
+            page.text().contains("系统暂时连不上数据库"),
+            "{}",
+            page.text()
+        );
+
+        let english = server
+            .get("/townships")
+            .add_header("cookie", format!("{cookie}; lang=en"))
+            .await;
+        assert_eq!(english.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(english
+            .text()
+            .contains("The database cannot be reached right now"));
+
+        // A page anyone may use, posted by someone signed in.
+        let language = server
+            .post("/language")
+            .add_header("cookie", cookie)
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[("lang", "en"), ("next", "/settings")])
+            .await;
+        assert_eq!(language.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+
+        let health = server.get("/_health").await;
+        assert_eq!(health.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            health.json::<serde_json::Value>()["database"],
+            "unreachable"
+        );
+    })
+    .await;
+}
+
+/// When every connection is busy, `/_health` says so well before the
+/// pool's connect timeout (10 s in the test config).
+#[tokio::test]
+async fn health_answers_503_promptly_when_no_connection_comes_in_time() {
+    use sea_orm::TransactionTrait;
+    with_app(|server, ctx| async move {
+        let max = ctx.config.database.max_connections;
+        let mut held = Vec::new();
+        for _ in 0..max {
+            held.push(ctx.db.begin().await.expect("take a connection"));
+        }
+        let started = std::time::Instant::now();
+        let res = server.get("/_health").await;
+        let took = started.elapsed();
+        assert_eq!(res.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.json::<serde_json::Value>()["database"], "timeout");
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "took {took:?}, connect timeout is {} ms",
+            ctx.config.database.connect_timeout
+        );
+        for tx in held {
+            tx.rollback().await.expect("rollback");
+        }
+        let res = server.get("/_health").await;
+        assert_eq!(res.status_code(), StatusCode::OK);
+    })
+    .await;
+}
