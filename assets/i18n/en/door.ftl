@@ -1,5 +1,6 @@
 # At the door: what the phone keeps until the server has it
 door-send-now = Send now
+door-waiting-count = Waiting to send: 
 door-signin-needed = You are signed out. Your visit records are still on this phone and nothing is lost: sign in again and they will be sent.
 door-signin-link = Sign in again
 door-other-user = Someone else is signed in on this phone now. Records waiting to be sent go only when the person who made them signs in.

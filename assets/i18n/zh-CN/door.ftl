@@ -1,5 +1,6 @@
 # At the door: what the phone keeps until the server has it
 door-send-now = 立即发送
+door-waiting-count = 等待发送：
 door-signin-needed = 登录已失效。上门记录仍保存在这部手机上，没有丢失：请重新登录，登录后会自动发送。
 door-signin-link = 重新登录
 door-other-user = 这部手机上现在登录的是另一位用户。等待发送的记录只会在记录人本人登录后发送。

@@ -263,7 +263,7 @@
       else window.location.reload();
       return;
     }
-    if (sentHere.check_in) { sentHere.check_in = false; say(doorMsg("saved")); }
+    if (sentHere.check_in) { sentHere.check_in = false; if (!fixing) say(doorMsg("saved")); }
   }
 
   // ---- what the page shows ------------------------------------------------
@@ -330,9 +330,7 @@
         var li = el("li", "door-item", null);
         li.setAttribute("data-id", it.id);
         li.appendChild(el("strong", null, kindOf(it) + (labelOf(it) ? " · " + labelOf(it) : "")));
-        var errs = el("ul", "field-error", null);
-        (it.errors || []).forEach(function (m) { errs.appendChild(el("li", null, m)); });
-        li.appendChild(errs);
+        (it.errors || []).forEach(function (m) { li.appendChild(el("p", "field-error", m)); });
         var actions = el("div", "door-actions", null);
         var mineHere = here && (it.visit === here);
         if (mineHere) {
@@ -357,7 +355,9 @@
     if (pend) {
       pend.hidden = !waiting.length;
       var count = pend.querySelector(".door-count");
-      if (count) count.textContent = waiting.length ? (msg("pending") || "Waiting to send: ") + waiting.length + (retryNote ? " · " + msg("retry") : "") : "";
+      var lead = msg("pending") || "Waiting to send:";
+      if (/:$/.test(lead)) lead += " ";
+      if (count) count.textContent = waiting.length ? lead + waiting.length + (retryNote ? " · " + msg("retry") : "") : "";
       var ul = pend.querySelector("ul");
       if (ul) {
         ul.innerHTML = "";
