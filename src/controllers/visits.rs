@@ -11,7 +11,6 @@ use crate::{
             LocationReason, MaterialCategory, NoConfirmationReason, Outcome, ReferralKind,
         },
     },
-    models::visit_logs::DoorRules,
     errors::AppResult,
     models::{
         _entities::{households, recipients, users, villages},
@@ -127,7 +126,7 @@ async fn page(
             "conflicts": conflicts, "workers": workers, "form": form, "errors": errors,
             "door": door,
             "home": home,
-            "radius": DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
+            "radius": visit_logs::DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
             "services": catalogue.choices(v.lang),
             "service_names": catalogue.names(v.lang),
             "log": log,
@@ -220,11 +219,7 @@ async fn ad_hoc_form(
     }
     let now = chrono::Utc::now();
     let (people, workers, subject) = if worker_view {
-        (
-            with_homes(ctx, v.user.id, now).await?,
-            Vec::new(),
-            None,
-        )
+        (with_homes(ctx, v.user.id, now).await?, Vec::new(), None)
     } else {
         let Some(r) = form
             .recipient
@@ -259,7 +254,7 @@ async fn ad_hoc_form(
                 "door": true,
                 "visit": {"pid": "", "status": "scheduled"},
                 "zone": DISPLAY_ZONE.name(),
-                "radius": DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
+                "radius": visit_logs::DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
                 "services": catalogue.choices(v.lang),
                 "outcomes": Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
                 "categories": MaterialCategory::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
@@ -269,9 +264,7 @@ async fn ad_hoc_form(
             }),
         );
     }
-    Ok(Page::new("visits/new.html", data)
-    .status(status)
-    .render(v))
+    Ok(Page::new("visits/new.html", data).status(status).render(v))
 }
 
 /// The people a worker may log an ad-hoc visit for, each with the home

@@ -5,7 +5,9 @@
 use crate::support::*;
 use axum::http::StatusCode;
 use doudi::models::_entities::{recipients, visits};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::json;
 
 fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {

@@ -292,17 +292,25 @@
     flush(true);
   }
 
-  // Discarding asks twice: the first tap turns the button into "really?".
+  // Discarding asks twice: the first tap turns the button into "really?"
+  // for a few seconds (kept across redraws of the list).
+  var armed = null, disarm = null;
   function discardButton(it) {
-    var b = el("button", "outline secondary small", msg("discard"));
+    var b = el("button", null, null);
     b.type = "button";
     b.setAttribute("data-discard", it.id);
-    var armed = null;
+    var look = function () {
+      var on = armed === it.id;
+      b.textContent = on ? msg("discard-confirm") : msg("discard");
+      b.className = on ? "secondary small confirm" : "outline secondary small";
+    };
+    look();
     b.addEventListener("click", function () {
-      if (armed) { clearTimeout(armed); discard(it); return; }
-      b.textContent = msg("discard-confirm");
-      b.className = "secondary small confirm";
-      armed = setTimeout(function () { armed = null; b.textContent = msg("discard"); b.className = "outline secondary small"; }, 6000);
+      clearTimeout(disarm);
+      if (armed === it.id) { armed = null; discard(it); return; }
+      armed = it.id;
+      disarm = setTimeout(function () { armed = null; render(); }, 6000);
+      render();
     });
     return b;
   }
@@ -444,7 +452,9 @@
     form.hidden = false;
     var box2 = document.getElementById("amend-box");
     if (box2) box2.open = true;
-    fill(it.form || {}, it.sig || it.body.signature || null);
+    // Changed meanwhile (409): the page shows the record as it is now, and
+    // the correction is made again on it, never on the old copy.
+    if (it.status !== 409) fill(it.form || {}, it.sig || it.body.signature || null);
     showErrors(it.errors);
     form.scrollIntoView({ block: "start" });
   }
@@ -525,8 +535,9 @@
       var d = snapshot();
       var sig = drawn ? canvas.toDataURL("image/png") : null;
       // Correcting a refused record: the corrections are kept with it.
-      if (fixing) {
-        update(function (q) { q.forEach(function (x) { if (x.id === fixing && x.form) { x.form = d; x.sig = sig; } }); });
+      var fixed = fixing && find(fixing);
+      if (fixed && fixed.form && fixed.status !== 409) {
+        update(function (q) { q.forEach(function (x) { if (x.id === fixing) { x.form = d; x.sig = sig; } }); });
         return;
       }
       d.signature = sig;
