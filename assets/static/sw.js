@@ -1,8 +1,14 @@
-// Doudi's service worker: the app shell from cache, pages from the network
-// with the last copy as a fallback, so today's visits open without signal.
-// Submissions are not cached: door.js queues them until the server answers.
-var SHELL = "doudi-shell-v1";
-var PAGES = "doudi-pages-v1";
+// Doudi's service worker: pages from the network with the last copy as a
+// fallback, so today's visits (and the ad-hoc form) open without signal.
+// Nothing sent is cached: door.js queues records until the server answers.
+// A copy never sends stale data by itself: door.js checks a correction
+// against the record as the server has it before sending, and refreshes
+// the copy of a visit's page once its record is in. Scripts come from the
+// network first (an old door.js must not run against a newer server), the
+// rest of the shell from the cache. Signing in or out drops the copied
+// pages, so the next person on the phone never opens the last one's.
+var SHELL = "doudi-shell-v2";
+var PAGES = "doudi-pages-v2";
 var SHELL_FILES = ["/static/app.css", "/static/vendor/pico.min.css", "/static/vendor/htmx.min.js", "/static/js/door.js"];
 
 self.addEventListener("install", function (e) {
@@ -16,29 +22,37 @@ self.addEventListener("activate", function (e) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+function keep(cache, req, res) {
+  if (res.ok && !res.redirected && res.type === "basic") {
+    var copy = res.clone();
+    caches.open(cache).then(function (c) { c.put(req, copy); });
+  }
+  return res;
+}
+
 self.addEventListener("fetch", function (e) {
   var req = e.request;
-  if (req.method !== "GET") return;
   var url = new URL(req.url);
-  if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) return;
+  if (url.origin !== self.location.origin) return;
+  if (req.method !== "GET") {
+    if (url.pathname === "/login" || url.pathname === "/logout") e.waitUntil(caches.delete(PAGES));
+    return;
+  }
+  if (url.pathname.indexOf("/api/") === 0) return;
+  if (url.pathname.indexOf("/static/js/") === 0) {
+    e.respondWith(fetch(req).then(function (res) { return keep(SHELL, req, res); }).catch(function () {
+      return caches.match(req).then(function (hit) { return hit || Response.error(); });
+    }));
+    return;
+  }
   if (url.pathname.indexOf("/static/") === 0) {
     e.respondWith(caches.match(req).then(function (hit) {
-      return hit || fetch(req).then(function (res) {
-        var copy = res.clone();
-        caches.open(SHELL).then(function (c) { c.put(req, copy); });
-        return res;
-      });
+      return hit || fetch(req).then(function (res) { return keep(SHELL, req, res); });
     }));
     return;
   }
   if (url.pathname === "/today" || url.pathname.indexOf("/visits/") === 0 || url.pathname === "/my_week") {
-    e.respondWith(fetch(req).then(function (res) {
-      if (res.ok) {
-        var copy = res.clone();
-        caches.open(PAGES).then(function (c) { c.put(req, copy); });
-      }
-      return res;
-    }).catch(function () {
+    e.respondWith(fetch(req).then(function (res) { return keep(PAGES, req, res); }).catch(function () {
       return caches.match(req).then(function (hit) { return hit || caches.match("/today"); });
     }));
   }

@@ -32,6 +32,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use loco_rs::prelude::*;
+use sea_orm::QueryOrder;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -95,6 +96,15 @@ async fn page(
     };
     let catalogue = Catalogue::load(&ctx.db).await?;
     let log = logged(ctx, visit).await?;
+    let door = visit.worker_id == Some(v.user.id)
+        && ["scheduled", "missed", "in_progress"].contains(&visit.status.as_str());
+    // Only the assigned worker's door learns where the home is: door.js
+    // asks for the location reason before it queues a far check-in.
+    let home = if door {
+        home_point(ctx, visit, person.as_ref()).await?
+    } else {
+        None
+    };
     // The worker who logged it, or a coordinator, corrects it.
     let amend = visit_logs::amendable(visit)
         && (visit.worker_id == Some(v.user.id) || v.scope.may_manage_plans());
@@ -114,8 +124,9 @@ async fn page(
             "plan_active": plan.as_ref().is_some_and(|p| p.status == "active"),
             "changeable": v.scope.may_manage_plans() && visit.changeable(chrono::Utc::now()),
             "conflicts": conflicts, "workers": workers, "form": form, "errors": errors,
-            "door": visit.worker_id == Some(v.user.id)
-                && ["scheduled", "missed", "in_progress"].contains(&visit.status.as_str()),
+            "door": door,
+            "home": home,
+            "radius": visit_logs::DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
             "services": catalogue.choices(v.lang),
             "service_names": catalogue.names(v.lang),
             "log": log,
@@ -129,6 +140,29 @@ async fn page(
     )
     .status(status)
     .render(v))
+}
+
+/// The point a check-in is measured against, as `visit_logs::check_in`
+/// measures it: the recipient's home, or for a household visit the first
+/// member's with a location on record.
+async fn home_point(
+    ctx: &AppContext,
+    visit: &visits::Model,
+    person: Option<&recipients::Model>,
+) -> AppResult<Option<Value>> {
+    let found = match (visit.recipient_id, person) {
+        (Some(_), p) => p.cloned(),
+        (None, _) => {
+            recipients::Entity::find()
+                .filter(recipients::Column::HouseholdId.eq(visit.household_id))
+                .filter(recipients::Column::Latitude.is_not_null())
+                .filter(recipients::Column::Longitude.is_not_null())
+                .order_by_asc(recipients::Column::Id)
+                .one(&ctx.db)
+                .await?
+        }
+    };
+    Ok(found.and_then(|r| Some(json!({"lat": r.latitude?, "lon": r.longitude?}))))
 }
 
 /// What the door recorded: check-in and check-out facts, the record (once
@@ -185,11 +219,7 @@ async fn ad_hoc_form(
     }
     let now = chrono::Utc::now();
     let (people, workers, subject) = if worker_view {
-        (
-            ad_hoc_visits::choices(&ctx.db, v.user.id, now).await?,
-            Vec::new(),
-            None,
-        )
+        (with_homes(ctx, v.user.id, now).await?, Vec::new(), None)
     } else {
         let Some(r) = form
             .recipient
@@ -211,15 +241,53 @@ async fn ad_hoc_form(
         )
     };
     let local_now = now.with_timezone(&DISPLAY_ZONE);
-    Ok(Page::new(
-        "visits/new.html",
-        json!({"form": form, "errors": errors, "people": people, "workers": workers,
+    let mut data = json!({"form": form, "errors": errors, "people": people, "workers": workers,
                "subject": subject, "worker_view": worker_view,
                "now": local_now.format("%Y-%m-%dT%H:%M").to_string(),
-               "earliest": (local_now - chrono::Duration::days(7)).format("%Y-%m-%dT%H:%M").to_string()}),
-    )
-    .status(status)
-    .render(v))
+               "earliest": (local_now - chrono::Duration::days(7)).format("%Y-%m-%dT%H:%M").to_string()});
+    if worker_view {
+        // The door for a visit created offline (door.js shows it).
+        let catalogue = Catalogue::load(&ctx.db).await?;
+        data = super::merge(
+            data,
+            json!({
+                "door": true,
+                "visit": {"pid": "", "status": "scheduled"},
+                "zone": DISPLAY_ZONE.name(),
+                "radius": visit_logs::DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
+                "services": catalogue.choices(v.lang),
+                "outcomes": Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                "categories": MaterialCategory::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                "location_reasons": LocationReason::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                "no_confirmation_reasons": NoConfirmationReason::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                "referral_kinds": ReferralKind::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Ok(Page::new("visits/new.html", data).status(status).render(v))
+}
+
+/// The people a worker may log an ad-hoc visit for, each with the home
+/// point a check-in is measured against (the worker visits them already).
+async fn with_homes(
+    ctx: &AppContext,
+    worker_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<Value>> {
+    let homes: std::collections::HashMap<uuid::Uuid, (Option<f64>, Option<f64>)> =
+        ad_hoc_visits::workers_recipients(&ctx.db, worker_id, now)
+            .await?
+            .into_iter()
+            .map(|r| (r.pid, (r.latitude, r.longitude)))
+            .collect();
+    Ok(ad_hoc_visits::choices(&ctx.db, worker_id, now)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (lat, lon) = homes.get(&c.pid).copied().unwrap_or((None, None));
+            json!({"pid": c.pid, "name": c.name, "village": c.village, "lat": lat, "lon": lon})
+        })
+        .collect())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -88,8 +88,20 @@ async fn errors_in_the_api_follow_the_callers_language() {
 /// both languages, and no Chinese or English sentence is written in them.
 #[test]
 fn templates_have_no_hard_coded_text_and_use_only_known_keys() {
-    let ftl =
-        |lang: &str| std::fs::read_to_string(format!("assets/i18n/{lang}/main.ftl")).expect("ftl");
+    // Every .ftl file of a locale is loaded (main.ftl and one per part).
+    let ftl = |lang: &str| {
+        let mut files: Vec<_> = std::fs::read_dir(format!("assets/i18n/{lang}"))
+            .expect("locale dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("ftl"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let (zh, en) = (ftl("zh-CN"), ftl("en"));
     let mut checked = 0;
     let mut stack = vec![std::path::PathBuf::from("assets/views")];

@@ -1,6 +1,7 @@
 mod api_auth;
 mod audit_page;
 mod contracts;
+mod door;
 mod errors;
 mod i18n;
 mod integrity;

@@ -1,0 +1,27 @@
+# At the door: what the phone keeps until the server has it
+door-send-now = Send now
+door-waiting-count = Waiting to send: 
+door-signin-needed = You are signed out. Your visit records are still on this phone and nothing is lost: sign in again and they will be sent.
+door-signin-link = Sign in again
+door-other-user = Someone else is signed in on this phone now. Records waiting to be sent go only when the person who made them signs in.
+door-retry-later = Could not send yet; it will try again shortly.
+door-refused = The server did not accept it (code { $status }).
+door-open = Open
+door-fix = Correct and send again
+door-discard = Discard
+door-discard-confirm = Really discard? This cannot be undone
+door-held = Waits for the record above
+door-changed-meanwhile = Someone corrected this record while you were editing it. Open the page again and correct the latest record.
+door-kind-check_in = Check-in
+door-kind-submit = Visit record
+door-kind-amend = Correction
+door-kind-ad_hoc = New ad-hoc visit
+door-local-visit = Ad-hoc visit (not sent yet)
+door-attention-title = Needs attention
+door-attention-hint = The server did not accept the records below. They are still on this phone: open one, correct it and send it again, or discard it if it is not needed.
+door-location-far = You are not near the registered home: choose a reason, then check in again.
+door-waiting-here = This visit's record is saved on this phone and will be sent when there is signal.
+door-fixing = The server did not accept this record: correct it as shown and send it again.
+door-draft-restored = What you had filled in and not sent has been restored.
+door-storage-full = This phone's storage is full and this record was not saved. Send the waiting records first (go online), or free some storage.
+door-local-queued = The ad-hoc visit is saved on this phone. Check in and log as usual; everything is sent in order when there is signal.

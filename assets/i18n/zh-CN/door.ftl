@@ -1,0 +1,27 @@
+# At the door: what the phone keeps until the server has it
+door-send-now = 立即发送
+door-waiting-count = 等待发送：
+door-signin-needed = 登录已失效。上门记录仍保存在这部手机上，没有丢失：请重新登录，登录后会自动发送。
+door-signin-link = 重新登录
+door-other-user = 这部手机上现在登录的是另一位用户。等待发送的记录只会在记录人本人登录后发送。
+door-retry-later = 暂时无法发送，稍后会自动重试。
+door-refused = 服务器未接受（代码 { $status }）。
+door-open = 打开
+door-fix = 修改后重新发送
+door-discard = 丢弃
+door-discard-confirm = 确认丢弃？丢弃后无法恢复
+door-held = 等上一条处理完后再发送
+door-changed-meanwhile = 这条记录在您修改期间已被他人更正。请重新打开页面，在最新记录上再更正。
+door-kind-check_in = 签到
+door-kind-submit = 上门记录
+door-kind-amend = 更正
+door-kind-ad_hoc = 新建临时走访
+door-local-visit = 临时走访（尚未发送）
+door-attention-title = 待处理
+door-attention-hint = 服务器没有接受下面的记录。记录仍保存在手机上：请打开修改后重新发送；确实不需要的，可以丢弃。
+door-location-far = 您不在登记住址附近：请选择原因后再次签到。
+door-waiting-here = 这次上门的记录已保存在手机上，有信号时会自动发送。
+door-fixing = 服务器没有接受这条记录：请按提示修改后重新发送。
+door-draft-restored = 已恢复上次未发送的填写内容。
+door-storage-full = 手机存储空间已满，这条记录没有保存。请先联网发送等待中的记录，或清理手机存储。
+door-local-queued = 临时走访已保存在手机上。可以照常签到和记录，有信号时会按顺序发送。
