@@ -139,6 +139,22 @@ async fn replay<C: ConnectionTrait>(db: &C, id: Uuid, to: Use<'_>) -> AppResult<
     }))
 }
 
+/// The stored answer to `raw_client_id`, if it was already used (as
+/// `once` would replay it).
+///
+/// # Errors
+/// A malformed id, or one used for something else (422); database errors.
+pub async fn replayed(
+    db: &DatabaseConnection,
+    raw_client_id: Option<&str>,
+    to: Use<'_>,
+) -> AppResult<Option<Answer>> {
+    match client_id(raw_client_id)? {
+        Some(id) => replay(db, id, to).await,
+        None => Ok(None),
+    }
+}
+
 pub async fn once<F>(
     db: &DatabaseConnection,
     raw_client_id: Option<&str>,
@@ -373,6 +389,11 @@ pub struct Submission {
 pub struct AmendmentInput {
     pub client_id: Option<String>,
     pub reason: Option<String>,
+    /// How many corrections the record had when the sender saw it; when
+    /// given and the record has had more since, the correction is refused
+    /// (409) rather than made on a copy that is no longer the record.
+    #[serde(default)]
+    pub based_on: Option<u64>,
     #[serde(flatten)]
     pub log: LogInput,
 }
@@ -842,6 +863,16 @@ pub async fn amend<C: ConnectionTrait>(
     let visit = &claimed.visit.clone();
     if !amendable(visit) {
         return Err(AppError::field("status", "error-visit-not-logged"));
+    }
+    if let Some(seen) = input.based_on {
+        use sea_orm::PaginatorTrait;
+        let made = visit_amendments::Entity::find()
+            .filter(visit_amendments::Column::VisitId.eq(visit.id))
+            .count(db)
+            .await?;
+        if made != seen {
+            return Err(AppError::Stale("error-visit-changed"));
+        }
     }
     let before = visit_lines::record(db, visit).await?;
     let mut e = FieldErrors::new();

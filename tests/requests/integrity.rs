@@ -792,3 +792,56 @@ async fn plan_changes_bulk_reassignment_and_household_moves_keep_history_and_tot
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_correction_made_on_an_outdated_copy_is_refused_and_an_ad_hoc_repeat_is_answered_once() {
+    with_app(|server, ctx| async move {
+        let list = planned(&server, &ctx).await;
+        let w = token(&ctx, "worker@doudi.test").await;
+        check_in(&server, &w, &list[0]).await;
+        let res = server
+            .post(&format!("/api/v1/visits/{}/submission", list[0].pid))
+            .authorization_bearer(&w)
+            .json(&completed())
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let url = format!("/api/v1/visits/{}/amendments", list[0].pid);
+        let fix = |reason: &str, outcome: &str| {
+            json!({"reason": reason, "outcome": outcome, "based_on": 0,
+                   "client_id": uuid::Uuid::new_v4()})
+        };
+        let res = server
+            .post(&url)
+            .authorization_bearer(&w)
+            .json(&fix("老人不在家", "attempted"))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        // A second phone still showing the record before that correction.
+        let res = server
+            .post(&url)
+            .authorization_bearer(&w)
+            .json(&fix("老人拒绝", "refused"))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CONFLICT, "{}", res.text());
+        let v = visits::Entity::find_by_id(list[0].id).one(&ctx.db).await.expect("q").expect("v");
+        assert_eq!(v.status, "attempted");
+        // An ad-hoc visit sent twice (the first answer lost) lands once, and
+        // the repeat is answered even when the visit could not be made now.
+        let r = person(&ctx, "单秀英").await;
+        let c = token(&ctx, "coordinator@doudi.test").await;
+        let body = json!({"client_id": uuid::Uuid::new_v4(), "recipient": r.pid,
+                          "worker": user(&ctx, "worker@doudi.test").await.pid, "reason": "电话求助"});
+        let first = server.post("/api/v1/visits").authorization_bearer(&c).json(&body).await;
+        assert_eq!(first.status_code(), StatusCode::CREATED, "{}", first.text());
+        let again = server.post("/api/v1/visits").authorization_bearer(&c).json(&body).await;
+        assert_eq!(again.header("idempotent-replay"), "true");
+        assert_eq!(again.json::<Value>()["pid"], first.json::<Value>()["pid"]);
+        let n = visits::Entity::find()
+            .filter(visits::Column::AdHocReason.eq("电话求助"))
+            .count(&ctx.db)
+            .await
+            .expect("n");
+        assert_eq!(n, 1);
+    })
+    .await;
+}

@@ -653,7 +653,11 @@
     var withSig = snapshot();
     withSig.signature = drawn ? canvas.toDataURL("image/png") : null;
     write(draftKey(), withSig);
-    enqueue(amending ? "amend" : "submit", bodyOf(d), extra);
+    var body = bodyOf(d);
+    // The server refuses (409) a correction made on a record that has
+    // been corrected since this page showed it.
+    if (amending && isFinite(base)) body.based_on = base;
+    enqueue(amending ? "amend" : "submit", body, extra);
   });
 
   // ---- an ad-hoc visit made offline ------------------------------------------

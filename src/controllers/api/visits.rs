@@ -307,15 +307,21 @@ async fn add_ad_hoc(
     v: Viewer,
     ApiJson(b): ApiJson<AdHocParams>,
 ) -> AppResult<Response> {
+    let to = visit_logs::Use {
+        user_id: v.user.id,
+        visit_id: None,
+        action: "ad_hoc",
+    };
+    // A repeat is answered as the first time even if the visit could no
+    // longer be made now (the answer was lost, the phone sends again).
+    if let Some(replay) = visit_logs::replayed(&ctx.db, b.client_id.as_deref(), to).await? {
+        return Ok(answered(replay));
+    }
     let am = ad_hoc_visits::check(&ctx.db, &v.scope, &v.user, &b, Utc::now()).await?;
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
-        visit_logs::Use {
-            user_id: v.user.id,
-            visit_id: None,
-            action: "ad_hoc",
-        },
+        to,
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| ad_hoc_visits::insert(txn, &v.actor, am).await,
     )
