@@ -16,8 +16,9 @@ impl Task for ImportsResume {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "imports:resume".to_string(),
-            detail: "Run stalled roster imports again: imports:resume [older_than_minutes:10] [slot:5m]"
-                .to_string(),
+            detail:
+                "Run stalled roster imports again: imports:resume [older_than_minutes:10] [slot:5m]"
+                    .to_string(),
         }
     }
 

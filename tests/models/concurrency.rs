@@ -309,7 +309,10 @@ async fn an_import_whose_job_died_is_resumed_and_applied_once() {
             .expect("resume");
         assert_eq!(resumed.len(), 1);
         assert_eq!(resumed[0].pid, import.pid);
-        assert_eq!((resumed[0].found, resumed[0].state.as_str()), ("applying", "applied"));
+        assert_eq!(
+            (resumed[0].found, resumed[0].state.as_str()),
+            ("applying", "applied")
+        );
         assert_eq!(on_roster(&ctx).await, 300);
         // Households of up to three: 100 new ones.
         assert_eq!(
