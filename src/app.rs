@@ -263,6 +263,7 @@ impl Hooks for App {
         tasks.register(tasks::perf_fulfilment::PerfFulfilment);
         tasks.register(tasks::plans_materialise::PlansMaterialise);
         tasks.register(tasks::visits_overdue::VisitsOverdue);
+        tasks.register(tasks::imports_resume::ImportsResume);
         // tasks-inject (do not remove)
     }
 

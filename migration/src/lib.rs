@@ -30,6 +30,8 @@ mod m20261130_000024_create_callbacks;
 mod m20261130_000025_create_contract_documents;
 mod m20261130_000026_create_fulfilment_totals;
 mod m20261130_000027_create_payments;
+mod m20261130_010100_create_job_runs;
+mod m20261130_010200_add_unique_prev_hash_to_audit_logs;
 mod m20261202_000028_add_version_to_visits;
 
 pub struct Migrator;
@@ -65,6 +67,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000025_create_contract_documents::Migration),
             Box::new(m20261130_000026_create_fulfilment_totals::Migration),
             Box::new(m20261130_000027_create_payments::Migration),
+            Box::new(m20261130_010100_create_job_runs::Migration),
+            Box::new(m20261130_010200_add_unique_prev_hash_to_audit_logs::Migration),
             Box::new(m20261202_000028_add_version_to_visits::Migration),
             // inject-above (do not remove this comment)
         ]

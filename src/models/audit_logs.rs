@@ -63,13 +63,20 @@ impl Action {
     }
 }
 
-/// Serialises concurrent writers so the chain never forks: PostgreSQL takes
-/// a transaction-scoped advisory lock; SQLite allows one writer anyway.
+/// Serialises concurrent writers so the chain never forks; call inside
+/// the transaction that appends, before reading the chain's end. PostgreSQL
+/// takes a transaction-scoped advisory lock (held until commit or
+/// rollback). SQLite allows one writer, but a transaction that has only
+/// read so far would read the end, then fail at its insert when another
+/// process (a scheduled task beside the app) wrote first: a write that
+/// changes nothing takes the write lock now, waiting its turn instead.
+/// The unique index on `prev_hash` is the backstop on both.
 pub(crate) async fn lock_chain<C: ConnectionTrait>(db: &C) -> AppResult<()> {
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        db.execute_unprepared("SELECT pg_advisory_xact_lock(727274)")
-            .await?;
-    }
+    let sql = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "SELECT pg_advisory_xact_lock(727274)",
+        _ => "UPDATE audit_logs SET id = id WHERE 0 = 1",
+    };
+    db.execute_unprepared(sql).await?;
     Ok(())
 }
 

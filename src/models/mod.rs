@@ -9,6 +9,7 @@ pub mod contract_documents;
 pub mod contracts;
 pub mod fulfilment;
 pub mod households;
+pub mod job_runs;
 pub mod milestones;
 pub mod official_townships;
 pub mod organizations;

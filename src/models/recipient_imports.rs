@@ -4,6 +4,13 @@
 //! matched by ID number so that re-importing the same file changes nothing.
 //! People who were on the roster but are missing from the new file are
 //! listed for review, never deleted.
+//!
+//! A crash loses nothing: the apply is one transaction that first moves
+//! the import from applying to applied, so a process killed half-way
+//! leaves no household or person behind and the import still applying;
+//! `resume_stalled` (the `imports:resume` task, also scheduled) runs it
+//! again. Two runs of one import, at once or one after the other, apply
+//! it once: the second finds it no longer applying and stops.
 pub use super::_entities::recipient_imports::{self, ActiveModel, Column, Entity, Model};
 use super::{
     _entities::{recipient_import_files, users, villages},
@@ -37,6 +44,12 @@ super::pid_and_timestamps!();
 
 /// Rows between two progress updates.
 const PROGRESS_EVERY: usize = 1000;
+/// The states in which a background job is (or should be) at work.
+const IN_PROGRESS: [ImportState; 2] = [ImportState::Checking, ImportState::Applying];
+
+fn now() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Utc::now().into()
+}
 /// Problems kept in the report (the rejected-rows file has them all).
 const MAX_LISTED_PROBLEMS: usize = 2000;
 
@@ -277,6 +290,7 @@ impl Model {
         let res = Entity::update_many()
             .col_expr(Column::State, Expr::value(ImportState::Applying.as_str()))
             .col_expr(Column::ProcessedRows, Expr::value(0i64))
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
             .filter(Column::Id.eq(self.id))
             .filter(Column::State.eq(ImportState::Checked.as_str()))
             .exec(db)
@@ -296,15 +310,20 @@ impl Model {
         processed: usize,
         total: usize,
     ) -> AppResult<()> {
+        // Also the sign of life that `resume_stalled` looks at; never on
+        // an import another run has finished meanwhile.
         Entity::update_many()
             .col_expr(Column::ProcessedRows, Expr::value(processed as i64))
             .col_expr(Column::TotalRows, Expr::value(total as i64))
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
             .filter(Column::Id.eq(self.id))
+            .filter(Column::State.is_in(IN_PROGRESS.map(ImportState::as_str)))
             .exec(db)
             .await?;
         Ok(())
     }
 
+    /// Records a failure, unless another run finished the import meanwhile.
     async fn fail(&self, db: &DatabaseConnection, message: &str) -> AppResult<()> {
         Entity::update_many()
             .col_expr(Column::State, Expr::value(ImportState::Failed.as_str()))
@@ -312,7 +331,9 @@ impl Model {
                 Column::Error,
                 Expr::value(message.chars().take(500).collect::<String>()),
             )
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
             .filter(Column::Id.eq(self.id))
+            .filter(Column::State.is_in(IN_PROGRESS.map(ImportState::as_str)))
             .exec(db)
             .await?;
         Ok(())
@@ -345,41 +366,68 @@ impl Model {
         today: NaiveDate,
     ) -> AppResult<()> {
         match self.check(db, vault, today).await {
-            Ok(c) => self.save_check(db, &c, ImportState::Checked).await,
+            Ok(c) => {
+                let txn = db.begin().await?;
+                if self
+                    .save_check(&txn, &c, ImportState::Checking, ImportState::Checked)
+                    .await?
+                {
+                    txn.commit().await?;
+                }
+                Ok(())
+            }
             Err(e) => self.fail(db, &e.to_string()).await,
         }
     }
 
-    async fn save_check(
+    /// Moves the import from `from` to `to` with the counts and report of
+    /// `c`; `false` (nothing written) when it is no longer in `from`
+    /// because another run got there first. Call inside a transaction: on
+    /// PostgreSQL the row stays locked until it ends, so a second run
+    /// waits and then finds the state moved on.
+    async fn save_check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         c: &Checked,
-        state: ImportState,
-    ) -> AppResult<()> {
-        let txn = db.begin().await?;
-        let mut am: ActiveModel = self.clone().into();
-        am.state = Set(state.as_str().to_string());
-        am.total_rows = Set(c.total as i64);
-        am.processed_rows = Set(c.total as i64);
-        am.new_count = Set(c.new as i64);
-        am.updated_count = Set(c.updated as i64);
-        am.unchanged_count = Set(c.unchanged as i64);
-        am.rejected_count = Set(c.report.rejected.len() as i64);
-        am.vanished_count = Set(c.report.vanished.len() as i64);
-        if state == ImportState::Applied {
-            am.applied_at = Set(Some(chrono::Utc::now().into()));
+        from: ImportState,
+        to: ImportState,
+    ) -> AppResult<bool> {
+        let mut update = Entity::update_many()
+            .col_expr(Column::State, Expr::value(to.as_str()))
+            .col_expr(Column::TotalRows, Expr::value(c.total as i64))
+            .col_expr(Column::ProcessedRows, Expr::value(c.total as i64))
+            .col_expr(Column::NewCount, Expr::value(c.new as i64))
+            .col_expr(Column::UpdatedCount, Expr::value(c.updated as i64))
+            .col_expr(Column::UnchangedCount, Expr::value(c.unchanged as i64))
+            .col_expr(
+                Column::RejectedCount,
+                Expr::value(c.report.rejected.len() as i64),
+            )
+            .col_expr(
+                Column::VanishedCount,
+                Expr::value(c.report.vanished.len() as i64),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(now()));
+        if to == ImportState::Applied {
+            update = update.col_expr(Column::AppliedAt, Expr::value(now()));
         }
-        am.update(&txn).await?;
+        let res = update
+            .filter(Column::Id.eq(self.id))
+            .filter(Column::State.eq(from.as_str()))
+            .exec(db)
+            .await?;
+        if res.rows_affected != 1 {
+            return Ok(false);
+        }
         recipient_import_files::Entity::update_many()
             .col_expr(
                 recipient_import_files::Column::Report,
                 Expr::value(serde_json::to_string(&c.report).unwrap_or_default()),
             )
             .filter(recipient_import_files::Column::ImportId.eq(self.id))
-            .exec(&txn)
+            .exec(db)
             .await?;
-        txn.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn check(
@@ -591,7 +639,8 @@ impl Model {
 
     /// Applies the valid rows in one transaction (the background job's
     /// work). The rows are checked again first: the registry may have
-    /// changed since the dry run. On any failure nothing is imported.
+    /// changed since the dry run. On any failure nothing is imported; when
+    /// another run has applied the import already, nothing happens.
     ///
     /// # Errors
     /// Database errors while recording the failure.
@@ -603,23 +652,30 @@ impl Model {
     ) -> AppResult<()> {
         let result = async {
             let checked = self.check(db, vault, today).await?;
-            self.apply(db, vault, &checked, today).await?;
-            Ok::<_, AppError>(checked)
+            self.apply(db, vault, &checked, today).await
         }
         .await;
         match result {
-            Ok(c) => self.save_check(db, &c, ImportState::Applied).await,
+            Ok(applied) => {
+                if !applied {
+                    tracing::info!(import = %self.pid, "import applied by another run");
+                }
+                Ok(())
+            }
             Err(e) => self.fail(db, &e.to_string()).await,
         }
     }
 
+    /// The apply's transaction: first the import moves from applying to
+    /// applied (`false` when another run did that already), then every
+    /// change, then one commit.
     async fn apply(
         &self,
         db: &DatabaseConnection,
         vault: &Vault,
         c: &Checked,
         today: NaiveDate,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         let (_, actor) = self.importer_scope(db).await?;
         let villages: HashMap<String, villages::Model> = villages::Entity::find()
             .filter(villages::Column::TownshipId.eq(self.township_id))
@@ -629,6 +685,13 @@ impl Model {
             .map(|v| (v.name.clone(), v))
             .collect();
         let txn = db.begin().await?;
+        if !self
+            .save_check(&txn, c, ImportState::Applying, ImportState::Applied)
+            .await?
+        {
+            txn.rollback().await?;
+            return Ok(false);
+        }
         let mut chain = Chain::default();
         let mut new_rows: Vec<&RosterRow> = Vec::new();
         for (row, outcome) in &c.valid {
@@ -718,7 +781,7 @@ impl Model {
             )
             .await?;
         txn.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -1007,6 +1070,64 @@ fn differs(
                 && h.status_since != row.status_since)
     });
     person || home
+}
+
+/// An import `resume_stalled` ran again: which, in what state it was
+/// found, and in what state it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumed {
+    pub pid: Uuid,
+    pub found: &'static str,
+    pub state: String,
+}
+
+/// Imports left checking or applying and untouched for `stale` — their job
+/// died with its process (a crash, `kill -9`, a deploy) — run again, oldest
+/// first, at most 20 per call: the dry run again, or the apply (its
+/// re-check and one transaction). An import still at work elsewhere
+/// stays correct: its progress keeps it fresh, and if run twice only one
+/// apply commits.
+///
+/// # Errors
+/// Database errors.
+pub async fn resume_stalled(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    stale: chrono::Duration,
+) -> AppResult<Vec<Resumed>> {
+    let stalled: Vec<Model> = Entity::find()
+        .filter(Column::State.is_in(IN_PROGRESS.map(ImportState::as_str)))
+        .order_by_asc(Column::Id)
+        .limit(200)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|m| m.updated_at.with_timezone(&chrono::Utc) + stale <= now)
+        .take(20)
+        .collect();
+    let mut resumed = Vec::with_capacity(stalled.len());
+    for import in stalled {
+        let (id, pid) = (import.id, import.pid);
+        let found = import.state();
+        tracing::info!(import = %pid, state = found.as_str(), "resuming a stalled import");
+        match found {
+            ImportState::Applying => import.run_apply(db, vault, today).await?,
+            _ => import.run_check(db, vault, today).await?,
+        }
+        let state = Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| m.state)
+            .unwrap_or_default();
+        resumed.push(Resumed {
+            pid,
+            found: found.as_str(),
+            state,
+        });
+    }
+    Ok(resumed)
 }
 
 /// # Errors

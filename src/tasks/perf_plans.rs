@@ -3,9 +3,10 @@
 //!   `domain::Recurrence` on a mixed set of realistic rules, against
 //!   python-dateutil's rrule on the same rules in the same run
 //!   (`benches/recurrence_dateutil.py`); the occurrence counts must agree.
-//! - `perf:materialise [plans:10000]`: materialising N plans (two visits a
-//!   week) over 8 weeks, against a plain bulk INSERT of the same rows, on
-//!   the current database. It adds the plans, measures, and removes them.
+//! - `perf:materialise [plans:10000] [keep:true]`: materialising N plans
+//!   (two visits a week) over 8 weeks, against a plain bulk INSERT of the
+//!   same rows, on the current database. It adds the plans, measures, and
+//!   removes them; with `keep:true` it only adds them.
 use crate::{
     demo::names::Rng,
     domain::recurrence::Recurrence,
@@ -261,6 +262,11 @@ impl Task for PerfMaterialise {
             "{n} plans added in {:.2} s",
             started.elapsed().as_secs_f64()
         );
+        // `keep:true`: only add the plans (tests/crash/run materialises
+        // them and kills the process half-way).
+        if vars.cli_arg("keep").is_ok_and(|k| k == "true") {
+            return Ok(());
+        }
         let ours = || visits::Entity::find().filter(visits::Column::PlanId.gt(first_id));
         let clear = || async {
             let res = visits::Entity::delete_many()

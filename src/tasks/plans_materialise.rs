@@ -1,7 +1,8 @@
-//! `cargo loco task plans:materialise [horizon_days:56]`: creates the
-//! missing visits of every active plan over the horizon (what the nightly
-//! job does), and says how many.
-use crate::models::service_plans;
+//! `cargo loco task plans:materialise [horizon_days:56] [slot:1d]`: creates
+//! the missing visits of every active plan over the horizon (what the
+//! nightly job does), and says how many. With `slot:`, as the scheduler
+//! runs it, only one process runs it per slot (see `models::job_runs`).
+use crate::models::{job_runs, service_plans};
 use loco_rs::prelude::*;
 
 pub struct PlansMaterialise;
@@ -11,12 +12,13 @@ impl Task for PlansMaterialise {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "plans:materialise".to_string(),
-            detail: "Create the visits of all active plans: plans:materialise [horizon_days:56]"
+            detail: "Create the visits of all active plans: plans:materialise [horizon_days:56] [slot:1d]"
                 .to_string(),
         }
     }
 
     async fn run(&self, ctx: &AppContext, vars: &task::Vars) -> Result<()> {
+        let err = |e: crate::errors::AppError| Error::string(&e.to_string());
         let horizon = vars
             .cli_arg("horizon_days")
             .ok()
@@ -26,13 +28,32 @@ impl Task for PlansMaterialise {
                 || crate::workers::plan_materialise::horizon(ctx),
                 chrono::Duration::days,
             );
-        let (plans, created) = service_plans::materialise_all(&ctx.db, chrono::Utc::now(), horizon)
-            .await
-            .map_err(|e| Error::string(&e.to_string()))?;
-        println!(
-            "plans:materialise: {plans} active plans, {created} visits created over {} days",
-            horizon.num_days()
-        );
+        let slot = slot_length(vars)?;
+        let done = job_runs::once_per_slot(&ctx.db, "plans:materialise", slot, || async {
+            let (plans, created) =
+                service_plans::materialise_all(&ctx.db, chrono::Utc::now(), horizon).await?;
+            Ok(format!(
+                "{plans} active plans, {created} visits created over {} days",
+                horizon.num_days()
+            ))
+        })
+        .await
+        .map_err(err)?;
+        match done {
+            Some(summary) => println!("plans:materialise: {summary}"),
+            None => println!("plans:materialise: this slot already ran in another process"),
+        }
         Ok(())
     }
+}
+
+/// The `slot:` argument (`15m`, `1d`), if given.
+///
+/// # Errors
+/// A slot length that does not parse.
+pub fn slot_length(vars: &task::Vars) -> Result<Option<job_runs::SlotLength>> {
+    vars.cli_arg("slot")
+        .ok()
+        .map(|s| job_runs::SlotLength::parse(s).map_err(|e| Error::string(&e.to_string())))
+        .transpose()
 }

@@ -1,1 +1,2 @@
 mod audit_chain;
+mod concurrency;

@@ -11,6 +11,7 @@ pub mod contract_recipients;
 pub mod contract_versions;
 pub mod contracts;
 pub mod households;
+pub mod job_runs;
 pub mod milestones;
 pub mod official_townships;
 pub mod organizations;

@@ -2,6 +2,7 @@
 
 pub use super::audit_logs::Entity as AuditLogs;
 pub use super::households::Entity as Households;
+pub use super::job_runs::Entity as JobRuns;
 pub use super::official_townships::Entity as OfficialTownships;
 pub use super::organizations::Entity as Organizations;
 pub use super::recipient_import_files::Entity as RecipientImportFiles;
