@@ -199,6 +199,17 @@ fn at(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.into()
 }
 
+/// An UPDATE of visits that takes a new version (every write does, so a
+/// writer holding an older copy loses its claim), stamped `now`.
+fn versioned(now: DateTime<Utc>) -> sea_orm::UpdateMany<visits::Entity> {
+    visits::Entity::update_many()
+        .col_expr(
+            visits::Column::Version,
+            Expr::col(visits::Column::Version).add(1),
+        )
+        .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
+}
+
 /// Claims `seen` — the visit as the caller loaded it and decided on — for
 /// a change. It must be the first write of the transaction.
 ///
@@ -326,12 +337,8 @@ pub async fn mark_overdue_rows<C: ConnectionTrait>(
     for chunk in closed.chunks(CHUNK) {
         let rows = update_returning(
             db,
-            visits::Entity::update_many()
+            versioned(now)
                 .col_expr(visits::Column::LockedAt, Expr::value(at(now)))
-                .col_expr(
-                    visits::Column::Version,
-                    Expr::col(visits::Column::Version).add(1),
-                )
                 .filter(visits::Column::Id.is_in(chunk.to_vec()))
                 .filter(visits::Column::Status.eq("scheduled"))
                 .filter(visits::Column::LockedAt.is_null())
@@ -358,13 +365,8 @@ pub async fn mark_overdue_rows<C: ConnectionTrait>(
             .filter(|i| !closed.contains(i))
             .collect();
         for chunk in ids.chunks(CHUNK) {
-            let mut update = visits::Entity::update_many()
+            let mut update = versioned(now)
                 .col_expr(visits::Column::Late, Expr::value(true))
-                .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
-                .col_expr(
-                    visits::Column::Version,
-                    Expr::col(visits::Column::Version).add(1),
-                )
                 .filter(visits::Column::Id.is_in(chunk.to_vec()))
                 .filter(visits::Column::Status.eq("scheduled"))
                 .filter(visits::Column::LockedAt.is_null());
@@ -439,15 +441,10 @@ pub async fn follow_plan<C: ConnectionTrait>(
     tzid: &str,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let res = visits::Entity::update_many()
+    let res = versioned(now)
         .col_expr(visits::Column::WorkerId, Expr::value(worker))
         .col_expr(visits::Column::EndsAt, Expr::value(ends_at))
         .col_expr(visits::Column::Tzid, Expr::value(tzid))
-        .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
-        .col_expr(
-            visits::Column::Version,
-            Expr::col(visits::Column::Version).add(1),
-        )
         .filter(visits::Column::Id.eq(seen.id))
         .filter(visits::Column::Version.eq(seen.version))
         .filter(visits::Column::Status.eq("scheduled"))
@@ -474,14 +471,9 @@ pub async fn reassign_unstarted<C: ConnectionTrait>(
         out.extend(
             update_returning(
                 db,
-                visits::Entity::update_many()
+                versioned(now)
                     .col_expr(visits::Column::WorkerId, Expr::value(worker))
                     .col_expr(visits::Column::Exception, Expr::value(true))
-                    .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
-                    .col_expr(
-                        visits::Column::Version,
-                        Expr::col(visits::Column::Version).add(1),
-                    )
                     .filter(visits::Column::Id.is_in(chunk.to_vec()))
                     .filter(visits::Column::Status.eq("scheduled"))
                     .filter(visits::Column::LockedAt.is_null())

@@ -563,55 +563,12 @@ async fn an_accepted_period_is_closed_on_every_path() {
         // acceptance was being decided): it cannot be checked in,
         // submitted, corrected or cancelled, and the overdue job locks it
         // instead of counting it missed.
-        let stray = visit(
-            &ctx,
-            &a,
-            &(doudi::models::today() - Duration::days(2)).to_string(),
-            "scheduled",
-            false,
-            false,
-            None,
-            &[],
-            &[],
-        )
-        .await;
-        let res = server
-            .post(&format!("/api/v1/visits/{}/check_in", stray.pid))
-            .authorization_bearer(&w)
-            .json(&json!({"location_reason": "no_gps_signal"}))
-            .await;
-        assert_eq!(
-            res.status_code(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            res.text()
-        );
-        let res = server
-            .post(&format!("/api/v1/visits/{}/submission", stray.pid))
-            .authorization_bearer(&w)
-            .json(&json!({"outcome": "cancelled", "notes": "老人住院"}))
-            .await;
-        assert_eq!(
-            res.status_code(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            res.text()
-        );
-        let res = server
-            .post(&format!("/api/v1/visits/{}/cancel", stray.pid))
-            .authorization_bearer(&coordinator)
-            .json(&json!({"reason": "老人住院"}))
-            .await;
-        assert_eq!(
-            res.status_code(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            res.text()
-        );
+        let day = |n: i64| (doudi::models::today() - Duration::days(n)).to_string();
+        let stray = visit(&ctx, &a, &day(2), "scheduled", false, false, None, &[], &[]).await;
         let logged = visit(
             &ctx,
             &a,
-            &(doudi::models::today() - Duration::days(4)).to_string(),
+            &day(4),
             "in_progress",
             false,
             false,
@@ -620,17 +577,39 @@ async fn an_accepted_period_is_closed_on_every_path() {
             &[],
         )
         .await;
-        let res = server
-            .post(&format!("/api/v1/visits/{}/submission", logged.pid))
-            .authorization_bearer(&w)
-            .json(&completed())
-            .await;
-        assert_eq!(
-            res.status_code(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            res.text()
-        );
+        for (v, action, who, body) in [
+            (
+                &stray,
+                "check_in",
+                &w,
+                json!({"location_reason": "no_gps_signal"}),
+            ),
+            (
+                &stray,
+                "submission",
+                &w,
+                json!({"outcome": "cancelled", "notes": "老人住院"}),
+            ),
+            (
+                &stray,
+                "cancel",
+                &coordinator,
+                json!({"reason": "老人住院"}),
+            ),
+            (&logged, "submission", &w, completed()),
+        ] {
+            let res = server
+                .post(&format!("/api/v1/visits/{}/{action}", v.pid))
+                .authorization_bearer(who)
+                .json(&body)
+                .await;
+            assert_eq!(
+                res.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{action}: {}",
+                res.text()
+            );
+        }
         let (_, missed) = mark_overdue(&ctx.db, DoorRules::default(), chrono::Utc::now())
             .await
             .expect("job");
