@@ -5,6 +5,7 @@ mod door;
 mod errors;
 mod i18n;
 mod integrity;
+mod integrity_review;
 mod places;
 mod plan_changes;
 mod plan_previews;
