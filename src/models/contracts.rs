@@ -1000,8 +1000,8 @@ pub async fn recipients_by_ids(
     Ok((pids, unmatched))
 }
 
-/// Takes the contract's row for the rest of the transaction (PostgreSQL:
-/// a row lock; SQLite: the database's write lock), so that decisions on
+/// Takes the audit chain's lock and the contract's row for the rest of the
+/// transaction (PostgreSQL: a row lock; SQLite: the write lock), so that decisions on
 /// one contract — an acceptance, an amendment's approval — see each other.
 /// It must be the first write of the transaction.
 ///
@@ -1009,6 +1009,9 @@ pub async fn recipients_by_ids(
 /// Database errors.
 pub async fn lock_row<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
     use sea_orm::sea_query::Expr;
+    // The audit chain's lock first, as every visit write and rebuild takes
+    // it: one order of locks, so no deadlock.
+    audit_logs::lock_chain(db).await?;
     Entity::update_many()
         .col_expr(Column::Id, Expr::col(Column::Id))
         .filter(Column::Id.eq(id))

@@ -73,6 +73,7 @@ fn utc(t: DateTime<Utc>) -> DateTimeWithTimeZone {
 /// Database errors; a stored rule that no longer parses.
 pub async fn sync_visits<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     plan: &Model,
     now: DateTime<Utc>,
     horizon: Duration,
@@ -117,13 +118,14 @@ pub async fn sync_visits<C: ConnectionTrait>(
         {
             continue;
         }
-        if super::visit_writes::follow_plan(db, &v, plan.worker_id, ends_at, &plan.tzid, now)
+        if super::visit_writes::follow_plan(db, actor, &v, plan.worker_id, ends_at, &plan.tzid, now)
             .await?
         {
             sync.updated += 1;
         }
     }
-    sync.removed += super::visit_writes::remove_unstarted(db, &gone, now).await?;
+    sync.removed +=
+        super::visit_writes::remove_unstarted(db, actor, &gone, "the plan changed", now).await?;
     sync.created = plan.materialise(db, now, horizon).await?;
     Ok(sync)
 }
@@ -174,7 +176,7 @@ impl Model {
         let reason = reason_of(reason)?;
         let txn = db.begin().await?;
         let after = new.active_model(self.clone().into()).update(&txn).await?;
-        let sync = sync_visits(&txn, &after, now, horizon).await?;
+        let sync = sync_visits(&txn, actor, &after, now, horizon).await?;
         audit_update(&txn, actor, self, &after, &reason, sync, None).await?;
         txn.commit().await?;
         Ok((after, sync))
@@ -206,9 +208,9 @@ impl Model {
         let reason = reason_of(reason)?;
         let txn = db.begin().await?;
         let head = self.cut_before(at).update(&txn).await?;
-        let head_sync = sync_visits(&txn, &head, now, horizon).await?;
+        let head_sync = sync_visits(&txn, actor, &head, now, horizon).await?;
         let tail = Self::insert_in(&txn, actor, new, Some(self), Some(&reason)).await?;
-        let mut sync = sync_visits(&txn, &tail, now, horizon).await?;
+        let mut sync = sync_visits(&txn, actor, &tail, now, horizon).await?;
         sync.removed += head_sync.removed;
         sync.updated += head_sync.updated;
         audit_update(
@@ -249,7 +251,7 @@ impl Model {
         }
         let txn = db.begin().await?;
         let after = am.update(&txn).await?;
-        let sync = sync_visits(&txn, &after, now, horizon).await?;
+        let sync = sync_visits(&txn, actor, &after, now, horizon).await?;
         audit_update(&txn, actor, self, &after, &reason, sync, None).await?;
         txn.commit().await?;
         Ok((after, sync))

@@ -192,7 +192,8 @@ where
             user_id: Set(to.user_id),
             visit_id: Set(changed.id),
             action: Set(to.action.to_string()),
-            status_code: Set(200),
+            // A creation is answered 201, a repeat of it too.
+            status_code: Set(if to.visit_id.is_none() { 201 } else { 200 }),
             response: Set(respond(&changed).to_string()),
             created_at: Set(Utc::now().into()),
             ..Default::default()

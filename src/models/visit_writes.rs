@@ -180,6 +180,7 @@ pub async fn ensure_open<C: ConnectionTrait>(
     recipient: Option<i64>,
     starts_at: DateTime<Utc>,
 ) -> AppResult<()> {
+    audit_logs::lock_chain(db).await?;
     let day = starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
     if period_closed(db, org, recipient, day).await? {
         return Err(AppError::field("starts_at", "error-period-accepted"));
@@ -217,6 +218,10 @@ fn versioned(now: DateTime<Utc>) -> sea_orm::UpdateMany<visits::Entity> {
 /// 409 (`Stale`) when the visit changed since it was loaded; 422 when it
 /// is locked or on a day of an accepted period; database errors.
 pub async fn claim<C: ConnectionTrait>(db: &C, seen: &visits::Model) -> AppResult<Claimed> {
+    // Every write that moves kept totals takes the audit chain's lock
+    // first, as a rebuild and an acceptance do: one order, no deadlock.
+    // (On SQLite this is the write lock, so nothing is read before it.)
+    audit_logs::lock_chain(db).await?;
     let res = visits::Entity::update_many()
         .col_expr(
             visits::Column::Version,
@@ -299,7 +304,15 @@ async fn update_returning<C: ConnectionTrait>(
     mut update: sea_orm::sea_query::UpdateStatement,
 ) -> AppResult<Vec<(i64, Uuid)>> {
     update.returning(Query::returning().columns([visits::Column::Id, visits::Column::Pid]));
-    let stmt = db.get_database_backend().build(&update);
+    returned(db, &update).await
+}
+
+/// The ids and pids a statement with `RETURNING id, pid` gave back.
+async fn returned<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
+    db: &C,
+    stmt: &S,
+) -> AppResult<Vec<(i64, Uuid)>> {
+    let stmt = db.get_database_backend().build(stmt);
     let rows = db.query_all_raw(stmt).await?;
     rows.iter()
         .map(|r| Ok((r.try_get::<i64>("", "id")?, r.try_get::<Uuid>("", "pid")?)))
@@ -323,6 +336,7 @@ pub async fn mark_overdue_rows<C: ConnectionTrait>(
     missed: &[i64],
     now: DateTime<Utc>,
 ) -> AppResult<(usize, usize, usize)> {
+    audit_logs::lock_chain(db).await?;
     let mut entries = Vec::new();
     let mut closed = HashSet::new();
     for chunk in missed.chunks(CHUNK) {
@@ -408,21 +422,36 @@ pub async fn mark_overdue_rows<C: ConnectionTrait>(
 /// Database errors.
 pub async fn remove_unstarted<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     ids: &[i64],
+    reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let mut removed = 0;
+    audit_logs::lock_chain(db).await?;
+    let mut entries = Vec::new();
     for chunk in ids.chunks(CHUNK) {
-        removed += visits::Entity::delete_many()
+        let mut delete = visits::Entity::delete_many()
             .filter(visits::Column::Id.is_in(chunk.to_vec()))
             .filter(visits::Column::Status.eq("scheduled"))
             .filter(visits::Column::CheckedInAt.is_null())
             .filter(visits::Column::LockedAt.is_null())
             .filter(visits::Column::StartsAt.gte(at(now)))
-            .exec(db)
-            .await?
-            .rows_affected;
+            .into_query();
+        delete.returning(Query::returning().columns([visits::Column::Id, visits::Column::Pid]));
+        entries.extend(returned(db, &delete).await?.into_iter().map(|(_, pid)| {
+            (
+                Action::Delete,
+                "visits",
+                pid,
+                serde_json::json!({"status": {"before": "scheduled", "after": null},
+                                   "reason": reason}),
+            )
+        }));
     }
+    let removed = entries.len() as u64;
+    audit_logs::Chain::default()
+        .append_many(db, actor, entries)
+        .await?;
     Ok(removed)
 }
 
@@ -435,12 +464,14 @@ pub async fn remove_unstarted<C: ConnectionTrait>(
 /// Database errors.
 pub async fn follow_plan<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     seen: &visits::Model,
     worker: Option<i64>,
     ends_at: DateTime<FixedOffset>,
     tzid: &str,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
+    audit_logs::lock_chain(db).await?;
     let res = versioned(now)
         .col_expr(visits::Column::WorkerId, Expr::value(worker))
         .col_expr(visits::Column::EndsAt, Expr::value(ends_at))
@@ -451,21 +482,59 @@ pub async fn follow_plan<C: ConnectionTrait>(
         .filter(visits::Column::LockedAt.is_null())
         .exec(db)
         .await?;
-    Ok(res.rows_affected == 1)
+    if res.rows_affected != 1 {
+        return Ok(false);
+    }
+    let mut changes = serde_json::json!({});
+    for (key, before, after) in [
+        (
+            "worker_id",
+            serde_json::json!(seen.worker_id),
+            serde_json::json!(worker),
+        ),
+        (
+            "ends_at",
+            serde_json::json!(seen.ends_at),
+            serde_json::json!(ends_at),
+        ),
+        (
+            "tzid",
+            serde_json::json!(seen.tzid),
+            serde_json::json!(tzid),
+        ),
+    ] {
+        if before != after {
+            changes[key] = serde_json::json!({"before": before, "after": after});
+        }
+    }
+    changes["reason"] = serde_json::json!("the plan changed");
+    audit_logs::record(
+        db,
+        actor,
+        Action::Update,
+        "visits",
+        Some(seen.pid),
+        &changes,
+    )
+    .await?;
+    Ok(true)
 }
 
-/// Hands the still-scheduled, not-started, unlocked visits among `ids` to
-/// `worker` (an exception of their series); returns the ids and pids it
-/// changed. A visit checked in meanwhile is left alone.
+/// Hands the visits among `ids` still with worker `from` — scheduled, not
+/// started, unlocked — to `worker` (an exception of their series); returns
+/// the ids and pids it changed. A visit checked in or reassigned meanwhile
+/// is left alone.
 ///
 /// # Errors
 /// Database errors.
 pub async fn reassign_unstarted<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
+    from: i64,
     worker: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<(i64, Uuid)>> {
+    audit_logs::lock_chain(db).await?;
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         out.extend(
@@ -475,6 +544,7 @@ pub async fn reassign_unstarted<C: ConnectionTrait>(
                     .col_expr(visits::Column::WorkerId, Expr::value(worker))
                     .col_expr(visits::Column::Exception, Expr::value(true))
                     .filter(visits::Column::Id.is_in(chunk.to_vec()))
+                    .filter(visits::Column::WorkerId.eq(from))
                     .filter(visits::Column::Status.eq("scheduled"))
                     .filter(visits::Column::LockedAt.is_null())
                     .filter(visits::Column::StartsAt.gte(at(now)))

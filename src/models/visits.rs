@@ -351,11 +351,12 @@ pub async fn reassign_many(
     }
     let txn = db.begin().await?;
     let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
-    let moved: HashSet<i64> = super::visit_writes::reassign_unstarted(&txn, &ids, target, now)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let moved: HashSet<i64> =
+        super::visit_writes::reassign_unstarted(&txn, &ids, absent.id, target, now)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
     // A visit checked in (or changed) meanwhile stays with its worker.
     let rows: Vec<&Model> = rows.iter().filter(|v| moved.contains(&v.id)).collect();
     let worker_pid = |id: Option<i64>| {

@@ -1,5 +1,5 @@
-//! A hostile review of the integrity work (issue 12): each test is a
-//! finding or a check of a claim. Some fail on purpose (see the report).
+//! A hostile review of the integrity work (issue 12): each test was a
+//! finding (FOUND: what failed before it was fixed) or a check of a claim.
 //!
 //! The test config gives every test ONE database connection (config/test.yaml
 //! `max_connections: 1`, on PostgreSQL too), so `tokio::join!` of two
@@ -144,7 +144,7 @@ fn completed() -> Value {
     super::visit_logs::completed()
 }
 
-/// FINDING (PostgreSQL): `Claimed::save` moves the kept totals
+/// FOUND (PostgreSQL): `Claimed::save` moves the kept totals
 /// (row locks on `fulfilment_days`) BEFORE it takes the audit chain's
 /// advisory lock; `fulfilment::rebuild` (amendment approval, contract
 /// status change, coverage, `fulfilment:rebuild`) takes the chain lock
@@ -233,7 +233,7 @@ async fn a_submission_and_a_rebuild_of_its_contract_at_once_both_succeed() {
     .await;
 }
 
-/// FINDING (PostgreSQL): the same lock order in the overdue job
+/// FOUND (PostgreSQL): the same lock order in the overdue job
 /// (`mark_overdue_rows` counts each missed visit, then appends the audit
 /// entries under the chain lock) against a rebuild: a deadlock, the job
 /// run fails.
@@ -418,7 +418,7 @@ async fn two_overdue_runs_on_two_connections_count_once() {
     .await;
 }
 
-/// FINDING: a bulk reassignment loads the absent worker's visits outside
+/// FOUND: a bulk reassignment loads the absent worker's visits outside
 /// its transaction (`visits::reassign_many`) and `reassign_unstarted`
 /// updates them on status alone (no worker, no version condition): a
 /// visit a coordinator handed to someone else (or to nobody) in between
@@ -450,9 +450,15 @@ async fn a_bulk_reassignment_leaves_a_visit_reassigned_meanwhile_alone() {
         assert!(res.status_code().is_success(), "{}", res.text());
         // The bulk reassignment's transaction.
         let txn = ctx.db.begin().await.expect("txn");
-        visit_writes::reassign_unstarted(&txn, &loaded, Some(colleague.id), chrono::Utc::now())
-            .await
-            .expect("reassign");
+        visit_writes::reassign_unstarted(
+            &txn,
+            &loaded,
+            worker.id,
+            Some(colleague.id),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("reassign");
         txn.commit().await.expect("commit");
         let first = visits::Entity::find_by_id(list[0].id)
             .one(&ctx.db)
@@ -589,7 +595,7 @@ async fn kept_totals_follow_a_correction_and_a_late_check_in() {
     .await;
 }
 
-/// FINDING (low): the issue asks that every JSON array has a documented
+/// FOUND (low): the issue asks that every JSON array has a documented
 /// maximum with a 422 naming the field; the plan preview's `exdates` and
 /// `rdates` have none (only the 5 MB body limit bounds them).
 #[tokio::test]
@@ -622,7 +628,7 @@ async fn a_plan_preview_with_too_many_dates_is_refused() {
     .await;
 }
 
-/// FINDING (low): visits removed or brought in line by a plan change get
+/// FOUND (low): visits removed or brought in line by a plan change get
 /// no audit entry of their own (only a count on the plan's entry): the
 /// issue's funnel "writes the audit entry" for plan sync too.
 #[tokio::test]

@@ -41,6 +41,12 @@ fn local_time(field: &str, s: &str) -> Result<NaiveDateTime, String> {
 fn preview(body: &[u8]) -> Result<Vec<String>, String> {
     let p: PreviewParams = serde_json::from_slice(body)
         .map_err(|e| format!("the body is not a preview request: {e}"))?;
+    let most = crate::domain::limits::List::PlanDates.max();
+    for (field, n) in [("exdates", p.exdates.len()), ("rdates", p.rdates.len())] {
+        if n > most {
+            return Err(format!("{field}: at most {most} entries"));
+        }
+    }
     let times = |field: &str, v: &[String]| -> Result<Vec<NaiveDateTime>, String> {
         v.iter().map(|s| local_time(field, s)).collect()
     };

@@ -281,6 +281,8 @@ async fn submit(
     let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(visit.worker_id == Some(v.user.id))?;
     let now = Utc::now();
+    // Read before the transaction: its first statement is the visit's claim.
+    let catalogue = Catalogue::load(&ctx.db).await?;
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
@@ -291,7 +293,6 @@ async fn submit(
         },
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| {
-            let catalogue = Catalogue::load(txn).await?;
             let offered = |c: &str| catalogue.is_offered(c);
             visit_logs::submit(txn, &v.actor, &visit, &b, &offered, now).await
         },
@@ -343,6 +344,8 @@ async fn amend(
     let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(visit.worker_id == Some(v.user.id) || v.scope.may_manage_plans())?;
     let now = Utc::now();
+    // Read before the transaction: its first statement is the visit's claim.
+    let catalogue = Catalogue::load(&ctx.db).await?;
     let answer = visit_logs::once(
         &ctx.db,
         b.client_id.as_deref(),
@@ -353,7 +356,6 @@ async fn amend(
         },
         |m| serde_json::to_value(VisitJson::from(m)).unwrap_or_default(),
         async |txn| {
-            let catalogue = Catalogue::load(txn).await?;
             let offered = |c: &str| catalogue.is_offered(c);
             visit_logs::amend(txn, &v.actor, &visit, &b, &offered, now).await
         },
