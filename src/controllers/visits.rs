@@ -42,6 +42,8 @@ struct ChangeForm {
     time: Option<String>,
     worker: Option<String>,
     reason: Option<String>,
+    /// The visit's version when the page was shown.
+    version: Option<String>,
 }
 
 async fn page(
@@ -372,6 +374,7 @@ async fn change(
         )),
         worker: f.worker.clone(),
         reason: f.reason.clone(),
+        version: f.version.as_deref().and_then(|s| s.trim().parse().ok()),
     };
     let result = async {
         let change = visit_change(kind, &body)?;
@@ -379,6 +382,7 @@ async fn change(
             &ctx.db,
             &v.actor,
             &visit,
+            body.version,
             change,
             body.reason.as_deref(),
             chrono::Utc::now(),
@@ -386,16 +390,23 @@ async fn change(
         .await
     }
     .await;
+    let mut form = serde_json::to_value(&f).unwrap_or_default();
+    if let Value::Object(m) = &mut form {
+        m.insert("action".into(), json!(kind));
+    }
+    // Changed by someone else since the page was shown: the page again,
+    // as the visit is now, with what was typed and what happened.
+    if let Err(crate::errors::AppError::Stale(key)) = &result {
+        let fresh = visits::load(&ctx.db, &v.scope, visit.pid).await?;
+        let errors = json!({"status": [crate::i18n::t(v.lang, key)]});
+        return page(ctx, v, &fresh, form, errors, StatusCode::CONFLICT).await;
+    }
     match invalid_or(result, v.lang)? {
         Ok(after) => Ok(redirect_flash(
             &format!("/visits/{}", after.pid),
             "flash-saved",
         )),
         Err(errors) => {
-            let mut form = serde_json::to_value(&f).unwrap_or_default();
-            if let Value::Object(m) = &mut form {
-                m.insert("action".into(), json!(kind));
-            }
             page(
                 ctx,
                 v,

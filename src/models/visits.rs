@@ -234,7 +234,8 @@ pub enum VisitChange {
 }
 
 /// Moves, cancels or reassigns one visit that has not started, recording
-/// who and why.
+/// who and why. With `seen_version`, a visit changed since the caller saw
+/// it is refused (409).
 ///
 /// # Errors
 /// A missing reason, a bad time or worker, a visit that has started or
@@ -243,10 +244,15 @@ pub async fn change(
     db: &DatabaseConnection,
     actor: &Actor,
     visit: &Model,
+    seen_version: Option<i64>,
     change: VisitChange,
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<Model> {
+    // Decided on a page or answer showing an older state of the visit.
+    if seen_version.is_some_and(|v| v != visit.version) {
+        return Err(AppError::Stale("error-visit-changed"));
+    }
     let reason = super::plan_changes::reason_of(reason)?;
     if !visit.changeable(now) {
         return Err(AppError::field("status", "error-visit-not-changeable"));

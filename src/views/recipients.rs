@@ -320,6 +320,9 @@ pub struct VisitJson {
     pub late: bool,
     /// Why an ad-hoc visit (one without a plan) happened.
     pub ad_hoc_reason: Option<String>,
+    /// Changes with every write: send it back with a change (`version`) to
+    /// be told (409) when someone else changed the visit first.
+    pub version: i64,
 }
 
 impl From<&crate::models::_entities::visits::Model> for VisitJson {
@@ -344,6 +347,7 @@ impl From<&crate::models::_entities::visits::Model> for VisitJson {
             location_reason: m.location_reason.clone(),
             late: m.late,
             ad_hoc_reason: m.ad_hoc_reason.clone(),
+            version: m.version,
         }
     }
 }

@@ -824,3 +824,73 @@ async fn a_correction_made_on_an_outdated_copy_is_refused_and_an_ad_hoc_repeat_i
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_visit_changed_since_its_page_was_shown_is_not_changed_again_unseen() {
+    with_app(|server, ctx| async move {
+        let list = planned(&server, &ctx).await;
+        let v = &list[0];
+        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let coordinator = token(&ctx, "coordinator@doudi.test").await;
+        // The page carries the version it shows.
+        let page = server
+            .get(&format!("/visits/{}", v.pid))
+            .add_header("cookie", cookie.clone())
+            .await;
+        assert!(
+            page.text()
+                .contains(&format!("name=\"version\" value=\"{}\"", v.version)),
+            "{}",
+            page.text()
+        );
+        // Meanwhile the visit is moved by someone else.
+        let day = (doudi::models::today() + Duration::days(3)).to_string();
+        let res = server
+            .post(&format!("/api/v1/visits/{}/move", v.pid))
+            .authorization_bearer(&coordinator)
+            .json(&json!({"starts_at": format!("{day}T14:00:00"), "reason": "家属要求改期"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        // The cancel from the page shown before: the page again, as the
+        // visit is now, with the reason typed and what happened.
+        let res = server
+            .post(&format!("/visits/{}/cancel", v.pid))
+            .add_header("cookie", cookie.clone())
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("reason", "老人住院了"),
+                ("version", &v.version.to_string()),
+            ])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CONFLICT);
+        let html = res.text();
+        assert!(html.contains("刚被其他人或其他设备改过"), "{html}");
+        assert!(html.contains("老人住院了"), "the reason typed is kept");
+        assert!(html.contains("14:00"), "the visit as it is now");
+        let now = visits::Entity::find_by_id(v.id)
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("v");
+        assert_eq!(now.status, "scheduled");
+        // Through the API: the same 409 with the version from an old answer.
+        let res = server
+            .post(&format!("/api/v1/visits/{}/cancel", v.pid))
+            .authorization_bearer(&coordinator)
+            .json(&json!({"reason": "老人住院", "version": v.version}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CONFLICT, "{}", res.text());
+        // With the version it shows now, it goes through.
+        let res = server
+            .post(&format!("/visits/{}/cancel", v.pid))
+            .add_header("cookie", cookie)
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("reason", "老人住院了"),
+                ("version", &now.version.to_string()),
+            ])
+            .await;
+        assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
+    })
+    .await;
+}

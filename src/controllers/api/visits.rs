@@ -106,6 +106,10 @@ pub struct VisitChangeBody {
     /// For a reassignment: the worker's pid, or empty for nobody.
     pub worker: Option<String>,
     pub reason: Option<String>,
+    /// The visit's `version` as the caller saw it: when given and the visit
+    /// has changed since, the change is refused (409).
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// The change a body asks for.
@@ -146,6 +150,7 @@ async fn apply(
         &ctx.db,
         &v.actor,
         &visit,
+        b.version,
         change,
         b.reason.as_deref(),
         Utc::now(),
