@@ -32,12 +32,54 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-/// Only same-site paths are followed after signing in.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+/// One round of percent-decoding; `None` when a `%` is not followed by two
+/// hex digits or the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
     }
+    String::from_utf8(out).ok()
+}
+
+/// A same-site path: one `/` then a character that is neither `/` nor `\`,
+/// and no control character or backslash anywhere.
+fn is_local_path(p: &str) -> bool {
+    let mut chars = p.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !p.chars().any(|c| c.is_control() || c == '\\')
+}
+
+/// Only same-site paths are followed after signing in: the path must be
+/// local as typed and after each round of percent-decoding (browsers drop
+/// tabs and newlines and read `\` as `/`, so `/%09/evil.example` and
+/// `/\evil.example` would leave the site).
+fn safe_next(next: Option<&str>) -> String {
+    let Some(n) = next else {
+        return "/".to_string();
+    };
+    let mut current = n.to_string();
+    for _ in 0..4 {
+        if !is_local_path(&current) {
+            return "/".to_string();
+        }
+        match percent_decode(&current) {
+            Some(d) if d == current => return n.to_string(),
+            Some(d) => current = d,
+            None => return "/".to_string(),
+        }
+    }
+    "/".to_string()
 }
 
 async fn new(
@@ -97,7 +139,14 @@ async fn remove(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response>
 /// The sign-in throttle from `settings.sign_in_throttle`, or the defaults.
 #[must_use]
 pub fn throttle(ctx: &AppContext) -> Throttle {
-    let mut t = Throttle::default();
+    // The key of the account hashes comes from the JWT secret, which boot
+    // requires; a missing one leaves the all-zero key.
+    let secret = ctx
+        .config
+        .get_jwt_config()
+        .map(|j| j.secret.clone())
+        .unwrap_or_default();
+    let mut t = Throttle::default().keyed(secret.as_bytes());
     if let Some(s) = ctx
         .config
         .settings
@@ -122,4 +171,45 @@ pub fn routes() -> Routes {
         .add("/login", get(new))
         .add("/login", post(add))
         .add("/logout", post(remove))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn sign_in_follows_only_same_site_paths() {
+        for (next, to) in [
+            ("/visits/today", "/visits/today"),
+            (
+                "/recipients?q=%E5%BC%A0&page=2",
+                "/recipients?q=%E5%BC%A0&page=2",
+            ),
+            ("/", "/"),
+            ("/a/b%20c", "/a/b%20c"),
+            ("/%09/evil.example", "/"),
+            ("/\t/evil.example", "/"),
+            ("/\tevil", "/"),
+            ("/%0a/evil.example", "/"),
+            ("/%0D%0A/evil.example", "/"),
+            ("/%5Cevil.example", "/"),
+            ("/%5cevil.example", "/"),
+            ("/%2F/evil.example", "/"),
+            ("/%2f/evil.example", "/"),
+            ("/%252F/evil.example", "/"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("/ok\\evil", "/"),
+            ("https://evil.example", "/"),
+            ("https:evil.example", "/"),
+            ("javascript:alert(1)", "/"),
+            ("evil.example", "/"),
+            ("", "/"),
+            ("/%zz", "/"),
+            ("/%E5", "/"),
+        ] {
+            assert_eq!(safe_next(Some(next)), to, "{next:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -493,19 +493,23 @@ pub async fn sign_in(
     password: &str,
 ) -> AppResult<Model> {
     let email = email.trim().to_lowercase();
-    let ip = actor.ip.as_deref();
-    let failed = |reason: &'static str, user: Option<&Model>| {
+    // Counted before the password is checked, so that parallel attempts
+    // cannot all pass the limit.
+    let reservation = throttle.reserve(db, &email, actor.ip.as_deref()).await?;
+    let user = Model::find_by_email(db, &email).await?;
+    let failed = |reason: &'static str| {
+        // The audit names an existing account; what else was typed (it may
+        // be a password) is kept only as its keyed hash.
         let actor = Actor {
             user_id: None,
-            label: email.clone(),
+            label: user
+                .as_ref()
+                .map_or_else(|| throttle.account_key(&email), |u| u.email.clone()),
             ..actor.clone()
         };
-        let pid = user.map(|u| u.pid);
+        let pid = user.as_ref().map(|u| u.pid);
         async move {
             let txn = db.begin().await?;
-            throttle
-                .record_failure(&txn, &actor.label, actor.ip.as_deref())
-                .await?;
             audit_logs::record(
                 &txn,
                 &actor,
@@ -519,11 +523,10 @@ pub async fn sign_in(
             Ok::<(), AppError>(())
         }
     };
-    if throttle.is_locked(db, &email, ip).await? {
-        failed("throttled", None).await?;
+    if reservation.locked {
+        failed("throttled").await?;
         return Err(AppError::TooManyAttempts);
     }
-    let user = Model::find_by_email(db, &email).await?;
     let ok = match &user {
         Some(u) => u.verify_password(password) && u.active,
         None => {
@@ -533,10 +536,10 @@ pub async fn sign_in(
             false
         }
     };
-    match (ok, user) {
+    match (ok, &user) {
         (true, Some(u)) => {
             let txn = db.begin().await?;
-            throttle.clear_account(&txn, &email).await?;
+            throttle.succeeded(&txn, &email, &reservation).await?;
             let actor = Actor {
                 user_id: Some(u.id),
                 label: u.email.clone(),
@@ -552,10 +555,10 @@ pub async fn sign_in(
             )
             .await?;
             txn.commit().await?;
-            Ok(u)
+            Ok(u.clone())
         }
-        (_, user) => {
-            failed("bad_credentials", user.as_ref()).await?;
+        _ => {
+            failed("bad_credentials").await?;
             Err(AppError::BadCredentials)
         }
     }

@@ -62,21 +62,31 @@ fn settings_flag(ctx: &AppContext, name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The client's address from the source `server.middlewares.remote_ip`
+/// configures (`CLIENT_IP_SOURCE` in production): the rightmost
+/// `X-Forwarded-For` entry behind one proxy, the socket peer without one.
+/// Loco's middleware only puts the configured source into the request;
+/// `RemoteIP` is an extractor that has to be asked, which this does. With
+/// the middleware off, the socket peer.
+async fn client_ip(parts: &mut Parts) -> Option<String> {
+    match RemoteIP::from_request_parts(parts, &()).await {
+        Ok(RemoteIP::Forwarded(ip) | RemoteIP::Socket(ip)) => Some(ip.to_string()),
+        _ => parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+    }
+}
+
 impl Guest {
-    fn from_parts(parts: &Parts, ctx: &AppContext) -> Self {
+    async fn from_parts(parts: &mut Parts, ctx: &AppContext) -> Self {
+        let ip = client_ip(parts).await;
         let jar = CookieJar::from_headers(&parts.headers);
         let accept = parts
             .headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
         let lang = Locale::negotiate(None, jar.get(LANG_COOKIE).map(Cookie::value), accept);
-        let ip = match parts.extensions.get::<RemoteIP>() {
-            Some(RemoteIP::Forwarded(ip) | RemoteIP::Socket(ip)) => Some(ip.to_string()),
-            _ => parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        };
         Self {
             lang,
             actor: Actor {
@@ -107,7 +117,7 @@ impl FromRequestParts<AppContext> for Guest {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, AppError> {
-        let mut guest = Self::from_parts(parts, ctx);
+        let mut guest = Self::from_parts(parts, ctx).await;
         // A signed-in visitor's own language setting wins on guest pages too.
         if let Ok(viewer) = Viewer::from_guest(parts, ctx, guest.clone()).await {
             guest.lang = viewer.lang;
@@ -190,7 +200,7 @@ impl FromRequestParts<AppContext> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, AppError> {
-        let guest = Guest::from_parts(parts, ctx);
+        let guest = Guest::from_parts(parts, ctx).await;
         if let Some(slot) = parts.extensions.get::<LangSlot>() {
             slot.set(guest.lang);
         }
@@ -256,7 +266,7 @@ impl FromRequestParts<AppContext> for MaybeViewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, AppError> {
-        let guest = Guest::from_parts(parts, ctx);
+        let guest = Guest::from_parts(parts, ctx).await;
         match Viewer::from_guest(parts, ctx, guest).await {
             Ok(viewer) => Ok(Self(Some(viewer))),
             Err(AppError::Unauthorized) => Ok(Self(None)),

@@ -442,13 +442,15 @@ async fn exports_are_masked_unless_revealed_with_a_reason_and_always_audited() {
         assert_eq!(audit_count(&ctx, "export", "recipients").await, before + 1);
 
         let res = server
-            .get("/api/v1/recipients/export?format=csv&reveal=1")
+            .post("/api/v1/recipients/export")
             .authorization_bearer(&t)
+            .json(&json!({"format": "csv", "reveal": "1"}))
             .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         let res = server
-            .get("/api/v1/recipients/export?format=xlsx&reveal=1&reason=%E5%B9%B4%E5%BA%A6%E6%A0%B8%E6%9F%A5")
+            .post("/api/v1/recipients/export")
             .authorization_bearer(&t)
+            .json(&json!({"format": "xlsx", "reveal": "1", "reason": "年度核查"}))
             .await;
         assert_eq!(res.status_code(), StatusCode::OK);
         let rows = doudi::sheets::read_table(res.as_bytes()).expect("xlsx");
@@ -468,8 +470,9 @@ async fn exports_are_masked_unless_revealed_with_a_reason_and_always_audited() {
         // Officials may export masked, never revealed.
         let t = token(&ctx, "official@doudi.test").await;
         let res = server
-            .get("/api/v1/recipients/export?reveal=1&reason=x")
+            .post("/api/v1/recipients/export")
             .authorization_bearer(&t)
+            .json(&json!({"reveal": "1", "reason": "x"}))
             .await;
         assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
     })

@@ -4,7 +4,7 @@ use crate::{
         recipients::{export, filter_of, ExportParams, RevealParams, StatusParams},
         require,
     },
-    errors::AppResult,
+    errors::{AppError, AppResult},
     models::{
         households,
         recipients::{self, RecipientParams, Registration},
@@ -13,12 +13,12 @@ use crate::{
     vault::Vault,
     views::recipients::{RecipientJson, StatusChangeJson},
     web::{
-        input::{pid, ListQuery, QueryParams},
-        ApiJson, Viewer,
+        input::{checked, pid, ListQuery, QueryParams},
+        ApiJson, FormData, Viewer,
     },
 };
 use axum::{
-    extract::{Path, State},
+    extract::{FromRequest, Path, Request, State},
     http::{header, HeaderValue},
     response::Response,
 };
@@ -137,11 +137,37 @@ async fn reveal(
     Ok(res)
 }
 
+/// `GET /export`: masked only. A link can make a browser send a GET with
+/// the session cookie, so asking for whole ID numbers here is refused; the
+/// revealing export is the POST below, behind the cross-site check.
 async fn export_file(
     State(ctx): State<AppContext>,
     v: Viewer,
     QueryParams(p): QueryParams<ExportParams>,
 ) -> AppResult<Response> {
+    if checked(p.reveal.as_deref()) {
+        return Err(AppError::field("reveal", "error-reveal-needs-post"));
+    }
+    export(&ctx, &v, &p).await
+}
+
+/// `POST /export` with a JSON or form body: may reveal (with a reason,
+/// audited).
+async fn export_revealing(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    req: Request,
+) -> AppResult<Response> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.trim_start().starts_with("application/json"));
+    let p: ExportParams = if json {
+        ApiJson::from_request(req, &ctx).await?.0
+    } else {
+        FormData::from_request(req, &ctx).await?.0
+    };
     export(&ctx, &v, &p).await
 }
 
@@ -151,6 +177,7 @@ pub fn routes() -> Routes {
         .add("/", get(list))
         .add("/", post(add))
         .add("/export", get(export_file))
+        .add("/export", post(export_revealing))
         .add("/{pid}", get(show))
         .add("/{pid}", put(update))
         .add("/{pid}", patch(update))
