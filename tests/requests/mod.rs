@@ -9,6 +9,7 @@ mod integrity_review;
 mod places;
 mod plan_changes;
 mod plan_previews;
+mod privacy_kept;
 mod recipient_imports;
 mod recipients;
 mod scope;
