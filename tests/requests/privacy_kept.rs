@@ -81,7 +81,18 @@ async fn the_migration_hashes_plain_tokens_in_place_so_subscriptions_keep_workin
     use migration::{Migrator, MigratorTrait};
     with_app(|server, ctx| async move {
         // Back to before the migration, a plain token as it used to be kept.
-        Migrator::down(&ctx.db, Some(1)).await.expect("down");
+        let applied: Vec<String> = Migrator::get_applied_migrations(&ctx.db)
+            .await
+            .expect("applied")
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        let at = applied
+            .iter()
+            .position(|n| n == "m20261202_000030_hash_calendar_tokens")
+            .expect("applied");
+        let steps = u32::try_from(applied.len() - at).expect("steps");
+        Migrator::down(&ctx.db, Some(steps)).await.expect("down");
         let plain = "0123456789abcdef0123456789abcdef0123456789abcdef";
         let w = user(&ctx, "worker@doudi.test").await;
         let mut am: users::ActiveModel = w.into();
@@ -121,6 +132,60 @@ async fn no_response_says_what_it_is_powered_by() {
                 res.headers()
             );
         }
+    })
+    .await;
+}
+
+/// A second, different signature image (2×1 pixels).
+const OTHER_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAD0lEQVR4nGNgYGD4//8/AAYBAv4CsjmuAAAAAElFTkSuQmCC";
+
+#[tokio::test]
+async fn a_correction_keeps_the_original_signature_beside_the_new_one() {
+    use super::visit_logs::{complete, completed, visits_for_worker};
+    use doudi::models::_entities::visit_signatures;
+    use sea_orm::QueryOrder;
+    use serde_json::json;
+    use sha2::{Digest, Sha256};
+    with_app(|server, ctx| async move {
+        let list = visits_for_worker(&server, &ctx).await;
+        let w = token(&ctx, "worker@doudi.test").await;
+        complete(&server, &w, &list[0]).await;
+        let mut fix = completed();
+        fix["client_id"] = json!(null);
+        fix["signature"] = json!(OTHER_PNG);
+        fix["reason"] = json!("家属重新签字");
+        let res = server
+            .post(&format!("/api/v1/visits/{}/amendments", list[0].pid))
+            .authorization_bearer(&w)
+            .json(&fix)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let kept = visit_signatures::Entity::find()
+            .filter(visit_signatures::Column::VisitId.eq(list[0].id))
+            .order_by_asc(visit_signatures::Column::Id)
+            .all(&ctx.db)
+            .await
+            .expect("q");
+        assert_eq!(kept.len(), 2, "the original is kept");
+        let sha = |d: &[u8]| hex::encode(Sha256::digest(d));
+        let (first, second) = (sha(&kept[0].data), sha(&kept[1].data));
+        assert_ne!(first, second);
+        // The visit shows the newest; the amendment names both.
+        let img = server
+            .get(&format!("/api/v1/visits/{}/signature", list[0].pid))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert_eq!(img.status_code(), StatusCode::OK);
+        assert_eq!(sha(img.as_bytes()), second);
+        let shown: Value = server
+            .get(&format!("/api/v1/visits/{}", list[0].pid))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .await
+            .json();
+        let a = &shown["amendments"][0];
+        assert_eq!(a["before"]["signature_sha256"], json!(first), "{a}");
+        assert_eq!(a["after"]["signature_sha256"], json!(second), "{a}");
+        assert_eq!(shown["record"]["signature_sha256"], json!(second));
     })
     .await;
 }
