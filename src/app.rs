@@ -288,6 +288,7 @@ impl Hooks for App {
         tasks.register(tasks::plans_materialise::PlansMaterialise);
         tasks.register(tasks::visits_overdue::VisitsOverdue);
         tasks.register(tasks::imports_resume::ImportsResume);
+        tasks.register(tasks::imports_purge::ImportsPurge);
         // tasks-inject (do not remove)
     }
 

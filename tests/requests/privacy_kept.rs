@@ -189,3 +189,126 @@ async fn a_correction_keeps_the_original_signature_beside_the_new_one() {
     })
     .await;
 }
+
+async fn upload_roster(server: &axum_test::TestServer, t: &str, town: &str, seq: u32) -> String {
+    use axum_test::multipart::{MultipartForm, Part};
+    let id = doudi::demo::names::resident_id(
+        chrono::NaiveDate::from_ymd_opt(1950, 3, 4).expect("date"),
+        seq,
+    );
+    let csv = format!(
+        "姓名,身份证号码,村（社区）,家庭住址,联系电话,救助类别,户主身份证号,与户主关系,备注说明\r\n\
+         赵大山,{id},石门村,石门村2组4号,13812340001,低保,,本人,"
+    );
+    let form = MultipartForm::new()
+        .add_text("township", town.to_string())
+        .add_text("roster", format!("名册{seq}"))
+        .add_part(
+            "file",
+            Part::bytes(csv.into_bytes()).file_name("名册.csv".to_string()),
+        );
+    let res = server
+        .post("/api/v1/recipient_imports")
+        .authorization_bearer(t)
+        .multipart(form)
+        .await;
+    assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+    res.json::<Value>()["pid"]
+        .as_str()
+        .expect("pid")
+        .to_string()
+}
+
+async fn roster_file(
+    ctx: &loco_rs::app::AppContext,
+    pid: &str,
+) -> (
+    doudi::models::_entities::recipient_imports::Model,
+    doudi::models::_entities::recipient_import_files::Model,
+) {
+    use doudi::models::_entities::{recipient_import_files, recipient_imports};
+    let import = recipient_imports::Entity::find()
+        .filter(recipient_imports::Column::Pid.eq(uuid::Uuid::parse_str(pid).expect("uuid")))
+        .one(&ctx.db)
+        .await
+        .expect("q")
+        .expect("import");
+    let file = recipient_import_files::Entity::find_by_id(import.id)
+        .one(&ctx.db)
+        .await
+        .expect("q")
+        .expect("file");
+    (import, file)
+}
+
+#[tokio::test]
+async fn an_applied_roster_is_deleted_and_an_unapplied_one_is_purged_after_the_retention() {
+    use doudi::models::_entities::recipient_imports;
+    use doudi::tasks::imports_purge::ImportsPurge;
+    use loco_rs::task::{Task, Vars};
+    with_app(|server, ctx| async move {
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        // Applied: the file is gone at once, the report and counts stay.
+        let applied = upload_roster(&server, &t, &town, 1).await;
+        assert!(!roster_file(&ctx, &applied).await.1.content.is_empty());
+        let res = server
+            .post(&format!("/api/v1/recipient_imports/{applied}/apply"))
+            .authorization_bearer(&t)
+            .await;
+        assert!(res.status_code().is_success(), "{}", res.text());
+        let (import, file) = roster_file(&ctx, &applied).await;
+        assert_eq!(import.state, "applied");
+        assert!(
+            file.content.is_empty(),
+            "the roster is deleted once applied"
+        );
+        assert!(file.report.is_some(), "the report stays");
+        assert_eq!(import.new_count, 1);
+        let shown: Value = server
+            .get(&format!("/api/v1/recipient_imports/{applied}"))
+            .authorization_bearer(&t)
+            .await
+            .json();
+        assert_eq!(shown["state"], "applied");
+        assert!(shown["report"].is_object(), "{shown}");
+
+        // Never applied: kept while young, purged once older than 30 days.
+        let old = upload_roster(&server, &t, &town, 2).await;
+        let young = upload_roster(&server, &t, &town, 3).await;
+        let (import, _) = roster_file(&ctx, &old).await;
+        let mut am: recipient_imports::ActiveModel = import.into();
+        am.created_at = Set((chrono::Utc::now() - chrono::Duration::days(31)).into());
+        am.update(&ctx.db).await.expect("backdate");
+        let deletions = audit_count(&ctx, "delete", "recipient_import_files").await;
+        ImportsPurge
+            .run(&ctx, &Vars::default())
+            .await
+            .expect("purge");
+        let (import, file) = roster_file(&ctx, &old).await;
+        assert!(file.content.is_empty(), "purged");
+        assert!(file.report.is_some(), "the report stays");
+        assert_eq!(import.state, "failed");
+        assert!(!roster_file(&ctx, &young).await.1.content.is_empty());
+        assert_eq!(
+            audit_count(&ctx, "delete", "recipient_import_files").await,
+            deletions + 1
+        );
+        // Run again: nothing more to do, no second entry.
+        ImportsPurge
+            .run(&ctx, &Vars::default())
+            .await
+            .expect("purge");
+        assert_eq!(
+            audit_count(&ctx, "delete", "recipient_import_files").await,
+            deletions + 1
+        );
+        // The purged import cannot be applied any more.
+        let res = server
+            .post(&format!("/api/v1/recipient_imports/{old}/apply"))
+            .authorization_bearer(&t)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
