@@ -6,7 +6,10 @@ use loco_rs::{
     bgworker::Queue,
     boot::{create_app, BootResult, StartMode},
     config::Config,
-    controller::AppRoutes,
+    controller::{
+        middleware::{MiddlewareLayer, MiddlewareStackExt},
+        AppRoutes,
+    },
     environment::Environment,
     task::Tasks,
     Error, Result,
@@ -233,6 +236,27 @@ impl Hooks for App {
             .add_route(controllers::api::audit_logs::routes())
     }
 
+    /// Loco's stack, less `X-Powered-By` (it advertises the framework) and
+    /// with a request span that logs no tokens or query strings.
+    fn middlewares(ctx: &AppContext) -> Vec<Box<dyn MiddlewareLayer>> {
+        let mut stack = loco_rs::controller::middleware::default_middleware_stack(ctx);
+        let enable = ctx
+            .config
+            .server
+            .middlewares
+            .logger
+            .as_ref()
+            .is_none_or(|l| l.enable);
+        stack.delete("powered_by").replace(
+            "logger",
+            Box::new(web::log_span::RedactedLogger {
+                enable,
+                environment: ctx.environment.clone(),
+            }),
+        );
+        stack
+    }
+
     async fn after_routes(router: AxumRouter, _ctx: &AppContext) -> Result<AxumRouter> {
         Ok(router
             .layer(middleware::from_fn(web::csrf::protect))
@@ -264,6 +288,7 @@ impl Hooks for App {
         tasks.register(tasks::plans_materialise::PlansMaterialise);
         tasks.register(tasks::visits_overdue::VisitsOverdue);
         tasks.register(tasks::imports_resume::ImportsResume);
+        tasks.register(tasks::imports_purge::ImportsPurge);
         // tasks-inject (do not remove)
     }
 

@@ -33,6 +33,8 @@ mod m20261130_000027_create_payments;
 mod m20261130_010100_create_job_runs;
 mod m20261130_010200_add_unique_prev_hash_to_audit_logs;
 mod m20261202_000028_add_version_to_visits;
+mod m20261202_000030_hash_calendar_tokens;
+mod m20261202_000031_keep_every_visit_signature;
 
 pub struct Migrator;
 
@@ -70,6 +72,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_010100_create_job_runs::Migration),
             Box::new(m20261130_010200_add_unique_prev_hash_to_audit_logs::Migration),
             Box::new(m20261202_000028_add_version_to_visits::Migration),
+            Box::new(m20261202_000030_hash_calendar_tokens::Migration),
+            Box::new(m20261202_000031_keep_every_visit_signature::Migration),
             // inject-above (do not remove this comment)
         ]
     }

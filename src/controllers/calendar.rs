@@ -53,10 +53,16 @@ fn may_have_feed(v: &Viewer) -> bool {
     v.user.role == Role::Worker.as_str()
 }
 
-async fn rotate(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
+/// Makes a new address and shows it, this once, on the settings page.
+async fn rotate(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     crate::controllers::require(may_have_feed(&v))?;
-    calendar_feeds::rotate(&ctx.db, &v.actor, v.user.clone()).await?;
-    Ok(redirect_flash("/settings", "flash-calendar-on"))
+    let token = calendar_feeds::rotate(&ctx.db, &v.actor, v.user.clone()).await?;
+    let url = feed_url(&headers, v.secure_cookies, &token);
+    Ok(super::settings::page(&v, Some(url)))
 }
 
 async fn revoke(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {

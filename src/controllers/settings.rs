@@ -35,19 +35,24 @@ pub struct PasswordForm {
     pub new_password: String,
 }
 
-async fn show(v: Viewer, headers: axum::http::HeaderMap) -> Response {
+async fn show(v: Viewer) -> Response {
+    page(&v, None)
+}
+
+/// The settings page. A feed's address is shown only when it was just
+/// made (`new_feed_url`): only the token's hash is kept.
+pub fn page(v: &Viewer, new_feed_url: Option<String>) -> Response {
     let calendar = (v.user.role == crate::domain::role::Role::Worker.as_str()).then(|| {
         json!({
-            "url": v.user.calendar_token.as_deref().map(|t| {
-                super::calendar::feed_url(&headers, v.secure_cookies, t)
-            })
+            "on": v.user.calendar_token.is_some() || new_feed_url.is_some(),
+            "url": new_feed_url,
         })
     });
     Page::new(
         "settings/show.html",
         json!({"errors": {}, "calendar": calendar}),
     )
-    .render(&v)
+    .render(v)
 }
 
 /// Sets the language cookie, and the signed-in user's setting.

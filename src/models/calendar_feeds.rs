@@ -15,7 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
 use std::collections::HashMap;
 
-/// Gives `user` a new feed token (the old URL stops working).
+/// Gives `user` a new feed token (the old URL stops working). Only its
+/// SHA-256 is kept; the token returned here is shown to its owner once.
 ///
 /// # Errors
 /// Database errors.
@@ -25,8 +26,15 @@ pub async fn rotate(
     user: users::Model,
 ) -> AppResult<String> {
     let token = hex::encode(rand::random::<[u8; 24]>());
-    set(db, actor, user, Some(token.clone())).await?;
+    set(db, actor, user, Some(token_hash(&token))).await?;
     Ok(token)
+}
+
+/// What is stored for a feed token: its SHA-256, in hex.
+#[must_use]
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Turns the feed off.
@@ -77,7 +85,7 @@ pub async fn feed(
         return Ok(None);
     }
     let Some(user) = users::Entity::find()
-        .filter(users::Column::CalendarToken.eq(token))
+        .filter(users::Column::CalendarToken.eq(token_hash(token)))
         .filter(users::Column::Active.eq(true))
         .one(db)
         .await?

@@ -419,11 +419,19 @@ impl Model {
         if res.rows_affected != 1 {
             return Ok(false);
         }
-        recipient_import_files::Entity::update_many()
-            .col_expr(
-                recipient_import_files::Column::Report,
-                Expr::value(serde_json::to_string(&c.report).unwrap_or_default()),
-            )
+        let mut files = recipient_import_files::Entity::update_many().col_expr(
+            recipient_import_files::Column::Report,
+            Expr::value(serde_json::to_string(&c.report).unwrap_or_default()),
+        );
+        if to == ImportState::Applied {
+            // The roster (whole ID numbers) is not kept once applied, in
+            // the apply's own transaction; the report and counts stay.
+            files = files.col_expr(
+                recipient_import_files::Column::Content,
+                Expr::value(Vec::<u8>::new()),
+            );
+        }
+        files
             .filter(recipient_import_files::Column::ImportId.eq(self.id))
             .exec(db)
             .await?;
@@ -1128,6 +1136,95 @@ pub async fn resume_stalled(
         });
     }
     Ok(resumed)
+}
+
+/// How many days an uploaded roster that was never applied is kept
+/// (`settings.roster_retention_days`, 1 to 3650, default 30).
+#[must_use]
+pub fn retention_days(settings: Option<&serde_json::Value>) -> i64 {
+    settings
+        .and_then(|s| s.get("roster_retention_days"))
+        .and_then(serde_json::Value::as_i64)
+        .filter(|d| (1..=3650).contains(d))
+        .unwrap_or(30)
+}
+
+/// Deletes the uploaded file of every import that was checked (or failed)
+/// but never applied and was uploaded more than `keep_days` ago, at most
+/// 500 per call; the import row, its counts and its report stay. An
+/// import still waiting to be applied is marked failed. Each deletion is
+/// one transaction with its audit entry. Returns the imports purged.
+///
+/// # Errors
+/// Database errors.
+pub async fn purge_unapplied(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    keep_days: i64,
+) -> AppResult<Vec<Uuid>> {
+    let cutoff =
+        chrono::DateTime::<chrono::FixedOffset>::from(now - chrono::Duration::days(keep_days));
+    let waiting = [ImportState::Checked, ImportState::Failed].map(ImportState::as_str);
+    let candidates: Vec<(i64, Uuid)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Pid)
+        .inner_join(recipient_import_files::Entity)
+        .filter(Column::State.is_in(waiting))
+        .filter(Column::CreatedAt.lt(cutoff))
+        .filter(recipient_import_files::Column::Content.ne(Vec::<u8>::new()))
+        .order_by_asc(Column::Id)
+        .limit(500)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let actor = Actor::system("imports:purge");
+    let mut purged = Vec::with_capacity(candidates.len());
+    for (id, pid) in candidates {
+        let txn = db.begin().await?;
+        // Only while it is still unapplied: an apply that won meanwhile
+        // deletes the file itself.
+        let marked = Entity::update_many()
+            .col_expr(Column::State, Expr::value(ImportState::Failed.as_str()))
+            .col_expr(
+                Column::Error,
+                Expr::value(format!(
+                    "roster file deleted: not applied within {keep_days} days"
+                )),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::Id.eq(id))
+            .filter(Column::State.is_in(waiting))
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected != 1 {
+            txn.rollback().await?;
+            continue;
+        }
+        recipient_import_files::Entity::update_many()
+            .col_expr(
+                recipient_import_files::Column::Content,
+                Expr::value(Vec::<u8>::new()),
+            )
+            .filter(recipient_import_files::Column::ImportId.eq(id))
+            .exec(&txn)
+            .await?;
+        audit_logs::record(
+            &txn,
+            &actor,
+            Action::Delete,
+            "recipient_import_files",
+            Some(pid),
+            &serde_json::json!({
+                "roster_file": "deleted",
+                "reason": format!("not applied within {keep_days} days"),
+            }),
+        )
+        .await?;
+        txn.commit().await?;
+        purged.push(pid);
+    }
+    Ok(purged)
 }
 
 /// # Errors

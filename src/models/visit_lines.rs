@@ -62,6 +62,10 @@ pub struct Record {
     pub no_confirmation_reason: Option<String>,
     /// Whether a signature image is on file.
     pub signature: bool,
+    /// The SHA-256 (hex) of the current signature image: an amendment's
+    /// before and after name the signatures they saw (all are kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_sha256: Option<String>,
 }
 
 /// The record of `visit` as it stands.
@@ -88,14 +92,18 @@ pub async fn record<C: ConnectionTrait>(db: &C, visit: &visits::Model) -> AppRes
         .iter()
         .map(MaterialLine::from)
         .collect();
-    let signature = visit_signatures::Entity::find()
+    let signature_sha256 = visit_signatures::Entity::find()
         .select_only()
-        .column(visit_signatures::Column::Id)
+        .column(visit_signatures::Column::Data)
         .filter(visit_signatures::Column::VisitId.eq(visit.id))
-        .into_tuple::<i64>()
+        .order_by_desc(visit_signatures::Column::Id)
+        .into_tuple::<Vec<u8>>()
         .one(db)
         .await?
-        .is_some();
+        .map(|data| {
+            use sha2::{Digest, Sha256};
+            hex::encode(Sha256::digest(&data))
+        });
     Ok(Record {
         outcome: visit.status.clone(),
         services,
@@ -104,11 +112,13 @@ pub async fn record<C: ConnectionTrait>(db: &C, visit: &visits::Model) -> AppRes
         confirmed_by: visit.confirmed_by.clone(),
         confirmed_relation: visit.confirmed_relation.clone(),
         no_confirmation_reason: visit.no_confirmation_reason.clone(),
-        signature,
+        signature: signature_sha256.is_some(),
+        signature_sha256,
     })
 }
 
-/// The signature image of a visit: content type and bytes.
+/// The current (newest) signature image of a visit: content type and
+/// bytes. Earlier ones are kept.
 ///
 /// # Errors
 /// Database errors.
@@ -118,6 +128,7 @@ pub async fn signature<C: ConnectionTrait>(
 ) -> AppResult<Option<(String, Vec<u8>)>> {
     Ok(visit_signatures::Entity::find()
         .filter(visit_signatures::Column::VisitId.eq(visit.id))
+        .order_by_desc(visit_signatures::Column::Id)
         .one(db)
         .await?
         .map(|s| (s.content_type, s.data)))

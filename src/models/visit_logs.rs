@@ -644,8 +644,8 @@ fn require_elements(
     Err(AppError::Invalid(e))
 }
 
-/// Sets the log's fields on `am` and replaces the visit's lines (and the
-/// signature, when a new one came); returns how many lines were stored.
+/// Sets the log's fields on `am` and replaces the visit's lines (and adds
+/// the signature, when a new one came); returns how many lines were stored.
 async fn store_log<C: ConnectionTrait>(
     db: &C,
     am: &mut visits::ActiveModel,
@@ -707,11 +707,9 @@ async fn store_log<C: ConnectionTrait>(
         .exec_without_returning(db)
         .await?;
     }
+    // A new signature is added beside the ones before it (the newest is
+    // the current one): a correction never deletes what was signed.
     if let (true, Some((kind, data))) = (delivered, log.signature) {
-        visit_signatures::Entity::delete_many()
-            .filter(visit_signatures::Column::VisitId.eq(visit.id))
-            .exec(db)
-            .await?;
         visit_signatures::ActiveModel {
             visit_id: Set(visit.id),
             content_type: Set(kind),

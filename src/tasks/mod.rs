@@ -1,6 +1,7 @@
 pub mod audit_verify;
 pub mod demo_seed;
 pub mod fulfilment_rebuild;
+pub mod imports_purge;
 pub mod imports_resume;
 pub mod perf_bench;
 pub mod perf_fulfilment;

@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod errors;
 pub mod input;
+pub mod log_span;
 pub mod render;
 pub mod session;
 

@@ -10,6 +10,7 @@ mod places;
 mod plan_changes;
 mod plan_previews;
 mod privacy_requests;
+mod privacy_kept;
 mod recipient_imports;
 mod recipients;
 mod scope;

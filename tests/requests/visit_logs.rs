@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 /// Home of 单秀英 for the test, and a plan with her visits for worker@.
-async fn visits_for_worker(
+pub(crate) async fn visits_for_worker(
     server: &axum_test::TestServer,
     ctx: &loco_rs::app::AppContext,
 ) -> Vec<visits::Model> {
@@ -612,7 +612,7 @@ async fn the_worker_starts_on_today_and_logs_from_the_visit_page() {
 }
 
 /// Checks in to and completes `v` as worker@ with `completed()`.
-async fn complete(server: &axum_test::TestServer, w: &str, v: &visits::Model) -> Value {
+pub(crate) async fn complete(server: &axum_test::TestServer, w: &str, v: &visits::Model) -> Value {
     let res = server
         .post(&format!("/api/v1/visits/{}/check_in", v.pid))
         .authorization_bearer(w)

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
     pub visit_id: i64,
     pub content_type: String,
     #[sea_orm(column_type = "VarBinary(StringLen::None)")]
