@@ -32,7 +32,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use loco_rs::prelude::*;
-use sea_orm::QueryOrder;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -103,7 +102,9 @@ async fn page(
     // Only the assigned worker's door learns where the home is: door.js
     // asks for the location reason before it queues a far check-in.
     let home = if door {
-        home_point(ctx, visit, person.as_ref()).await?
+        visit_logs::home_of(&ctx.db, visit)
+            .await?
+            .map(|p| json!({"lat": p.lat, "lon": p.lon}))
     } else {
         None
     };
@@ -142,29 +143,6 @@ async fn page(
     )
     .status(status)
     .render(v))
-}
-
-/// The point a check-in is measured against, as `visit_logs::check_in`
-/// measures it: the recipient's home, or for a household visit the first
-/// member's with a location on record.
-async fn home_point(
-    ctx: &AppContext,
-    visit: &visits::Model,
-    person: Option<&recipients::Model>,
-) -> AppResult<Option<Value>> {
-    let found = match (visit.recipient_id, person) {
-        (Some(_), p) => p.cloned(),
-        (None, _) => {
-            recipients::Entity::find()
-                .filter(recipients::Column::HouseholdId.eq(visit.household_id))
-                .filter(recipients::Column::Latitude.is_not_null())
-                .filter(recipients::Column::Longitude.is_not_null())
-                .order_by_asc(recipients::Column::Id)
-                .one(&ctx.db)
-                .await?
-        }
-    };
-    Ok(found.and_then(|r| Some(json!({"lat": r.latitude?, "lon": r.longitude?}))))
 }
 
 /// What the door recorded: check-in and check-out facts, the record (once

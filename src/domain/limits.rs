@@ -3,8 +3,6 @@
 //! of ten thousand lines costs no more than one of fifty; and no statement
 //! ever binds more than a few thousand parameters (SQLite allows 32,766,
 //! PostgreSQL 65,535).
-use std::fmt;
-
 /// The lists a request may carry, each with its maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum List {
@@ -70,12 +68,6 @@ impl List {
         } else {
             Ok(())
         }
-    }
-}
-
-impl fmt::Display for List {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?} (at most {})", self.max())
     }
 }
 

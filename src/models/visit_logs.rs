@@ -155,6 +155,13 @@ pub async fn replayed(
     }
 }
 
+/// Runs `change` once per client id: inside one transaction with the
+/// stored answer (`respond` of the changed visit); a repeat, or a race
+/// lost to the same id, gets the first answer.
+///
+/// # Errors
+/// What `change` returns; a client id used for something else (422);
+/// database errors.
 pub async fn once<F>(
     db: &DatabaseConnection,
     raw_client_id: Option<&str>,
@@ -212,6 +219,14 @@ where
     Ok(Answer::Fresh(Box::new(changed)))
 }
 
+/// Checks the assigned worker in: server and device time, the location
+/// and its distance to the registered home, or the reason there is none
+/// (also needed when the distance is over the radius); late when past the
+/// start by more than the rules allow.
+///
+/// # Errors
+/// Field errors (already checked in, bad coordinates, a missing reason);
+/// 409 when the visit changed meanwhile; database errors.
 pub async fn check_in<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -280,18 +295,15 @@ pub async fn check_in<C: ConnectionTrait>(
         || visit.status == "missed"
         || now > visit.starts_at.with_timezone(&Utc) + rules.late_after);
     am.submitted_by_id = Set(actor.user_id);
-    claimed
-        .save(db, actor, am, async |before, after| {
-            let mut changes = audit_logs::change_json(Some(before), Some(after));
-            audit_logs::add_context(&mut changes, None, None);
-            Ok(Some(changes))
-        })
-        .await
+    claimed.save(db, actor, am, async |_, _| Ok(None)).await
 }
 
 /// Where the visit should happen: the recipient's registered home, or for
 /// a household visit the first member's with a location on record.
-async fn home_of<C: ConnectionTrait>(db: &C, visit: &visits::Model) -> AppResult<Option<Point>> {
+pub async fn home_of<C: ConnectionTrait>(
+    db: &C,
+    visit: &visits::Model,
+) -> AppResult<Option<Point>> {
     let mut q = recipients::Entity::find()
         .filter(recipients::Column::Latitude.is_not_null())
         .filter(recipients::Column::Longitude.is_not_null());
@@ -942,9 +954,8 @@ pub async fn mark_overdue(
     let ids = |q: sea_orm::Select<visits::Entity>| async move {
         q.select_only()
             .column(visits::Column::Id)
-            .column(visits::Column::Pid)
             .limit(10_000)
-            .into_tuple::<(i64, Uuid)>()
+            .into_tuple::<i64>()
             .all(db)
             .await
     };
@@ -958,8 +969,6 @@ pub async fn mark_overdue(
         .filter(visits::Column::StartsAt.lt(at(today))))
     .await?;
     let txn = db.begin().await?;
-    let late: Vec<i64> = late.iter().map(|x| x.0).collect();
-    let missed: Vec<i64> = missed.iter().map(|x| x.0).collect();
     let (late, missed, _locked) =
         visit_writes::mark_overdue_rows(&txn, &actor, &late, &missed, now).await?;
     txn.commit().await?;

@@ -38,11 +38,11 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// Visits changed per statement in bulk writes (one bound id each).
-pub const CHUNK: usize = 500;
+const CHUNK: usize = 500;
 
 /// The local day a visit falls on (acceptance periods are local days).
 #[must_use]
-pub fn day_of(v: &visits::Model) -> NaiveDate {
+fn day_of(v: &visits::Model) -> NaiveDate {
     v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive()
 }
 
@@ -52,7 +52,7 @@ pub fn day_of(v: &visits::Model) -> NaiveDate {
 ///
 /// # Errors
 /// Database errors.
-pub async fn period_closed<C: ConnectionTrait>(
+async fn period_closed<C: ConnectionTrait>(
     db: &C,
     org: i64,
     recipient: Option<i64>,
@@ -136,7 +136,7 @@ async fn closed_days<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn closed_among<C: ConnectionTrait>(
+async fn closed_among<C: ConnectionTrait>(
     db: &C,
     rows: &[visits::Model],
 ) -> AppResult<HashSet<i64>> {
@@ -169,8 +169,9 @@ pub async fn closed_among<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Refuses a new visit (ad-hoc, or a plan's) on a day of an accepted
-/// period for its recipient.
+/// Refuses a new (ad-hoc) visit on a day of an accepted period for its
+/// recipient. A plan's visits need no check: they are created from now on,
+/// and only periods that are over can be accepted.
 ///
 /// # Errors
 /// `starts_at` field error when closed; database errors.
