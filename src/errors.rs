@@ -94,6 +94,10 @@ pub enum AppError {
     BadCredentials,
     #[error("too many failed sign-ins")]
     TooManyAttempts,
+    /// Another limit on how often something may be done; the key says
+    /// which.
+    #[error("rate limited: {0}")]
+    Limited(&'static str),
     /// A cross-site form post.
     #[error("forbidden")]
     Forbidden,
@@ -124,7 +128,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
-            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts | Self::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflicts(_) | Self::Stale(_) => StatusCode::CONFLICT,
@@ -145,7 +149,7 @@ impl AppError {
             Self::Forbidden => "error-forbidden",
             Self::Invalid(_) => "error-invalid",
             Self::Conflicts(_) => "error-conflicts",
-            Self::Stale(key) => key,
+            Self::Stale(key) | Self::Limited(key) => key,
             Self::TooLarge => "error-too-large",
             Self::Unavailable(_) => "error-unavailable",
             Self::Internal(_) => "error-internal",

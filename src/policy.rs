@@ -84,6 +84,18 @@ impl Scope {
         }
     }
 
+    /// The role whose column of `domain::privacy` applies (a coordinator
+    /// without an organisation sees as a worker).
+    #[must_use]
+    pub const fn role(&self) -> Role {
+        match self.kind {
+            ScopeKind::Admin => Role::Admin,
+            ScopeKind::Official { .. } => Role::Official,
+            ScopeKind::Coordinator { .. } => Role::Coordinator,
+            ScopeKind::Worker { .. } => Role::Worker,
+        }
+    }
+
     #[must_use]
     pub fn is_admin(&self) -> bool {
         self.kind == ScopeKind::Admin
@@ -309,6 +321,15 @@ impl Scope {
         }
     }
 
+    /// Searching by the last four characters of an ID number tells them
+    /// to whoever searches: only for those who may reveal the numbers they
+    /// see (admins; coordinators see only their organisation's people).
+    /// Each such search is audited and counted (`recipients::allow_id_search`).
+    #[must_use]
+    pub const fn may_search_by_id_end(&self) -> bool {
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
+    }
+
     /// Who plans visits, or checks a recurrence: admins, officials and
     /// coordinators (not workers).
     #[must_use]
@@ -316,10 +337,11 @@ impl Scope {
         !matches!(self.kind, ScopeKind::Worker { .. })
     }
 
-    /// Workers never see ID numbers, not even masked.
+    /// Workers never see ID numbers, not even masked (`domain::privacy`).
     #[must_use]
-    pub const fn sees_id_numbers(&self) -> bool {
-        !matches!(self.kind, ScopeKind::Worker { .. })
+    pub fn sees_id_numbers(&self) -> bool {
+        crate::domain::privacy::shown(self.role(), crate::domain::privacy::Datum::IdNumber, false)
+            != crate::domain::privacy::Shown::Hidden
     }
 
     /// Townships, villages and organisations are managed by admins.

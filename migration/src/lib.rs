@@ -35,6 +35,7 @@ mod m20261130_010200_add_unique_prev_hash_to_audit_logs;
 mod m20261202_000028_add_version_to_visits;
 mod m20261202_000030_hash_calendar_tokens;
 mod m20261202_000031_keep_every_visit_signature;
+mod m20261202_000032_mask_id_numbers_to_four_characters;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000028_add_version_to_visits::Migration),
             Box::new(m20261202_000030_hash_calendar_tokens::Migration),
             Box::new(m20261202_000031_keep_every_visit_signature::Migration),
+            Box::new(m20261202_000032_mask_id_numbers_to_four_characters::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -4,7 +4,7 @@
 use super::require;
 use crate::{
     controllers::api::visits::{reassign_many, ReassignBody},
-    domain::{ical::mask_name, role::Role},
+    domain::{privacy::mask_name, role::Role},
     errors::AppResult,
     i18n::t,
     models::{

@@ -998,7 +998,7 @@ async fn pack(
     acceptance: &str,
     q: &PackQuery,
 ) -> AppResult<Pack> {
-    use crate::{domain::ical::mask_name, i18n::t, web::render::DISPLAY_ZONE};
+    use crate::{domain::privacy::mask_name, i18n::t, web::render::DISPLAY_ZONE};
     let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
     let a = acceptances::load(&ctx.db, &c, pid(acceptance)?).await?;
     let masked = crate::web::input::checked(q.masked.as_deref());

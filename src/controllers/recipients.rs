@@ -116,6 +116,7 @@ async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let filter = filter_of(&ctx.db, &v.scope, &q).await?;
+    recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now()).await?;
     let day = today();
     let (rows, page) = recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?;
     let show_id = v.scope.sees_id_numbers();
@@ -545,6 +546,7 @@ pub async fn export(ctx: &AppContext, v: &Viewer, p: &ExportParams) -> AppResult
         }
     }
     let filter = filter_of(&ctx.db, &v.scope, &p.query).await?;
+    recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now()).await?;
     let day = today();
     let rows =
         recipients::all_filtered(&ctx.db, &v.scope, &filter, day, sheets::MAX_ROWS as u64).await?;
@@ -594,9 +596,16 @@ fn export_table(
     if show_id {
         header.push(t(l, "field-id-number"));
     }
+    // A whole birth date only beside whole ID numbers; otherwise the year
+    // (`domain::privacy`).
+    let whole = vault.is_some();
     for k in [
         "field-gender",
-        "field-birth-date",
+        if whole {
+            "field-birth-date-whole"
+        } else {
+            "field-birth-date"
+        },
         "field-categories",
         "field-village",
         "field-address",
@@ -629,7 +638,11 @@ fn export_table(
             .collect();
         row.extend([
             t(l, &format!("gender-{}", m.gender)),
-            m.birth_date.to_string(),
+            if whole {
+                m.birth_date.to_string()
+            } else {
+                chrono::Datelike::year(&m.birth_date).to_string()
+            },
             cats.join("、"),
             r.village
                 .as_ref()

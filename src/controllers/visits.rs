@@ -5,7 +5,7 @@ use super::{invalid_or, require};
 use crate::{
     controllers::api::visits::{visit_change, VisitChangeBody},
     domain::{
-        ical::mask_name,
+        privacy::mask_name,
         role::Role,
         visit_log::{
             LocationReason, MaterialCategory, NoConfirmationReason, Outcome, ReferralKind,

@@ -79,17 +79,6 @@ pub fn render(name: &str, events: &[Event], now: DateTime<Utc>) -> String {
     out
 }
 
-/// A name shown to people who may not see it whole: the first character
-/// and one star per other character (单秀英 → 单**).
-#[must_use]
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,12 +104,5 @@ mod tests {
         assert!(ics.contains("\\, 石门村\\;"));
         assert!(ics.lines().all(|l| l.len() <= 76), "{ics}");
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
-    }
-
-    #[test]
-    fn names_are_masked_after_the_first_character() {
-        assert_eq!(mask_name("单秀英"), "单**");
-        assert_eq!(mask_name("李"), "李");
-        assert_eq!(mask_name(""), "");
     }
 }

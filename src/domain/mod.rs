@@ -16,6 +16,7 @@ pub mod organization_kind;
 pub mod pagination;
 pub mod phone;
 pub mod plan_pattern;
+pub mod privacy;
 pub mod recipient;
 pub mod recurrence;
 mod recurrence_fast;

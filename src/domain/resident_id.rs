@@ -139,10 +139,10 @@ impl ResidentId {
         }
     }
 
-    /// `5119**********123X`: the first and last four characters.
+    /// `5119**************`: see `super::privacy::mask_id`.
     #[must_use]
     pub fn masked(&self) -> String {
-        format!("{}{}{}", &self.0[..4], "*".repeat(10), &self.0[14..])
+        super::privacy::mask_id(&self.0)
     }
 
     /// The last four characters, which people quote to tell records apart.
@@ -241,9 +241,9 @@ mod tests {
             NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
         );
         assert_eq!(id.gender(), Gender::Female);
-        assert_eq!(id.masked(), "1101**********002X");
+        assert_eq!(id.masked(), "1101**************");
         assert_eq!(id.last4(), "002X");
-        assert_eq!(format!("{id:?}"), "ResidentId(1101**********002X)");
+        assert_eq!(format!("{id:?}"), "ResidentId(1101**************)");
         let man = ResidentId::parse(&with_check("51190220240229001")).unwrap();
         assert_eq!(man.gender(), Gender::Male);
     }

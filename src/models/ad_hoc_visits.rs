@@ -10,7 +10,7 @@ use super::{
     Actor,
 };
 use crate::{
-    domain::{ical::mask_name, recurrence::resolve, role::Role, text},
+    domain::{privacy::mask_name, recurrence::resolve, role::Role, text},
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
     web::{input::loose, render::DISPLAY_ZONE},

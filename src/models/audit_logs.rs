@@ -32,10 +32,12 @@ pub enum Action {
     Export,
     /// A roster file was imported.
     Import,
+    /// The registry was searched by the last characters of an ID number.
+    IdSearch,
 }
 
 impl Action {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Create,
         Self::Update,
         Self::Delete,
@@ -45,6 +47,7 @@ impl Action {
         Self::Reveal,
         Self::Export,
         Self::Import,
+        Self::IdSearch,
     ];
 
     #[must_use]
@@ -59,6 +62,7 @@ impl Action {
             Self::Reveal => "reveal",
             Self::Export => "export",
             Self::Import => "import",
+            Self::IdSearch => "id_search",
         }
     }
 }

@@ -8,7 +8,7 @@ use super::{
     Actor,
 };
 use crate::{
-    domain::ical::{mask_name, Event},
+    domain::{ical::Event, privacy::mask_name},
     errors::AppResult,
 };
 use chrono::{DateTime, Duration, Utc};

@@ -950,7 +950,7 @@ pub const MAX_IMPORT: usize = 5000;
 /// per line, or separated by commas, semicolons or spaces) to recipients
 /// of the contract's township, by their keyed hash (numbers are never
 /// decrypted to compare). Returns the recipients found and what was not:
-/// a number not registered in the township, masked (`5119**********123X`),
+/// a number not registered in the township, masked (`5119**************`),
 /// or `#N` for the N-th entry that is no valid ID number.
 ///
 /// # Errors

@@ -31,7 +31,7 @@ use crate::{
     vault::Vault,
     web::input::loose,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     entity::prelude::*,
     sea_query::{LikeExpr, Query as SqlQuery},
@@ -906,6 +906,57 @@ pub async fn all_filtered(
     }
     out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(out)
+}
+
+/// How many searches by the end of an ID number one person may make in 24
+/// hours: enough for a day at the counter, far too few to learn the ends
+/// of a registry's numbers one guess at a time.
+pub const ID_SEARCHES_PER_DAY: u64 = 100;
+
+/// Lets a search by the last characters of an ID number through: only for
+/// those who may reveal numbers, each audited (without the characters),
+/// at most [`ID_SEARCHES_PER_DAY`] a day. Other searches pass untouched.
+///
+/// # Errors
+/// `Invalid` (422) for others, `TooManyAttempts` (429) over the limit.
+pub async fn allow_id_search(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    filter: &RecipientFilter,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if !matches!(filter.query, Some(Query::IdEnd(_))) {
+        return Ok(());
+    }
+    if !scope.may_search_by_id_end() {
+        return Err(AppError::field("q", "error-id-search-not-allowed"));
+    }
+    let txn = db.begin().await?;
+    // The entry takes the audit chain's lock, so the count after it
+    // includes every concurrent search.
+    audit_logs::record(
+        &txn,
+        actor,
+        Action::IdSearch,
+        "recipients",
+        None,
+        &serde_json::json!({}),
+    )
+    .await?;
+    let since: DateTimeWithTimeZone = (now - chrono::Duration::hours(24)).into();
+    let made = audit_logs::Entity::find()
+        .filter(audit_logs::Column::ActorId.eq(actor.user_id))
+        .filter(audit_logs::Column::Action.eq(Action::IdSearch.as_str()))
+        .filter(audit_logs::Column::CreatedAt.gte(since))
+        .count(&txn)
+        .await?;
+    if made > ID_SEARCHES_PER_DAY {
+        txn.rollback().await?;
+        return Err(AppError::Limited("error-id-search-limit"));
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Records an export in the audit log: how many rows, which filter, and

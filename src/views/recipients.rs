@@ -2,10 +2,7 @@
 //! leave the server masked, and not at all for workers.
 use super::Ref;
 use crate::{
-    domain::{
-        recipient::{needs_guardian_consent, CareTag},
-        resident_id::age_on,
-    },
+    domain::recipient::{needs_guardian_consent, CareTag},
     models::{
         _entities::{
             households, recipient_imports, recipient_status_changes, recipients, villages,
@@ -15,7 +12,7 @@ use crate::{
         recipients::RecipientRow,
     },
 };
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -78,10 +75,13 @@ pub struct RecipientJson {
     pub pid: Uuid,
     pub name: String,
     pub gender: String,
-    pub birth_date: NaiveDate,
-    pub age: u32,
+    /// The year only: with the township and the gender, a whole birth date
+    /// would leave too few possible ID numbers (`domain::privacy`).
+    pub birth_year: i32,
+    /// The age reached this year; stable all year.
+    pub age_this_year: i32,
     pub categories: Vec<&'static str>,
-    /// Masked (`5119**********123X`); absent for workers.
+    /// Masked (`5119**************`); absent for workers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_number: Option<String>,
     pub household: Option<HouseholdJson>,
@@ -131,8 +131,8 @@ impl RecipientJson {
             pid: m.pid,
             name: m.name.clone(),
             gender: m.gender.clone(),
-            birth_date: m.birth_date,
-            age: age_on(m.birth_date, today),
+            birth_year: m.birth_date.year(),
+            age_this_year: today.year() - m.birth_date.year(),
             categories: m.categories(today).iter().map(|c| c.as_str()).collect(),
             id_number: show_id.then(|| m.id_masked.clone()),
             household: household.map(|h| HouseholdJson::new(h, village, None)),

@@ -31,6 +31,7 @@ async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let filter = filter_of(&ctx.db, &v.scope, &q).await?;
+    recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now()).await?;
     let day = today();
     let (rows, info) = recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?;
     let show_id = v.scope.sees_id_numbers();

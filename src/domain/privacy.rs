@@ -1,0 +1,427 @@
+//! What each role sees of a person, as data: the one rule that the views
+//! (`crate::views::person`), the privacy page (`/privacy`) and the README's
+//! "Who sees what" tables are built from or checked against.
+//!
+//! Masks are chosen so that whatever a role sees without a reveal, put
+//! together, leaves at least [`MIN_CANDIDATES`] possible ID numbers:
+//! the ID number shows its first four characters (province and city, which
+//! the township gives away anyway) and nothing else; the birth date shows
+//! its year only. With the county, the year and the gender known, 365 days
+//! × 500 sequence numbers = 182,500 numbers remain ([`id_candidates`] counts
+//! them exactly). Showing the check character too would leave ~16,600, too
+//! close to the floor once a category (60+, under 18, under 14) tells which
+//! side of today someone's birthday falls in the year they cross it.
+use super::role::Role;
+use chrono::{Datelike, NaiveDate};
+
+/// The fewest ID numbers that what a role may see without a reveal must
+/// still allow.
+pub const MIN_CANDIDATES: u64 = 10_000;
+
+/// A worker sees a visit's person whole from this many days before the
+/// visit's day …
+pub const DOOR_DAYS_BEFORE: i64 = 1;
+/// … to this many days after it (corrections are made in that time).
+pub const DOOR_DAYS_AFTER: i64 = 3;
+
+/// The kinds of personal data Doudi keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Datum {
+    Name,
+    IdNumber,
+    BirthDate,
+    Gender,
+    Address,
+    Phone,
+    Guardian,
+    CareNeeds,
+    Disability,
+    AssistanceStatus,
+    HomeLocation,
+    VisitRecord,
+    CheckInLocation,
+    Signature,
+    Callback,
+    Referral,
+    Roster,
+    StaffAccount,
+    SignInAttempt,
+    AuditTrail,
+}
+
+impl Datum {
+    pub const ALL: [Self; 20] = [
+        Self::Name,
+        Self::IdNumber,
+        Self::BirthDate,
+        Self::Gender,
+        Self::Address,
+        Self::Phone,
+        Self::Guardian,
+        Self::CareNeeds,
+        Self::Disability,
+        Self::AssistanceStatus,
+        Self::HomeLocation,
+        Self::VisitRecord,
+        Self::CheckInLocation,
+        Self::Signature,
+        Self::Callback,
+        Self::Referral,
+        Self::Roster,
+        Self::StaffAccount,
+        Self::SignInAttempt,
+        Self::AuditTrail,
+    ];
+
+    /// The key of its label, purpose and retention in the i18n files:
+    /// `privacy-datum-<key>`, `privacy-why-<key>`, `privacy-kept-<key>`.
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::IdNumber => "id-number",
+            Self::BirthDate => "birth-date",
+            Self::Gender => "gender",
+            Self::Address => "address",
+            Self::Phone => "phone",
+            Self::Guardian => "guardian",
+            Self::CareNeeds => "care-needs",
+            Self::Disability => "disability",
+            Self::AssistanceStatus => "assistance-status",
+            Self::HomeLocation => "home-location",
+            Self::VisitRecord => "visit-record",
+            Self::CheckInLocation => "check-in-location",
+            Self::Signature => "signature",
+            Self::Callback => "callback",
+            Self::Referral => "referral",
+            Self::Roster => "roster",
+            Self::StaffAccount => "staff-account",
+            Self::SignInAttempt => "sign-in-attempt",
+            Self::AuditTrail => "audit-trail",
+        }
+    }
+
+    /// Whether it is data about a person served (as against staff).
+    #[must_use]
+    pub const fn of_recipients(self) -> bool {
+        !matches!(
+            self,
+            Self::StaffAccount | Self::SignInAttempt | Self::AuditTrail
+        )
+    }
+}
+
+/// How much of a kind of data a role sees, within the records its scope
+/// reaches (`crate::policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Seen {
+    /// All of it.
+    Whole,
+    /// Masked (names 单**, ID numbers 5119**************, birth dates as
+    /// the year); admins and the registering coordinators may reveal a
+    /// whole ID number with a reason, which is audited.
+    Masked,
+    /// Masked, with a reveal for those allowed (ID numbers only).
+    MaskedRevealable,
+    /// Whole only for a visit assigned to them, from [`DOOR_DAYS_BEFORE`]
+    /// days before its day to [`DOOR_DAYS_AFTER`] days after; masked or
+    /// absent everywhere else.
+    AtTheDoor,
+    /// Only in the records they made or were assigned (their own visits,
+    /// their own account).
+    Own,
+    /// Not at all.
+    Not,
+}
+
+impl Seen {
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Whole => "whole",
+            Self::Masked => "masked",
+            Self::MaskedRevealable => "masked-revealable",
+            Self::AtTheDoor => "at-the-door",
+            Self::Own => "own",
+            Self::Not => "not",
+        }
+    }
+}
+
+/// The rule: what `role` sees of `datum`.
+#[must_use]
+pub const fn seen(role: Role, datum: Datum) -> Seen {
+    use Datum as D;
+    use Role as R;
+    match (datum, role) {
+        (D::IdNumber, R::Admin | R::Coordinator) => Seen::MaskedRevealable,
+        (D::IdNumber, R::Official) | (D::BirthDate, R::Admin | R::Official | R::Coordinator) => {
+            Seen::Masked
+        }
+        (D::IdNumber | D::AssistanceStatus | D::Roster | D::Callback | D::Referral, R::Worker)
+        | (D::Roster, R::Official)
+        | (D::AuditTrail | D::SignInAttempt, R::Official | R::Coordinator | R::Worker) => Seen::Not,
+        (
+            D::Name
+            | D::BirthDate
+            | D::Gender
+            | D::Address
+            | D::Phone
+            | D::Guardian
+            | D::CareNeeds
+            | D::Disability
+            | D::HomeLocation,
+            R::Worker,
+        ) => Seen::AtTheDoor,
+        (D::VisitRecord | D::CheckInLocation | D::Signature | D::StaffAccount, R::Worker)
+        | (D::StaffAccount, R::Official) => Seen::Own,
+        _ => Seen::Whole,
+    }
+}
+
+/// How one field is shown in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Whole,
+    Masked,
+    Hidden,
+}
+
+/// What `role` is shown of `datum` in one place: `at_the_door` is true on
+/// the page and day card of a visit assigned to the viewer within
+/// [`at_the_door`]'s window (for other roles it makes no difference). A
+/// birth date is never shown whole without a reveal: at most its year.
+#[must_use]
+pub fn shown(role: Role, datum: Datum, at_the_door: bool) -> Shown {
+    let shown = match seen(role, datum) {
+        Seen::Whole => Shown::Whole,
+        Seen::Masked | Seen::MaskedRevealable => Shown::Masked,
+        Seen::AtTheDoor | Seen::Own if at_the_door => Shown::Whole,
+        Seen::AtTheDoor if datum == Datum::Name => Shown::Masked,
+        Seen::AtTheDoor | Seen::Own | Seen::Not => Shown::Hidden,
+    };
+    if datum == Datum::BirthDate && shown == Shown::Whole {
+        Shown::Masked
+    } else {
+        shown
+    }
+}
+
+/// Whether a worker sees a visit on `visit_day` whole on `today`.
+#[must_use]
+pub fn at_the_door(visit_day: NaiveDate, today: NaiveDate) -> bool {
+    let d = (visit_day - today).num_days();
+    (-DOOR_DAYS_AFTER..=DOOR_DAYS_BEFORE).contains(&d)
+}
+
+/// A name shown to people who may not see it whole: the first character
+/// and one star per other character (单秀英 → 单**).
+#[must_use]
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+/// An 18-character ID number masked: the first four characters, the
+/// province and city (`5119**************`). Anything else is all stars.
+#[must_use]
+pub fn mask_id(id: &str) -> String {
+    if id.len() == 18 && id.is_ascii() {
+        format!("{}{}", &id[..4], "*".repeat(14))
+    } else {
+        "*".repeat(18)
+    }
+}
+
+/// What of a birth date may be shown without a reveal: its year.
+#[must_use]
+pub fn birth_year(birth: NaiveDate) -> i32 {
+    birth.year()
+}
+
+/// How many valid ID numbers agree with what is shown of one: a mask (`*`
+/// for hidden characters), the birth year, the gender (odd 17th digit for
+/// men) and a six-digit region guessed from the township. This is the
+/// attacker's count in the reconstruction test: a whole birth date or more
+/// characters of the number shrink it below [`MIN_CANDIDATES`].
+#[must_use]
+pub fn id_candidates(
+    masked: &str,
+    region: &str,
+    birth_year: Option<i32>,
+    birth_date: Option<NaiveDate>,
+    male: Option<bool>,
+) -> u64 {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let shown: Vec<char> = masked.chars().collect();
+    if shown.len() != 18 || region.len() != 6 {
+        return 0;
+    }
+    let fits = |i: usize, c: char| shown[i] == '*' || shown[i] == c;
+    if !region.chars().enumerate().all(|(i, c)| fits(i, c)) {
+        return 0;
+    }
+    let dates: Vec<NaiveDate> = match (birth_date, birth_year) {
+        (Some(d), _) => vec![d],
+        (None, Some(y)) => NaiveDate::from_ymd_opt(y, 1, 1)
+            .map(|first| {
+                first
+                    .iter_days()
+                    .take_while(|d| d.year() == y)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+        (None, None) => return u64::MAX,
+    };
+    let mut count = 0;
+    for date in dates {
+        let mut digits = String::with_capacity(17);
+        digits.push_str(region);
+        digits.push_str(&date.format("%Y%m%d").to_string());
+        if !digits.chars().enumerate().all(|(i, c)| fits(i, c)) {
+            continue;
+        }
+        let head: u32 = digits
+            .bytes()
+            .zip(WEIGHTS)
+            .map(|(b, w)| u32::from(b - b'0') * w)
+            .sum();
+        for seq in 0..1000u32 {
+            if male.is_some_and(|m| (seq % 2 == 1) != m) {
+                continue;
+            }
+            let s = [seq / 100, seq / 10 % 10, seq % 10];
+            if !s
+                .iter()
+                .enumerate()
+                .all(|(i, d)| fits(14 + i, char::from_digit(*d, 10).unwrap_or('?')))
+            {
+                continue;
+            }
+            let sum = head + s[0] * WEIGHTS[14] + s[1] * WEIGHTS[15] + s[2] * WEIGHTS[16];
+            if fits(17, char::from(CHECK[(sum % 11) as usize])) {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[test]
+    fn names_are_masked_after_the_first_character() {
+        assert_eq!(mask_name("单秀英"), "单**");
+        assert_eq!(mask_name("李"), "李");
+        assert_eq!(mask_name(""), "");
+    }
+
+    #[rstest]
+    #[case("511902196204093019", "5119**************")]
+    #[case("11010519491231002X", "1101**************")]
+    #[case("short", "******************")]
+    #[case("５１１９０２１９６２０４０９３０１９", "******************")]
+    fn id_numbers_show_the_first_four_characters_only(#[case] id: &str, #[case] masked: &str) {
+        assert_eq!(mask_id(id), masked);
+        assert_eq!(mask_id(id).chars().count(), 18);
+    }
+
+    /// The finding of the privacy issue: the old mask (first and last
+    /// four) with the whole birth date and the township's county left
+    /// exactly one number.
+    #[test]
+    fn the_old_mask_with_the_birth_date_gave_the_number_away() {
+        let born = NaiveDate::from_ymd_opt(1962, 4, 9).unwrap();
+        let old = "5119**********3019";
+        assert_eq!(
+            id_candidates(old, "511902", None, Some(born), Some(true)),
+            1
+        );
+    }
+
+    #[rstest]
+    #[case("511902196204093019", 1962, true)]
+    #[case("11010519491231002X", 1949, false)]
+    #[case("511902201502290011", 2015, true)]
+    fn what_is_shown_now_leaves_at_least_ten_thousand_numbers(
+        #[case] id: &str,
+        #[case] year: i32,
+        #[case] male: bool,
+    ) {
+        let n = id_candidates(&mask_id(id), &id[..6], Some(year), None, Some(male));
+        assert!(n >= MIN_CANDIDATES, "{id}: {n}");
+        // Even knowing which side of today the birthday falls (a category
+        // crossing), a month of days leaves more than enough.
+        assert!(n / 12 >= MIN_CANDIDATES, "{id}: {n}");
+        // The check character as well would have been too close.
+        let with_check = format!("{}{}", &mask_id(id)[..17], &id[17..]);
+        let m = id_candidates(&with_check, &id[..6], Some(year), None, Some(male));
+        assert!(m < n / 10 && m / 12 < MIN_CANDIDATES, "{id}: {m}");
+        // And no less with the whole date but no characters (a reveal
+        // gives the whole date anyway; this checks the counter).
+        assert!(id_candidates(&"*".repeat(18), &id[..6], Some(year), None, None) > 100_000);
+    }
+
+    #[test]
+    fn the_count_is_exact_on_a_small_case() {
+        // Whole date and the first two sequence digits known: ten last
+        // digits, of which the check character keeps those that fit.
+        let born = NaiveDate::from_ymd_opt(1962, 4, 9).unwrap();
+        let all = id_candidates(
+            "51190219620409" /* 14 */
+                .chars()
+                .chain("30**".chars())
+                .collect::<String>()
+                .as_str(),
+            "511902",
+            None,
+            Some(born),
+            None,
+        );
+        assert_eq!(all, 10);
+    }
+
+    #[test]
+    fn workers_see_people_whole_only_around_their_visits() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
+        assert!(!at_the_door(day, day - chrono::Days::new(2)));
+        assert!(at_the_door(day, day - chrono::Days::new(1)));
+        assert!(at_the_door(day, day));
+        assert!(at_the_door(day, day + chrono::Days::new(3)));
+        assert!(!at_the_door(day, day + chrono::Days::new(4)));
+        assert_eq!(seen(Role::Worker, Datum::Name), Seen::AtTheDoor);
+        assert_eq!(seen(Role::Worker, Datum::IdNumber), Seen::Not);
+        assert_eq!(seen(Role::Official, Datum::IdNumber), Seen::Masked);
+        assert_eq!(
+            seen(Role::Coordinator, Datum::IdNumber),
+            Seen::MaskedRevealable
+        );
+        assert_eq!(seen(Role::Admin, Datum::BirthDate), Seen::Masked);
+        assert_eq!(seen(Role::Admin, Datum::AuditTrail), Seen::Whole);
+        assert_eq!(seen(Role::Coordinator, Datum::AuditTrail), Seen::Not);
+        assert_eq!(shown(Role::Worker, Datum::Name, false), Shown::Masked);
+        assert_eq!(shown(Role::Worker, Datum::Name, true), Shown::Whole);
+        assert_eq!(shown(Role::Worker, Datum::Phone, false), Shown::Hidden);
+        assert_eq!(shown(Role::Worker, Datum::Phone, true), Shown::Whole);
+        assert_eq!(shown(Role::Worker, Datum::IdNumber, true), Shown::Hidden);
+        assert_eq!(shown(Role::Worker, Datum::BirthDate, true), Shown::Masked);
+        assert_eq!(shown(Role::Official, Datum::Phone, false), Shown::Whole);
+    }
+
+    #[test]
+    fn nobody_sees_a_whole_birth_date_or_id_number_without_a_reveal() {
+        for role in Role::ALL {
+            for at in [false, true] {
+                assert_ne!(shown(role, Datum::BirthDate, at), Shown::Whole);
+                assert_ne!(shown(role, Datum::IdNumber, at), Shown::Whole);
+            }
+        }
+    }
+}
