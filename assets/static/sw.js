@@ -5,10 +5,14 @@
 // against the record as the server has it before sending, and refreshes
 // the copy of a visit's page once its record is in. Scripts come from the
 // network first (an old door.js must not run against a newer server), the
-// rest of the shell from the cache. Signing in or out drops the copied
-// pages, so the next person on the phone never opens the last one's.
-var SHELL = "doudi-shell-v2";
-var PAGES = "doudi-pages-v2";
+// rest of the shell from the cache. Signing in or out (or landing on the
+// sign-in page, as after a session ends) drops the copied pages, so the
+// next person on the phone never opens the last one's. A response marked
+// `no-store` (a signature image, a revealed number, an export) is never
+// copied. Version 3 drops the caches of earlier versions, which could hold
+// signature images.
+var SHELL = "doudi-shell-v3";
+var PAGES = "doudi-pages-v3";
 var SHELL_FILES = ["/static/app.css", "/static/vendor/pico.min.css", "/static/vendor/htmx.min.js", "/static/js/door.js"];
 
 self.addEventListener("install", function (e) {
@@ -22,8 +26,15 @@ self.addEventListener("activate", function (e) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// Whether a response may be copied: a whole, same-origin answer that does
+// not forbid storing.
+function storable(res) {
+  var cc = (res.headers.get("Cache-Control") || "").toLowerCase();
+  return res.ok && !res.redirected && res.type === "basic" && cc.indexOf("no-store") < 0;
+}
+
 function keep(cache, req, res) {
-  if (res.ok && !res.redirected && res.type === "basic") {
+  if (storable(res)) {
     var copy = res.clone();
     caches.open(cache).then(function (c) { c.put(req, copy); });
   }
@@ -39,6 +50,12 @@ self.addEventListener("fetch", function (e) {
     return;
   }
   if (url.pathname.indexOf("/api/") === 0) return;
+  if (url.pathname === "/login") {
+    // Whoever sees the sign-in page is signed out: nothing of the last
+    // person's pages stays.
+    e.waitUntil(caches.delete(PAGES));
+    return;
+  }
   if (url.pathname.indexOf("/static/js/") === 0) {
     e.respondWith(fetch(req).then(function (res) { return keep(SHELL, req, res); }).catch(function () {
       return caches.match(req).then(function (hit) { return hit || Response.error(); });

@@ -311,6 +311,41 @@ pub fn id_candidates(
     count
 }
 
+/// What the audit log shows of a recorded change: entries written before
+/// the masks changed hold `5119**********123X` and whole birth dates; the
+/// chain keeps them as written, the page and API show them as today's
+/// masks would (any `id_number`/`id_masked` to its first four characters,
+/// any `birth_date` to its year), at any depth.
+pub fn redact_recorded(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    /// Applies `f` to every string under `v` (a value, or its before and
+    /// after).
+    fn strings(v: &mut Value, f: &dyn Fn(&str) -> String) {
+        match v {
+            Value::String(s) => *s = f(s),
+            Value::Object(map) => map.values_mut().for_each(|x| strings(x, f)),
+            Value::Array(items) => items.iter_mut().for_each(|x| strings(x, f)),
+            _ => {}
+        }
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                match k.as_str() {
+                    "id_number" | "id_masked" => strings(x, &|s| {
+                        let head: String = s.chars().take(4).collect();
+                        format!("{head}{}", "*".repeat(14))
+                    }),
+                    "birth_date" => strings(x, &|s| s.chars().take(4).collect()),
+                    _ => redact_recorded(x),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_recorded),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +448,26 @@ mod tests {
         assert_eq!(shown(Role::Worker, Datum::IdNumber, true), Shown::Hidden);
         assert_eq!(shown(Role::Worker, Datum::BirthDate, true), Shown::Masked);
         assert_eq!(shown(Role::Official, Datum::Phone, false), Shown::Whole);
+    }
+
+    #[test]
+    fn recorded_changes_are_shown_with_todays_masks() {
+        let mut v = serde_json::json!({
+            "before": {"id_number": "5119**********3019", "birth_date": "1962-04-09", "name": "单秀英"},
+            "after": [{"id_masked": "1101**********002X"}, {"birth_date": null}],
+            "reason": "id_number 5119",
+            "changes": {"birth_date": {"before": null, "after": "1946-08-19"}}
+        });
+        redact_recorded(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "before": {"id_number": "5119**************", "birth_date": "1962", "name": "单秀英"},
+                "after": [{"id_masked": "1101**************"}, {"birth_date": null}],
+                "reason": "id_number 5119",
+                "changes": {"birth_date": {"before": null, "after": "1946"}}
+            })
+        );
     }
 
     #[test]

@@ -177,7 +177,11 @@ impl From<&audit_logs::Model> for AuditJson {
             action: m.action.clone(),
             entity: m.entity.clone(),
             entity_pid: m.entity_pid,
-            changes: m.changes_json(),
+            changes: {
+                let mut c = m.changes_json();
+                crate::domain::privacy::redact_recorded(&mut c);
+                c
+            },
             request_id: m.request_id.clone(),
             ip: m.ip.clone(),
             hash: m.hash.clone(),

@@ -68,8 +68,10 @@ async fn a_coordinator_registers_a_recipient_whose_id_number_is_sealed_masked_an
         .await;
         assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
         let body: Value = res.json();
-        let masked = format!("{}**********{}", &id[..4], &id[14..]);
+        let masked = format!("{}**************", &id[..4]);
         assert_eq!(body["id_number"], masked);
+        assert_eq!(body["birth_year"], 1948);
+        assert!(body.get("birth_date").is_none(), "{body}");
         assert_eq!(body["categories"], json!(["elderly"]));
         assert_eq!(body["household"]["assistance_status"], "dibao");
         assert_eq!(body["care_tags"], json!(["lives_alone", "dementia"]));
