@@ -141,7 +141,9 @@ async fn no_role_can_rebuild_an_id_number_from_what_it_sees() {
                     born.format("%Y/%m/%d").to_string(),
                     born.format("%Y年%-m月%-d日").to_string(),
                 ] {
-                    let at = text.find(&shown).map(|i| &text[i.saturating_sub(300)..(i + 50).min(text.len())]);
+                    let at = text
+                        .find(&shown)
+                        .map(|i| &text[i.saturating_sub(300)..(i + 50).min(text.len())]);
                     assert!(at.is_none(), "{email} sees {shown} of {}: {at:?}", r.name);
                 }
                 // The attacker's count: the mask shown, the birth year, the
