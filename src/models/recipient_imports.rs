@@ -1149,6 +1149,84 @@ pub fn retention_days(settings: Option<&serde_json::Value>) -> i64 {
         .unwrap_or(30)
 }
 
+/// Clears the cells of the rejected rows kept in the reports of imports
+/// uploaded more than `keep_days` ago, at most 500 per call. Those cells
+/// are the rows as uploaded, whole ID numbers included, kept so that they
+/// can be downloaded, fixed and uploaded again; after the retention only
+/// their line numbers and problems stay. Each clearing is one transaction
+/// with its audit entry. Returns the imports cleared.
+///
+/// # Errors
+/// Database errors.
+pub async fn purge_rejected_rows(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    keep_days: i64,
+) -> AppResult<Vec<Uuid>> {
+    let cutoff =
+        chrono::DateTime::<chrono::FixedOffset>::from(now - chrono::Duration::days(keep_days));
+    let candidates: Vec<(i64, Uuid)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Pid)
+        .inner_join(recipient_import_files::Entity)
+        .filter(Column::CreatedAt.lt(cutoff))
+        .filter(recipient_import_files::Column::Report.like("%\"cells\":[\"%"))
+        .order_by_asc(Column::Id)
+        .limit(500)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let actor = Actor::system("imports:purge");
+    let mut cleared = Vec::with_capacity(candidates.len());
+    for (id, pid) in candidates {
+        let txn = db.begin().await?;
+        let Some(file) = recipient_import_files::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+        else {
+            txn.rollback().await?;
+            continue;
+        };
+        let Some(mut report) = file
+            .report
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<Report>(r).ok())
+        else {
+            txn.rollback().await?;
+            continue;
+        };
+        let rows = report.rejected.len();
+        for r in &mut report.rejected {
+            r.cells.clear();
+        }
+        recipient_import_files::Entity::update_many()
+            .col_expr(
+                recipient_import_files::Column::Report,
+                Expr::value(serde_json::to_string(&report).unwrap_or_default()),
+            )
+            .filter(recipient_import_files::Column::ImportId.eq(id))
+            .exec(&txn)
+            .await?;
+        audit_logs::record(
+            &txn,
+            &actor,
+            Action::Update,
+            "recipient_import_files",
+            Some(pid),
+            &serde_json::json!({
+                "rejected_rows": rows,
+                "cells": "cleared",
+                "reason": format!("older than {keep_days} days"),
+            }),
+        )
+        .await?;
+        txn.commit().await?;
+        cleared.push(pid);
+    }
+    Ok(cleared)
+}
+
 /// Deletes the uploaded file of every import that was checked (or failed)
 /// but never applied and was uploaded more than `keep_days` ago, at most
 /// 500 per call; the import row, its counts and its report stay. An

@@ -1,7 +1,9 @@
 //! `cargo loco task imports:purge [slot:1d]`: deletes the uploaded roster
 //! files (whole ID numbers in plain text) of imports never applied within
 //! `settings.roster_retention_days` (default 30), keeping each import's
-//! counts and report, with an audit entry for each. Applied rosters are
+//! counts and report, with an audit entry for each, and clears the rows as
+//! uploaded (whole ID numbers) that reports keep of rejected rows once
+//! they are as old (line numbers and problems stay). Applied rosters are
 //! deleted by the apply itself. The scheduler runs it daily, with `slot:`
 //! so that one process runs it per slot (see `models::job_runs`).
 use crate::models::{job_runs, recipient_imports};
@@ -24,11 +26,13 @@ impl Task for ImportsPurge {
         let slot = super::plans_materialise::slot_length(vars)?;
         let days = recipient_imports::retention_days(ctx.config.settings.as_ref());
         let done = job_runs::once_per_slot(&ctx.db, "imports:purge", slot, || async {
-            let purged =
-                recipient_imports::purge_unapplied(&ctx.db, chrono::Utc::now(), days).await?;
+            let now = chrono::Utc::now();
+            let purged = recipient_imports::purge_unapplied(&ctx.db, now, days).await?;
+            let cleared = recipient_imports::purge_rejected_rows(&ctx.db, now, days).await?;
             Ok(format!(
-                "{} roster files older than {days} days deleted",
-                purged.len()
+                "{} roster files and the rejected rows of {} reports older than {days} days deleted",
+                purged.len(),
+                cleared.len()
             ))
         })
         .await

@@ -312,3 +312,97 @@ async fn an_applied_roster_is_deleted_and_an_unapplied_one_is_purged_after_the_r
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_rows_kept_of_rejected_lines_are_cleared_after_the_retention() {
+    use axum_test::multipart::{MultipartForm, Part};
+    use doudi::models::_entities::recipient_imports;
+    use doudi::tasks::imports_purge::ImportsPurge;
+    use loco_rs::task::{Task, Vars};
+    with_app(|server, ctx| async move {
+        let t = token(&ctx, "coordinator@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let id = doudi::demo::names::resident_id(
+            chrono::NaiveDate::from_ymd_opt(1951, 6, 7).expect("date"),
+            41,
+        );
+        // A valid number in a village the township does not have: rejected.
+        let csv = format!("姓名,身份证号码,村（社区）,家庭住址\r\n钱小河,{id},没有这个村,某处1号");
+        let form = MultipartForm::new()
+            .add_text("township", town.clone())
+            .add_text("roster", "名册R".to_string())
+            .add_part(
+                "file",
+                Part::bytes(csv.into_bytes()).file_name("r.csv".to_string()),
+            );
+        let res = server
+            .post("/api/v1/recipient_imports")
+            .authorization_bearer(&t)
+            .multipart(form)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let pid = res.json::<Value>()["pid"]
+            .as_str()
+            .expect("pid")
+            .to_string();
+        let (import, file) = roster_file(&ctx, &pid).await;
+        assert_eq!(import.rejected_count, 1, "{:?}", file.report);
+        assert!(file.report.as_deref().unwrap_or("").contains(&id));
+        let rejected = server
+            .get(&format!("/api/v1/recipient_imports/{pid}/rejected/csv"))
+            .authorization_bearer(&t)
+            .await;
+        assert!(
+            rejected.text().contains(&id),
+            "downloadable to fix while young"
+        );
+        // Older than the retention: the row as uploaded goes, the line and
+        // its problem stay.
+        let mut am: recipient_imports::ActiveModel = import.into();
+        am.created_at = Set((chrono::Utc::now() - chrono::Duration::days(31)).into());
+        am.update(&ctx.db).await.expect("backdate");
+        let updates = audit_count(&ctx, "update", "recipient_import_files").await;
+        ImportsPurge
+            .run(&ctx, &Vars::default())
+            .await
+            .expect("purge");
+        let (import, file) = roster_file(&ctx, &pid).await;
+        let report = file.report.clone().unwrap_or_default();
+        assert!(!report.contains(&id), "{report}");
+        assert!(!report.contains("钱小河"), "{report}");
+        assert_eq!(import.rejected_count, 1);
+        let shown: Value = server
+            .get(&format!("/api/v1/recipient_imports/{pid}"))
+            .authorization_bearer(&t)
+            .await
+            .json();
+        assert!(!shown.to_string().contains(&id));
+        assert!(
+            shown.to_string().contains("没有这个村")
+                || shown["report"]["problems"]
+                    .as_array()
+                    .is_some_and(|p| !p.is_empty()),
+            "{shown}"
+        );
+        let rejected = server
+            .get(&format!("/api/v1/recipient_imports/{pid}/rejected/csv"))
+            .authorization_bearer(&t)
+            .await;
+        assert_eq!(rejected.status_code(), StatusCode::OK);
+        assert!(!rejected.text().contains(&id));
+        assert_eq!(
+            audit_count(&ctx, "update", "recipient_import_files").await,
+            updates + 1
+        );
+        // Once cleared, a second run finds nothing.
+        ImportsPurge
+            .run(&ctx, &Vars::default())
+            .await
+            .expect("purge");
+        assert_eq!(
+            audit_count(&ctx, "update", "recipient_import_files").await,
+            updates + 1
+        );
+    })
+    .await;
+}
