@@ -249,3 +249,44 @@ async fn searching_by_the_end_of_an_id_number_is_for_those_who_may_reveal_and_is
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_migration_rewrites_stored_masks_to_the_first_four_characters() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    with_app(|_server, ctx| async move {
+        let applied: Vec<String> = Migrator::get_applied_migrations(&ctx.db)
+            .await
+            .expect("applied")
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        let at = applied
+            .iter()
+            .position(|n| n == "m20261202_000032_mask_id_numbers_to_four_characters")
+            .expect("applied");
+        let steps = u32::try_from(applied.len() - at).expect("steps");
+        Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+        let r = recipients::Entity::find()
+            .filter(recipients::Column::Name.eq("单秀英"))
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = whole(&ctx, &r).await;
+        let pid = r.pid;
+        let mut am: recipients::ActiveModel = r.into();
+        am.id_masked = Set(format!("{}**********{}", &id[..4], &id[14..]));
+        am.update(&ctx.db).await.expect("old mask");
+        Migrator::up(&ctx.db, None).await.expect("up");
+        Migrator::up(&ctx.db, None).await.expect("up again");
+        let r = recipients::Entity::find()
+            .filter(recipients::Column::Pid.eq(pid))
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.id_masked, format!("{}**************", &id[..4]));
+    })
+    .await;
+}
