@@ -115,10 +115,29 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = filter_of(&ctx.db, &v.scope, &q).await?;
-    recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now()).await?;
+    let mut filter = filter_of(&ctx.db, &v.scope, &q).await?;
+    // A refused search by ID end shows the list page with the reason
+    // under the box (422 or 429), not an error page.
+    let refused =
+        match recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now())
+            .await
+        {
+            Ok(()) => None,
+            Err(e @ (AppError::Invalid(_) | AppError::Limited(_))) => Some(e),
+            Err(e) => return Err(e),
+        };
+    if refused.is_some() {
+        filter.query = None;
+    }
     let day = today();
-    let (rows, page) = recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?;
+    let (rows, page) = if refused.is_some() {
+        (
+            Vec::new(),
+            crate::domain::pagination::PageInfo::new(q.page(), 0),
+        )
+    } else {
+        recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?
+    };
     let show_id = v.scope.sees_id_numbers();
     let items: Vec<RecipientJson> = rows
         .iter()
@@ -133,7 +152,17 @@ async fn list(
         "may_reveal_export": v.scope.may_reveal_id(v.scope.own_organization()) || v.scope.is_admin(),
     });
     let choices = choices(&ctx, &v, ListQuery::get(q.township.as_ref())).await?;
-    Ok(Page::new("recipients/list.html", merge(data, choices)).render(&v))
+    let mut data = merge(data, choices);
+    let status = refused.map_or(StatusCode::OK, |e| {
+        data["search_error"] = json!(match &e {
+            AppError::Invalid(_) => t(v.lang, "error-id-search-not-allowed"),
+            _ => t(v.lang, e.message_key()),
+        });
+        e.status()
+    });
+    Ok(Page::new("recipients/list.html", data)
+        .status(status)
+        .render(&v))
 }
 
 async fn show(
