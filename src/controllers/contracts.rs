@@ -9,12 +9,12 @@ use crate::{
     models::{
         _entities::{organizations, recipients, townships},
         acceptances::{self, AcceptanceParams},
+        audit_logs::{self, Action},
         callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, ItemParams, NewContract, PROCUREMENT_METHODS},
         fulfilment,
         milestones::{self, MilestoneParams},
-        audit_logs::{self, Action},
         service_types::Catalogue,
     },
     web::{
@@ -1085,10 +1085,7 @@ async fn pack(
             t(lang, "pack-period"),
             format!("{} – {}", a.period_start, a.period_end),
         ],
-        vec![
-            t(lang, "pack-accepted-by"),
-            edition.staff(&by),
-        ],
+        vec![t(lang, "pack-accepted-by"), edition.staff(&by)],
         vec![
             t(lang, "pack-accepted-at"),
             a.created_at
