@@ -41,7 +41,7 @@ impl Edition {
     /// A free text as this edition shows it: always in the internal one;
     /// in the public one only when its author marked it public.
     #[must_use]
-    pub fn free_text<'a>(self, text: Option<&'a str>, marked_public: bool) -> Option<&'a str> {
+    pub fn free_text(self, text: Option<&str>, marked_public: bool) -> Option<&str> {
         let text = text.map(str::trim).filter(|t| !t.is_empty())?;
         match self {
             Self::Internal => Some(text),
