@@ -36,6 +36,7 @@ mod m20261202_000028_add_version_to_visits;
 mod m20261202_000030_hash_calendar_tokens;
 mod m20261202_000031_keep_every_visit_signature;
 mod m20261202_000032_mask_id_numbers_to_four_characters;
+mod m20261202_000033_mark_public_text;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000030_hash_calendar_tokens::Migration),
             Box::new(m20261202_000031_keep_every_visit_signature::Migration),
             Box::new(m20261202_000032_mask_id_numbers_to_four_characters::Migration),
+            Box::new(m20261202_000033_mark_public_text::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -4,11 +4,12 @@
 use super::{invalid_or, require};
 use crate::{
     controllers::api::contracts::{contract_json, MilestoneJson},
-    domain::fulfilment::Unit,
+    domain::{fulfilment::Unit, publication::Edition},
     errors::AppResult,
     models::{
         _entities::{organizations, recipients, townships},
         acceptances::{self, AcceptanceParams},
+        audit_logs::{self, Action},
         callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, ItemParams, NewContract, PROCUREMENT_METHODS},
@@ -54,6 +55,8 @@ pub struct ContractForm {
     /// For an amendment: why, and from when.
     reason: Option<String>,
     effective_on: Option<String>,
+    /// The reason may be published (a checked box).
+    public: Option<String>,
     #[serde(default)]
     item_what: Vec<String>,
     #[serde(default)]
@@ -573,6 +576,7 @@ async fn propose(
     let p = AmendmentParams {
         reason: f.reason.clone(),
         effective_on: f.effective_on.clone(),
+        public: f.public.clone(),
         contract: f.params(),
         ..Default::default()
     };
@@ -840,6 +844,15 @@ async fn export(
     } else {
         (crate::sheets::write_csv(&rows), "text/csv; charset=utf-8")
     };
+    audit_logs::record_download(
+        &ctx.db,
+        &v.actor,
+        Action::Export,
+        "contracts",
+        Some(c.pid),
+        &json!({"file": format!("{name}.{ext}"), "rows": rows.len().saturating_sub(1)}),
+    )
+    .await?;
     let disposition = format!(
         "attachment; filename=\"{}-{name}-{}.{ext}\"",
         c.code
@@ -910,6 +923,27 @@ struct Pack {
     visits: Vec<Vec<String>>,
     /// The file name without its extension.
     file: String,
+    /// What the audit entry of its download names.
+    contract: uuid::Uuid,
+    acceptance: uuid::Uuid,
+    edition: Edition,
+}
+
+impl Pack {
+    /// Records the download of this pack as `format`, just before it is sent.
+    async fn audited(&self, ctx: &AppContext, v: &Viewer, format: &str) -> AppResult<()> {
+        audit_logs::record_download(
+            &ctx.db,
+            &v.actor,
+            Action::Export,
+            "acceptances",
+            Some(self.acceptance),
+            &json!({"contract": self.contract.to_string(), "file": format!("pack.{format}"),
+                    "public": self.edition.is_public(),
+                    "visits": self.visits.len().saturating_sub(1)}),
+        )
+        .await
+    }
 }
 
 /// The acceptance pack as XLSX: the accepted figures, and every visit of
@@ -930,6 +964,7 @@ pub async fn acceptance_pack(
         (visits_name.as_str(), p.visits.as_slice()),
     ])
     .map_err(crate::errors::AppError::Internal)?;
+    p.audited(&ctx, &v, "xlsx").await?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{}.xlsx", p.file),
@@ -967,6 +1002,7 @@ pub async fn acceptance_pack_pdf(
         ],
     )
     .map_err(crate::errors::AppError::Internal)?;
+    p.audited(&ctx, &v, "pdf").await?;
     Ok(download(
         "application/pdf",
         &format!("{}.pdf", p.file),
@@ -998,10 +1034,10 @@ async fn pack(
     acceptance: &str,
     q: &PackQuery,
 ) -> AppResult<Pack> {
-    use crate::{domain::privacy::mask_name, i18n::t, web::render::DISPLAY_ZONE};
+    use crate::{i18n::t, web::render::DISPLAY_ZONE};
     let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
     let a = acceptances::load(&ctx.db, &c, pid(acceptance)?).await?;
-    let masked = crate::web::input::checked(q.masked.as_deref());
+    let edition = Edition::of_pack(crate::web::input::checked(q.masked.as_deref()));
     let lang = v.lang;
     let cj = contract_json(ctx, &c).await?;
     let snapshot: Value = serde_json::from_str(&a.snapshot).unwrap_or(Value::Null);
@@ -1049,10 +1085,7 @@ async fn pack(
             t(lang, "pack-period"),
             format!("{} – {}", a.period_start, a.period_end),
         ],
-        vec![
-            t(lang, "pack-accepted-by"),
-            if masked { mask_name(&by) } else { by },
-        ],
+        vec![t(lang, "pack-accepted-by"), edition.staff(&by)],
         vec![
             t(lang, "pack-accepted-at"),
             a.created_at
@@ -1062,7 +1095,10 @@ async fn pack(
         ],
         vec![
             t(lang, "acceptance-note"),
-            a.note.clone().unwrap_or_default(),
+            edition
+                .free_text(a.note.as_deref(), a.public)
+                .unwrap_or_default()
+                .to_string(),
         ],
         vec![t(lang, "pack-locked"), a.locked_visits.to_string()],
         vec![t(lang, "fulfilment-due"), text(&snapshot["rates"]["due"])],
@@ -1112,41 +1148,48 @@ async fn pack(
     }
     summary.push(Vec::new());
     summary.extend(items);
-    let mut visit_rows = vec![vec![
+    // The public edition names no person served, not even masked: the
+    // column is left out.
+    let row = |when: String, person: String, rest: Vec<String>| {
+        std::iter::once(when)
+            .chain(edition.person_served(&person))
+            .chain(rest)
+            .collect::<Vec<String>>()
+    };
+    let mut visit_rows = vec![row(
         t(lang, "visit-when"),
         t(lang, "field-recipient"),
-        t(lang, "field-worker"),
-        t(lang, "field-status"),
-        t(lang, "fulfilment-late"),
-        t(lang, "fulfilment-exceptions"),
-        t(lang, "pack-minutes"),
-        t(lang, "pack-material"),
-        t(lang, "door-confirmation"),
-    ]];
+        [
+            "field-worker",
+            "field-status",
+            "fulfilment-late",
+            "fulfilment-exceptions",
+            "pack-minutes",
+            "pack-material",
+            "door-confirmation",
+        ]
+        .iter()
+        .map(|k| t(lang, k))
+        .collect(),
+    )];
     let yes = |b: bool| if b { "✓".to_string() } else { String::new() };
     for pv in acceptances::period_visits(&ctx.db, &c, &a).await? {
-        visit_rows.push(vec![
+        visit_rows.push(row(
             pv.starts_at
                 .with_timezone(&DISPLAY_ZONE)
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
-            if masked {
-                mask_name(&pv.recipient)
-            } else {
-                pv.recipient
-            },
-            if masked {
-                mask_name(&pv.worker)
-            } else {
-                pv.worker
-            },
-            t(lang, &format!("visit-status-{}", pv.status)),
-            yes(pv.late),
-            yes(pv.location_exception),
-            pv.service_minutes.to_string(),
-            crate::domain::money::format_yuan(pv.material_fen),
-            yes(pv.confirmed),
-        ]);
+            pv.recipient,
+            vec![
+                edition.staff(&pv.worker),
+                t(lang, &format!("visit-status-{}", pv.status)),
+                yes(pv.late),
+                yes(pv.location_exception),
+                pv.service_minutes.to_string(),
+                crate::domain::money::format_yuan(pv.material_fen),
+                yes(pv.confirmed),
+            ],
+        ));
     }
     let code: String = c
         .code
@@ -1161,8 +1204,11 @@ async fn pack(
             "{code}-acceptance-{}-{}{}",
             a.period_start.format("%Y%m%d"),
             a.period_end.format("%Y%m%d"),
-            if masked { "-public" } else { "" }
+            if edition.is_public() { "-public" } else { "" }
         ),
+        contract: c.pid,
+        acceptance: a.pid,
+        edition,
     })
 }
 
@@ -1241,6 +1287,16 @@ pub async fn document(
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let (m, bytes) =
         crate::models::contract_documents::fetch(&ctx.db, &ctx.storage, &c, pid(&doc)?).await?;
+    // Which document, never its name (a file name may name a person).
+    audit_logs::record_download(
+        &ctx.db,
+        &v.actor,
+        Action::Download,
+        "contract_documents",
+        Some(m.pid),
+        &json!({"contract": c.pid.to_string(), "kind": m.kind, "size": m.size}),
+    )
+    .await?;
     let ascii: String = m
         .file_name
         .chars()

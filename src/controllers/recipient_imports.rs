@@ -309,6 +309,15 @@ pub async fn rejected_file(
     } else {
         (sheets::write_csv(&rows), "text/csv; charset=utf-8", "csv")
     };
+    crate::models::audit_logs::record_download(
+        &ctx.db,
+        &v.actor,
+        crate::models::audit_logs::Action::Export,
+        "recipient_imports",
+        Some(import.pid),
+        &json!({"file": format!("rejected.{ext}"), "rows": report.rejected.len()}),
+    )
+    .await?;
     let name = format!("attachment; filename=\"rejected-{}.{ext}\"", import.pid);
     Ok((
         [

@@ -281,6 +281,7 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
                     period_start: Some(start.to_string()),
                     period_end: Some(first_end.to_string()),
                     note: Some("台账齐全，抽查回访无异议。".into()),
+                    public: None,
                     milestone: m.first().map(|x| x.pid.to_string()),
                 },
                 today,

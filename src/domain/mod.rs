@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod phone;
 pub mod plan_pattern;
 pub mod privacy;
+pub mod publication;
 pub mod recipient;
 pub mod recurrence;
 mod recurrence_fast;

@@ -31,6 +31,10 @@ pub struct AcceptanceParams {
     pub period_end: Option<String>,
     #[serde(default, deserialize_with = "loose")]
     pub note: Option<String>,
+    /// The note may go into the public pack and the OCDS release
+    /// (`true`, or a checked box).
+    #[serde(default, deserialize_with = "loose")]
+    pub public: Option<String>,
     /// The milestone it pays (pid), if any.
     #[serde(default, deserialize_with = "loose")]
     pub milestone: Option<String>,
@@ -45,6 +49,8 @@ pub struct AcceptanceJson {
     pub accepted_by: String,
     pub accepted_at: DateTimeWithTimeZone,
     pub note: Option<String>,
+    /// Whether its author marked the note public.
+    pub public: bool,
     pub locked_visits: i64,
     pub snapshot: Option<serde_json::Value>,
 }
@@ -77,6 +83,7 @@ pub async fn of_contract(
             accepted_by: by,
             accepted_at: r.created_at,
             note: r.note,
+            public: r.public,
             locked_visits: r.locked_visits,
             snapshot: serde_json::from_str(&r.snapshot).ok(),
         });
@@ -167,6 +174,7 @@ pub async fn accept(
             x.message_key()
         })
         .flatten();
+    let public = crate::web::input::checked(p.public.as_deref());
     let milestone = match milestones::named(db, c.id, p.milestone.as_deref()).await? {
         None => None,
         Some(Some(m)) if m.status == "scheduled" => Some(m),
@@ -217,6 +225,7 @@ pub async fn accept(
         period_end: Set(end),
         accepted_by_id: Set(actor.user_id.unwrap_or_default()),
         note: Set(note),
+        public: Set(public),
         snapshot: Set(serde_json::to_string(&report).unwrap_or_default()),
         locked_visits: Set(i64::try_from(locked).unwrap_or(i64::MAX)),
         ..Default::default()
@@ -234,7 +243,7 @@ pub async fn accept(
             &serde_json::json!({
                 "contract": c.pid.to_string(),
                 "period_start": start, "period_end": end,
-                "locked_visits": locked,
+                "locked_visits": locked, "public": public,
             }),
         )
         .await?;

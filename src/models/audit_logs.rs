@@ -28,8 +28,10 @@ pub enum Action {
     SignInFailed,
     /// A whole ID number was shown (or exported) to someone, with a reason.
     Reveal,
-    /// A list was downloaded.
+    /// A list, a table or a pack was downloaded.
     Export,
+    /// A stored file (a contract's document) was downloaded.
+    Download,
     /// A roster file was imported.
     Import,
     /// The registry was searched by the last characters of an ID number.
@@ -37,7 +39,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Create,
         Self::Update,
         Self::Delete,
@@ -46,6 +48,7 @@ impl Action {
         Self::SignInFailed,
         Self::Reveal,
         Self::Export,
+        Self::Download,
         Self::Import,
         Self::IdSearch,
     ];
@@ -61,6 +64,7 @@ impl Action {
             Self::SignInFailed => "sign_in_failed",
             Self::Reveal => "reveal",
             Self::Export => "export",
+            Self::Download => "download",
             Self::Import => "import",
             Self::IdSearch => "id_search",
         }
@@ -98,6 +102,29 @@ impl Model {
     pub fn changes_json(&self) -> Value {
         serde_json::from_str(&self.changes).unwrap_or(Value::Null)
     }
+}
+
+/// Records that something was handed out (an export, a pack, a
+/// document): one entry in a transaction of its own, written once the body
+/// is ready and just before it is sent, so a download that fails (404,
+/// bad input) writes nothing. `details` says which file or format and how
+/// many rows; never what is in them.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_download(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    action: Action,
+    entity: &str,
+    entity_pid: Option<Uuid>,
+    details: &Value,
+) -> AppResult<()> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    record(&txn, actor, action, entity, entity_pid, details).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Appends one entry. Call inside the transaction of the change.

@@ -30,6 +30,9 @@ pub struct AmendmentParams {
     pub reason: Option<String>,
     #[serde(default, deserialize_with = "loose")]
     pub effective_on: Option<String>,
+    /// The reason may go into the OCDS release (`true`, or a checked box).
+    #[serde(default, deserialize_with = "loose")]
+    pub public: Option<String>,
     #[serde(flatten)]
     pub contract: ContractParams,
     #[serde(default)]
@@ -53,6 +56,8 @@ pub struct AmendmentJson {
     pub status: String,
     pub version: Option<i64>,
     pub reason: String,
+    /// Whether its author marked the reason public.
+    pub public: bool,
     pub effective_on: chrono::NaiveDate,
     pub requested_by: String,
     pub requested_at: DateTimeWithTimeZone,
@@ -227,6 +232,7 @@ pub async fn propose(
         contract_id: Set(c.id),
         status: Set("pending".into()),
         reason: Set(reason.clone()),
+        public: Set(crate::web::input::checked(p.public.as_deref())),
         effective_on: Set(effective_on),
         requested_by_id: Set(actor.user_id.unwrap_or_default()),
         proposal: Set(serde_json::to_string(&proposal).unwrap_or_default()),
@@ -234,7 +240,8 @@ pub async fn propose(
     }
     .insert(&txn)
     .await?;
-    let mut changes = serde_json::json!({"proposal": proposal, "effective_on": effective_on});
+    let mut changes = serde_json::json!({"proposal": proposal, "effective_on": effective_on,
+                                         "public": m.public});
     audit_logs::add_context(&mut changes, Some(&reason), Some(("contract", c.pid)));
     audit_logs::record(
         &txn,
@@ -452,6 +459,7 @@ pub async fn of_contract(
                 status: r.status,
                 version: r.version,
                 reason: r.reason,
+                public: r.public,
                 effective_on: r.effective_on,
                 requested_by: names.get(&r.requested_by_id).cloned().unwrap_or_default(),
                 requested_at: r.created_at,

@@ -971,9 +971,8 @@ pub async fn record_export(
     filter: &str,
     revealed: Option<&str>,
 ) -> AppResult<()> {
-    let txn = db.begin().await?;
-    audit_logs::record(
-        &txn,
+    audit_logs::record_download(
+        db,
         actor,
         if revealed.is_some() {
             Action::Reveal
@@ -984,9 +983,7 @@ pub async fn record_export(
         None,
         &serde_json::json!({"export_rows": rows, "filter": filter, "reason": revealed}),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// A registration, checked: where the person lives, their fields and the

@@ -1245,7 +1245,10 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
             .await;
         assert_eq!(public.status_code(), StatusCode::OK);
         let public = sheets(public.as_bytes()).join("\n");
-        assert!(public.contains("单**") && !public.contains("单秀英"), "{public}");
+        // No person served in the public version, not even masked; the
+        // note was not marked public.
+        assert!(!public.contains("单**") && !public.contains("单秀英"), "{public}");
+        assert!(!public.contains("资料齐全"), "{public}");
         // The same pack as PDF. Its text is glyphs; the Unicode map lists
         // each character used, so 秀 (U+79C0) shows whether the name is in.
         let has_xiu = |pdf: &[u8]| {

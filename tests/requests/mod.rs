@@ -12,6 +12,7 @@ mod plan_previews;
 mod privacy_kept;
 mod privacy_masks;
 mod privacy_requests;
+mod public_outputs;
 mod recipient_imports;
 mod recipients;
 mod scope;

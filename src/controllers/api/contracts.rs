@@ -4,11 +4,12 @@
 use super::{created, ok, page};
 use crate::{
     controllers::{contracts::managed, require},
-    domain::money::format_yuan,
+    domain::{money::format_yuan, publication::Edition},
     errors::{AppError, AppResult},
     models::{
         _entities::{contract_items, organizations, townships},
         acceptances::{self, AcceptanceParams},
+        audit_logs::{self, Action},
         callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
         contracts::{self, ContractParams, NewContract},
@@ -498,8 +499,13 @@ fn value(fen: i64) -> serde_json::Value {
     json!({"amount": fen as f64 / 100.0, "currency": "CNY"})
 }
 
+/// The OCDS release is public by design: free text only when marked public.
+const PUBLIC: Edition = Edition::Public;
+
 /// The contract and its implementation as an OCDS 1.1 release package
-/// (no personal data: parties are the township and the provider).
+/// (no personal data: parties are the township and the provider; an
+/// amendment's reason and an acceptance's note only when their author
+/// marked them public).
 async fn ocds(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -563,16 +569,24 @@ async fn ocds(
         .into_iter()
         .filter(|a| a.status == "approved")
         .map(|a| {
-            json!({"id": a.pid, "date": a.decided_at, "rationale": a.reason,
-                        "description": format!("v{}", a.version.unwrap_or_default())})
+            let mut m = json!({"id": a.pid, "date": a.decided_at,
+                               "description": format!("v{}", a.version.unwrap_or_default())});
+            if let Some(why) = PUBLIC.free_text(Some(&a.reason), a.public) {
+                m["rationale"] = json!(why);
+            }
+            m
         })
         .collect();
     let deliveries: Vec<serde_json::Value> = acceptances::of_contract(&ctx.db, c.id)
         .await?
         .into_iter()
         .map(|a| {
-            json!({"id": a.pid, "title": format!("{} – {}", a.period_start, a.period_end),
-                        "type": "delivery", "status": "met", "dateMet": a.accepted_at})
+            let mut m = json!({"id": a.pid, "title": format!("{} – {}", a.period_start, a.period_end),
+                               "type": "delivery", "status": "met", "dateMet": a.accepted_at});
+            if let Some(note) = PUBLIC.free_text(a.note.as_deref(), a.public) {
+                m["description"] = json!(note);
+            }
+            m
         })
         .collect();
     let transactions: Vec<serde_json::Value> = crate::models::payments::shown(&ctx.db, c.id)
@@ -591,6 +605,15 @@ async fn ocds(
             t
         })
         .collect();
+    audit_logs::record_download(
+        &ctx.db,
+        &v.actor,
+        Action::Export,
+        "contracts",
+        Some(c.pid),
+        &json!({"file": "ocds"}),
+    )
+    .await?;
     let mut tags = vec!["contract", "implementation"];
     if c.version > 1 {
         tags.push("contractAmendment");

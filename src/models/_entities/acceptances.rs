@@ -21,6 +21,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub snapshot: String,
     pub locked_visits: i64,
+    pub public: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

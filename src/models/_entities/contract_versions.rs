@@ -27,6 +27,7 @@ pub struct Model {
     pub proposal: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub previous: Option<String>,
+    pub public: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
