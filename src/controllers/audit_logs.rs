@@ -35,7 +35,7 @@ async fn list(
     Ok(Page::new(
         "audit_logs/list.html",
         json!({"items": items, "page": page, "query": q, "base_query": q.without_page(),
-               "actions": actions, "entities": ["townships", "villages", "organizations", "users", "households", "recipients", "recipient_imports"]}),
+               "actions": actions, "entities": ["townships", "villages", "organizations", "users", "households", "recipients", "recipient_imports", "recipient_import_files", "contracts", "acceptances", "contract_documents"]}),
     )
     .render(&v))
 }

@@ -885,3 +885,5 @@ dashboard-all = all townships
 contract-cover-household = with the whole household
 error-id-search-not-allowed = Searching by the last four characters of an ID number is only for admins and the registering organisation's coordinators, who may reveal the number. Search by name or pinyin.
 error-id-search-limit = You have searched by ID number 100 times in 24 hours. Search by name, or try again later.
+action-id_search = Search by ID number ending
+entity-recipient_import_files = Roster files

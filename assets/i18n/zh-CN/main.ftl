@@ -876,3 +876,5 @@ dashboard-all = 全部乡镇
 contract-cover-household = 连同全户
 error-id-search-not-allowed = 按身份证号后四位查找，仅限可查看完整号码的管理员和登记机构的协调员。请按姓名或拼音查找。
 error-id-search-limit = 24 小时内按身份证号查找的次数已达上限（100 次），请按姓名查找或稍后再试。
+action-id_search = 按身份证号后四位查找
+entity-recipient_import_files = 名册文件
