@@ -10,6 +10,7 @@ mod places;
 mod plan_changes;
 mod plan_previews;
 mod privacy_kept;
+mod privacy_page;
 mod privacy_requests;
 mod recipient_imports;
 mod recipients;
