@@ -637,9 +637,14 @@ mod tests {
                 assert!(SEEN_KEYS.contains(&seen_key(role, d)), "{role} {d:?}");
             }
         }
+        let args: std::collections::HashMap<std::borrow::Cow<'static, str>, _> =
+            ["days", "minutes", "before", "after"]
+                .into_iter()
+                .map(|a| (a.into(), fluent_templates::fluent_bundle::FluentValue::from(1)))
+                .collect();
         for lang in Locale::ALL {
             for k in &keys {
-                let text = LOCALES.try_lookup(langid(lang), k);
+                let text = LOCALES.try_lookup_with_args(langid(lang), k, &args);
                 assert!(text.is_some_and(|t| !t.is_empty()), "{} {k}", lang.as_str());
             }
         }

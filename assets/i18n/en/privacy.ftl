@@ -37,9 +37,9 @@ privacy-seen-at-the-door-masked-means = As above, but masked even at the door (a
 privacy-seen-own-means = Only in the records they made or were assigned: their own visits, their own account.
 privacy-seen-not-means = Not at all.
 
--kept-person = never deleted: someone who no longer receives services is exited with a reason and the record stays, so that the assistance and services can be checked later
--kept-history = never deleted: a correction is an amendment that keeps the before and the after; records of an accepted period are locked
--kept-audited = never deleted; every change is in the audit log with the before and after
+-kept-person = never deleted: a person who no longer receives services is exited, with a reason
+-kept-history = never deleted: a correction keeps the before and the after; accepted periods are locked
+-kept-audited = never deleted; changes are in the audit log
 
 privacy-datum-name = Name
 privacy-what-name = The person's name. Shown as 单** (the first character only) to those who may not see it whole.
