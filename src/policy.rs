@@ -723,7 +723,10 @@ mod tests {
 
     #[test]
     fn the_scope_table_has_one_cell_for_every_role_and_resource() {
-        let resources: Vec<Resource> = SCOPE_TABLES.iter().flat_map(|t| t.iter().copied()).collect();
+        let resources: Vec<Resource> = SCOPE_TABLES
+            .iter()
+            .flat_map(|t| t.iter().copied())
+            .collect();
         assert_eq!(SCOPE_TABLE.len(), resources.len() * Role::ALL.len());
         for role in Role::ALL {
             for resource in &resources {
@@ -748,7 +751,10 @@ mod tests {
                     Visible::Nothing => cell.starts_with('—'),
                     Visible::Only(_) => !cell.starts_with("all") && !cell.starts_with('—'),
                 };
-                assert!(ok, "{role} / {resource:?}: {cell:?} but the scope says {v:?}");
+                assert!(
+                    ok,
+                    "{role} / {resource:?}: {cell:?} but the scope says {v:?}"
+                );
             }
         }
     }
@@ -758,14 +764,19 @@ mod tests {
         for role in Role::ALL {
             let s = scope_of(role);
             let cell = |r| scope_cell(role, r);
-            assert_eq!(cell(Resource::Places).contains("manages"), s.may_manage_places(), "{role}");
+            assert_eq!(
+                cell(Resource::Places).contains("manages"),
+                s.may_manage_places(),
+                "{role}"
+            );
             assert_eq!(
                 cell(Resource::Organizations).contains("manages"),
                 s.may_manage_places(),
                 "{role}"
             );
             assert_eq!(
-                cell(Resource::Users).contains("manages") || cell(Resource::Users).contains("creates"),
+                cell(Resource::Users).contains("manages")
+                    || cell(Resource::Users).contains("creates"),
                 s.may_create_users(),
                 "{role}"
             );

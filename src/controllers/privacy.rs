@@ -41,11 +41,13 @@ fn policy(lang: Locale, retention: Retention) -> Value {
         .collect();
     let seen: Vec<Value> = SEEN_KEYS
         .iter()
-        .map(|k| json!({
-            "key": k,
-            "label": t(lang, &format!("privacy-seen-{k}")),
-            "means": t_args(lang, &format!("privacy-seen-{k}-means"), &door),
-        }))
+        .map(|k| {
+            json!({
+                "key": k,
+                "label": t(lang, &format!("privacy-seen-{k}")),
+                "means": t_args(lang, &format!("privacy-seen-{k}-means"), &door),
+            })
+        })
         .collect();
     let data: Vec<Value> = Datum::ALL
         .iter()

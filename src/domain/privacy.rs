@@ -454,7 +454,10 @@ pub fn markdown_table(
             cell(text(&format!("privacy-role-{}", role.as_str()), &[]))
         ));
     }
-    out.push_str(&format!(" {} |\n|---|", cell(text("privacy-col-kept", &[]))));
+    out.push_str(&format!(
+        " {} |\n|---|",
+        cell(text("privacy-col-kept", &[]))
+    ));
     for _ in Role::ALL {
         out.push_str("---|");
     }
@@ -467,7 +470,10 @@ pub fn markdown_table(
         for role in Role::ALL {
             out.push_str(&format!(
                 " {} |",
-                cell(text(&format!("privacy-seen-{}", seen_key(role, datum)), &[]))
+                cell(text(
+                    &format!("privacy-seen-{}", seen_key(role, datum)),
+                    &[]
+                ))
             ));
         }
         out.push_str(&format!(
@@ -617,7 +623,10 @@ mod tests {
 
     #[test]
     fn every_datum_role_and_way_of_seeing_has_its_words_in_both_languages() {
-        use crate::{domain::locale::Locale, i18n::{langid, LOCALES}};
+        use crate::{
+            domain::locale::Locale,
+            i18n::{langid, LOCALES},
+        };
         use fluent_templates::Loader;
         let mut keys: Vec<String> = Vec::new();
         for d in Datum::ALL {
@@ -640,7 +649,12 @@ mod tests {
         let args: std::collections::HashMap<std::borrow::Cow<'static, str>, _> =
             ["days", "minutes", "before", "after"]
                 .into_iter()
-                .map(|a| (a.into(), fluent_templates::fluent_bundle::FluentValue::from(1)))
+                .map(|a| {
+                    (
+                        a.into(),
+                        fluent_templates::fluent_bundle::FluentValue::from(1),
+                    )
+                })
                 .collect();
         for lang in Locale::ALL {
             for k in &keys {
@@ -661,7 +675,10 @@ mod tests {
         assert_eq!(kept(Datum::AuditTrail, r), Kept::AppendOnly);
         assert_eq!(kept(Datum::Signature, r), Kept::History);
         assert_eq!(kept(Datum::IdNumber, r), Kept::UntilExitedAndAfter);
-        assert_eq!(seen_key(Role::Worker, Datum::BirthDate), "at-the-door-masked");
+        assert_eq!(
+            seen_key(Role::Worker, Datum::BirthDate),
+            "at-the-door-masked"
+        );
         assert_eq!(seen_key(Role::Worker, Datum::Phone), "at-the-door");
         assert_eq!(seen_key(Role::Official, Datum::IdNumber), "masked");
     }

@@ -45,17 +45,17 @@ async fn the_privacy_page_shows_every_datum_for_every_role_without_signing_in() 
             assert_eq!(cards, expected);
             for d in Datum::ALL {
                 // Every role, with the rule's answer.
-                let sel = format!("#datum-{} dl.facts dt", d.key());
+                let sel = format!("#datum-{} table.seen th", d.key());
                 let roles = attr(html, &sel, "data-role");
                 let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 assert_eq!(roles, names, "{d:?}");
-                let sel = format!("#datum-{} dl.facts dd .tag", d.key());
+                let sel = format!("#datum-{} table.seen td .tag", d.key());
                 let seen = attr(html, &sel, "data-seen");
                 let rule: Vec<&str> = Role::ALL.iter().map(|&r| seen_key(r, d)).collect();
                 assert_eq!(seen, rule, "{d:?}");
             }
-            assert!(select_text(html, "#datum-name dl.facts dt").contains(&worker.to_string()));
-            assert!(select_text(html, "#datum-name dl.facts dd").contains(&whole.to_string()));
+            assert!(select_text(html, "#datum-name table.seen th").contains(&worker.to_string()));
+            assert!(select_text(html, "#datum-name table.seen td").contains(&whole.to_string()));
             // No placeholder left unresolved.
             assert!(!html.contains("Unknown localization"), "{html}");
             assert!(!html.contains("{$") && !html.contains("{ $"), "{html}");
@@ -77,10 +77,7 @@ async fn the_privacy_page_shows_every_datum_for_every_role_without_signing_in() 
 async fn a_signed_in_person_reads_the_privacy_page_in_their_language_with_their_menu() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "worker@doudi.test").await;
-        let page = server
-            .get("/privacy")
-            .add_header("cookie", cookie)
-            .await;
+        let page = server.get("/privacy").add_header("cookie", cookie).await;
         assert_eq!(page.status_code(), StatusCode::OK);
         let page = page.text();
         assert!(!select_text(&page, "nav.sections").is_empty());

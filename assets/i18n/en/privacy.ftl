@@ -37,9 +37,9 @@ privacy-seen-at-the-door-masked-means = As above, but masked even at the door (a
 privacy-seen-own-means = Only in the records they made or were assigned: their own visits, their own account.
 privacy-seen-not-means = Not at all.
 
--kept-person = never deleted: a person who no longer receives services is exited, with a reason
--kept-history = never deleted: a correction keeps the before and the after; accepted periods are locked
--kept-audited = never deleted; changes are in the audit log
+-kept-person = Never deleted: a person who no longer receives services is exited, with a reason
+-kept-history = Never deleted: a correction keeps the before and the after; accepted periods are locked
+-kept-audited = Never deleted; changes are in the audit log
 
 privacy-datum-name = Name
 privacy-what-name = The person's name. Shown as 单** (the first character only) to those who may not see it whole.
@@ -109,7 +109,7 @@ privacy-kept-check-in-location = { -kept-history }
 privacy-datum-signature = Signature
 privacy-what-signature = The handwritten confirmation of a visit by the person or their guardian.
 privacy-why-signature = The person served confirms that the service was received.
-privacy-kept-signature = never deleted: a correction that brings a new signature keeps the original beside it, and the amendment names each by its SHA-256
+privacy-kept-signature = Never deleted: a correction that brings a new signature keeps the original beside it, and the amendment names each by its SHA-256
 
 privacy-datum-callback = Satisfaction call-backs
 privacy-what-callback = Whether the person was reached, how satisfied they are (1 to 5), and notes.
@@ -124,19 +124,19 @@ privacy-kept-referral = { -kept-audited }
 privacy-datum-roster = Uploaded rosters
 privacy-what-roster = The roster files uploaded to import people, with whole ID numbers.
 privacy-why-roster = To register many people at once.
-privacy-kept-roster = deleted in the transaction that applies the import; a roster never applied is deleted after { $days } days by a daily job, each deletion audited; the import's counts and report stay
+privacy-kept-roster = Deleted in the transaction that applies the import; a roster never applied is deleted after { $days } days by a daily job, each deletion audited; the import's counts and report stay
 
 privacy-datum-staff-account = Staff accounts
 privacy-what-staff-account = Name, email, phone, role and organisation; the password only as an Argon2 hash, the calendar feed address only as a SHA-256 hash.
 privacy-why-staff-account = To sign in, assign visits, and know who did what.
-privacy-kept-staff-account = never deleted: a deactivated account is signed out at once and stays, so the audit log still names the person; a calendar feed's hash is kept until its address is changed
+privacy-kept-staff-account = Never deleted: a deactivated account is signed out at once and stays, so the audit log still names the person; a calendar feed's hash is kept until its address is changed
 
 privacy-datum-sign-in-attempt = Failed sign-ins
 privacy-what-sign-in-attempt = A keyed hash of what was typed as the account (never the text: people type passwords there) and the network address.
 privacy-why-sign-in-attempt = To limit password guessing: each account and each address may fail only a few times in a while.
-privacy-kept-sign-in-attempt = the counter for { $minutes } minutes, deleted at the next sign-in after that; each failure also has an audit log entry (naming the account if it exists, else only the hash), kept for ever
+privacy-kept-sign-in-attempt = The counter for { $minutes } minutes, deleted at the next sign-in after that; each failure also has an audit log entry (naming the account if it exists, else only the hash), kept for ever
 
 privacy-datum-audit-trail = Audit log
 privacy-what-audit-trail = Who wrote what and when, from which address, with the before and after (ID numbers only masked; a reveal records the reason, never the number).
 privacy-why-audit-trail = Every change can be traced, and tampering is detected.
-privacy-kept-audit-trail = append-only, for ever: the database refuses changes and deletions, and the hash chain detects edits made directly in the database
+privacy-kept-audit-trail = Append-only, for ever: the database refuses changes and deletions, and the hash chain detects edits made directly in the database
