@@ -203,6 +203,7 @@ impl Hooks for App {
             .add_route(controllers::health::routes())
             .add_route(controllers::home::routes())
             .add_route(controllers::sessions::routes())
+            .add_route(controllers::privacy::routes())
             .add_route(controllers::settings::routes())
             .add_route(controllers::calendar::routes())
             .add_route(controllers::townships::routes())

@@ -2,26 +2,11 @@
 //! finder takes a `Scope` and asks it for a condition; a record outside the
 //! condition is simply not found (404).
 //!
-//! | role        | townships, villages | organisations | users                      | audit log |
-//! |-------------|---------------------|---------------|----------------------------|-----------|
-//! | admin       | all, manage         | all, manage   | all, manage                | all       |
-//! | official    | their townships     | all (read)    | themselves                 | none      |
-//! | coordinator | all (read)          | their own     | their organisation's; manage its workers | none |
-//! | worker      | none                | their own     | themselves                 | none      |
-//!
-//! | role        | households, recipients                         | ID numbers            |
-//! |-------------|------------------------------------------------|-----------------------|
-//! | admin       | all, register and edit                         | masked; may reveal    |
-//! | official    | their townships' (read)                        | masked                |
-//! | coordinator | registered by their organisation; register, edit | masked; may reveal  |
-//! | worker      | those of their assigned visits (none until visits exist) | never       |
-//!
-//! | role        | contracts                                              |
-//! |-------------|--------------------------------------------------------|
-//! | admin       | all, manage                                            |
-//! | official    | their townships' (the purchaser's side); manage        |
-//! | coordinator | their organisation's (the provider's side; read)       |
-//! | worker      | none                                                   |
+//! The role tables are data: [`SCOPE_TABLE`] says in words what each role's
+//! scope reaches, the README's "Who sees what" tables are rendered from it
+//! ([`scope_markdown`]), and the tests below tie every "all" and "—" to the
+//! scope functions. What a role sees *of a person* within its scope is
+//! `crate::domain::privacy`.
 use crate::{
     domain::role::Role,
     models::_entities::{
@@ -30,6 +15,208 @@ use crate::{
     },
 };
 use sea_orm::{ColumnTrait, Condition};
+
+/// The kinds of records a scope reaches, as the README groups them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Places,
+    Organizations,
+    Users,
+    AuditLog,
+    Recipients,
+    IdNumbers,
+    Plans,
+    Referrals,
+    Contracts,
+}
+
+impl Resource {
+    /// The column's heading in the README.
+    #[must_use]
+    pub const fn heading(self) -> &'static str {
+        match self {
+            Self::Places => "townships, villages",
+            Self::Organizations => "organisations",
+            Self::Users => "user accounts",
+            Self::AuditLog => "audit log",
+            Self::Recipients => "households, recipients",
+            Self::IdNumbers => "ID numbers",
+            Self::Plans => "service plans, visits, board",
+            Self::Referrals => "referrals",
+            Self::Contracts => "contracts and their fulfilment",
+        }
+    }
+}
+
+/// The README's tables: which resources share one.
+pub const SCOPE_TABLES: [&[Resource]; 4] = [
+    &[
+        Resource::Places,
+        Resource::Organizations,
+        Resource::Users,
+        Resource::AuditLog,
+    ],
+    &[Resource::Recipients, Resource::IdNumbers],
+    &[Resource::Plans, Resource::Referrals],
+    &[Resource::Contracts],
+];
+
+/// What each role's scope reaches, in words. A cell that begins with
+/// "all" is `Visible::All`, one that begins with "—" is `Visible::Nothing`,
+/// anything else `Visible::Only`; the verbs (manages, registers, creates
+/// and changes plans, draws up) are the `may_*` answers. The tests check
+/// both.
+pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
+    (Role::Admin, Resource::Places, "all, manages"),
+    (Role::Admin, Resource::Organizations, "all, manages"),
+    (Role::Admin, Resource::Users, "all, manages"),
+    (Role::Admin, Resource::AuditLog, "all"),
+    (Role::Official, Resource::Places, "the townships they oversee"),
+    (Role::Official, Resource::Organizations, "all (read)"),
+    (Role::Official, Resource::Users, "themselves"),
+    (Role::Official, Resource::AuditLog, "—"),
+    (Role::Coordinator, Resource::Places, "all (read)"),
+    (Role::Coordinator, Resource::Organizations, "their own"),
+    (
+        Role::Coordinator,
+        Resource::Users,
+        "their organisation's; creates and edits its workers and volunteers",
+    ),
+    (Role::Coordinator, Resource::AuditLog, "—"),
+    (Role::Worker, Resource::Places, "—"),
+    (Role::Worker, Resource::Organizations, "their own"),
+    (Role::Worker, Resource::Users, "themselves"),
+    (Role::Worker, Resource::AuditLog, "—"),
+    (
+        Role::Admin,
+        Resource::Recipients,
+        "all; registers, edits, imports",
+    ),
+    (
+        Role::Admin,
+        Resource::IdNumbers,
+        "masked; may reveal with a reason",
+    ),
+    (
+        Role::Official,
+        Resource::Recipients,
+        "those of the townships they oversee (read only)",
+    ),
+    (Role::Official, Resource::IdNumbers, "masked"),
+    (
+        Role::Coordinator,
+        Resource::Recipients,
+        "those their organisation registered; registers, edits, imports",
+    ),
+    (
+        Role::Coordinator,
+        Resource::IdNumbers,
+        "masked; may reveal with a reason",
+    ),
+    (
+        Role::Worker,
+        Resource::Recipients,
+        "— (they meet the people of their own visits only through those visits)",
+    ),
+    (Role::Worker, Resource::IdNumbers, "— never, not even masked"),
+    (
+        Role::Admin,
+        Resource::Plans,
+        "all; creates and changes plans, moves, cancels and reassigns visits",
+    ),
+    (Role::Admin, Resource::Referrals, "all"),
+    (
+        Role::Official,
+        Resource::Plans,
+        "those of the townships they oversee, and their board (read only)",
+    ),
+    (
+        Role::Official,
+        Resource::Referrals,
+        "those of the townships they oversee (read only)",
+    ),
+    (
+        Role::Coordinator,
+        Resource::Plans,
+        "their organisation's; creates and changes plans, moves, cancels and reassigns visits, bulk reassignment",
+    ),
+    (
+        Role::Coordinator,
+        Resource::Referrals,
+        "their organisation's; acts on them",
+    ),
+    (
+        Role::Worker,
+        Resource::Plans,
+        "the plans and visits assigned to them, \"my week\" and a calendar feed; names masked except at the door",
+    ),
+    (
+        Role::Worker,
+        Resource::Referrals,
+        "— (they raise them on their visits)",
+    ),
+    (Role::Admin, Resource::Contracts, "all; draws up, puts in force, closes"),
+    (
+        Role::Official,
+        Resource::Contracts,
+        "those of the townships they oversee; draws up, covers recipients, puts in force, closes",
+    ),
+    (
+        Role::Coordinator,
+        Resource::Contracts,
+        "their organisation's (the provider's side), read only",
+    ),
+    (Role::Worker, Resource::Contracts, "—"),
+];
+
+/// The README's label of a role (workers and volunteers share one).
+#[must_use]
+pub const fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Worker => "worker / volunteer",
+        r => r.as_str(),
+    }
+}
+
+/// The cell of [`SCOPE_TABLE`] for `role` and `resource` ("" if missing,
+/// which a test forbids).
+#[must_use]
+pub fn scope_cell(role: Role, resource: Resource) -> &'static str {
+    SCOPE_TABLE
+        .iter()
+        .find(|(r, res, _)| *r == role && *res == resource)
+        .map_or("", |(_, _, cell)| cell)
+}
+
+/// [`SCOPE_TABLES`] as markdown, tables separated by a blank line: what
+/// the README shows between `<!-- scope-tables:start -->` and
+/// `<!-- scope-tables:end -->`.
+#[must_use]
+pub fn scope_markdown() -> String {
+    let mut out = String::new();
+    for (i, columns) in SCOPE_TABLES.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("| role |");
+        for c in *columns {
+            out.push_str(&format!(" {} |", c.heading()));
+        }
+        out.push_str("\n|---|");
+        for _ in *columns {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for role in Role::ALL {
+            out.push_str(&format!("| {} |", role_label(role)));
+            for c in *columns {
+                out.push_str(&format!(" {} |", scope_cell(role, *c)));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeKind {
@@ -505,6 +692,150 @@ mod tests {
         assert!(Scope::new(&user("official", None), vec![5]).sees_recipient(&r));
         assert!(!Scope::new(&user("official", None), vec![6]).sees_recipient(&r));
         assert!(!Scope::new(&user("worker", Some(3)), vec![]).sees_recipient(&r));
+    }
+
+    /// A scope of each role, each reaching something (an official one
+    /// township, a coordinator and a worker one organisation).
+    fn scope_of(role: Role) -> Scope {
+        match role {
+            Role::Admin => Scope::new(&user("admin", None), vec![]),
+            Role::Official => Scope::new(&user("official", None), vec![1]),
+            Role::Coordinator => Scope::new(&user("coordinator", Some(1)), vec![]),
+            Role::Worker => Scope::new(&user("worker", Some(1)), vec![]),
+        }
+    }
+
+    /// The scope functions behind a column (`None` for ID numbers, which
+    /// `domain::privacy` decides).
+    fn visibles(s: &Scope, resource: Resource) -> Option<Vec<Visible>> {
+        Some(match resource {
+            Resource::Places => vec![s.townships(), s.villages()],
+            Resource::Organizations => vec![s.organizations()],
+            Resource::Users => vec![s.users()],
+            Resource::AuditLog => vec![s.audit_logs()],
+            Resource::Recipients => vec![s.recipients(), s.households()],
+            Resource::Plans => vec![s.service_plans(), s.visits()],
+            Resource::Referrals => vec![s.referrals()],
+            Resource::Contracts => vec![s.contracts()],
+            Resource::IdNumbers => return None,
+        })
+    }
+
+    #[test]
+    fn the_scope_table_has_one_cell_for_every_role_and_resource() {
+        let resources: Vec<Resource> = SCOPE_TABLES
+            .iter()
+            .flat_map(|t| t.iter().copied())
+            .collect();
+        assert_eq!(SCOPE_TABLE.len(), resources.len() * Role::ALL.len());
+        for role in Role::ALL {
+            for resource in &resources {
+                let n = SCOPE_TABLE
+                    .iter()
+                    .filter(|(r, res, _)| *r == role && res == resource)
+                    .count();
+                assert_eq!(n, 1, "{role} / {resource:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_all_and_every_dash_in_the_scope_table_is_what_the_scope_does() {
+        for &(role, resource, cell) in SCOPE_TABLE {
+            let Some(visibles) = visibles(&scope_of(role), resource) else {
+                continue;
+            };
+            for v in visibles {
+                let ok = match v {
+                    Visible::All => cell.starts_with("all"),
+                    Visible::Nothing => cell.starts_with('—'),
+                    Visible::Only(_) => !cell.starts_with("all") && !cell.starts_with('—'),
+                };
+                assert!(
+                    ok,
+                    "{role} / {resource:?}: {cell:?} but the scope says {v:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_verbs_in_the_scope_table_are_what_each_role_may_do() {
+        for role in Role::ALL {
+            let s = scope_of(role);
+            let cell = |r| scope_cell(role, r);
+            assert_eq!(
+                cell(Resource::Places).contains("manages"),
+                s.may_manage_places(),
+                "{role}"
+            );
+            assert_eq!(
+                cell(Resource::Organizations).contains("manages"),
+                s.may_manage_places(),
+                "{role}"
+            );
+            assert_eq!(
+                cell(Resource::Users).contains("manages")
+                    || cell(Resource::Users).contains("creates"),
+                s.may_create_users(),
+                "{role}"
+            );
+            assert_eq!(
+                cell(Resource::Recipients).contains("registers"),
+                s.may_register_recipients(),
+                "{role}"
+            );
+            assert_eq!(
+                cell(Resource::Plans).contains("creates and changes plans"),
+                s.may_manage_plans(),
+                "{role}"
+            );
+            assert_eq!(
+                cell(Resource::Plans).contains("board") && !s.may_manage_plans(),
+                s.may_plan() && !s.may_manage_plans(),
+                "{role}: the board is named for those who only read it"
+            );
+            assert_eq!(
+                cell(Resource::Plans).contains("my week"),
+                role == Role::Worker,
+                "{role}"
+            );
+            assert_eq!(
+                cell(Resource::Contracts).contains("draws up"),
+                s.may_manage_contracts(),
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_id_number_column_is_the_privacy_rule() {
+        use crate::domain::privacy::{seen, Datum, Seen};
+        for role in Role::ALL {
+            let s = scope_of(role);
+            let cell = scope_cell(role, Resource::IdNumbers);
+            assert_eq!(cell.starts_with('—'), !s.sees_id_numbers(), "{role}");
+            assert_eq!(cell.starts_with("masked"), s.sees_id_numbers(), "{role}");
+            let reveals = s.may_reveal_id(Some(1));
+            assert_eq!(cell.contains("may reveal"), reveals, "{role}");
+            assert_eq!(
+                seen(role, Datum::IdNumber) == Seen::MaskedRevealable,
+                reveals,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_scope_tables_are_the_scope_table() {
+        let expected = scope_markdown();
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        assert_eq!(
+            crate::domain::privacy::between_markers(&readme, "scope-tables"),
+            Some(expected.as_str()),
+            "README.md, between <!-- scope-tables:start --> and <!-- scope-tables:end -->, should be:\n\n{expected}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod health;
 pub mod home;
 pub mod households;
 pub mod organizations;
+pub mod privacy;
 pub mod recipient_imports;
 pub mod recipients;
 pub mod referrals;

@@ -311,6 +311,7 @@ pub fn id_candidates(
     count
 }
 
+<<<<<<< HEAD
 /// What the audit log shows of a recorded change: entries written before
 /// the masks changed hold `5119**********123X` and whole birth dates; the
 /// chain keeps them as written, the page and API show them as today's
@@ -344,6 +345,194 @@ pub fn redact_recorded(v: &mut serde_json::Value) {
         Value::Array(items) => items.iter_mut().for_each(redact_recorded),
         _ => {}
     }
+=======
+/// The numbers that decide how long some data is kept; the rest of the
+/// rules are fixed. Built from the configuration by the caller (the
+/// domain reads no settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// `settings.roster_retention_days`: an uploaded roster never applied
+    /// is deleted after this many days.
+    pub roster_days: i64,
+    /// `settings.sign_in_throttle.window_minutes`: failed sign-ins are
+    /// counted over this many minutes, and forgotten after.
+    pub sign_in_window_minutes: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            roster_days: 30,
+            sign_in_window_minutes: 15,
+        }
+    }
+}
+
+/// How long a kind of data is kept. Nothing about a person served is
+/// deleted while the safety net may still be asked about them: people are
+/// exited, not removed, and history is corrected beside the original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// Never deleted: a person leaves by being exited (or an account by
+    /// being deactivated), with a reason; the record stays.
+    UntilExitedAndAfter,
+    /// Never deleted and never overwritten: a correction keeps the
+    /// original beside the new version.
+    History,
+    /// Deleted in the transaction that applies it, or after `days` if it
+    /// is never applied; the import's counts and report stay.
+    UntilApplied { days: i64 },
+    /// The counter rows for `minutes`; the audit entry of each failure
+    /// for ever (see [`Kept::AppendOnly`]).
+    Window { minutes: i64 },
+    /// Append-only and kept for ever (the database refuses changes).
+    AppendOnly,
+}
+
+impl Kept {
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::UntilExitedAndAfter => "never-deleted",
+            Self::History => "history",
+            Self::UntilApplied { .. } => "until-applied",
+            Self::Window { .. } => "window",
+            Self::AppendOnly => "append-only",
+        }
+    }
+
+    /// The numbers the text `privacy-kept-<datum>` is given.
+    #[must_use]
+    pub fn args(self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::UntilApplied { days } => vec![("days", days.to_string())],
+            Self::Window { minutes } => vec![("minutes", minutes.to_string())],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The number of days or minutes, for the JSON.
+    #[must_use]
+    pub const fn days(self) -> Option<i64> {
+        match self {
+            Self::UntilApplied { days } => Some(days),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub const fn minutes(self) -> Option<i64> {
+        match self {
+            Self::Window { minutes } => Some(minutes),
+            _ => None,
+        }
+    }
+}
+
+/// How long `datum` is kept under `retention`.
+#[must_use]
+pub const fn kept(datum: Datum, retention: Retention) -> Kept {
+    match datum {
+        Datum::VisitRecord
+        | Datum::CheckInLocation
+        | Datum::Signature
+        | Datum::Callback
+        | Datum::Referral => Kept::History,
+        Datum::Roster => Kept::UntilApplied {
+            days: retention.roster_days,
+        },
+        Datum::SignInAttempt => Kept::Window {
+            minutes: retention.sign_in_window_minutes,
+        },
+        Datum::AuditTrail => Kept::AppendOnly,
+        _ => Kept::UntilExitedAndAfter,
+    }
+}
+
+/// The key of the words for what `role` sees of `datum`
+/// (`privacy-seen-<key>`): [`Seen::key`], except that a datum a worker sees
+/// only at the door and even there only masked (the birth date, as its
+/// year) says so.
+#[must_use]
+pub fn seen_key(role: Role, datum: Datum) -> &'static str {
+    match seen(role, datum) {
+        Seen::AtTheDoor if shown(role, datum, true) == Shown::Masked => "at-the-door-masked",
+        s => s.key(),
+    }
+}
+
+/// Every key [`seen_key`] may give, for the legend.
+pub const SEEN_KEYS: [&str; 7] = [
+    "whole",
+    "masked",
+    "masked-revealable",
+    "at-the-door",
+    "at-the-door-masked",
+    "own",
+    "not",
+];
+
+/// The README's personal-data table (markdown), one row per [`Datum`] and
+/// a column per role, then how long it is kept. `text(key, args)` gives
+/// the words (`crate::i18n::t_args` in English for the README); a test
+/// keeps the README equal to it.
+#[must_use]
+pub fn markdown_table(
+    retention: Retention,
+    text: impl Fn(&str, &[(&str, String)]) -> String,
+) -> String {
+    let cell = |s: String| s.replace('|', "\\|").replace('*', "\\*");
+    let mut out = format!("| {} |", cell(text("privacy-col-datum", &[])));
+    for role in Role::ALL {
+        out.push_str(&format!(
+            " {} |",
+            cell(text(&format!("privacy-role-{}", role.as_str()), &[]))
+        ));
+    }
+    out.push_str(&format!(
+        " {} |\n|---|",
+        cell(text("privacy-col-kept", &[]))
+    ));
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push_str("---|\n");
+    for datum in Datum::ALL {
+        out.push_str(&format!(
+            "| {} |",
+            cell(text(&format!("privacy-datum-{}", datum.key()), &[]))
+        ));
+        for role in Role::ALL {
+            out.push_str(&format!(
+                " {} |",
+                cell(text(
+                    &format!("privacy-seen-{}", seen_key(role, datum)),
+                    &[]
+                ))
+            ));
+        }
+        out.push_str(&format!(
+            " {} |\n",
+            cell(text(
+                &format!("privacy-kept-{}", datum.key()),
+                &kept(datum, retention).args()
+            ))
+        ));
+    }
+    out
+}
+
+/// The text between `<!-- <name>:start -->` and `<!-- <name>:end -->` in
+/// `doc` (without the newlines next to the markers), for the tests that
+/// keep the README equal to the code.
+#[must_use]
+pub fn between_markers<'a>(doc: &'a str, name: &str) -> Option<&'a str> {
+    let start = format!("<!-- {name}:start -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let from = doc.find(&start)? + start.len();
+    let to = from + doc[from..].find(&end)?;
+    Some(&doc[from..to])
+>>>>>>> privpage
 }
 
 #[cfg(test)]
@@ -451,6 +640,7 @@ mod tests {
     }
 
     #[test]
+<<<<<<< HEAD
     fn recorded_changes_are_shown_with_todays_masks() {
         let mut v = serde_json::json!({
             "before": {"id_number": "5119**********3019", "birth_date": "1962-04-09", "name": "单秀英"},
@@ -467,10 +657,91 @@ mod tests {
                 "reason": "id_number 5119",
                 "changes": {"birth_date": {"before": null, "after": "1946"}}
             })
+=======
+    fn the_readme_personal_data_table_is_the_rule() {
+        use crate::{domain::locale::Locale, i18n::t_args};
+        let expected = markdown_table(Retention::default(), |k, a| t_args(Locale::En, k, a));
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        assert_eq!(
+            between_markers(&readme, "privacy-table"),
+            Some(expected.as_str()),
+            "README.md, between <!-- privacy-table:start --> and <!-- privacy-table:end -->, should be:\n\n{expected}"
+        );
+        // The README shows the defaults of the settings.
+        assert_eq!(
+            Retention::default().roster_days,
+            crate::models::recipient_imports::retention_days(None)
+>>>>>>> privpage
         );
     }
 
     #[test]
+<<<<<<< HEAD
+=======
+    fn every_datum_role_and_way_of_seeing_has_its_words_in_both_languages() {
+        use crate::{
+            domain::locale::Locale,
+            i18n::{langid, LOCALES},
+        };
+        use fluent_templates::Loader;
+        let mut keys: Vec<String> = Vec::new();
+        for d in Datum::ALL {
+            for part in ["datum", "what", "why", "kept"] {
+                keys.push(format!("privacy-{part}-{}", d.key()));
+            }
+        }
+        for r in Role::ALL {
+            keys.push(format!("privacy-role-{}", r.as_str()));
+        }
+        for k in SEEN_KEYS {
+            keys.push(format!("privacy-seen-{k}"));
+            keys.push(format!("privacy-seen-{k}-means"));
+        }
+        for role in Role::ALL {
+            for d in Datum::ALL {
+                assert!(SEEN_KEYS.contains(&seen_key(role, d)), "{role} {d:?}");
+            }
+        }
+        let args: std::collections::HashMap<std::borrow::Cow<'static, str>, _> =
+            ["days", "minutes", "before", "after"]
+                .into_iter()
+                .map(|a| {
+                    (
+                        a.into(),
+                        fluent_templates::fluent_bundle::FluentValue::from(1),
+                    )
+                })
+                .collect();
+        for lang in Locale::ALL {
+            for k in &keys {
+                let text = LOCALES.try_lookup_with_args(langid(lang), k, &args);
+                assert!(text.is_some_and(|t| !t.is_empty()), "{} {k}", lang.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn retention_follows_the_settings() {
+        let r = Retention {
+            roster_days: 7,
+            sign_in_window_minutes: 60,
+        };
+        assert_eq!(kept(Datum::Roster, r), Kept::UntilApplied { days: 7 });
+        assert_eq!(kept(Datum::SignInAttempt, r), Kept::Window { minutes: 60 });
+        assert_eq!(kept(Datum::AuditTrail, r), Kept::AppendOnly);
+        assert_eq!(kept(Datum::Signature, r), Kept::History);
+        assert_eq!(kept(Datum::IdNumber, r), Kept::UntilExitedAndAfter);
+        assert_eq!(
+            seen_key(Role::Worker, Datum::BirthDate),
+            "at-the-door-masked"
+        );
+        assert_eq!(seen_key(Role::Worker, Datum::Phone), "at-the-door");
+        assert_eq!(seen_key(Role::Official, Datum::IdNumber), "masked");
+    }
+
+    #[test]
+>>>>>>> privpage
     fn nobody_sees_a_whole_birth_date_or_id_number_without_a_reveal() {
         for role in Role::ALL {
             for at in [false, true] {

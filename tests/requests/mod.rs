@@ -11,6 +11,7 @@ mod plan_changes;
 mod plan_previews;
 mod privacy_kept;
 mod privacy_masks;
+mod privacy_page;
 mod privacy_requests;
 mod public_outputs;
 mod recipient_imports;
