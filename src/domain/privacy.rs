@@ -311,7 +311,6 @@ pub fn id_candidates(
     count
 }
 
-<<<<<<< HEAD
 /// What the audit log shows of a recorded change: entries written before
 /// the masks changed hold `5119**********123X` and whole birth dates; the
 /// chain keeps them as written, the page and API show them as today's
@@ -345,7 +344,8 @@ pub fn redact_recorded(v: &mut serde_json::Value) {
         Value::Array(items) => items.iter_mut().for_each(redact_recorded),
         _ => {}
     }
-=======
+}
+
 /// The numbers that decide how long some data is kept; the rest of the
 /// rules are fixed. Built from the configuration by the caller (the
 /// domain reads no settings).
@@ -532,7 +532,6 @@ pub fn between_markers<'a>(doc: &'a str, name: &str) -> Option<&'a str> {
     let from = doc.find(&start)? + start.len();
     let to = from + doc[from..].find(&end)?;
     Some(&doc[from..to])
->>>>>>> privpage
 }
 
 #[cfg(test)]
@@ -640,7 +639,6 @@ mod tests {
     }
 
     #[test]
-<<<<<<< HEAD
     fn recorded_changes_are_shown_with_todays_masks() {
         let mut v = serde_json::json!({
             "before": {"id_number": "5119**********3019", "birth_date": "1962-04-09", "name": "单秀英"},
@@ -657,7 +655,10 @@ mod tests {
                 "reason": "id_number 5119",
                 "changes": {"birth_date": {"before": null, "after": "1946"}}
             })
-=======
+        );
+    }
+
+    #[test]
     fn the_readme_personal_data_table_is_the_rule() {
         use crate::{domain::locale::Locale, i18n::t_args};
         let expected = markdown_table(Retention::default(), |k, a| t_args(Locale::En, k, a));
@@ -672,13 +673,10 @@ mod tests {
         assert_eq!(
             Retention::default().roster_days,
             crate::models::recipient_imports::retention_days(None)
->>>>>>> privpage
         );
     }
 
     #[test]
-<<<<<<< HEAD
-=======
     fn every_datum_role_and_way_of_seeing_has_its_words_in_both_languages() {
         use crate::{
             domain::locale::Locale,
@@ -741,7 +739,6 @@ mod tests {
     }
 
     #[test]
->>>>>>> privpage
     fn nobody_sees_a_whole_birth_date_or_id_number_without_a_reveal() {
         for role in Role::ALL {
             for at in [false, true] {

@@ -124,7 +124,7 @@ privacy-kept-referral = { -kept-audited }
 privacy-datum-roster = Uploaded rosters
 privacy-what-roster = The roster files uploaded to import people, with whole ID numbers.
 privacy-why-roster = To register many people at once.
-privacy-kept-roster = Deleted in the transaction that applies the import; a roster never applied is deleted after { $days } days by a daily job, each deletion audited; the import's counts and report stay
+privacy-kept-roster = Deleted in the transaction that applies the import; a roster never applied is deleted after { $days } days by a daily job, each deletion audited; the import's counts and report stay, and the rejected rows the report keeps as uploaded are cleared after the same { $days } days (their line numbers and problems stay)
 
 privacy-datum-staff-account = Staff accounts
 privacy-what-staff-account = Name, email, phone, role and organisation; the password only as an Argon2 hash, the calendar feed address only as a SHA-256 hash.

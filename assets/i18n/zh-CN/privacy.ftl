@@ -124,7 +124,7 @@ privacy-kept-referral = { -kept-audited }
 privacy-datum-roster = 上传的名册
 privacy-what-roster = 导入时上传的名册文件，含完整身份证号。
 privacy-why-roster = 成批登记服务对象。
-privacy-kept-roster = 导入生效时在同一事务中删除；一直未导入的，{ $days } 天后由每日任务删除（每次删除记入审计日志）。导入的数量和问题报告保留。
+privacy-kept-roster = 导入生效时在同一事务中删除；一直未导入的，{ $days } 天后由每日任务删除（每次删除记入审计日志）。导入的数量和问题报告保留；报告中按原样保存的未通过行，同样在 { $days } 天后清除（只留行号和问题）。
 
 privacy-datum-staff-account = 工作人员账号
 privacy-what-staff-account = 姓名、邮箱、电话、角色和所属机构；密码只存 Argon2 哈希，日历订阅地址只存 SHA-256 哈希。
