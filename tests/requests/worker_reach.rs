@@ -39,6 +39,8 @@ struct Person {
     guardian: String,
     address: String,
     home_phone: String,
+    /// The home point, as pages print it.
+    coords: Vec<String>,
     id_number: String,
     id_masked: String,
     birth_date: String,
@@ -106,6 +108,12 @@ async fn distinctive(ctx: &AppContext) -> Vec<Person> {
             .as_str()
             .to_string();
         let mut phones = vec![guardian_phone, home_phone.clone()];
+        let coords: Vec<String> = [r.latitude, r.longitude]
+            .into_iter()
+            .flatten()
+            .map(|x| x.to_string())
+            .collect();
+        assert_eq!(coords.len(), 2, "the demo gives every home a point");
         phones.extend(own);
         out.push(Person {
             id: r.id,
@@ -115,6 +123,7 @@ async fn distinctive(ctx: &AppContext) -> Vec<Person> {
             guardian,
             address,
             home_phone,
+            coords,
             id_number,
             id_masked: r.id_masked.clone(),
             birth_date: r.birth_date.format("%Y-%m-%d").to_string(),
@@ -319,6 +328,10 @@ impl World {
         )
     }
 
+    fn at_door_people(&self) -> BTreeSet<i64> {
+        self.at_door.iter().filter_map(|v| v.recipient_id).collect()
+    }
+
     /// Everything wrong with one answer.
     fn leaks(&self, route: &str, pid: Option<&str>, body: &str) -> Vec<String> {
         let (people, homes) = self.allowed(route, pid);
@@ -331,6 +344,16 @@ impl World {
             }
             if people.contains(&p.id) {
                 continue;
+            }
+            // The offline ad-hoc form keeps the home points of the people
+            // at the door only.
+            // A whole household's door is measured from its home.
+            let door_form = (route == "/visits/new" && self.at_door_people().contains(&p.id))
+                || homes.contains(&p.household_id);
+            for s in &p.coords {
+                if !door_form && body.contains(s.as_str()) {
+                    out.push(format!("{s} (home of {})", p.name));
+                }
             }
             for s in p.whole() {
                 // A household visit at the door shows its address and
@@ -544,6 +567,25 @@ async fn at_the_door_the_worker_sees_whom_they_visit_and_how_to_reach_them() {
             .text();
         assert!(html.contains(&p.name) && html.contains(&p.address), "{html}");
         assert!(html.contains(&masked), "the overdue visit is masked: {html}");
+        // The offline ad-hoc form lists everyone the worker visits (masked)
+        // but keeps the home point of those at the door only.
+        let html = server
+            .get("/visits/new")
+            .add_header("cookie", cookie.clone())
+            .await
+            .text();
+        let later = w
+            .people
+            .iter()
+            .find(|x| x.name.starts_with('曾'))
+            .expect("zeng");
+        assert!(html.contains(&p.coords[0]), "{html}");
+        assert!(!html.contains(&later.coords[0]), "{html}");
+        assert_eq!(
+            select_text(&html, "select[name=recipient] option[data-lat]").len(),
+            1,
+            "{html}"
+        );
     })
     .await;
 }
