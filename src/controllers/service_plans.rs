@@ -3,6 +3,7 @@
 //! visits (htmx; without JavaScript the preview button posts the form).
 use super::{invalid_or, merge, require};
 use crate::{
+    controllers::api::service_plans::plan_json,
     domain::{
         date_input::parse_optional_date,
         plan_pattern::{Pattern, WEEKDAYS},
@@ -19,7 +20,6 @@ use crate::{
         service_types::Catalogue,
         visits,
     },
-    controllers::api::service_plans::plan_json,
     views::recipients::VisitJson,
     web::{
         input::{pid, ListQuery, QueryParams},

@@ -162,10 +162,9 @@ pub async fn at_the_door<C: ConnectionTrait>(
             visits::Column::StartsAt
                 .gte(midnight(today - Duration::days(privacy::DOOR_DAYS_AFTER))),
         )
-        .filter(
-            visits::Column::StartsAt
-                .lt(midnight(today + Duration::days(privacy::DOOR_DAYS_BEFORE + 1))),
-        )
+        .filter(visits::Column::StartsAt.lt(midnight(
+            today + Duration::days(privacy::DOOR_DAYS_BEFORE + 1),
+        )))
         .limit(1000)
         .into_tuple()
         .all(db)

@@ -358,8 +358,7 @@ impl World {
             for s in p.whole() {
                 // A household visit at the door shows its address and
                 // phone, not its members.
-                let home = homes.contains(&p.household_id)
-                    && (s == p.address || s == p.home_phone);
+                let home = homes.contains(&p.household_id) && (s == p.address || s == p.home_phone);
                 if !home && body.contains(s) {
                     out.push(format!("{s} (of {})", p.name));
                 }
@@ -414,7 +413,11 @@ async fn values(
 
 /// Every GET route of the app with its parameters filled in, each with
 /// the route pattern and the pid it was given.
-async fn requests(ctx: &AppContext, w: &World, calendar: &str) -> Vec<(String, String, Option<String>)> {
+async fn requests(
+    ctx: &AppContext,
+    w: &World,
+    calendar: &str,
+) -> Vec<(String, String, Option<String>)> {
     let routes: BTreeSet<String> = App::routes(ctx)
         .collect()
         .into_iter()
@@ -438,7 +441,11 @@ async fn requests(ctx: &AppContext, w: &World, calendar: &str) -> Vec<(String, S
                 .flat_map(|(u, pid): (String, Option<String>)| {
                     vals.iter()
                         .map(|v| {
-                            let pid = if param == "{pid}" { Some(v.clone()) } else { pid.clone() };
+                            let pid = if param == "{pid}" {
+                                Some(v.clone())
+                            } else {
+                                pid.clone()
+                            };
                             (u.replace(param, v), pid)
                         })
                         .collect::<Vec<_>>()
@@ -462,7 +469,10 @@ async fn a_worker_sees_people_whole_only_at_the_door_on_every_route() {
             .authorization_bearer(&bearer)
             .await;
         assert_eq!(feed.status_code(), StatusCode::CREATED, "{}", feed.text());
-        let url = feed.json::<Value>()["url"].as_str().unwrap_or_default().to_string();
+        let url = feed.json::<Value>()["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let calendar = url.rsplit('/').next().unwrap_or_default().to_string();
         let mut leaks = Vec::new();
         let mut reached = 0;
@@ -514,13 +524,17 @@ async fn at_the_door_the_worker_sees_whom_they_visit_and_how_to_reach_them() {
             .await;
         assert_eq!(page.status_code(), StatusCode::OK);
         let html = page.text();
-        assert!(select_text(&html, "h1").concat().contains(&p.name), "{html}");
+        assert!(
+            select_text(&html, "h1").concat().contains(&p.name),
+            "{html}"
+        );
         assert!(html.contains(&p.address));
         let own_phone = p.phones.last().expect("phone");
         assert!(
             select_text(&html, "#person a[href^=\"tel:\"]")
                 .iter()
-                .any(|t| t.contains(own_phone.as_str()) || p.phones.iter().any(|x| t.contains(x.as_str()))),
+                .any(|t| t.contains(own_phone.as_str())
+                    || p.phones.iter().any(|x| t.contains(x.as_str()))),
             "{html}"
         );
         assert!(html.contains(&p.guardian));
@@ -565,8 +579,14 @@ async fn at_the_door_the_worker_sees_whom_they_visit_and_how_to_reach_them() {
             .add_header("cookie", cookie.clone())
             .await
             .text();
-        assert!(html.contains(&p.name) && html.contains(&p.address), "{html}");
-        assert!(html.contains(&masked), "the overdue visit is masked: {html}");
+        assert!(
+            html.contains(&p.name) && html.contains(&p.address),
+            "{html}"
+        );
+        assert!(
+            html.contains(&masked),
+            "the overdue visit is masked: {html}"
+        );
         // The offline ad-hoc form lists everyone the worker visits (masked)
         // but keeps the home point of those at the door only.
         let html = server

@@ -25,11 +25,7 @@ use serde_json::{json, Value};
 /// A plan as the caller may see it: its person's name through
 /// `PersonView::name_for`. A plan is never the door, so workers see 单**.
 #[must_use]
-pub fn plan_json(
-    v: &Viewer,
-    p: &service_plans::Model,
-    r: Option<&recipients::Model>,
-) -> PlanJson {
+pub fn plan_json(v: &Viewer, p: &service_plans::Model, r: Option<&recipients::Model>) -> PlanJson {
     let shown = r.map(|r| recipients::Model {
         name: PersonView::name_for(v.scope.role(), &r.name, false),
         ..r.clone()
