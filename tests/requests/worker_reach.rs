@@ -539,6 +539,17 @@ async fn at_the_door_the_worker_sees_whom_they_visit_and_how_to_reach_them() {
         );
         assert!(html.contains(&p.guardian));
         assert!(html.contains("照护"));
+        // The coordinator's page of the same visit is as it was: the whole
+        // name linking to the record, no door block.
+        let html_c = server
+            .get(&format!("/visits/{}", inside.pid))
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .await
+            .text();
+        let links = select_text(&html_c, "h1 a[href^=\"/recipients/\"]");
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0], p.name);
+        assert!(select_text(&html_c, "#person").is_empty());
         // The JSON of the same visit carries the same person.
         let json: Value = server
             .get(&format!("/api/v1/visits/{}", inside.pid))
