@@ -4,7 +4,8 @@
 use super::require;
 use crate::{
     controllers::api::visits::{reassign_many, ReassignBody},
-    domain::{privacy::mask_name, role::Role},
+    controllers::visits::{household_contact, name_only, place_of},
+    domain::role::Role,
     errors::AppResult,
     i18n::t,
     models::{
@@ -12,6 +13,7 @@ use crate::{
         service_types::Catalogue,
         visits::{self, Conflict},
     },
+    views::person::{PersonView, Place},
     web::{
         input::QueryParams,
         render::{redirect_flash, DISPLAY_ZONE},
@@ -61,8 +63,18 @@ pub struct BoardVisit {
     pub recipient: String,
     pub recipient_pid: Option<uuid::Uuid>,
     pub village: String,
+    /// Empty where the viewer may not see it (a worker away from the door).
     pub address: String,
-    pub care_tags: Vec<String>,
+    pub care_tags: Vec<&'static str>,
+    /// The day card of a visit at the door (`/today`, a worker's own
+    /// visit within `privacy::at_the_door`): the person whole, or for a
+    /// whole household its phone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub at_door: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     /// What to deliver: the plan's services, by name.
     pub services: Vec<String>,
     /// Logged without a plan.
@@ -95,8 +107,8 @@ pub async fn week(
     Ok((describe(ctx, v, &rows, &found).await?, cut))
 }
 
-/// Visits with the names a page shows: worker, recipient (masked for
-/// workers), village, and their conflicts.
+/// Visits with the names a page shows: worker, recipient (a `PersonView`:
+/// masked for workers), village, and their conflicts.
 ///
 /// # Errors
 /// Database errors.
@@ -105,6 +117,18 @@ pub async fn describe(
     v: &Viewer,
     rows: &[visits::Model],
     found: &[Conflict],
+) -> AppResult<Vec<BoardVisit>> {
+    describe_at(ctx, v, rows, found, false).await
+}
+
+/// As `describe`; with `day_cards` (the worker's `/today`), a visit at the
+/// door shows its person whole.
+async fn describe_at(
+    ctx: &AppContext,
+    v: &Viewer,
+    rows: &[visits::Model],
+    found: &[Conflict],
+    day_cards: bool,
 ) -> AppResult<Vec<BoardVisit>> {
     let zone = DISPLAY_ZONE;
     let ids = |f: &dyn Fn(&visits::Model) -> Option<i64>| {
@@ -156,15 +180,42 @@ pub async fn describe(
     for Conflict { index, kind, .. } in found {
         by_visit.entry(*index).or_default().push(kind.as_str());
     }
-    let worker_view = v.user.role == Role::Worker.as_str();
     let household_label = t(v.lang, "whole-household");
+    let today = crate::models::today();
     let out = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let local = r.starts_at.with_timezone(&zone);
+            let place = if day_cards {
+                place_of(v, r, today)
+            } else {
+                Place::Elsewhere
+            };
+            let at_door = place == Place::AtTheDoor;
+            let home = homes.get(&r.household_id);
             let person = r.recipient_id.and_then(|id| people.get(&id));
-            let name = person.map_or_else(|| household_label.clone(), |p| p.name.clone());
+            let view = person.map(|p| {
+                let openable = v.scope.sees_recipient(p);
+                let view = PersonView::new(
+                    &v.scope,
+                    p,
+                    homes.get(&p.household_id),
+                    place,
+                    openable,
+                    today,
+                );
+                if openable || at_door || v.scope.role() == Role::Worker {
+                    view
+                } else {
+                    name_only(view)
+                }
+            });
+            let contact = match (person, home) {
+                (None, Some(h)) => household_contact(v, h, place),
+                _ => Value::Null,
+            };
+            let text = |k: &str| contact[k].as_str().map(str::to_string);
             let worker = r.worker_id.and_then(|id| workers.get(&id));
             BoardVisit {
                 pid: r.pid,
@@ -183,30 +234,30 @@ pub async fn describe(
                     pid: u.pid,
                     name: u.name.clone(),
                 }),
-                recipient: if worker_view { mask_name(&name) } else { name },
-                recipient_pid: if worker_view {
-                    None
-                } else {
-                    person.map(|p| p.pid)
-                },
-                village: homes
-                    .get(&r.household_id)
+                recipient: view
+                    .as_ref()
+                    .map_or_else(|| household_label.clone(), |p| p.name.clone()),
+                recipient_pid: view.as_ref().and_then(|p| p.pid),
+                village: home
                     .and_then(|h| places.get(&h.village_id))
                     .cloned()
                     .unwrap_or_default(),
-                address: homes
-                    .get(&r.household_id)
-                    .map(|h| h.address.clone())
+                address: view
+                    .as_ref()
+                    .map_or_else(|| text("address"), |p| p.address.clone())
                     .unwrap_or_default(),
-                care_tags: person
-                    .map(|p| {
-                        p.care_tags
-                            .split(',')
-                            .filter(|t| !t.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
+                care_tags: view
+                    .as_ref()
+                    .map(|p| p.care_tags.clone())
                     .unwrap_or_default(),
+                at_door,
+                phone: if at_door {
+                    view.as_ref()
+                        .map_or_else(|| text("phone"), |p| p.phone.clone())
+                } else {
+                    None
+                },
+                person: view.filter(|_| at_door),
                 services: r
                     .plan_id
                     .and_then(|id| plans.get(&id))
@@ -453,7 +504,7 @@ async fn today(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> 
         .into_iter()
         .filter(|r| r.starts_at.with_timezone(&chrono::Utc) >= midnight(day) || open(&r.status))
         .collect();
-    let list = describe(&ctx, &v, &rows, &[]).await?;
+    let list = describe_at(&ctx, &v, &rows, &[], true).await?;
     let (mut overdue, mut today, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for (x, r) in list.into_iter().zip(&rows) {
         let start = r.starts_at.with_timezone(&chrono::Utc);

@@ -3,6 +3,7 @@
 //! visits (htmx; without JavaScript the preview button posts the form).
 use super::{invalid_or, merge, require};
 use crate::{
+    controllers::api::service_plans::plan_json,
     domain::{
         date_input::parse_optional_date,
         plan_pattern::{Pattern, WEEKDAYS},
@@ -19,7 +20,7 @@ use crate::{
         service_types::Catalogue,
         visits,
     },
-    views::recipients::{PlanJson, VisitJson},
+    views::recipients::VisitJson,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -150,7 +151,7 @@ async fn list(
     let mut items = Vec::with_capacity(rows.len());
     for p in &rows {
         let r = service_plans::recipient_of(&ctx.db, p).await?;
-        items.push(PlanJson::new(p, r.as_ref()));
+        items.push(plan_json(&v, p, r.as_ref()));
     }
     Ok(Page::new(
         "service_plans/list.html",
@@ -194,7 +195,8 @@ async fn show(
     Ok(Page::new(
         "service_plans/show.html",
         json!({
-            "plan": PlanJson::new(&plan, r.as_ref()),
+            "plan": plan_json(&v, &plan, r.as_ref()),
+            "recipient_openable": r.as_ref().is_some_and(|r| v.scope.sees_recipient(r)),
             "worker": worker,
             "visits": coming.iter().map(VisitJson::from).collect::<Vec<_>>(),
             "may_manage": v.scope.may_manage_plans(),

@@ -5,7 +5,7 @@ use super::{invalid_or, require};
 use crate::{
     controllers::api::visits::{visit_change, VisitChangeBody},
     domain::{
-        privacy::mask_name,
+        privacy::{self, Datum, Shown},
         role::Role,
         visit_log::{
             LocationReason, MaterialCategory, NoConfirmationReason, Outcome, ReferralKind,
@@ -19,7 +19,10 @@ use crate::{
         service_types::Catalogue,
         visit_amendments, visit_lines, visit_logs, visits,
     },
-    views::recipients::VisitJson,
+    views::{
+        person::{PersonView, Place},
+        recipients::VisitJson,
+    },
     web::{
         input::pid,
         render::{redirect_flash, DISPLAY_ZONE},
@@ -45,6 +48,85 @@ struct ChangeForm {
     version: Option<String>,
 }
 
+/// Where the viewer sees the person of `visit` on `today`: at the door
+/// when they are a worker (`Scope::role`), the visit is assigned to them
+/// and its day (display zone) is within `privacy::at_the_door`; anywhere
+/// else for everyone and everything else.
+#[must_use]
+pub fn place_of(v: &Viewer, visit: &visits::Model, today: chrono::NaiveDate) -> Place {
+    let day = visit.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
+    if v.scope.role() == Role::Worker
+        && visit.worker_id == Some(v.user.id)
+        && privacy::at_the_door(day, today)
+    {
+        Place::AtTheDoor
+    } else {
+        Place::Elsewhere
+    }
+}
+
+/// What the viewer is shown of the person of `visit` at `place` (none for
+/// a whole household's visit). Someone outside the viewer's registry
+/// (`Scope::sees_recipient`) who is not at the door is shown by name only.
+///
+/// # Errors
+/// Database errors.
+pub async fn person_of(
+    ctx: &AppContext,
+    v: &Viewer,
+    visit: &visits::Model,
+    place: Place,
+    today: chrono::NaiveDate,
+) -> AppResult<Option<PersonView>> {
+    let Some(id) = visit.recipient_id else {
+        return Ok(None);
+    };
+    let Some(r) = recipients::Entity::find_by_id(id).one(&ctx.db).await? else {
+        return Ok(None);
+    };
+    let home = households::Entity::find_by_id(r.household_id)
+        .one(&ctx.db)
+        .await?;
+    let openable = v.scope.sees_recipient(&r);
+    let view = PersonView::new(&v.scope, &r, home.as_ref(), place, openable, today);
+    Ok(Some(if openable || place == Place::AtTheDoor {
+        view
+    } else {
+        name_only(view)
+    }))
+}
+
+/// A person's view reduced to the name it shows.
+#[must_use]
+pub fn name_only(view: PersonView) -> PersonView {
+    PersonView {
+        pid: None,
+        name: view.name,
+        id_number: None,
+        birth_year: None,
+        age_this_year: None,
+        gender: None,
+        address: None,
+        phone: None,
+        guardian_name: None,
+        guardian_phone: None,
+        care_needs: None,
+        care_tags: Vec::new(),
+    }
+}
+
+/// The address and phone of a whole household's visit, as the viewer may
+/// see them at `place` (the same rule as a person's: `privacy::shown`).
+#[must_use]
+pub fn household_contact(v: &Viewer, h: &households::Model, place: Place) -> Value {
+    let door = place == Place::AtTheDoor;
+    let whole = |d: Datum| privacy::shown(v.scope.role(), d, door) == Shown::Whole;
+    json!({
+        "address": whole(Datum::Address).then(|| h.address.clone()),
+        "phone": if whole(Datum::Phone) { h.phone.clone() } else { None },
+    })
+}
+
 async fn page(
     ctx: &AppContext,
     v: &Viewer,
@@ -53,11 +135,9 @@ async fn page(
     errors: Value,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let worker_view = v.user.role == Role::Worker.as_str();
-    let person = match visit.recipient_id {
-        Some(id) => recipients::Entity::find_by_id(id).one(&ctx.db).await?,
-        None => None,
-    };
+    let today = crate::models::today();
+    let place = place_of(v, visit, today);
+    let person = person_of(ctx, v, visit, place, today).await?;
     let home = households::Entity::find_by_id(visit.household_id)
         .one(&ctx.db)
         .await?;
@@ -76,7 +156,6 @@ async fn page(
         Some(id) => service_plans::Entity::find_by_id(id).one(&ctx.db).await?,
         None => None,
     };
-    let name = person.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let conflicts = if visit.status == "cancelled" {
         Vec::new()
     } else {
@@ -99,9 +178,19 @@ async fn page(
     let log = logged(ctx, visit).await?;
     let door = visit.worker_id == Some(v.user.id)
         && ["scheduled", "missed", "in_progress"].contains(&visit.status.as_str());
-    // Only the assigned worker's door learns where the home is: door.js
-    // asks for the location reason before it queues a far check-in.
-    let home = if door {
+    let at_door = place == Place::AtTheDoor;
+    // What the door shows of whom it is for: the person whole, or a whole
+    // household's address and phone.
+    let door_person = match (&person, &home) {
+        _ if !at_door => Value::Null,
+        (Some(p), _) => serde_json::to_value(p).unwrap_or_default(),
+        (None, Some(h)) => household_contact(v, h, place),
+        (None, None) => Value::Null,
+    };
+    // Only the assigned worker's door learns where the home is, and only
+    // at the door's days (`privacy::at_the_door`): door.js asks for the
+    // location reason before it queues a far check-in.
+    let home = if door && at_door {
         visit_logs::home_of(&ctx.db, visit)
             .await?
             .map(|p| json!({"lat": p.lat, "lon": p.lon}))
@@ -118,8 +207,9 @@ async fn page(
             "when": format!("{} {}–{}", start.format("%Y-%m-%d"), start.format("%H:%M"),
                             visit.ends_at.with_timezone(&zone).format("%H:%M")),
             "weekday": crate::i18n::t(v.lang, &format!("weekday-{}", start.format("%u"))),
-            "recipient": if worker_view { mask_name(&name) } else { name },
-            "recipient_pid": if worker_view { None } else { person.as_ref().map(|p| p.pid) },
+            "recipient": person.as_ref().map(|p| p.name.clone()),
+            "recipient_pid": person.as_ref().and_then(|p| p.pid),
+            "door_person": door_person, "at_door": at_door,
             "village": village, "cancel_reason": visit.cancel_reason,
             "ad_hoc_reason": visit.ad_hoc_reason,
             "worker": worker.as_ref().map(|w| w.name.clone()),
@@ -247,17 +337,23 @@ async fn ad_hoc_form(
     Ok(Page::new("visits/new.html", data).status(status).render(v))
 }
 
-/// The people a worker may log an ad-hoc visit for, each with the home
-/// point a check-in is measured against (the worker visits them already).
+/// The people a worker may log an ad-hoc visit for (masked names), each
+/// with the home point a check-in is measured against only when the worker
+/// has a visit of theirs at the door (`privacy::at_the_door`): the form is
+/// kept offline on the phone, and the home of everyone they visit within
+/// 90 days is more than the door needs. Without it, door.js queues a check-in
+/// without asking the location reason and the server measures the distance.
 async fn with_homes(
     ctx: &AppContext,
     worker_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Vec<Value>> {
+    let door = ad_hoc_visits::at_the_door(&ctx.db, worker_id, crate::models::today()).await?;
     let homes: std::collections::HashMap<uuid::Uuid, (Option<f64>, Option<f64>)> =
         ad_hoc_visits::workers_recipients(&ctx.db, worker_id, now)
             .await?
             .into_iter()
+            .filter(|r| door.contains(&r.id))
             .map(|r| (r.pid, (r.latitude, r.longitude)))
             .collect();
     Ok(ad_hoc_visits::choices(&ctx.db, worker_id, now)

@@ -10,7 +10,7 @@ use super::{
     Actor,
 };
 use crate::{
-    domain::{privacy::mask_name, recurrence::resolve, role::Role, text},
+    domain::{privacy, recurrence::resolve, role::Role, text},
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
     web::{input::loose, render::DISPLAY_ZONE},
@@ -128,9 +128,51 @@ pub async fn choices<C: ConnectionTrait>(
         .iter()
         .map(|r| Choice {
             pid: r.pid,
-            name: mask_name(&r.name),
+            name: crate::views::person::PersonView::name_for(Role::Worker, &r.name, false),
             village: names.get(&r.village_id).cloned().unwrap_or_default(),
         })
+        .collect())
+}
+
+/// Of `workers_recipients`, those with a visit assigned to the worker
+/// whose day (display zone) is at the door on `today`
+/// (`privacy::at_the_door`): the only ones whose home point the worker's
+/// phone may hold.
+///
+/// # Errors
+/// Database errors.
+pub async fn at_the_door<C: ConnectionTrait>(
+    db: &C,
+    worker_id: i64,
+    today: chrono::NaiveDate,
+) -> AppResult<std::collections::HashSet<i64>> {
+    let midnight = |d: chrono::NaiveDate| {
+        DateTime::<chrono::FixedOffset>::from(resolve(
+            DISPLAY_ZONE,
+            d.and_time(chrono::NaiveTime::MIN),
+        ))
+    };
+    let rows: Vec<(Option<i64>, DateTimeWithTimeZone)> = visits::Entity::find()
+        .select_only()
+        .column(visits::Column::RecipientId)
+        .column(visits::Column::StartsAt)
+        .filter(visits::Column::WorkerId.eq(worker_id))
+        .filter(visits::Column::RecipientId.is_not_null())
+        .filter(
+            visits::Column::StartsAt
+                .gte(midnight(today - Duration::days(privacy::DOOR_DAYS_AFTER))),
+        )
+        .filter(visits::Column::StartsAt.lt(midnight(
+            today + Duration::days(privacy::DOOR_DAYS_BEFORE + 1),
+        )))
+        .limit(1000)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, at)| privacy::at_the_door(at.with_timezone(&DISPLAY_ZONE).date_naive(), today))
+        .filter_map(|(r, _)| r)
         .collect())
 }
 

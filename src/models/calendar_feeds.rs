@@ -8,7 +8,7 @@ use super::{
     Actor,
 };
 use crate::{
-    domain::{ical::Event, privacy::mask_name},
+    domain::{ical::Event, role::Role},
     errors::AppResult,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -131,7 +131,8 @@ pub async fn feed(
                     .and_then(|r| names.get(&r))
                     .map(|(n, vid)| {
                         (
-                            mask_name(n),
+                            // A feed is never the door: masked.
+                            crate::views::person::PersonView::name_for(Role::Worker, n, false),
                             village_names.get(vid).cloned().unwrap_or_default(),
                         )
                     })

@@ -22,3 +22,4 @@ mod service_types;
 mod sessions;
 mod users;
 mod visit_logs;
+mod worker_reach;

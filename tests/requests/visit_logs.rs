@@ -584,9 +584,19 @@ async fn the_worker_starts_on_today_and_logs_from_the_visit_page() {
         assert_eq!(page.status_code(), StatusCode::OK);
         let cards = select_text(&page.text(), "#later li.visit-card");
         assert!(!cards.is_empty(), "{}", page.text());
-        // Masked name, village and address, never the whole name.
-        assert!(cards[0].contains("单**"), "{cards:?}");
-        assert!(!page.text().contains("单秀英"));
+        // Tomorrow's visit is at the door (privacy::at_the_door): whom it
+        // is for, whole, with a phone to call.
+        assert!(cards[0].contains("单秀英"), "{cards:?}");
+        assert_eq!(
+            select_text(
+                &page.text(),
+                "#later li.visit-card .door-calls a[href^=\"tel:\"]"
+            )
+            .len(),
+            2,
+            "{}",
+            page.text()
+        );
         let page = server
             .get(&format!("/visits/{}", list[0].pid))
             .add_header("cookie", cookie.clone())

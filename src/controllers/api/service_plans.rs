@@ -3,10 +3,11 @@ use crate::{
     controllers::require,
     errors::{AppError, AppResult},
     models::{
+        _entities::recipients,
         plan_changes::{self, Apply, ChangeRequest},
         service_plans::{self, PlanParams},
     },
-    views::recipients::PlanJson,
+    views::{person::PersonView, recipients::PlanJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -21,6 +22,17 @@ use loco_rs::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+/// A plan as the caller may see it: its person's name through
+/// `PersonView::name_for`. A plan is never the door, so workers see 单**.
+#[must_use]
+pub fn plan_json(v: &Viewer, p: &service_plans::Model, r: Option<&recipients::Model>) -> PlanJson {
+    let shown = r.map(|r| recipients::Model {
+        name: PersonView::name_for(v.scope.role(), &r.name, false),
+        ..r.clone()
+    });
+    PlanJson::new(p, shown.as_ref())
+}
+
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -30,7 +42,7 @@ async fn list(
     let mut items = Vec::with_capacity(rows.len());
     for p in &rows {
         let r = service_plans::recipient_of(&ctx.db, p).await?;
-        items.push(PlanJson::new(p, r.as_ref()));
+        items.push(plan_json(&v, p, r.as_ref()));
     }
     Ok(page(items, info))
 }
@@ -42,7 +54,7 @@ async fn show(
 ) -> AppResult<Response> {
     let p = service_plans::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let r = service_plans::recipient_of(&ctx.db, &p).await?;
-    Ok(ok(PlanJson::new(&p, r.as_ref())))
+    Ok(ok(plan_json(&v, &p, r.as_ref())))
 }
 
 /// `confirm: true` saves a plan whose visits conflict with others.
@@ -77,7 +89,7 @@ async fn add(
         .await?
         .unwrap_or(plan);
     let r = service_plans::recipient_of(&ctx.db, &plan).await?;
-    Ok(created(PlanJson::new(&plan, r.as_ref())))
+    Ok(created(plan_json(&v, &plan, r.as_ref())))
 }
 
 fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
@@ -141,7 +153,7 @@ async fn change(
     .await?;
     let r = service_plans::recipient_of(&ctx.db, &after).await?;
     Ok(ok(
-        json!({"plan": PlanJson::new(&after, r.as_ref()), "visits": sync}),
+        json!({"plan": plan_json(&v, &after, r.as_ref()), "visits": sync}),
     ))
 }
 
@@ -173,7 +185,7 @@ async fn end(
         .await?;
     let r = service_plans::recipient_of(&ctx.db, &after).await?;
     Ok(ok(
-        json!({"plan": PlanJson::new(&after, r.as_ref()), "visits": sync}),
+        json!({"plan": plan_json(&v, &after, r.as_ref()), "visits": sync}),
     ))
 }
 

@@ -78,6 +78,9 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let today = crate::models::today();
+    let place = crate::controllers::visits::place_of(&v, &visit, today);
+    let person = crate::controllers::visits::person_of(&ctx, &v, &visit, place, today).await?;
     let mut body = serde_json::to_value(VisitJson::from(&visit)).unwrap_or_default();
     let submitted = ["completed", "attempted", "refused", "cancelled"]
         .contains(&visit.status.as_str())
@@ -94,6 +97,9 @@ async fn show(
             json!(visit_amendments::of_visit(&ctx.db, visit.id).await?),
         );
         m.insert("locked".into(), json!(visit.locked_at.is_some()));
+        // Whom it is for, as the caller may see them here: whole at the
+        // door of their own visit (workers), masked elsewhere.
+        m.insert("person".into(), json!(person));
     }
     Ok(ok(body))
 }
