@@ -50,13 +50,15 @@ struct ChangeForm {
 
 /// Where the viewer sees the person of `visit` on `today`: at the door
 /// when they are a worker (`Scope::role`), the visit is assigned to them
-/// and its day (display zone) is within `privacy::at_the_door`; anywhere
+/// it is not cancelled, and its day (display zone) is within
+/// `privacy::at_the_door`; anywhere
 /// else for everyone and everything else.
 #[must_use]
 pub fn place_of(v: &Viewer, visit: &visits::Model, today: chrono::NaiveDate) -> Place {
     let day = visit.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
     if v.scope.role() == Role::Worker
         && visit.worker_id == Some(v.user.id)
+        && visit.status != "cancelled"
         && privacy::at_the_door(day, today)
     {
         Place::AtTheDoor

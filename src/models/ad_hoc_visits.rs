@@ -158,6 +158,7 @@ pub async fn at_the_door<C: ConnectionTrait>(
         .column(visits::Column::StartsAt)
         .filter(visits::Column::WorkerId.eq(worker_id))
         .filter(visits::Column::RecipientId.is_not_null())
+        .filter(visits::Column::Status.ne("cancelled"))
         .filter(
             visits::Column::StartsAt
                 .gte(midnight(today - Duration::days(privacy::DOOR_DAYS_AFTER))),
