@@ -182,13 +182,18 @@ async fn describe_at(
     }
     let household_label = t(v.lang, "whole-household");
     let today = crate::models::today();
+    let planned = if day_cards && rows.iter().any(|r| r.plan_id.is_none()) {
+        crate::controllers::visits::door_people(ctx, v, today).await?
+    } else {
+        std::collections::HashSet::new()
+    };
     let out = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let local = r.starts_at.with_timezone(&zone);
             let place = if day_cards {
-                place_of(v, r, today)
+                place_of(v, r, today, &planned)
             } else {
                 Place::Elsewhere
             };

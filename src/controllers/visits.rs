@@ -53,17 +53,42 @@ struct ChangeForm {
 /// it is not cancelled, and its day (display zone) is within
 /// `privacy::at_the_door`; anywhere
 /// else for everyone and everything else.
+/// An ad-hoc visit is at the door only for someone in `planned`
+/// ([`door_people`]): the worker's planned visits at the door.
 #[must_use]
-pub fn place_of(v: &Viewer, visit: &visits::Model, today: chrono::NaiveDate) -> Place {
+pub fn place_of(
+    v: &Viewer,
+    visit: &visits::Model,
+    today: chrono::NaiveDate,
+    planned: &std::collections::HashSet<i64>,
+) -> Place {
     let day = visit.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
     if v.scope.role() == Role::Worker
         && visit.worker_id == Some(v.user.id)
         && visit.status != "cancelled"
+        && (visit.plan_id.is_some() || visit.recipient_id.is_some_and(|r| planned.contains(&r)))
         && privacy::at_the_door(day, today)
     {
         Place::AtTheDoor
     } else {
         Place::Elsewhere
+    }
+}
+
+/// The people a worker's planned visits take to the door today (empty for
+/// other roles), for [`place_of`].
+///
+/// # Errors
+/// Database errors.
+pub async fn door_people(
+    ctx: &AppContext,
+    v: &Viewer,
+    today: chrono::NaiveDate,
+) -> AppResult<std::collections::HashSet<i64>> {
+    if v.scope.role() == Role::Worker {
+        ad_hoc_visits::at_the_door(&ctx.db, v.user.id, today).await
+    } else {
+        Ok(std::collections::HashSet::new())
     }
 }
 
@@ -138,7 +163,12 @@ async fn page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let today = crate::models::today();
-    let place = place_of(v, visit, today);
+    let planned = if visit.plan_id.is_none() {
+        door_people(ctx, v, today).await?
+    } else {
+        std::collections::HashSet::new()
+    };
+    let place = place_of(v, visit, today, &planned);
     let person = person_of(ctx, v, visit, place, today).await?;
     let home = households::Entity::find_by_id(visit.household_id)
         .one(&ctx.db)

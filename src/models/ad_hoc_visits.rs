@@ -134,10 +134,12 @@ pub async fn choices<C: ConnectionTrait>(
         .collect())
 }
 
-/// Of `workers_recipients`, those with a visit assigned to the worker
-/// whose day (display zone) is at the door on `today`
+/// The people with a planned (not ad-hoc), not cancelled visit assigned to
+/// the worker whose day (display zone) is at the door on `today`
 /// (`privacy::at_the_door`): the only ones whose home point the worker's
-/// phone may hold.
+/// phone may hold, and the only ones an ad-hoc visit shows whole (an
+/// ad-hoc visit the worker made themselves must not open the door to
+/// anyone they can pick).
 ///
 /// # Errors
 /// Database errors.
@@ -159,6 +161,7 @@ pub async fn at_the_door<C: ConnectionTrait>(
         .filter(visits::Column::WorkerId.eq(worker_id))
         .filter(visits::Column::RecipientId.is_not_null())
         .filter(visits::Column::Status.ne("cancelled"))
+        .filter(visits::Column::PlanId.is_not_null())
         .filter(
             visits::Column::StartsAt
                 .gte(midnight(today - Duration::days(privacy::DOOR_DAYS_AFTER))),

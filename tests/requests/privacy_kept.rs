@@ -81,18 +81,7 @@ async fn the_migration_hashes_plain_tokens_in_place_so_subscriptions_keep_workin
     use migration::{Migrator, MigratorTrait};
     with_app(|server, ctx| async move {
         // Back to before the migration, a plain token as it used to be kept.
-        let applied: Vec<String> = Migrator::get_applied_migrations(&ctx.db)
-            .await
-            .expect("applied")
-            .iter()
-            .map(|m| m.name().to_string())
-            .collect();
-        let at = applied
-            .iter()
-            .position(|n| n == "m20261202_000030_hash_calendar_tokens")
-            .expect("applied");
-        let steps = u32::try_from(applied.len() - at).expect("steps");
-        Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+        down_to_before(&ctx, "m20261202_000030_hash_calendar_tokens").await;
         let plain = "0123456789abcdef0123456789abcdef0123456789abcdef";
         let w = user(&ctx, "worker@doudi.test").await;
         let mut am: users::ActiveModel = w.into();

@@ -255,18 +255,7 @@ async fn the_migration_rewrites_stored_masks_to_the_first_four_characters() {
     use migration::{Migrator, MigratorTrait};
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     with_app(|_server, ctx| async move {
-        let applied: Vec<String> = Migrator::get_applied_migrations(&ctx.db)
-            .await
-            .expect("applied")
-            .iter()
-            .map(|m| m.name().to_string())
-            .collect();
-        let at = applied
-            .iter()
-            .position(|n| n == "m20261202_000032_mask_id_numbers_to_four_characters")
-            .expect("applied");
-        let steps = u32::try_from(applied.len() - at).expect("steps");
-        Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+        down_to_before(&ctx, "m20261202_000032_mask_id_numbers_to_four_characters").await;
         let r = recipients::Entity::find()
             .filter(recipients::Column::Name.eq("单秀英"))
             .one(&ctx.db)

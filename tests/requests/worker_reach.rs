@@ -679,3 +679,64 @@ async fn a_workers_plans_carry_masked_names_only() {
     })
     .await;
 }
+
+/// Review finding: an ad-hoc visit the worker makes themselves must not
+/// open the door to anyone they can pick; only people their planned
+/// visits take them to are shown whole on it.
+#[tokio::test]
+async fn an_ad_hoc_visit_opens_the_door_only_to_people_of_planned_visits_there() {
+    use doudi::models::_entities::recipients;
+    with_app(|server, ctx| async move {
+        let w = world(&server, &ctx).await;
+        let cookie = session(&ctx, "worker@doudi.test").await;
+        let today = doudi::models::today();
+        let later = w
+            .people
+            .iter()
+            .find(|x| x.name.starts_with('曾'))
+            .expect("zeng")
+            .clone();
+        let near = w
+            .at_door
+            .iter()
+            .find(|v| day_of(v) == today && v.recipient_id.is_some())
+            .and_then(|v| w.people.iter().find(|p| Some(p.id) == v.recipient_id))
+            .expect("today's person")
+            .clone();
+        for (p, whole) in [(&later, false), (&near, true)] {
+            let pid = recipients::Entity::find_by_id(p.id)
+                .one(&ctx.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .pid;
+            let res = server
+                .post("/visits")
+                .add_header("cookie", cookie.clone())
+                .add_header("sec-fetch-site", "same-origin")
+                .form(&[
+                    ("recipient", pid.to_string()),
+                    ("reason", "路过探望".to_string()),
+                ])
+                .await;
+            assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
+            let to = res.header("location").to_str().unwrap().to_string();
+            let html = server
+                .get(&to)
+                .add_header("cookie", cookie.clone())
+                .await
+                .text();
+            assert_eq!(html.contains(&p.name), whole, "{}: {html}", p.name);
+            assert_eq!(html.contains(&p.address), whole, "{}", p.name);
+            assert_eq!(html.contains("data-home-lat"), whole, "{}", p.name);
+            let visit = to.trim_start_matches("/visits/").to_string();
+            let json: Value = server
+                .get(&format!("/api/v1/visits/{visit}"))
+                .authorization_bearer(&token(&ctx, "worker@doudi.test").await)
+                .await
+                .json();
+            assert_eq!(json["person"]["name"] == json!(p.name), whole, "{json}");
+        }
+    })
+    .await;
+}

@@ -112,3 +112,21 @@ pub fn select_text(html: &str, selector: &str) -> Vec<String> {
         .map(|e| e.text().collect::<String>().trim().to_string())
         .collect()
 }
+
+/// Rolls the test database back to just before `migration` (by name), so
+/// a test can put data as it was and run the migration on it.
+pub async fn down_to_before(ctx: &AppContext, migration: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let applied: Vec<String> = Migrator::get_applied_migrations(&ctx.db)
+        .await
+        .expect("applied")
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let at = applied
+        .iter()
+        .position(|n| n == migration)
+        .expect("applied");
+    let steps = u32::try_from(applied.len() - at).expect("steps");
+    Migrator::down(&ctx.db, Some(steps)).await.expect("down");
+}
