@@ -488,13 +488,15 @@ async fn cover_import(
     let back = format!("/contracts/{}/recipients", c.pid);
     let vault = crate::vault::Vault::of(&ctx)?;
     let raw = f.id_numbers.unwrap_or_default();
-    let (found, unmatched) = match contracts::recipients_by_ids(&ctx.db, &vault, &c, &raw).await {
-        Ok(x) => x,
-        Err(crate::errors::AppError::Invalid(e)) => {
-            return Ok(redirect_flash(&back, e.first().unwrap_or("error-invalid")))
-        }
-        Err(e) => return Err(e),
-    };
+    let (found, unmatched) =
+        match contracts::recipients_by_ids(&ctx.db, &v.actor, &vault, &c, &raw).await {
+            Ok(x) => x,
+            Err(crate::errors::AppError::Invalid(e)) => {
+                return Ok(redirect_flash(&back, e.first().unwrap_or("error-invalid")))
+            }
+            Err(crate::errors::AppError::Limited(key)) => return Ok(redirect_flash(&back, key)),
+            Err(e) => return Err(e),
+        };
     let added = if found.is_empty() {
         0
     } else {

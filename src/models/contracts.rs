@@ -954,9 +954,11 @@ pub const MAX_IMPORT: usize = 5000;
 /// or `#N` for the N-th entry that is no valid ID number.
 ///
 /// # Errors
-/// `id_numbers` when empty or over [`MAX_IMPORT`]; database errors.
+/// `id_numbers` when empty or over [`MAX_IMPORT`]; `Limited` (429) past
+/// the day's lookups; database errors.
 pub async fn recipients_by_ids(
     db: &DatabaseConnection,
+    actor: &Actor,
     vault: &crate::vault::Vault,
     contract: &Model,
     raw: &str,
@@ -977,6 +979,17 @@ pub async fn recipients_by_ids(
             Err(_) => unmatched.push(format!("#{}", i + 1)),
         }
     }
+    // Each answer says whether a number is registered: the lookups are
+    // audited and limited (`recipients::ID_LOOKUPS_PER_DAY`).
+    super::recipients::spend_id_lookups(
+        db,
+        actor,
+        "coverage",
+        wanted.len() as u64,
+        super::recipients::ID_LOOKUPS_PER_DAY,
+        chrono::Utc::now(),
+    )
+    .await?;
     let mut found: Vec<(String, Uuid)> = Vec::new();
     for chunk in wanted.chunks(500) {
         found.extend(

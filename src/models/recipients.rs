@@ -913,12 +913,18 @@ pub async fn all_filtered(
 /// of a registry's numbers one guess at a time.
 pub const ID_SEARCHES_PER_DAY: u64 = 100;
 
+/// How many whole ID numbers one person may look up in 24 hours by pasting
+/// them (a contract's coverage): one paste at its largest. Each lookup
+/// says whether a number is registered, so unlimited lookups would let
+/// anyone who sees a mask and a birth year try every possible number.
+pub const ID_LOOKUPS_PER_DAY: u64 = 5_000;
+
 /// Lets a search by the last characters of an ID number through: only for
 /// those who may reveal numbers, each audited (without the characters),
 /// at most [`ID_SEARCHES_PER_DAY`] a day. Other searches pass untouched.
 ///
 /// # Errors
-/// `Invalid` (422) for others, `TooManyAttempts` (429) over the limit.
+/// `Invalid` (422) for others, `Limited` (429) over the limit.
 pub async fn allow_id_search(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -932,28 +938,59 @@ pub async fn allow_id_search(
     if !scope.may_search_by_id_end() {
         return Err(AppError::field("q", "error-id-search-not-allowed"));
     }
+    spend_id_lookups(db, actor, "id_end", 1, ID_SEARCHES_PER_DAY, now)
+        .await
+        .map_err(|e| match e {
+            AppError::Limited(_) => AppError::Limited("error-id-search-limit"),
+            e => e,
+        })
+}
+
+/// Records `numbers` lookups of whole ID numbers of `kind` in the audit log
+/// (how many, never which) and refuses them when the caller's lookups of
+/// that kind in the last 24 hours would pass `limit`.
+///
+/// # Errors
+/// `Limited("error-id-lookup-limit")` (429) over the limit; database errors.
+pub async fn spend_id_lookups(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    kind: &str,
+    numbers: u64,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let txn = db.begin().await?;
-    // The entry takes the audit chain's lock, so the count after it
-    // includes every concurrent search.
+    // The entry takes the audit chain's lock, so the sum after it
+    // includes every concurrent lookup.
     audit_logs::record(
         &txn,
         actor,
         Action::IdSearch,
         "recipients",
         None,
-        &serde_json::json!({}),
+        &serde_json::json!({"kind": kind, "numbers": numbers}),
     )
     .await?;
     let since: DateTimeWithTimeZone = (now - chrono::Duration::hours(24)).into();
-    let made = audit_logs::Entity::find()
+    let made: Vec<String> = audit_logs::Entity::find()
+        .select_only()
+        .column(audit_logs::Column::Changes)
         .filter(audit_logs::Column::ActorId.eq(actor.user_id))
         .filter(audit_logs::Column::Action.eq(Action::IdSearch.as_str()))
         .filter(audit_logs::Column::CreatedAt.gte(since))
-        .count(&txn)
+        .into_tuple()
+        .all(&txn)
         .await?;
-    if made > ID_SEARCHES_PER_DAY {
+    let spent: u64 = made
+        .iter()
+        .filter_map(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+        .filter(|c| c["kind"].as_str().unwrap_or("id_end") == kind)
+        .map(|c| c["numbers"].as_u64().unwrap_or(1))
+        .sum();
+    if spent > limit {
         txn.rollback().await?;
-        return Err(AppError::Limited("error-id-search-limit"));
+        return Err(AppError::Limited("error-id-lookup-limit"));
     }
     txn.commit().await?;
     Ok(())

@@ -279,3 +279,81 @@ async fn the_migration_rewrites_stored_masks_to_the_first_four_characters() {
     })
     .await;
 }
+
+/// Review finding: pasting ID numbers to cover people says which are
+/// registered, so an official could try every number a mask and a birth
+/// year allow. Lookups are audited (how many, never which) and at most
+/// 5,000 a day per person.
+#[tokio::test]
+async fn looking_up_pasted_id_numbers_is_audited_and_limited() {
+    use crate::requests::contracts::contract_body;
+    with_app(|server, ctx| async move {
+        let official = token(&ctx, "official@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let org = organization_pid(&ctx, SUNSHINE).await.to_string();
+        let c: Value = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&contract_body(&town, &org))
+            .await
+            .json();
+        let pid = c["pid"].as_str().expect("pid").to_string();
+        let born = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
+        let mut guesses: Vec<String> = Vec::new();
+        for day in 0..10 {
+            for seq in 0..500 {
+                guesses.push(doudi::demo::names::resident_id(
+                    born + chrono::Days::new(day),
+                    seq,
+                ));
+            }
+        }
+        assert_eq!(guesses.len(), 5000);
+        let before = audit_count(&ctx, "id_search", "recipients").await;
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/recipients"))
+            .authorization_bearer(&official)
+            .json(&serde_json::json!({"id_numbers": guesses}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        assert_eq!(
+            audit_count(&ctx, "id_search", "recipients").await,
+            before + 1
+        );
+        let entries = server
+            .get("/api/v1/audit_logs?action=id_search")
+            .authorization_bearer(&token(&ctx, "admin@doudi.test").await)
+            .await
+            .text();
+        assert!(entries.contains("\"numbers\":5000"), "{entries}");
+        assert!(!entries.contains(&guesses[0][6..]), "{entries}");
+        // The next one is refused, in the API and on the page.
+        let one = doudi::demo::names::resident_id(born + chrono::Days::new(20), 1);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/recipients"))
+            .authorization_bearer(&official)
+            .json(&serde_json::json!({"id_numbers": [one.clone()]}))
+            .await;
+        assert_eq!(
+            res.status_code(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            res.text()
+        );
+        let page = server
+            .post(&format!("/contracts/{pid}/recipients/import"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .add_header("sec-fetch-site", "same-origin")
+            .form(&[("id_numbers", one.as_str())])
+            .await;
+        assert_eq!(page.status_code(), StatusCode::SEE_OTHER);
+        // Someone else still may.
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/recipients"))
+            .authorization_bearer(&token(&ctx, "admin@doudi.test").await)
+            .json(&serde_json::json!({"id_numbers": [one]}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+    })
+    .await;
+}

@@ -887,3 +887,4 @@ error-id-search-not-allowed = Searching by the last four characters of an ID num
 error-id-search-limit = You have searched by ID number 100 times in 24 hours. Search by name, or try again later.
 action-id_search = Search by ID number ending
 entity-recipient_import_files = Roster files
+error-id-lookup-limit = You have looked up 5,000 ID numbers in 24 hours. Try again tomorrow, or choose people and households from the list.

@@ -878,3 +878,4 @@ error-id-search-not-allowed = 按身份证号后四位查找，仅限可查看�
 error-id-search-limit = 24 小时内按身份证号查找的次数已达上限（100 次），请按姓名查找或稍后再试。
 action-id_search = 按身份证号后四位查找
 entity-recipient_import_files = 名册文件
+error-id-lookup-limit = 24 小时内按完整身份证号查找的数量已达上限（5000 个），请明天再试，或按户、按人选择。

@@ -228,7 +228,8 @@ async fn cover(
     if !b.id_numbers.is_empty() {
         let vault = crate::vault::Vault::of(&ctx)?;
         let (found, missing) =
-            contracts::recipients_by_ids(&ctx.db, &vault, &c, &b.id_numbers.join("\n")).await?;
+            contracts::recipients_by_ids(&ctx.db, &v.actor, &vault, &c, &b.id_numbers.join("\n"))
+                .await?;
         people.extend(found);
         unmatched = missing;
     }
