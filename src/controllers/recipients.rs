@@ -213,9 +213,15 @@ async fn show(
         Err(AppError::NotFound) => Vec::new(),
         Err(e) => return Err(e),
     };
+    // The record's own history (which fields changed, when, by whom);
+    // the audit log's reads (reveals and their reasons) only for admins,
+    // who read the audit log itself.
     let changes: Vec<AuditJson> = audit_logs::for_entity(&ctx.db, "recipients", r.pid, 50)
         .await?
         .iter()
+        .filter(|c| {
+            v.scope.is_admin() || ["create", "update", "delete"].contains(&c.action.as_str())
+        })
         .map(AuditJson::from)
         .collect();
     Ok(Page::new(

@@ -357,3 +357,40 @@ async fn looking_up_pasted_id_numbers_is_audited_and_limited() {
     })
     .await;
 }
+
+/// Review finding: a record's page showed officials and coordinators the
+/// audit log's reveals with their reasons; they see the record's own
+/// changes only.
+#[tokio::test]
+async fn a_records_page_shows_reveals_to_admins_only() {
+    with_app(|server, ctx| async move {
+        let r = recipients::Entity::find()
+            .filter(recipients::Column::Name.eq("单秀英"))
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let res = server
+            .post(&format!("/api/v1/recipients/{}/id_reveals", r.pid))
+            .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
+            .json(&serde_json::json!({"reason": "核对户籍甲乙丙"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        for (email, shown) in [
+            ("official@doudi.test", false),
+            ("coordinator@doudi.test", false),
+            ("admin@doudi.test", true),
+        ] {
+            // Before, a record with any change but its creation was a
+            // 500 (the template read a field the history does not have).
+            let res = server
+                .get(&format!("/recipients/{}", r.pid))
+                .add_header("cookie", session(&ctx, email).await)
+                .await;
+            assert_eq!(res.status_code(), StatusCode::OK, "{email}");
+            let html = res.text();
+            assert_eq!(html.contains("核对户籍甲乙丙"), shown, "{email}");
+        }
+    })
+    .await;
+}

@@ -137,6 +137,6 @@ privacy-why-sign-in-attempt = To limit password guessing: each account and each 
 privacy-kept-sign-in-attempt = The counter for { $minutes } minutes, deleted at the next sign-in after that; each failure also has an audit log entry (naming the account if it exists, else only the hash), kept for ever
 
 privacy-datum-audit-trail = Audit log
-privacy-what-audit-trail = Who wrote what and when, from which address, with the before and after (ID numbers only masked; a reveal records the reason, never the number).
+privacy-what-audit-trail = Who wrote what and when, from which address, with the before and after (ID numbers only masked; a reveal records the reason, never the number). Other roles see, with a record they may open, only which of its fields changed, when and by whom.
 privacy-why-audit-trail = Every change can be traced, and tampering is detected.
 privacy-kept-audit-trail = Append-only, for ever: the database refuses changes and deletions, and the hash chain detects edits made directly in the database

@@ -137,6 +137,6 @@ privacy-why-sign-in-attempt = 限制猜密码：每个账号、每个地址在�
 privacy-kept-sign-in-attempt = 计数记录保留 { $minutes } 分钟，之后在下一次登录时删除；每次失败另在审计日志中记一条（账号存在时记其邮箱，否则只记哈希），永久保存。
 
 privacy-datum-audit-trail = 审计日志
-privacy-what-audit-trail = 每次写操作的操作人、时间、网络地址、改前和改后的内容（身份证号只以遮盖形式出现，查看完整号码只记原因）。
+privacy-what-audit-trail = 每次写操作的操作人、时间、网络地址、改前和改后的内容（身份证号只以遮盖形式出现，查看完整号码只记原因）。其他角色只能在可查看的记录上看到哪些字段在何时被谁修改。
 privacy-why-audit-trail = 每项改动都可追溯，篡改能被发现。
 privacy-kept-audit-trail = 只增不改，永久保存：数据库拒绝修改和删除，哈希链能发现直接在数据库里的篡改。
