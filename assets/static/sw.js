@@ -9,10 +9,10 @@
 // sign-in page, as after a session ends) drops the copied pages, so the
 // next person on the phone never opens the last one's. A response marked
 // `no-store` (a signature image, a revealed number, an export) is never
-// copied. Version 3 drops the caches of earlier versions, which could hold
-// signature images.
-var SHELL = "doudi-shell-v3";
-var PAGES = "doudi-pages-v3";
+// copied. Version 4 drops the caches of earlier versions, which could hold
+// signature images and copies with no date.
+var SHELL = "doudi-shell-v4";
+var PAGES = "doudi-pages-v4";
 var SHELL_FILES = ["/static/app.css", "/static/vendor/pico.min.css", "/static/vendor/htmx.min.js", "/static/js/door.js"];
 
 self.addEventListener("install", function (e) {
@@ -23,7 +23,7 @@ self.addEventListener("install", function (e) {
 self.addEventListener("activate", function (e) {
   e.waitUntil(caches.keys().then(function (keys) {
     return Promise.all(keys.filter(function (k) { return k !== SHELL && k !== PAGES; }).map(function (k) { return caches.delete(k); }));
-  }).then(function () { return self.clients.claim(); }));
+  }).then(prune).then(function () { return self.clients.claim(); }));
 });
 
 // Whether a response may be copied: a whole, same-origin answer that does
@@ -33,12 +33,37 @@ function storable(res) {
   return res.ok && !res.redirected && res.type === "basic" && cc.indexOf("no-store") < 0;
 }
 
+// A copied page lives at most two days: it is copied again whenever it is
+// opened with signal, and a worker sees a person whole only around their
+// visit's day, so an old copy must not keep a name and address on the
+// phone (pruned when the worker starts or opens /today).
+var PAGE_DAYS = 2;
+
 function keep(cache, req, res) {
   if (storable(res)) {
     var copy = res.clone();
-    caches.open(cache).then(function (c) { c.put(req, copy); });
+    copy.blob().then(function (body) {
+      var h = new Headers(copy.headers);
+      h.set("x-doudi-copied", String(Date.now()));
+      return caches.open(cache).then(function (c) {
+        return c.put(req, new Response(body, { status: copy.status, statusText: copy.statusText, headers: h }));
+      });
+    }).catch(function () {});
   }
   return res;
+}
+
+function prune() {
+  return caches.open(PAGES).then(function (c) {
+    return c.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) {
+        return c.match(k).then(function (r) {
+          var at = Number(r && r.headers.get("x-doudi-copied"));
+          if (!at || Date.now() - at > PAGE_DAYS * 86400000) return c.delete(k);
+        });
+      }));
+    });
+  }).catch(function () {});
 }
 
 self.addEventListener("fetch", function (e) {
@@ -68,6 +93,7 @@ self.addEventListener("fetch", function (e) {
     }));
     return;
   }
+  if (url.pathname === "/today") e.waitUntil(prune());
   if (url.pathname === "/today" || url.pathname.indexOf("/visits/") === 0 || url.pathname === "/my_week") {
     e.respondWith(fetch(req).then(function (res) { return keep(PAGES, req, res); }).catch(function () {
       return caches.match(req).then(function (hit) { return hit || caches.match("/today"); });
