@@ -241,14 +241,15 @@ impl Model {
         Ok(m)
     }
 
-    /// The household's members, oldest first.
+    /// The household's members, in the order they were registered (not by
+    /// birth date: the order of two born the same year would tell more of
+    /// their birth dates than the year, see `domain::privacy`).
     ///
     /// # Errors
     /// Database errors.
     pub async fn members<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<recipients::Model>> {
         Ok(recipients::Entity::find()
             .filter(recipients::Column::HouseholdId.eq(self.id))
-            .order_by_asc(recipients::Column::BirthDate)
             .order_by_asc(recipients::Column::Id)
             .limit(200)
             .all(db)
