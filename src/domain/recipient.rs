@@ -2,7 +2,7 @@
 //! disability, care-need tags and the recipient's status. All stored as
 //! strings and parsed here.
 use super::resident_id::{age_on, born_on_or_before};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::str::FromStr;
 
 /// Age from which someone counts as elderly (老年人).
@@ -199,7 +199,8 @@ impl RecipientStatus {
 
 string_enum!(
     /// Categories of recipients. Elderly and minor follow from the birth
-    /// date on the day asked; disabled from a certificate level.
+    /// date by calendar month (see [`categories`]); disabled from a
+    /// certificate level.
     Category {
         Elderly => "elderly",
         Minor => "minor",
@@ -207,19 +208,35 @@ string_enum!(
     }
 );
 
-/// The categories that apply on `today`.
+/// The first and the last day of `today`'s month.
+fn month_of(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = today.with_day(1).unwrap_or(today);
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(today);
+    (first, last)
+}
+
+/// The categories that apply in `today`'s month. They change on the first
+/// day of a month, never on a birthday: someone is elderly for the whole
+/// month in which they turn 60, and a minor (and, under 14, in need of a
+/// guardian's consent) until the end of the month in which they turn 18
+/// (14). A change seen on a birthday would give the whole birth date away,
+/// which the masks keep to the year (`domain::privacy`); by month it tells
+/// at most the month.
 #[must_use]
 pub fn categories(
     birth: NaiveDate,
     disability_level: Option<i64>,
     today: NaiveDate,
 ) -> Vec<Category> {
-    let age = age_on(birth, today);
+    let (first, last) = month_of(today);
     let mut out = Vec::new();
-    if age >= ELDERLY_AGE {
+    if age_on(birth, last) >= ELDERLY_AGE {
         out.push(Category::Elderly);
     }
-    if age < ADULT_AGE {
+    if age_on(birth, first) < ADULT_AGE {
         out.push(Category::Minor);
     }
     if disability_level.is_some() {
@@ -235,17 +252,19 @@ pub fn birth_bounds(
     category: Category,
     today: NaiveDate,
 ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let (first, last) = month_of(today);
     match category {
-        Category::Elderly => (None, Some(born_on_or_before(ELDERLY_AGE, today))),
-        Category::Minor => (Some(born_on_or_before(ADULT_AGE, today)), None),
+        Category::Elderly => (None, Some(born_on_or_before(ELDERLY_AGE, last))),
+        Category::Minor => (Some(born_on_or_before(ADULT_AGE, first)), None),
         Category::Disabled => (None, None),
     }
 }
 
-/// Whether consent must be given by the guardian (under 14).
+/// Whether consent must be given by the guardian: under 14 on the first
+/// day of `today`'s month (as [`categories`], by month).
 #[must_use]
 pub fn needs_guardian_consent(birth: NaiveDate, today: NaiveDate) -> bool {
-    age_on(birth, today) < OWN_CONSENT_AGE
+    age_on(birth, month_of(today).0) < OWN_CONSENT_AGE
 }
 
 #[cfg(test)]
@@ -260,9 +279,13 @@ mod tests {
     #[rstest]
     #[case("1950-01-01", None, vec![Category::Elderly])]
     #[case("1966-11-30", None, vec![Category::Elderly])]
+    #[case("1966-11-01", None, vec![Category::Elderly])]
     #[case("1966-12-01", None, vec![])]
     #[case("2008-12-01", Some(2), vec![Category::Minor, Category::Disabled])]
-    #[case("2008-11-30", None, vec![])]
+    #[case("2008-11-30", None, vec![Category::Minor])]
+    #[case("2008-11-02", None, vec![Category::Minor])]
+    #[case("2008-11-01", None, vec![])]
+    #[case("2008-10-31", None, vec![])]
     fn categories_follow_the_birth_date(
         #[case] birth: &str,
         #[case] level: Option<i64>,
@@ -274,7 +297,14 @@ mod tests {
     #[test]
     fn birth_bounds_select_the_same_people_as_categories() {
         let today = d("2026-11-30");
-        for birth in ["1966-11-30", "1966-12-01", "2008-11-30", "2008-12-01"] {
+        for birth in [
+            "1966-11-30",
+            "1966-11-01",
+            "1966-12-01",
+            "2008-11-30",
+            "2008-11-01",
+            "2008-12-01",
+        ] {
             let b = d(birth);
             for cat in [Category::Elderly, Category::Minor] {
                 let (after, upto) = birth_bounds(cat, today);
@@ -291,7 +321,28 @@ mod tests {
     #[test]
     fn under_fourteens_need_their_guardians_consent() {
         assert!(needs_guardian_consent(d("2012-12-01"), d("2026-11-30")));
-        assert!(!needs_guardian_consent(d("2012-11-30"), d("2026-11-30")));
+        // Turning 14 this month: still the guardian's, until the month ends.
+        assert!(needs_guardian_consent(d("2012-11-30"), d("2026-11-30")));
+        assert!(!needs_guardian_consent(d("2012-11-01"), d("2026-11-30")));
+    }
+
+    /// The privacy point of deciding by month: across every day of a
+    /// year, categories change only on the first day of a month.
+    #[test]
+    fn categories_change_only_on_the_first_of_a_month() {
+        for birth in ["1966-07-19", "2008-02-29", "2012-12-31", "1966-01-01"] {
+            let b = d(birth);
+            let mut day = d("2026-01-01");
+            let mut before = (categories(b, None, day), needs_guardian_consent(b, day));
+            while day < d("2027-12-31") {
+                day = day.succ_opt().unwrap();
+                let now = (categories(b, None, day), needs_guardian_consent(b, day));
+                if now != before {
+                    assert_eq!(day.day(), 1, "{birth} changed on {day}");
+                }
+                before = now;
+            }
+        }
     }
 
     #[rstest]

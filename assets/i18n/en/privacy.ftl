@@ -53,7 +53,7 @@ privacy-kept-id-number = { -kept-person }
 
 privacy-datum-birth-date = Date of birth
 privacy-what-birth-date = Taken from the ID number. Shown as the year only, unless the whole ID number is revealed.
-privacy-why-birth-date = To tell the categories: elderly (60 and over), minors (under 18), and under 14 (consent comes from the guardian).
+privacy-why-birth-date = To tell the categories: elderly (60 and over), minors (under 18), and under 14 (consent comes from the guardian); they are decided by calendar month, so they never show a birthday.
 privacy-kept-birth-date = { -kept-person }
 
 privacy-datum-gender = Gender

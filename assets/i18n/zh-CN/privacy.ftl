@@ -53,7 +53,7 @@ privacy-kept-id-number = { -kept-person }
 
 privacy-datum-birth-date = 出生日期
 privacy-what-birth-date = 由身份证号得出。除查看完整身份证号外，只显示年份。
-privacy-why-birth-date = 判断老年人（60 岁以上）、未成年人（18 岁以下）以及 14 岁以下须由监护人同意等类别。
+privacy-why-birth-date = 判断老年人（60 岁以上）、未成年人（18 岁以下）以及 14 岁以下须由监护人同意等类别；类别按自然月判断，不会透露生日。
 privacy-kept-birth-date = { -kept-person }
 
 privacy-datum-gender = 性别
