@@ -113,19 +113,26 @@ async fn choices(
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
+    headers: axum::http::HeaderMap,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let mut filter = filter_of(&ctx.db, &v.scope, &q).await?;
     // A refused search by ID end shows the list page with the reason
     // under the box (422 or 429), not an error page.
-    let refused =
-        match recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now())
-            .await
-        {
-            Ok(()) => None,
-            Err(e @ (AppError::Invalid(_) | AppError::Limited(_))) => Some(e),
-            Err(e) => return Err(e),
-        };
+    let refused = match recipients::allow_id_search(
+        &ctx.db,
+        &v.scope,
+        &v.actor,
+        &filter,
+        crate::web::csrf::is_cross_site(&headers),
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(()) => None,
+        Err(e @ (AppError::Invalid(_) | AppError::Limited(_) | AppError::Forbidden)) => Some(e),
+        Err(e) => return Err(e),
+    };
     if refused.is_some() {
         filter.query = None;
     }
@@ -556,6 +563,9 @@ pub struct ExportParams {
     pub format: Option<String>,
     pub reveal: Option<String>,
     pub reason: Option<String>,
+    /// Set by the GET route from `Sec-Fetch-Site` (never read from input).
+    #[serde(skip)]
+    pub cross_site: bool,
 }
 
 /// Who may export whole ID numbers: admins, and coordinators (whose list
@@ -581,7 +591,15 @@ pub async fn export(ctx: &AppContext, v: &Viewer, p: &ExportParams) -> AppResult
         }
     }
     let filter = filter_of(&ctx.db, &v.scope, &p.query).await?;
-    recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now()).await?;
+    recipients::allow_id_search(
+        &ctx.db,
+        &v.scope,
+        &v.actor,
+        &filter,
+        p.cross_site,
+        chrono::Utc::now(),
+    )
+    .await?;
     let day = today();
     let rows =
         recipients::all_filtered(&ctx.db, &v.scope, &filter, day, sheets::MAX_ROWS as u64).await?;

@@ -923,17 +923,26 @@ pub const ID_LOOKUPS_PER_DAY: u64 = 5_000;
 /// those who may reveal numbers, each audited (without the characters),
 /// at most [`ID_SEARCHES_PER_DAY`] a day. Other searches pass untouched.
 ///
+/// A search that arrives from a link on another site (`cross_site`) is
+/// refused (403): it would write an audit entry under the caller's name
+/// and spend their day's searches.
+///
 /// # Errors
-/// `Invalid` (422) for others, `Limited` (429) over the limit.
+/// `Invalid` (422) for those who may not, `Forbidden` (403) from another
+/// site, `Limited` (429) over the limit.
 pub async fn allow_id_search(
     db: &DatabaseConnection,
     scope: &Scope,
     actor: &Actor,
     filter: &RecipientFilter,
+    cross_site: bool,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     if !matches!(filter.query, Some(Query::IdEnd(_))) {
         return Ok(());
+    }
+    if cross_site {
+        return Err(AppError::Forbidden);
     }
     if !scope.may_search_by_id_end() {
         return Err(AppError::field("q", "error-id-search-not-allowed"));

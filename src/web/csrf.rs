@@ -32,6 +32,16 @@ pub fn is_same_site(req: &Request) -> bool {
     !super::session::has_session_cookie(headers)
 }
 
+/// Whether a request says it came from another site (a link or form
+/// there): for GETs that would still write, such as an audited search.
+#[must_use]
+pub fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|s| s == "cross-site")
+}
+
 pub async fn protect(req: Request, next: Next) -> Response {
     let safe = matches!(
         *req.method(),

@@ -208,6 +208,21 @@ async fn searching_by_the_end_of_an_id_number_is_for_those_who_may_reveal_and_is
             .await
             .text();
         assert!(!entries.contains(&end), "{entries}");
+        // A link on another site neither searches nor spends a search.
+        let res = server
+            .get(&format!("/recipients?q={end}"))
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .add_header("sec-fetch-site", "cross-site")
+            .await;
+        assert_eq!(res.status_code(), StatusCode::FORBIDDEN);
+        assert!(!res.text().contains("单秀英"));
+        let res = server
+            .get(&format!("/api/v1/recipients/export?format=csv&q={end}"))
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .add_header("sec-fetch-site", "cross-site")
+            .await;
+        assert_eq!(res.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(audit_count(&ctx, "id_search", "recipients").await, before + 1);
         // Names still search for everyone.
         let res = server
             .get("/api/v1/recipients?q=单秀英")

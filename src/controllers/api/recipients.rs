@@ -28,10 +28,19 @@ use serde_json::json;
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
+    headers: axum::http::HeaderMap,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let filter = filter_of(&ctx.db, &v.scope, &q).await?;
-    recipients::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, chrono::Utc::now()).await?;
+    recipients::allow_id_search(
+        &ctx.db,
+        &v.scope,
+        &v.actor,
+        &filter,
+        crate::web::csrf::is_cross_site(&headers),
+        chrono::Utc::now(),
+    )
+    .await?;
     let day = today();
     let (rows, info) = recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?;
     let show_id = v.scope.sees_id_numbers();
@@ -144,11 +153,13 @@ async fn reveal(
 async fn export_file(
     State(ctx): State<AppContext>,
     v: Viewer,
-    QueryParams(p): QueryParams<ExportParams>,
+    headers: axum::http::HeaderMap,
+    QueryParams(mut p): QueryParams<ExportParams>,
 ) -> AppResult<Response> {
     if checked(p.reveal.as_deref()) {
         return Err(AppError::field("reveal", "error-reveal-needs-post"));
     }
+    p.cross_site = crate::web::csrf::is_cross_site(&headers);
     export(&ctx, &v, &p).await
 }
 
