@@ -222,7 +222,10 @@ async fn searching_by_the_end_of_an_id_number_is_for_those_who_may_reveal_and_is
             .add_header("sec-fetch-site", "cross-site")
             .await;
         assert_eq!(res.status_code(), StatusCode::FORBIDDEN);
-        assert_eq!(audit_count(&ctx, "id_search", "recipients").await, before + 1);
+        assert_eq!(
+            audit_count(&ctx, "id_search", "recipients").await,
+            before + 1
+        );
         // Names still search for everyone.
         let res = server
             .get("/api/v1/recipients?q=单秀英")
