@@ -2,6 +2,7 @@
 //! unassigned and conflicting visits marked, bulk reassignment) and the
 //! worker's "my week". Officials see their townships' board, read only.
 use super::require;
+use crate::domain::visit::VisitStatus;
 use crate::{
     controllers::api::visits::{reassign_many, ReassignBody},
     controllers::visits::{household_contact, name_only, place_of},
@@ -352,7 +353,7 @@ async fn board_page(
     let conflicted = list.iter().filter(|x| !x.conflicts.is_empty()).count();
     let unassigned = list
         .iter()
-        .filter(|x| x.worker.is_none() && x.status != "cancelled")
+        .filter(|x| x.worker.is_none() && x.status != VisitStatus::Cancelled.as_str())
         .count();
     let rows = rows_by(list, by_worker, &t(v.lang, "unassigned"));
     Ok(Page::new(
@@ -504,16 +505,18 @@ async fn today(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> 
         Some(v.user.id),
     )
     .await?;
-    let open = |s: &str| ["scheduled", "missed", "in_progress"].contains(&s);
     let rows: Vec<visits::Model> = rows
         .into_iter()
-        .filter(|r| r.starts_at.with_timezone(&chrono::Utc) >= midnight(day) || open(&r.status))
+        .filter(|r| {
+            r.starts_at.with_timezone(&chrono::Utc) >= midnight(day)
+                || r.status().open_at_the_door()
+        })
         .collect();
     let list = describe_at(&ctx, &v, &rows, &[], true).await?;
     let (mut overdue, mut today, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for (x, r) in list.into_iter().zip(&rows) {
         let start = r.starts_at.with_timezone(&chrono::Utc);
-        if open(&r.status) && (start < now || r.status != "scheduled") {
+        if r.status().open_at_the_door() && (start < now || r.status() != VisitStatus::Scheduled) {
             overdue.push(x);
         } else if start < midnight(day + Duration::days(1)) {
             today.push(x);

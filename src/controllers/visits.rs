@@ -2,6 +2,7 @@
 //! the calendar choices: this visit only (move, cancel, reassign), this
 //! and following, or the whole series.
 use super::{invalid_or, require};
+use crate::domain::visit::VisitStatus;
 use crate::{
     controllers::api::visits::{visit_change, VisitChangeBody},
     domain::{
@@ -65,7 +66,7 @@ pub fn place_of(
     let day = visit.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
     if v.scope.role() == Role::Worker
         && visit.worker_id == Some(v.user.id)
-        && visit.status != "cancelled"
+        && visit.status() != VisitStatus::Cancelled
         && (visit.plan_id.is_some() || visit.recipient_id.is_some_and(|r| planned.contains(&r)))
         && privacy::at_the_door(day, today)
     {
@@ -188,7 +189,7 @@ async fn page(
         Some(id) => service_plans::Entity::find_by_id(id).one(&ctx.db).await?,
         None => None,
     };
-    let conflicts = if visit.status == "cancelled" {
+    let conflicts = if visit.status() == VisitStatus::Cancelled {
         Vec::new()
     } else {
         visits::conflicts(&ctx.db, &[visit.slot()], &[visit.id], None).await?
@@ -208,8 +209,7 @@ async fn page(
     };
     let catalogue = Catalogue::load(&ctx.db).await?;
     let log = logged(ctx, visit).await?;
-    let door = visit.worker_id == Some(v.user.id)
-        && ["scheduled", "missed", "in_progress"].contains(&visit.status.as_str());
+    let door = visit.worker_id == Some(v.user.id) && visit.status().open_at_the_door();
     let at_door = place == Place::AtTheDoor;
     // What the door shows of whom it is for: the person whole, or a whole
     // household's address and phone.
@@ -280,8 +280,7 @@ async fn logged(ctx: &AppContext, visit: &visits::Model) -> AppResult<Value> {
             .map(|u| u.name),
         None => None,
     };
-    let submitted =
-        ["completed", "attempted", "refused", "cancelled"].contains(&visit.status.as_str());
+    let submitted = visit.status().has_record();
     let record = if submitted {
         Some(visit_lines::record(&ctx.db, visit).await?)
     } else {
@@ -354,7 +353,7 @@ async fn ad_hoc_form(
             data,
             json!({
                 "door": true,
-                "visit": {"pid": "", "status": "scheduled"},
+                "visit": {"pid": "", "status": VisitStatus::Scheduled.as_str()},
                 "zone": DISPLAY_ZONE.name(),
                 "radius": visit_logs::DoorRules::from_settings(ctx.config.settings.as_ref()).radius_m,
                 "services": catalogue.choices(v.lang),

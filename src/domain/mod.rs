@@ -26,4 +26,5 @@ pub mod role;
 pub mod roster;
 pub mod service_type;
 pub mod text;
+pub mod visit;
 pub mod visit_log;

@@ -9,6 +9,7 @@ use super::{
     service_plans::{local_time, worker_of},
     Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::{privacy, recurrence::resolve, role::Role, text},
     errors::{AppError, AppResult, FieldErrors},
@@ -160,7 +161,7 @@ pub async fn at_the_door<C: ConnectionTrait>(
         .column(visits::Column::StartsAt)
         .filter(visits::Column::WorkerId.eq(worker_id))
         .filter(visits::Column::RecipientId.is_not_null())
-        .filter(visits::Column::Status.ne("cancelled"))
+        .filter(visits::Column::Status.ne(VisitStatus::Cancelled.as_str()))
         .filter(visits::Column::PlanId.is_not_null())
         .filter(
             visits::Column::StartsAt
@@ -304,7 +305,7 @@ pub async fn check(
         starts_at: Set(start.into()),
         ends_at: Set((start + Duration::minutes(minutes)).into()),
         tzid: Set(DISPLAY_ZONE.name().to_string()),
-        status: Set("scheduled".into()),
+        status: Set(VisitStatus::Scheduled.as_str().into()),
         exception: Set(false),
         ad_hoc_reason: Set(Some(reason)),
         ..Default::default()

@@ -19,6 +19,7 @@ use super::{
     },
     Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::{
         recurrence::{rule_from, rule_until, Recurrence},
@@ -32,7 +33,10 @@ use serde::Serialize;
 use std::collections::HashSet;
 
 /// Statuses of visits a plan change may remove or update.
-pub const CHANGEABLE: [&str; 2] = ["scheduled", "cancelled"];
+pub const CHANGEABLE: [&str; 2] = [
+    VisitStatus::Scheduled.as_str(),
+    VisitStatus::Cancelled.as_str(),
+];
 
 /// What a change did to the plan's visits.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,14 +110,14 @@ pub async fn sync_visits<C: ConnectionTrait>(
             .is_some_and(|t| keep.contains(&t.timestamp()));
         if !in_series {
             // Only a visit still scheduled goes; a cancelled one is history.
-            if v.status == "scheduled" {
+            if v.status() == VisitStatus::Scheduled {
                 gone.push(v.id);
             }
             continue;
         }
         let ends_at = v.starts_at + length;
         if v.exception
-            || v.status != "scheduled"
+            || v.status() != VisitStatus::Scheduled
             || (v.worker_id == plan.worker_id && v.ends_at == ends_at && v.tzid == plan.tzid)
         {
             continue;

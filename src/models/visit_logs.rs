@@ -7,6 +7,7 @@ use super::{
     audit_logs::{self, Action},
     visit_writes, Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::{
         geo::{self, Point},
@@ -238,7 +239,7 @@ pub async fn check_in<C: ConnectionTrait>(
     let claimed = visit_writes::claim(db, visit).await?;
     let visit = &claimed.visit.clone();
     // A missed visit may still be logged after the fact; it stays late.
-    if !["scheduled", "missed"].contains(&visit.status.as_str()) || visit.checked_in_at.is_some() {
+    if !visit.status().may_check_in() || visit.checked_in_at.is_some() {
         return Err(AppError::field("status", "error-already-checked-in"));
     }
     let mut e = FieldErrors::new();
@@ -278,7 +279,7 @@ pub async fn check_in<C: ConnectionTrait>(
     }
     e.into_result(|| Some(()))?;
     let mut am: visits::ActiveModel = visit.clone().into();
-    am.status = Set("in_progress".into());
+    am.status = Set(VisitStatus::InProgress.as_str().into());
     am.checked_in_at = Set(Some(now.into()));
     am.device_checked_in_at = Set(device_time);
     am.check_in_lat = Set(point.map(|p| p.lat));
@@ -292,7 +293,7 @@ pub async fn check_in<C: ConnectionTrait>(
         None
     });
     am.late = Set(visit.late
-        || visit.status == "missed"
+        || visit.status() == VisitStatus::Missed
         || now > visit.starts_at.with_timezone(&Utc) + rules.late_after);
     am.submitted_by_id = Set(actor.user_id);
     claimed.save(db, actor, am, async |_, _| Ok(None)).await
@@ -757,8 +758,11 @@ pub async fn submit<C: ConnectionTrait>(
     let mut e = FieldErrors::new();
     let log = check_log(&mut e, &input.log, offered, false);
     let open = match log.outcome {
-        Some(Outcome::Cancelled) => ["scheduled", "in_progress"].contains(&visit.status.as_str()),
-        _ => visit.status == "in_progress",
+        Some(Outcome::Cancelled) => matches!(
+            visit.status(),
+            VisitStatus::Scheduled | VisitStatus::InProgress
+        ),
+        _ => visit.status() == VisitStatus::InProgress,
     };
     if log.outcome.is_some() && !open {
         e.add("status", "error-visit-not-open");
@@ -848,9 +852,7 @@ pub async fn submit<C: ConnectionTrait>(
 /// from the door, not a plan change) and its period is not accepted.
 #[must_use]
 pub fn amendable(visit: &visits::Model) -> bool {
-    visit.locked_at.is_none()
-        && visit.submitted_by_id.is_some()
-        && ["completed", "attempted", "refused", "cancelled"].contains(&visit.status.as_str())
+    visit.locked_at.is_none() && visit.submitted_by_id.is_some() && visit.status().has_record()
 }
 
 /// Corrects a logged visit: the new log replaces the old one, which stays
@@ -960,12 +962,12 @@ pub async fn mark_overdue(
             .await
     };
     let late = ids(visits::Entity::find()
-        .filter(visits::Column::Status.eq("scheduled"))
+        .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
         .filter(visits::Column::Late.eq(false))
         .filter(visits::Column::StartsAt.lt(at(now - rules.late_after))))
     .await?;
     let missed = ids(visits::Entity::find()
-        .filter(visits::Column::Status.eq("scheduled"))
+        .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
         .filter(visits::Column::StartsAt.lt(at(today))))
     .await?;
     let txn = db.begin().await?;

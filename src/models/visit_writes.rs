@@ -24,6 +24,7 @@ use super::{
     fulfilment::{self, Totals},
     Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     errors::{AppError, AppResult},
     web::render::DISPLAY_ZONE,
@@ -355,7 +356,7 @@ pub async fn mark_overdue_rows<C: ConnectionTrait>(
             versioned(now)
                 .col_expr(visits::Column::LockedAt, Expr::value(at(now)))
                 .filter(visits::Column::Id.is_in(chunk.to_vec()))
-                .filter(visits::Column::Status.eq("scheduled"))
+                .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
                 .filter(visits::Column::LockedAt.is_null())
                 .into_query(),
         )
@@ -383,11 +384,14 @@ pub async fn mark_overdue_rows<C: ConnectionTrait>(
             let mut update = versioned(now)
                 .col_expr(visits::Column::Late, Expr::value(true))
                 .filter(visits::Column::Id.is_in(chunk.to_vec()))
-                .filter(visits::Column::Status.eq("scheduled"))
+                .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
                 .filter(visits::Column::LockedAt.is_null());
             let change = if is_missed {
-                update = update.col_expr(visits::Column::Status, Expr::value("missed"));
-                serde_json::json!({"status": {"before": "scheduled", "after": "missed"}})
+                update = update.col_expr(
+                    visits::Column::Status,
+                    Expr::value(VisitStatus::Missed.as_str()),
+                );
+                serde_json::json!({"status": {"before": VisitStatus::Scheduled.as_str(), "after": VisitStatus::Missed.as_str()}})
             } else {
                 update = update.filter(visits::Column::Late.eq(false));
                 serde_json::json!({"late": {"before": false, "after": true}})
@@ -433,7 +437,7 @@ pub async fn remove_unstarted<C: ConnectionTrait>(
     for chunk in ids.chunks(CHUNK) {
         let mut delete = visits::Entity::delete_many()
             .filter(visits::Column::Id.is_in(chunk.to_vec()))
-            .filter(visits::Column::Status.eq("scheduled"))
+            .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
             .filter(visits::Column::CheckedInAt.is_null())
             .filter(visits::Column::LockedAt.is_null())
             .filter(visits::Column::StartsAt.gte(at(now)))
@@ -444,7 +448,7 @@ pub async fn remove_unstarted<C: ConnectionTrait>(
                 Action::Delete,
                 "visits",
                 pid,
-                serde_json::json!({"status": {"before": "scheduled", "after": null},
+                serde_json::json!({"status": {"before": VisitStatus::Scheduled.as_str(), "after": null},
                                    "reason": reason}),
             )
         }));
@@ -479,7 +483,7 @@ pub async fn follow_plan<C: ConnectionTrait>(
         .col_expr(visits::Column::Tzid, Expr::value(tzid))
         .filter(visits::Column::Id.eq(seen.id))
         .filter(visits::Column::Version.eq(seen.version))
-        .filter(visits::Column::Status.eq("scheduled"))
+        .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
         .filter(visits::Column::LockedAt.is_null())
         .exec(db)
         .await?;
@@ -546,7 +550,7 @@ pub async fn reassign_unstarted<C: ConnectionTrait>(
                     .col_expr(visits::Column::Exception, Expr::value(true))
                     .filter(visits::Column::Id.is_in(chunk.to_vec()))
                     .filter(visits::Column::WorkerId.eq(from))
-                    .filter(visits::Column::Status.eq("scheduled"))
+                    .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
                     .filter(visits::Column::LockedAt.is_null())
                     .filter(visits::Column::StartsAt.gte(at(now)))
                     .into_query(),

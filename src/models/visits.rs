@@ -7,6 +7,7 @@ use super::{
     audit_logs::{self, Action},
     fetch_page, find_scoped, scoped, Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::{
         conflicts::{overlaps, ConflictKind, Slot},
@@ -135,7 +136,7 @@ pub async fn conflicts<C: ConnectionTrait>(
     let mut q = Entity::find()
         .filter(Column::StartsAt.lt(DateTime::<chrono::FixedOffset>::from(last)))
         .filter(Column::EndsAt.gt(DateTime::<chrono::FixedOffset>::from(first)))
-        .filter(Column::Status.ne("cancelled"))
+        .filter(Column::Status.ne(VisitStatus::Cancelled.as_str()))
         .filter(
             Condition::any()
                 .add(Column::WorkerId.is_in(workers))
@@ -214,11 +215,17 @@ impl Model {
         }
     }
 
+    /// The visit's status (`domain::visit`).
+    #[must_use]
+    pub fn status(&self) -> VisitStatus {
+        VisitStatus::of_stored(&self.status)
+    }
+
     /// Whether a plan change or a change of this visit alone may still
     /// touch it: it has not started and its time has not passed.
     #[must_use]
     pub fn changeable(&self, now: DateTime<Utc>) -> bool {
-        self.status == "scheduled"
+        self.status().changeable()
             && self.locked_at.is_none()
             && self.starts_at.with_timezone(&Utc) >= now
     }
@@ -284,7 +291,7 @@ pub async fn change(
             am.ends_at = Set((start + length).into());
         }
         VisitChange::Cancel => {
-            am.status = Set("cancelled".into());
+            am.status = Set(VisitStatus::Cancelled.as_str().into());
             am.cancel_reason = Set(Some(reason.clone()));
         }
         VisitChange::Reassign(_) => {
@@ -345,7 +352,7 @@ pub async fn reassign_many(
     let rows = q
         .filter(Column::WorkerId.eq(absent.id))
         .filter(Column::OrganizationId.eq(org))
-        .filter(Column::Status.eq("scheduled"))
+        .filter(Column::Status.eq(VisitStatus::Scheduled.as_str()))
         .filter(Column::StartsAt.gte(DateTime::<chrono::FixedOffset>::from(from.max(now))))
         .filter(Column::StartsAt.lt(DateTime::<chrono::FixedOffset>::from(to)))
         .order_by_asc(Column::StartsAt)
@@ -429,7 +436,7 @@ pub async fn board(
     let cut = rows.len() as u64 > BOARD_LIMIT;
     rows.truncate(usize::try_from(BOARD_LIMIT).unwrap_or(usize::MAX));
     let live: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].status != "cancelled")
+        .filter(|&i| rows[i].status() != VisitStatus::Cancelled)
         .collect();
     let slots: Vec<Slot> = live.iter().map(|&i| rows[i].slot()).collect();
     let ids: Vec<i64> = live.iter().map(|&i| rows[i].id).collect();
@@ -480,8 +487,8 @@ pub async fn flagged(
     let q = match flag {
         Flag::Late => q
             .filter(Column::Late.eq(true))
-            .filter(Column::Status.ne("missed")),
-        Flag::Missed => q.filter(Column::Status.eq("missed")),
+            .filter(Column::Status.ne(VisitStatus::Missed.as_str())),
+        Flag::Missed => q.filter(Column::Status.eq(VisitStatus::Missed.as_str())),
         Flag::LocationException => q.filter(Column::LocationException.eq(true)),
     };
     fetch_page(

@@ -87,9 +87,7 @@ async fn show(
     let place = crate::controllers::visits::place_of(&v, &visit, today, &planned);
     let person = crate::controllers::visits::person_of(&ctx, &v, &visit, place, today).await?;
     let mut body = serde_json::to_value(VisitJson::from(&visit)).unwrap_or_default();
-    let submitted = ["completed", "attempted", "refused", "cancelled"]
-        .contains(&visit.status.as_str())
-        && visit.submitted_by_id.is_some();
+    let submitted = visit.status().has_record() && visit.submitted_by_id.is_some();
     if let serde_json::Value::Object(m) = &mut body {
         let record = if submitted {
             Some(visit_lines::record(&ctx.db, &visit).await?)

@@ -1,0 +1,185 @@
+//! A visit's lifecycle: its statuses, how one may change into another, and
+//! what each allows. The database stores `as_str()` (its CHECK lists the
+//! same words, plus a never-used `accepted` to be dropped with issue 14's
+//! migration); nothing outside the domain and that mapping spells a status.
+use std::{fmt, str::FromStr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VisitStatus {
+    /// Planned (or made ad hoc), not started.
+    Scheduled,
+    /// Checked in, not yet logged.
+    InProgress,
+    /// Logged: the service was delivered.
+    Completed,
+    /// Logged: nobody was at home, or the visit could not be made.
+    Attempted,
+    /// Logged: the person declined.
+    Refused,
+    /// Called off before it happened, with a reason.
+    Cancelled,
+    /// Its day passed with nobody checked in (it may still be logged).
+    Missed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown visit status")]
+pub struct UnknownStatus;
+
+impl VisitStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Scheduled,
+        Self::InProgress,
+        Self::Completed,
+        Self::Attempted,
+        Self::Refused,
+        Self::Cancelled,
+        Self::Missed,
+    ];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Attempted => "attempted",
+            Self::Refused => "refused",
+            Self::Cancelled => "cancelled",
+            Self::Missed => "missed",
+        }
+    }
+
+    /// The status a stored word names; an unknown word (which the
+    /// database's CHECK forbids) reads as cancelled, the status that
+    /// allows nothing.
+    #[must_use]
+    pub fn of_stored(s: &str) -> Self {
+        s.parse().unwrap_or(Self::Cancelled)
+    }
+
+    /// The assigned worker may act at the door: check in, log, cancel.
+    #[must_use]
+    pub const fn open_at_the_door(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Missed | Self::InProgress)
+    }
+
+    /// A check-in may start it (a missed visit may be logged after the
+    /// fact).
+    #[must_use]
+    pub const fn may_check_in(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Missed)
+    }
+
+    /// It has a submitted record (or was cancelled at the door), which a
+    /// correction may change.
+    #[must_use]
+    pub const fn has_record(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Attempted | Self::Refused | Self::Cancelled
+        )
+    }
+
+    /// A plan's change or end, a move or a reassignment may still touch
+    /// it (when its time has not passed and it is not locked).
+    #[must_use]
+    pub const fn changeable(self) -> bool {
+        matches!(self, Self::Scheduled)
+    }
+
+    /// Whether `self` may become `to` (the lifecycle, as the writes in
+    /// `models::visit_writes` and `models::visit_logs` make it).
+    #[must_use]
+    pub const fn may_become(self, to: Self) -> bool {
+        use VisitStatus as S;
+        matches!(
+            (self, to),
+            (S::Scheduled, S::InProgress | S::Cancelled | S::Missed)
+                | (S::Missed, S::InProgress)
+                | (
+                    S::InProgress,
+                    S::Completed | S::Attempted | S::Refused | S::Cancelled
+                )
+                | (
+                    S::Scheduled | S::Missed,
+                    S::Completed | S::Attempted | S::Refused
+                )
+                | (
+                    S::Completed | S::Attempted | S::Refused,
+                    S::Completed | S::Attempted | S::Refused
+                )
+        )
+    }
+}
+
+impl FromStr for VisitStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or(UnknownStatus)
+    }
+}
+
+impl fmt::Display for VisitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use VisitStatus as S;
+
+    #[test]
+    fn every_status_reads_back_from_its_word() {
+        for s in S::ALL {
+            assert_eq!(s.as_str().parse::<S>(), Ok(s));
+            assert_eq!(S::of_stored(s.as_str()), s);
+        }
+        assert_eq!("accepted".parse::<S>(), Err(UnknownStatus));
+        assert_eq!(S::of_stored("nonsense"), S::Cancelled);
+    }
+
+    #[rstest]
+    //          status         door   check-in record changeable
+    #[case(S::Scheduled, true, true, false, true)]
+    #[case(S::InProgress, true, false, false, false)]
+    #[case(S::Missed, true, true, false, false)]
+    #[case(S::Completed, false, false, true, false)]
+    #[case(S::Attempted, false, false, true, false)]
+    #[case(S::Refused, false, false, true, false)]
+    #[case(S::Cancelled, false, false, true, false)]
+    fn what_each_status_allows(
+        #[case] s: S,
+        #[case] door: bool,
+        #[case] check_in: bool,
+        #[case] record: bool,
+        #[case] changeable: bool,
+    ) {
+        assert_eq!(s.open_at_the_door(), door);
+        assert_eq!(s.may_check_in(), check_in);
+        assert_eq!(s.has_record(), record);
+        assert_eq!(s.changeable(), changeable);
+    }
+
+    #[test]
+    fn nothing_comes_back_from_cancelled_and_nothing_unstarts() {
+        for to in S::ALL {
+            assert!(!S::Cancelled.may_become(to), "{to}");
+            assert!(!to.may_become(S::Scheduled), "{to}");
+        }
+        assert!(S::Scheduled.may_become(S::InProgress));
+        assert!(S::InProgress.may_become(S::Completed));
+        assert!(S::Completed.may_become(S::Refused), "a correction");
+        assert!(!S::Completed.may_become(S::Cancelled));
+        // Whatever may check in is open at the door.
+        for s in S::ALL {
+            assert!(!s.may_check_in() || s.open_at_the_door(), "{s}");
+        }
+    }
+}
