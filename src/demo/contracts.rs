@@ -5,6 +5,7 @@
 //! accepted, so the officials' pages tell a story on first start. Not part
 //! of the test fixture.
 use super::names::Rng;
+use crate::domain::visit::VisitStatus;
 use crate::{
     errors::{AppError, AppResult},
     models::{
@@ -176,15 +177,15 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
                     .map_or(now, |t| t.with_timezone(&Utc));
                 let roll = rng.below(100);
                 let status = match roll {
-                    0..=77 => "completed",
-                    78..=84 => "attempted",
-                    85..=87 => "refused",
-                    88..=93 => "missed",
-                    _ => "cancelled",
+                    0..=77 => VisitStatus::Completed,
+                    78..=84 => VisitStatus::Attempted,
+                    85..=87 => VisitStatus::Refused,
+                    88..=93 => VisitStatus::Missed,
+                    _ => VisitStatus::Cancelled,
                 };
-                let late = status == "missed" || (status != "cancelled" && rng.below(100) < 12);
-                let exception = status != "missed" && status != "cancelled" && rng.below(100) < 5;
-                let done = !matches!(status, "missed" | "cancelled");
+                let done = status.has_record() && status != VisitStatus::Cancelled;
+                let late = status == VisitStatus::Missed || (done && rng.below(100) < 12);
+                let exception = done && rng.below(100) < 5;
                 let v = visits::ActiveModel {
                     pid: Set(uuid::Uuid::new_v4()),
                     organization_id: Set(org),
@@ -195,9 +196,11 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
                     starts_at: Set(starts.into()),
                     ends_at: Set((starts + Duration::hours(1)).into()),
                     tzid: Set("Asia/Shanghai".into()),
-                    status: Set(status.into()),
+                    status: Set(status.as_str().into()),
                     exception: Set(false),
-                    cancel_reason: Set((status == "cancelled").then(|| "老人住院".to_string())),
+                    cancel_reason: Set(
+                        (status == VisitStatus::Cancelled).then(|| "老人住院".to_string())
+                    ),
                     checked_in_at: Set(done
                         .then(|| (starts + Duration::minutes(if late { 25 } else { 2 })).into())),
                     checked_out_at: Set(done.then(|| (starts + Duration::minutes(55)).into())),
@@ -207,17 +210,18 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
                     location_exception: Set(exception),
                     location_reason: Set(exception.then(|| "met_elsewhere".to_string())),
                     late: Set(late),
-                    notes: Set(
-                        (status == "attempted").then(|| "敲门无人应答，电话未接通。".to_string())
+                    notes: Set((status == VisitStatus::Attempted)
+                        .then(|| "敲门无人应答，电话未接通。".to_string())),
+                    confirmed_by: Set((status == VisitStatus::Completed).then(|| r.name.clone())),
+                    confirmed_relation: Set(
+                        (status == VisitStatus::Completed).then(|| "本人".to_string())
                     ),
-                    confirmed_by: Set((status == "completed").then(|| r.name.clone())),
-                    confirmed_relation: Set((status == "completed").then(|| "本人".to_string())),
                     submitted_by_id: Set(done.then_some(worker.id)),
                     ..Default::default()
                 }
                 .insert(db)
                 .await?;
-                if status == "completed" {
+                if status == VisitStatus::Completed {
                     let minutes = 30 + i64::try_from(rng.below(31)).unwrap_or(0);
                     let mut lines = vec![("daily_care", minutes)];
                     if rng.below(2) == 0 {

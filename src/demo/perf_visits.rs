@@ -4,6 +4,7 @@
 //! material line; the rest attempted, missed, cancelled or refused, some
 //! late). Rows go in with `INSERT` batches and explicit ids.
 use super::names::Rng;
+use crate::domain::visit::VisitStatus;
 use crate::{
     errors::AppResult,
     models::{
@@ -201,13 +202,13 @@ pub async fn perf_visits(
             );
             let roll = rng.below(100);
             let status = match roll {
-                0..=79 => "completed",
-                80..=86 => "attempted",
-                87..=88 => "refused",
-                89..=94 => "missed",
-                _ => "cancelled",
+                0..=79 => VisitStatus::Completed,
+                80..=86 => VisitStatus::Attempted,
+                87..=88 => VisitStatus::Refused,
+                89..=94 => VisitStatus::Missed,
+                _ => VisitStatus::Cancelled,
             };
-            let late = status == "missed" || rng.below(100) < 10;
+            let late = status == VisitStatus::Missed || rng.below(100) < 10;
             vs.push(visits::ActiveModel {
                 id: Set(visit_id),
                 pid: Set(uuid::Uuid::new_v4()),
@@ -219,13 +220,13 @@ pub async fn perf_visits(
                 starts_at: Set(at.into()),
                 ends_at: Set((at + Duration::hours(1)).into()),
                 tzid: Set("Asia/Shanghai".into()),
-                status: Set(status.into()),
+                status: Set(status.as_str().into()),
                 exception: Set(false),
                 late: Set(late),
                 location_exception: Set(rng.below(100) < 4),
                 ..Default::default()
             });
-            if status == "completed" {
+            if status == VisitStatus::Completed {
                 for (service, minutes) in [
                     ("daily_care", 30 + rng.below(31)),
                     ("emotional_support", 15 + rng.below(31)),

@@ -7,6 +7,7 @@ use super::{
     audit_logs::{self, Action},
     Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::{ical::Event, role::Role},
     errors::AppResult,
@@ -143,7 +144,7 @@ pub async fn feed(
                     end: v.ends_at.with_timezone(&Utc),
                     summary: format!("{label} {name}").trim().to_string(),
                     location: village,
-                    cancelled: v.status == "cancelled",
+                    cancelled: v.status() == VisitStatus::Cancelled,
                 }
             })
             .collect(),

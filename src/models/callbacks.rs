@@ -7,6 +7,7 @@ use super::{
     audit_logs::{self, Action},
     Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::text,
     errors::{AppError, AppResult, FieldErrors},
@@ -87,7 +88,7 @@ pub async fn sample(
         .column(visits::Column::Pid)
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
         .filter(covered)
-        .filter(visits::Column::Status.eq("completed"))
+        .filter(visits::Column::Status.eq(VisitStatus::Completed.as_str()))
         .filter(visits::Column::StartsAt.gte(start_of(c.starts_on)))
         .filter(visits::Column::StartsAt.lt(start_of(c.ends_on + Duration::days(1))))
         .filter(visits::Column::Id.not_in_subquery(drawn))

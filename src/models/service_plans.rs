@@ -9,6 +9,7 @@ use super::{
     audit_logs::{self, Action},
     fetch_page, find_scoped, scoped, Actor,
 };
+use crate::domain::visit::VisitStatus;
 use crate::{
     domain::{
         conflicts::Slot,
@@ -468,7 +469,7 @@ impl Model {
                 starts_at: Set((*at).into()),
                 ends_at: Set((*at + length).into()),
                 tzid: Set(self.tzid.clone()),
-                status: Set("scheduled".into()),
+                status: Set(VisitStatus::Scheduled.as_str().into()),
                 exception: Set(false),
                 cancel_reason: Set(None),
                 ..Default::default()

@@ -2,6 +2,7 @@
 //! the contract with the most visits takes (what its page and API compute),
 //! against one hand-written aggregate query of the same per-item service
 //! totals, in the same run. Run `perf:seed … visits:1000000` first.
+use crate::domain::visit::VisitStatus;
 use crate::models::{_entities::contracts, fulfilment};
 use loco_rs::{environment::Environment, prelude::*};
 use sea_orm::{
@@ -158,7 +159,10 @@ impl Task for PerfFulfilment {
             return Err(Error::string("the kept totals differ from a rebuild"));
         }
         let sample = crate::models::_entities::visits::Entity::find()
-            .filter(crate::models::_entities::visits::Column::Status.eq("completed"))
+            .filter(
+                crate::models::_entities::visits::Column::Status
+                    .eq(VisitStatus::Completed.as_str()),
+            )
             .filter(crate::models::_entities::visits::Column::OrganizationId.eq(c.organization_id))
             .one(db)
             .await?;

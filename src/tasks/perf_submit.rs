@@ -8,6 +8,7 @@
 //! `rate`, a third run paces the submitters to N submissions per second
 //! in all (open loop) and reports latency at that load.
 //! Loopback only: the base must be a 127.0.0.1 address.
+use crate::domain::visit::VisitStatus;
 use crate::models::_entities::{recipients, users, visits};
 use loco_rs::{environment::Environment, prelude::*};
 use sea_orm::ActiveValue::Set;
@@ -253,7 +254,7 @@ impl Task for PerfSubmit {
                 .into()),
                 ends_at: Set((now + chrono::Duration::hours(1)).into()),
                 tzid: Set("Asia/Shanghai".into()),
-                status: Set("in_progress".into()),
+                status: Set(VisitStatus::InProgress.as_str().into()),
                 exception: Set(false),
                 checked_in_at: Set(Some((now - chrono::Duration::minutes(50)).into())),
                 location_exception: Set(true),
