@@ -5,7 +5,7 @@ use super::require;
 use crate::domain::visit::VisitStatus;
 use crate::{
     controllers::api::visits::{reassign_many, ReassignBody},
-    controllers::visits::{household_contact, name_only, place_of},
+    controllers::visits::{household_contact, place_of},
     domain::role::Role,
     errors::AppResult,
     i18n::t,
@@ -214,7 +214,7 @@ async fn describe_at(
                 if openable || at_door || v.scope.role() == Role::Worker {
                     view
                 } else {
-                    name_only(view)
+                    view.name_only()
                 }
             });
             let contact = match (person, home) {

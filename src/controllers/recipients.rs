@@ -116,7 +116,7 @@ async fn list(
     headers: axum::http::HeaderMap,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let mut filter = filter_of(&ctx.db, &v.scope, &q).await?;
+    let filter = filter_of(&ctx.db, &v.scope, &q).await?;
     // A refused search by ID end shows the list page with the reason
     // under the box (422 or 429), not an error page.
     let refused = match recipients::allow_id_search(
@@ -133,9 +133,6 @@ async fn list(
         Err(e @ (AppError::Invalid(_) | AppError::Limited(_) | AppError::Forbidden)) => Some(e),
         Err(e) => return Err(e),
     };
-    if refused.is_some() {
-        filter.query = None;
-    }
     let day = today();
     let (rows, page) = if refused.is_some() {
         (

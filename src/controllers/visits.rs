@@ -50,10 +50,9 @@ struct ChangeForm {
 }
 
 /// Where the viewer sees the person of `visit` on `today`: at the door
-/// when they are a worker (`Scope::role`), the visit is assigned to them
+/// when they are a worker (`Scope::role`), the visit is assigned to them,
 /// it is not cancelled, and its day (display zone) is within
-/// `privacy::at_the_door`; anywhere
-/// else for everyone and everything else.
+/// `privacy::at_the_door`; anywhere else for everyone and everything else.
 /// An ad-hoc visit is at the door only for someone in `planned`
 /// ([`door_people`]): the worker's planned visits at the door.
 #[must_use]
@@ -74,6 +73,25 @@ pub fn place_of(
     } else {
         Place::Elsewhere
     }
+}
+
+/// [`place_of`] for one visit, loading the worker's planned people only
+/// when the visit is ad hoc.
+///
+/// # Errors
+/// Database errors.
+pub async fn place_of_visit(
+    ctx: &AppContext,
+    v: &Viewer,
+    visit: &visits::Model,
+    today: chrono::NaiveDate,
+) -> AppResult<Place> {
+    let planned = if visit.plan_id.is_none() {
+        door_people(ctx, v, today).await?
+    } else {
+        std::collections::HashSet::new()
+    };
+    Ok(place_of(v, visit, today, &planned))
 }
 
 /// The people a worker's planned visits take to the door today (empty for
@@ -120,27 +138,8 @@ pub async fn person_of(
     Ok(Some(if openable || place == Place::AtTheDoor {
         view
     } else {
-        name_only(view)
+        view.name_only()
     }))
-}
-
-/// A person's view reduced to the name it shows.
-#[must_use]
-pub fn name_only(view: PersonView) -> PersonView {
-    PersonView {
-        pid: None,
-        name: view.name,
-        id_number: None,
-        birth_year: None,
-        age_this_year: None,
-        gender: None,
-        address: None,
-        phone: None,
-        guardian_name: None,
-        guardian_phone: None,
-        care_needs: None,
-        care_tags: Vec::new(),
-    }
 }
 
 /// The address and phone of a whole household's visit, as the viewer may
@@ -164,12 +163,7 @@ async fn page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let today = crate::models::today();
-    let planned = if visit.plan_id.is_none() {
-        door_people(ctx, v, today).await?
-    } else {
-        std::collections::HashSet::new()
-    };
-    let place = place_of(v, visit, today, &planned);
+    let place = place_of_visit(ctx, v, visit, today).await?;
     let person = person_of(ctx, v, visit, place, today).await?;
     let home = households::Entity::find_by_id(visit.household_id)
         .one(&ctx.db)

@@ -109,6 +109,26 @@ impl PersonView {
         }
     }
 
+    /// The view reduced to the name it shows (someone outside the viewer's
+    /// registry, not at the door).
+    #[must_use]
+    pub fn name_only(self) -> Self {
+        Self {
+            pid: None,
+            name: self.name,
+            id_number: None,
+            birth_year: None,
+            age_this_year: None,
+            gender: None,
+            address: None,
+            phone: None,
+            guardian_name: None,
+            guardian_phone: None,
+            care_needs: None,
+            care_tags: Vec::new(),
+        }
+    }
+
     /// A person's name as `role` may see it at that place: whole, or 单**.
     #[must_use]
     pub fn name_for(role: Role, name: &str, at_the_door: bool) -> String {

@@ -79,12 +79,7 @@ async fn show(
 ) -> AppResult<Response> {
     let visit = visits::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let today = crate::models::today();
-    let planned = if visit.plan_id.is_none() {
-        crate::controllers::visits::door_people(&ctx, &v, today).await?
-    } else {
-        std::collections::HashSet::new()
-    };
-    let place = crate::controllers::visits::place_of(&v, &visit, today, &planned);
+    let place = crate::controllers::visits::place_of_visit(&ctx, &v, &visit, today).await?;
     let person = crate::controllers::visits::person_of(&ctx, &v, &visit, place, today).await?;
     let mut body = serde_json::to_value(VisitJson::from(&visit)).unwrap_or_default();
     let submitted = visit.status().has_record() && visit.submitted_by_id.is_some();
