@@ -151,7 +151,10 @@ impl Hooks for App {
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         use loco_rs::storage::{drivers, Storage};
         // A pool that cannot wedge (sqlx #3645): see `db_pool`.
-        let ctx = crate::db_pool::replace(ctx).await?;
+        let mut ctx = crate::db_pool::replace(ctx).await?;
+        if web::query_count::enabled(&ctx) {
+            web::query_count::install(&mut ctx.db);
+        }
         let driver = if ctx.environment == Environment::Test {
             drivers::mem::new()
         } else {
@@ -258,10 +261,15 @@ impl Hooks for App {
         stack
     }
 
-    async fn after_routes(router: AxumRouter, _ctx: &AppContext) -> Result<AxumRouter> {
-        Ok(router
+    async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
+        let router = router
             .layer(middleware::from_fn(web::csrf::protect))
-            .layer(middleware::from_fn(web::errors::render_errors)))
+            .layer(middleware::from_fn(web::errors::render_errors));
+        Ok(if web::query_count::enabled(ctx) {
+            router.layer(middleware::from_fn(web::query_count::count))
+        } else {
+            router
+        })
     }
 
     async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {

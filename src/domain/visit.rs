@@ -88,6 +88,28 @@ impl VisitStatus {
         matches!(self, Self::Scheduled)
     }
 
+    /// It counts toward the contracts that cover it (in their status
+    /// figures; only a completed visit counts toward items).
+    #[must_use]
+    pub const fn counts_toward_contract(self) -> bool {
+        !matches!(self, Self::Scheduled | Self::InProgress)
+    }
+
+    /// The service was delivered: its lines count toward items.
+    #[must_use]
+    pub const fn delivered(self) -> bool {
+        matches!(self, Self::Completed)
+    }
+
+    /// The statuses that count toward a contract, for a SQL `IN` list.
+    #[must_use]
+    pub fn counted() -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|s| s.counts_toward_contract())
+            .collect()
+    }
+
     /// Whether `self` may become `to` (the lifecycle, as the writes in
     /// `models::visit_writes` and `models::visit_logs` make it).
     #[must_use]
@@ -146,25 +168,29 @@ mod tests {
     }
 
     #[rstest]
-    //          status         door   check-in record changeable
-    #[case(S::Scheduled, true, true, false, true)]
-    #[case(S::InProgress, true, false, false, false)]
-    #[case(S::Missed, true, true, false, false)]
-    #[case(S::Completed, false, false, true, false)]
-    #[case(S::Attempted, false, false, true, false)]
-    #[case(S::Refused, false, false, true, false)]
-    #[case(S::Cancelled, false, false, true, false)]
+    //          status   door  check-in record changeable counts delivered
+    #[case(S::Scheduled, true, true, false, true, false, false)]
+    #[case(S::InProgress, true, false, false, false, false, false)]
+    #[case(S::Missed, true, true, false, false, true, false)]
+    #[case(S::Completed, false, false, true, false, true, true)]
+    #[case(S::Attempted, false, false, true, false, true, false)]
+    #[case(S::Refused, false, false, true, false, true, false)]
+    #[case(S::Cancelled, false, false, true, false, true, false)]
     fn what_each_status_allows(
         #[case] s: S,
         #[case] door: bool,
         #[case] check_in: bool,
         #[case] record: bool,
         #[case] changeable: bool,
+        #[case] counts: bool,
+        #[case] delivered: bool,
     ) {
         assert_eq!(s.open_at_the_door(), door);
         assert_eq!(s.may_check_in(), check_in);
         assert_eq!(s.has_record(), record);
         assert_eq!(s.changeable(), changeable);
+        assert_eq!(s.counts_toward_contract(), counts);
+        assert_eq!(s.delivered(), delivered);
     }
 
     #[test]

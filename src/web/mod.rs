@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod errors;
 pub mod input;
 pub mod log_span;
+pub mod query_count;
 pub mod render;
 pub mod session;
 

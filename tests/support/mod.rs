@@ -130,3 +130,13 @@ pub async fn down_to_before(ctx: &AppContext, migration: &str) {
     let steps = u32::try_from(applied.len() - at).expect("steps");
     Migrator::down(&ctx.db, Some(steps)).await.expect("down");
 }
+
+/// How many database statements the request ran (`x-query-count`, set
+/// because the test configuration has `count_queries: true`).
+pub fn queries(res: &axum_test::TestResponse) -> u32 {
+    res.headers()
+        .get("x-query-count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("x-query-count header")
+}
