@@ -2,6 +2,7 @@
 //! Each is parsed at the edge and tested with tables and properties.
 pub mod audit_chain;
 pub mod conflicts;
+pub mod counting;
 pub mod credit_code;
 pub mod date_input;
 pub mod division_code;

@@ -1,25 +1,10 @@
-//! A contract's fulfilment, from SQL aggregates over its visits: what each
-//! line item delivered, the visits by outcome, each covered recipient's
-//! completed visits per month, material value by funding source. The
-//! arithmetic is `domain::fulfilment`.
-//!
-//! A visit counts toward a contract when it is the provider's, for a
-//! covered recipient, starts inside the period (display zone), and, for
-//! delivery, is completed; lines count when of a type an item buys.
-use super::_entities::{contract_items, contracts};
-use super::contracts::{TermItem, Terms};
-use crate::{
-    domain::fulfilment::{
-        self, material_share, ItemFigures, ItemInput, JudgedMonth, MonthCount, Period, Rates, Risk,
-        Thresholds, Unit, VisitCounts,
-    },
-    domain::money::format_yuan,
-    errors::AppResult,
-    web::render::DISPLAY_ZONE,
-};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
-use serde::Serialize;
+//! Reading a contract's fulfilment from its kept totals: what each line
+//! item delivered, the visits by outcome, each covered recipient's
+//! completed visits per month, material value by funding source, what is
+//! behind, month by month and township by township. The arithmetic is
+//! `domain::fulfilment`.
+use super::*;
+use crate::domain::visit::VisitStatus;
 
 /// One item's figures, with the item.
 #[derive(Debug, Clone, Serialize)]
@@ -122,149 +107,6 @@ pub struct ComplianceJson {
     pub short: Vec<(i64, i32, u32, i64)>,
 }
 
-/// Bind parameters and values of one statement, numbered for PostgreSQL.
-struct Sql {
-    backend: DatabaseBackend,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DatabaseBackend) -> Self {
-        Self {
-            backend,
-            values: Vec::new(),
-        }
-    }
-
-    /// A bind parameter for `v`, as the backend writes it.
-    fn p(&mut self, v: impl Into<Value>) -> String {
-        self.values.push(v.into());
-        match self.backend {
-            DatabaseBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_string(),
-        }
-    }
-
-    fn statement(self, sql: &str) -> Statement {
-        Statement::from_sql_and_values(self.backend, sql, self.values)
-    }
-
-    /// The calendar month of a kept day total, `YYYY-MM`.
-    fn month(&self) -> &'static str {
-        match self.backend {
-            DatabaseBackend::Postgres => "to_char(day, 'YYYY-MM')",
-            _ => "substr(day, 1, 7)",
-        }
-    }
-}
-
-fn instant(day: NaiveDate) -> DateTime<FixedOffset> {
-    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
-}
-
-/// The day (display zone) a visit starts on, as the database writes it.
-fn day_of(backend: DatabaseBackend, v: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!("({v}.starts_at AT TIME ZONE 'Asia/Shanghai')::date"),
-        _ => format!("date({v}.starts_at, '+8 hours')"),
-    }
-}
-
-/// `cr` (a `contract_recipients` row) covered the recipient on the day
-/// the visit `v` starts.
-fn covered_on_day(backend: DatabaseBackend, v: &str) -> String {
-    let day = day_of(backend, v);
-    format!(
-        "(cr.covered_from IS NULL OR cr.covered_from <= {day}) \
-         AND (cr.covered_until IS NULL OR cr.covered_until >= {day})"
-    )
-}
-
-/// A condition on a visits table `v` (literal contract id, no binds): the
-/// visit's recipient was covered by contract `id` on the visit's day.
-#[must_use]
-pub fn covered_visit_sql(backend: DatabaseBackend, id: i64, v: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM contract_recipients cr WHERE cr.contract_id = {id} \
-         AND cr.recipient_id = {v}.recipient_id AND {})",
-        covered_on_day(backend, v)
-    )
-}
-
-/// The terms a contract has had, oldest first, with the day each took
-/// effect (the first rules from the start).
-#[derive(Debug, Clone)]
-pub struct Timeline {
-    pub starts: Vec<NaiveDate>,
-    pub terms: Vec<Terms>,
-}
-
-impl Timeline {
-    /// The terms in force on `day`.
-    #[must_use]
-    pub fn at(&self, day: NaiveDate) -> &Terms {
-        &self.terms[fulfilment::in_force(&self.starts, day).min(self.terms.len() - 1)]
-    }
-
-    /// Every item signature any version bought, once.
-    fn signatures(&self) -> Vec<&TermItem> {
-        let mut out: Vec<&TermItem> = Vec::new();
-        for t in &self.terms {
-            for i in &t.items {
-                if !out.iter().any(|o| signature(o) == signature(i)) {
-                    out.push(i);
-                }
-            }
-        }
-        out
-    }
-}
-
-/// The terms of `c` over time, from its approved amendments (each keeps
-/// the terms it replaced) and the terms it has now.
-///
-/// # Errors
-/// Database errors.
-pub async fn timeline<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Timeline> {
-    use super::_entities::contract_versions;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let versions = contract_versions::Entity::find()
-        .filter(contract_versions::Column::ContractId.eq(c.id))
-        .filter(contract_versions::Column::Status.eq("approved"))
-        .order_by_asc(contract_versions::Column::Version)
-        .all(db)
-        .await?;
-    let mut starts = vec![c.starts_on];
-    let mut terms = Vec::new();
-    for v in versions {
-        let Some(previous) = v
-            .previous
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<Terms>(p).ok())
-        else {
-            continue;
-        };
-        terms.push(previous);
-        let last = starts.last().copied().unwrap_or(v.effective_on);
-        starts.push(v.effective_on.max(last));
-    }
-    terms.push(Terms::of_contract(db, c).await?);
-    Ok(Timeline { starts, terms })
-}
-
-/// What an item counts, whatever version it is in: its service or
-/// material, unit, and minimum minutes.
-fn signature(i: &TermItem) -> String {
-    match (&i.service, &i.material_category) {
-        (Some(s), _) => format!(
-            "s|{s}|{}|{}",
-            i.unit,
-            i.min_minutes.map(|m| m.to_string()).unwrap_or_default()
-        ),
-        (None, m) => format!("m|{}|{}", m.clone().unwrap_or_default(), i.unit),
-    }
-}
-
 /// The same item in another version: same service or material, same unit.
 fn same_item<'a>(terms: &'a Terms, it: &contract_items::Model) -> Option<&'a TermItem> {
     terms.items.iter().find(|t| {
@@ -280,469 +122,6 @@ fn milli_of(unit: Unit, n: i64) -> i64 {
         Unit::Item => n,
         Unit::Visit | Unit::Session => n * 1000,
     }
-}
-
-/// Recomputes `c`'s day totals for `[from, to]` (clipped to its period),
-/// inside the caller's transaction. Serialised with every other write by
-/// the audit chain's lock, so two refreshes of one day never interleave.
-async fn refresh_days<C: ConnectionTrait>(
-    db: &C,
-    c: &contracts::Model,
-    tl: &Timeline,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<()> {
-    let (from, to) = (from.max(c.starts_on), to.min(c.ends_on));
-    if to < from {
-        return Ok(());
-    }
-    let backend = db.get_database_backend();
-    let mut q = Sql::new(backend);
-    let sql = format!(
-        "DELETE FROM fulfilment_days WHERE contract_id = {} AND day >= {} AND day <= {}",
-        q.p(c.id),
-        q.p(from),
-        q.p(to)
-    );
-    db.execute_raw(q.statement(&sql)).await?;
-    let day = day_of(backend, "v");
-    let covered = covered_on_day(backend, "v");
-    // The visits of the provider in the range whose recipient the contract
-    // covered that day. CROSS JOIN keeps SQLite's planner on the visits'
-    // (organization, start) index.
-    let base = |q: &mut Sql| {
-        format!(
-            "cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND v.organization_id = {} \
-             AND v.starts_at >= {} AND v.starts_at < {} AND {covered}",
-            q.p(c.id),
-            q.p(c.organization_id),
-            q.p(instant(from)),
-            q.p(instant(to + Duration::days(1)))
-        )
-    };
-    let signatures = tl.signatures();
-    for services in [true, false] {
-        let mut q = Sql::new(backend);
-        let rows: Vec<String> = signatures
-            .iter()
-            .filter(|i| i.service.is_some() == services)
-            .map(|i| {
-                let k = q.p(signature(i));
-                let what = q.p(if services {
-                    i.service.clone()
-                } else {
-                    i.material_category.clone()
-                });
-                let unit = q.p(i.unit.clone());
-                let min = q.p(i.min_minutes);
-                format!("({k}, {what}, {unit}, {min})")
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let cid = q.p(c.id);
-        let sql = if services {
-            format!(
-                "WITH sig(k, what, unit, min_minutes) AS (VALUES {}) \
-                 INSERT INTO fulfilment_days (contract_id, day, kind, key, n, late, exceptions) \
-                 SELECT {cid}, {day}, 'item', sig.k, CAST(CASE WHEN sig.unit = 'visit' THEN COUNT(DISTINCT v.id) \
-                 WHEN sig.unit = 'hour' THEN SUM(l.minutes) ELSE COUNT(l.id) END AS BIGINT), 0, 0 \
-                 FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_service_lines l CROSS JOIN sig \
-                 WHERE {} AND v.status = 'completed' AND l.visit_id = v.id AND l.service = sig.what \
-                 AND (sig.min_minutes IS NULL OR l.minutes >= sig.min_minutes) \
-                 GROUP BY {day}, sig.k, sig.unit{KEEP}",
-                rows.join(", "),
-                base(&mut q)
-            )
-        } else {
-            format!(
-                "WITH sig(k, what, unit, min_minutes) AS (VALUES {}) \
-                 INSERT INTO fulfilment_days (contract_id, day, kind, key, n, late, exceptions) \
-                 SELECT {cid}, {day}, 'item', sig.k, CAST(CASE WHEN sig.unit = 'yuan' THEN SUM(m.value_fen) \
-                 ELSE SUM(m.quantity_milli) END AS BIGINT), 0, 0 \
-                 FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_material_lines m CROSS JOIN sig \
-                 WHERE {} AND v.status = 'completed' AND m.visit_id = v.id AND m.category = sig.what \
-                 AND m.funding = 'contract' GROUP BY {day}, sig.k, sig.unit{KEEP}",
-                rows.join(", "),
-                base(&mut q)
-            )
-        };
-        db.execute_raw(q.statement(&sql)).await?;
-    }
-    let mut q = Sql::new(backend);
-    let cid = q.p(c.id);
-    let sql = format!(
-        "INSERT INTO fulfilment_days (contract_id, day, kind, key, n, late, exceptions) \
-         SELECT {cid}, {day}, 'status', v.status, CAST(COUNT(*) AS BIGINT), \
-         CAST(SUM(CASE WHEN v.late THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN v.location_exception THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM visits v CROSS JOIN contract_recipients cr WHERE {} \
-         AND v.status IN ('completed', 'attempted', 'refused', 'cancelled', 'missed') \
-         GROUP BY {day}, v.status{KEEP}",
-        base(&mut q)
-    );
-    db.execute_raw(q.statement(&sql)).await?;
-    let mut q = Sql::new(backend);
-    let cid = q.p(c.id);
-    let sql = format!(
-        "INSERT INTO fulfilment_days (contract_id, day, kind, key, donor, n, late, exceptions) \
-         SELECT {cid}, {day}, 'funding', m.funding, COALESCE(m.donor, ''), CAST(SUM(m.value_fen) AS BIGINT), 0, 0 \
-         FROM visits v CROSS JOIN contract_recipients cr CROSS JOIN visit_material_lines m \
-         WHERE {} AND v.status = 'completed' AND m.visit_id = v.id \
-         GROUP BY {day}, m.funding, m.donor{KEEP}",
-        base(&mut q)
-    );
-    db.execute_raw(q.statement(&sql)).await?;
-    Ok(())
-}
-
-/// A rebuild's rows replace any a concurrent write added meanwhile (that
-/// write is in the rebuild's count once it has committed).
-const KEEP: &str = " ON CONFLICT (contract_id, day, kind, key, donor) DO UPDATE SET \
-     n = excluded.n, late = excluded.late, exceptions = excluded.exceptions";
-
-/// `YYYY-MM` of a day.
-fn month_key(day: NaiveDate) -> String {
-    day.format("%Y-%m").to_string()
-}
-
-/// Recomputes `c`'s completed visits per recipient for the month holding
-/// `day` (one recipient's, or everyone's), against the minimum visit
-/// length in force on the month's first day in the period.
-async fn refresh_month<C: ConnectionTrait>(
-    db: &C,
-    c: &contracts::Model,
-    tl: &Timeline,
-    day: NaiveDate,
-) -> AppResult<()> {
-    use chrono::Datelike;
-    let first = day.with_day(1).unwrap_or(day).max(c.starts_on);
-    let last = fulfilment::month_end(day.year(), day.month()).min(c.ends_on);
-    if last < first {
-        return Ok(());
-    }
-    let backend = db.get_database_backend();
-    let month = month_key(day);
-    let mut q = Sql::new(backend);
-    let sql = format!(
-        "DELETE FROM fulfilment_months WHERE contract_id = {} AND month = {}",
-        q.p(c.id),
-        q.p(month.clone())
-    );
-    db.execute_raw(q.statement(&sql)).await?;
-    let mut q = Sql::new(backend);
-    let mut sql = format!(
-        "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
-         SELECT {}, v.recipient_id, {}, CAST(COUNT(*) AS BIGINT) \
-         FROM visits v CROSS JOIN contract_recipients cr \
-         WHERE cr.recipient_id = v.recipient_id AND cr.contract_id = {} AND v.organization_id = {} \
-         AND v.starts_at >= {} AND v.starts_at < {} AND v.status = 'completed' AND {}",
-        q.p(c.id),
-        q.p(month),
-        q.p(c.id),
-        q.p(c.organization_id),
-        q.p(instant(first)),
-        q.p(instant(last + Duration::days(1))),
-        covered_on_day(backend, "v")
-    );
-    if let Some(m) = tl.at(first).min_visit_minutes {
-        sql.push_str(&format!(
-            " AND (SELECT COALESCE(SUM(l.minutes), 0) FROM visit_service_lines l WHERE l.visit_id = v.id) >= {}",
-            q.p(m)
-        ));
-    }
-    sql.push_str(
-        " GROUP BY v.recipient_id ON CONFLICT (contract_id, month, recipient_id) \
-         DO UPDATE SET completed = excluded.completed",
-    );
-    db.execute_raw(q.statement(&sql)).await?;
-    Ok(())
-}
-
-/// Rebuilds every total of `c` from its visits (inside the caller's
-/// transaction): after a change of its terms, coverage or period.
-///
-/// # Errors
-/// Database errors.
-pub async fn rebuild<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<()> {
-    super::audit_logs::lock_chain(db).await?;
-    let backend = db.get_database_backend();
-    for table in ["fulfilment_days", "fulfilment_months"] {
-        let mut q = Sql::new(backend);
-        let sql = format!("DELETE FROM {table} WHERE contract_id = {}", q.p(c.id));
-        db.execute_raw(q.statement(&sql)).await?;
-    }
-    let tl = timeline(db, c).await?;
-    refresh_days(db, c, &tl, c.starts_on, c.ends_on).await?;
-    let period = Period {
-        start: c.starts_on,
-        end: c.ends_on,
-    };
-    for (y, m) in period.months() {
-        if let Some(day) = NaiveDate::from_ymd_opt(y, m, 1) {
-            refresh_month(db, c, &tl, day.max(c.starts_on)).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Rebuilds the totals of every contract; returns how many.
-///
-/// # Errors
-/// Database errors.
-pub async fn rebuild_all(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
-    use sea_orm::{EntityTrait, TransactionTrait};
-    let all = contracts::Entity::find().all(db).await?;
-    for c in &all {
-        let txn = db.begin().await?;
-        rebuild(&txn, c).await?;
-        txn.commit().await?;
-    }
-    Ok(all.len())
-}
-
-/// What one visit adds to the kept totals of the contracts it counts
-/// toward: day rows by (contract, day, kind, key, donor) → (n, late,
-/// exceptions), and completed visits by (contract, recipient, month).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    days: std::collections::BTreeMap<DayKey, (i64, i64, i64)>,
-    months: std::collections::BTreeMap<(i64, i64, String), i64>,
-}
-
-/// Contract, day, kind, key, donor.
-type DayKey = (i64, NaiveDate, String, String, String);
-
-const COUNTED: [&str; 5] = ["completed", "attempted", "refused", "cancelled", "missed"];
-
-/// What the visit `visit_id` adds to the kept totals as it stands now (in
-/// the caller's transaction): the same rules as [`rebuild`]'s queries,
-/// applied to one visit.
-///
-/// # Errors
-/// Database errors.
-pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<Totals> {
-    use super::_entities::{
-        contract_recipients, visit_material_lines, visit_service_lines, visits,
-    };
-    use sea_orm::QuerySelect;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let mut out = Totals::default();
-    // On PostgreSQL the visit's row is locked first, as every other write
-    // to a visit does, so what it counted before a write cannot change
-    // under it (SQLite has one writer anyway).
-    let mut find = visits::Entity::find_by_id(visit_id);
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        find = find.lock_exclusive();
-    }
-    let Some(v) = find.one(db).await? else {
-        return Ok(out);
-    };
-    // A household visit (no one recipient) counts toward no contract.
-    let (Some(recipient), true) = (v.recipient_id, COUNTED.contains(&v.status.as_str())) else {
-        return Ok(out);
-    };
-    let day = v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
-    let ids: Vec<i64> = contract_recipients::Entity::find()
-        .filter(contract_recipients::Column::RecipientId.eq(recipient))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|cr| fulfilment::covered_throughout(cr.covered_from, cr.covered_until, day, day))
-        .map(|cr| cr.contract_id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let found = contracts::Entity::find()
-        .filter(contracts::Column::Id.is_in(ids))
-        .filter(contracts::Column::OrganizationId.eq(v.organization_id))
-        .filter(contracts::Column::StartsOn.lte(day))
-        .filter(contracts::Column::EndsOn.gte(day))
-        .all(db)
-        .await?;
-    if found.is_empty() {
-        return Ok(out);
-    }
-    let completed = v.status == "completed";
-    let (services, materials) = if completed {
-        (
-            visit_service_lines::Entity::find()
-                .filter(visit_service_lines::Column::VisitId.eq(v.id))
-                .all(db)
-                .await?,
-            visit_material_lines::Entity::find()
-                .filter(visit_material_lines::Column::VisitId.eq(v.id))
-                .all(db)
-                .await?,
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let mut add = |c: i64, kind: &str, key: &str, donor: &str, n: i64, late: i64, exc: i64| {
-        let e = out
-            .days
-            .entry((c, day, kind.to_string(), key.to_string(), donor.to_string()))
-            .or_default();
-        *e = (e.0 + n, e.1 + late, e.2 + exc);
-    };
-    let mut months = Vec::new();
-    for c in found {
-        add(
-            c.id,
-            "status",
-            &v.status,
-            "",
-            1,
-            i64::from(v.late),
-            i64::from(v.location_exception),
-        );
-        if !completed {
-            continue;
-        }
-        let tl = timeline(db, &c).await?;
-        for sig in tl.signatures() {
-            let Some(unit) = Unit::parse(&sig.unit) else {
-                continue;
-            };
-            let n: i64 = if unit.is_service() {
-                let lines: Vec<&visit_service_lines::Model> = services
-                    .iter()
-                    .filter(|l| Some(&l.service) == sig.service.as_ref())
-                    .filter(|l| sig.min_minutes.is_none_or(|m| l.minutes >= m))
-                    .collect();
-                if lines.is_empty() {
-                    continue;
-                }
-                match unit {
-                    Unit::Visit => 1,
-                    Unit::Hour => lines.iter().map(|l| l.minutes).sum(),
-                    _ => i64::try_from(lines.len()).unwrap_or(i64::MAX),
-                }
-            } else {
-                let lines: Vec<&visit_material_lines::Model> = materials
-                    .iter()
-                    .filter(|m| Some(&m.category) == sig.material_category.as_ref())
-                    .filter(|m| m.funding == "contract")
-                    .collect();
-                if lines.is_empty() {
-                    continue;
-                }
-                if unit == Unit::Yuan {
-                    lines.iter().map(|m| m.value_fen).sum()
-                } else {
-                    lines.iter().map(|m| m.quantity_milli).sum()
-                }
-            };
-            add(c.id, "item", &signature(sig), "", n, 0, 0);
-        }
-        for m in &materials {
-            add(
-                c.id,
-                "funding",
-                &m.funding,
-                m.donor.as_deref().unwrap_or_default(),
-                m.value_fen,
-                0,
-                0,
-            );
-        }
-        // The month's minimum length is the one in force on its first day
-        // in the period.
-        use chrono::Datelike;
-        let first = day.with_day(1).unwrap_or(day).max(c.starts_on);
-        let minutes: i64 = services.iter().map(|l| l.minutes).sum();
-        if tl.at(first).min_visit_minutes.is_none_or(|m| minutes >= m) {
-            months.push((c.id, recipient, month_key(day)));
-        }
-    }
-    for key in months {
-        *out.months.entry(key).or_default() += 1;
-    }
-    Ok(out)
-}
-
-/// Moves the kept totals from what a visit added before a write to what
-/// it adds after (inside the write's transaction). Each row changes by
-/// the difference, atomically in the database, so concurrent writes to
-/// one contract's day add up without waiting for each other.
-///
-/// # Errors
-/// Database errors.
-pub async fn apply<C: ConnectionTrait>(db: &C, before: &Totals, after: &Totals) -> AppResult<()> {
-    let backend = db.get_database_backend();
-    let mut q = Sql::new(backend);
-    let mut rows = Vec::new();
-    let keys: std::collections::BTreeSet<_> = before.days.keys().chain(after.days.keys()).collect();
-    for k in keys {
-        let (b, a) = (
-            before.days.get(k).copied().unwrap_or_default(),
-            after.days.get(k).copied().unwrap_or_default(),
-        );
-        let d = (a.0 - b.0, a.1 - b.1, a.2 - b.2);
-        if d == (0, 0, 0) {
-            continue;
-        }
-        rows.push(format!(
-            "({}, {}, {}, {}, {}, {}, {}, {})",
-            q.p(k.0),
-            q.p(k.1),
-            q.p(k.2.clone()),
-            q.p(k.3.clone()),
-            q.p(k.4.clone()),
-            q.p(d.0),
-            q.p(d.1),
-            q.p(d.2)
-        ));
-    }
-    if !rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO fulfilment_days (contract_id, day, kind, key, donor, n, late, exceptions) \
-             VALUES {} ON CONFLICT (contract_id, day, kind, key, donor) DO UPDATE SET \
-             n = fulfilment_days.n + excluded.n, late = fulfilment_days.late + excluded.late, \
-             exceptions = fulfilment_days.exceptions + excluded.exceptions",
-            rows.join(", ")
-        );
-        db.execute_raw(q.statement(&sql)).await?;
-    }
-    let mut q = Sql::new(backend);
-    let mut rows = Vec::new();
-    let keys: std::collections::BTreeSet<_> =
-        before.months.keys().chain(after.months.keys()).collect();
-    for k in keys {
-        let d = after.months.get(k).copied().unwrap_or_default()
-            - before.months.get(k).copied().unwrap_or_default();
-        if d == 0 {
-            continue;
-        }
-        rows.push(format!(
-            "({}, {}, {}, {})",
-            q.p(k.0),
-            q.p(k.1),
-            q.p(k.2.clone()),
-            q.p(d)
-        ));
-    }
-    if !rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
-             VALUES {} ON CONFLICT (contract_id, month, recipient_id) DO UPDATE SET \
-             completed = fulfilment_months.completed + excluded.completed",
-            rows.join(", ")
-        );
-        db.execute_raw(q.statement(&sql)).await?;
-    }
-    Ok(())
-}
-
-/// Counts a visit written straight to the database (tests, bulk loads):
-/// what it adds, from nothing.
-///
-/// # Errors
-/// Database errors.
-pub async fn count_new<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<()> {
-    apply(db, &Totals::default(), &totals_of(db, visit_id).await?).await
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -828,6 +207,7 @@ async fn scheduled<C: ConnectionTrait>(
         DateTime::<FixedOffset>::from(now).max(instant(c.starts_on)),
     );
     // SQLite numbers bind parameters by position: bind in the order of the text.
+    let scheduled = q.p(VisitStatus::Scheduled.as_str());
     let pattern = q.p(format!("%,{},%", item.service.clone().unwrap_or_default()));
     let what = if unit == Unit::Hour {
         "SUM(sp.duration_minutes)"
@@ -835,7 +215,7 @@ async fn scheduled<C: ConnectionTrait>(
         "COUNT(v.id) * 1000"
     };
     let sql = format!(
-        "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = 'scheduled' \
+        "SELECT CAST({what} AS BIGINT) AS total {} AND v.status = {scheduled} \
          AND (',' || sp.services || ',') LIKE {pattern}",
         base.replacen(
             "FROM visits v",
@@ -1052,7 +432,7 @@ async fn report_of<C: ConnectionTrait>(
     let mut items = Vec::new();
     let mut figures: Vec<ItemFigures> = Vec::new();
     let mut service_value = 0;
-    for it in super::contracts::items_of(db, c.id).await? {
+    for it in crate::models::contracts::items_of(db, c.id).await? {
         let Some(unit) = Unit::parse(&it.unit) else {
             continue;
         };
@@ -1112,15 +492,16 @@ async fn report_of<C: ConnectionTrait>(
         let n = r.n.unwrap_or(0);
         match r.kind.as_str() {
             "status" => {
-                match r.key.as_str() {
-                    "completed" => counts.completed += n,
-                    "attempted" => counts.attempted += n,
-                    "refused" => counts.refused += n,
-                    "cancelled" => counts.cancelled += n,
-                    "missed" => counts.missed += n,
+                let status = r.key.parse::<VisitStatus>();
+                match status {
+                    Ok(VisitStatus::Completed) => counts.completed += n,
+                    Ok(VisitStatus::Attempted) => counts.attempted += n,
+                    Ok(VisitStatus::Refused) => counts.refused += n,
+                    Ok(VisitStatus::Cancelled) => counts.cancelled += n,
+                    Ok(VisitStatus::Missed) => counts.missed += n,
                     _ => continue,
                 }
-                if r.key != "cancelled" {
+                if status != Ok(VisitStatus::Cancelled) {
                     counts.late += r.late.unwrap_or(0);
                     counts.exceptions += r.exceptions.unwrap_or(0);
                 }
@@ -1220,14 +601,14 @@ pub enum Behind {
 impl Behind {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "completed" => Some(Self::Completed),
-            "attempted" => Some(Self::Attempted),
-            "missed" => Some(Self::Missed),
-            "cancelled" => Some(Self::Cancelled),
-            "late" => Some(Self::Late),
-            "exceptions" => Some(Self::Exceptions),
-            other => other
+        match (s.trim(), s.trim().parse::<VisitStatus>()) {
+            (_, Ok(VisitStatus::Completed)) => Some(Self::Completed),
+            (_, Ok(VisitStatus::Attempted)) => Some(Self::Attempted),
+            (_, Ok(VisitStatus::Missed)) => Some(Self::Missed),
+            (_, Ok(VisitStatus::Cancelled)) => Some(Self::Cancelled),
+            ("late", _) => Some(Self::Late),
+            ("exceptions", _) => Some(Self::Exceptions),
+            (other, _) => other
                 .strip_prefix("item:")
                 .and_then(|p| uuid::Uuid::parse_str(p).ok())
                 .map(Self::Item),
@@ -1248,10 +629,10 @@ pub async fn visits_behind(
     today: NaiveDate,
     page: crate::domain::pagination::PageRequest,
 ) -> AppResult<(
-    Vec<super::_entities::visits::Model>,
+    Vec<crate::models::_entities::visits::Model>,
     crate::domain::pagination::PageInfo,
 )> {
-    use super::_entities::{visit_material_lines, visit_service_lines, visits};
+    use crate::models::_entities::{visit_material_lines, visit_service_lines, visits};
     use sea_orm::{
         sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     };
@@ -1262,12 +643,17 @@ pub async fn visits_behind(
         .filter(Expr::cust(covered))
         .filter(visits::Column::StartsAt.gte(instant(c.starts_on)))
         .filter(visits::Column::StartsAt.lt(until));
-    let due = ["completed", "attempted", "refused", "missed"];
+    use VisitStatus as S;
+    let words = |s: &[S]| s.iter().map(|s| s.as_str()).collect::<Vec<_>>();
+    // Late and exceptions are figures of the visits that were due.
+    let due = words(&[S::Completed, S::Attempted, S::Refused, S::Missed]);
     q = match behind {
-        Behind::Completed => q.filter(visits::Column::Status.eq("completed")),
-        Behind::Attempted => q.filter(visits::Column::Status.is_in(["attempted", "refused"])),
-        Behind::Missed => q.filter(visits::Column::Status.eq("missed")),
-        Behind::Cancelled => q.filter(visits::Column::Status.eq("cancelled")),
+        Behind::Completed => q.filter(visits::Column::Status.eq(S::Completed.as_str())),
+        Behind::Attempted => {
+            q.filter(visits::Column::Status.is_in(words(&[S::Attempted, S::Refused])))
+        }
+        Behind::Missed => q.filter(visits::Column::Status.eq(S::Missed.as_str())),
+        Behind::Cancelled => q.filter(visits::Column::Status.eq(S::Cancelled.as_str())),
         Behind::Late => q
             .filter(visits::Column::Status.is_in(due))
             .filter(visits::Column::Late.eq(true)),
@@ -1301,11 +687,11 @@ pub async fn visits_behind(
                     .filter(visit_material_lines::Column::Funding.eq("contract"))
                     .into_query()
             };
-            q.filter(visits::Column::Status.eq("completed"))
+            q.filter(visits::Column::Status.eq(S::Completed.as_str()))
                 .filter(visits::Column::Id.in_subquery(lines))
         }
     };
-    super::fetch_page(
+    crate::models::fetch_page(
         db,
         q.order_by_desc(visits::Column::StartsAt)
             .order_by_desc(visits::Column::Id),
@@ -1365,13 +751,16 @@ pub async fn monthly<C: ConnectionTrait>(
             });
         }
         if let Some(m) = out.last_mut() {
-            match r.status.as_str() {
-                "completed" => m.completed += r.n.unwrap_or(0),
-                "attempted" | "refused" => m.attempted += r.n.unwrap_or(0),
-                "missed" => m.missed += r.n.unwrap_or(0),
+            let status = r.status.parse::<VisitStatus>();
+            match status {
+                Ok(VisitStatus::Completed) => m.completed += r.n.unwrap_or(0),
+                Ok(VisitStatus::Attempted | VisitStatus::Refused) => {
+                    m.attempted += r.n.unwrap_or(0);
+                }
+                Ok(VisitStatus::Missed) => m.missed += r.n.unwrap_or(0),
                 _ => {}
             }
-            if r.status != "cancelled" {
+            if status != Ok(VisitStatus::Cancelled) {
                 m.late += r.late.unwrap_or(0);
             }
         }
@@ -1455,10 +844,10 @@ pub async fn by_township<C: ConnectionTrait>(
                 continue;
             };
             let n = r.n.unwrap_or(0);
-            match r.status.as_str() {
-                "completed" => t.completed += n,
-                "missed" => t.missed += n,
-                "attempted" | "refused" => {}
+            match r.status.parse::<VisitStatus>() {
+                Ok(VisitStatus::Completed) => t.completed += n,
+                Ok(VisitStatus::Missed) => t.missed += n,
+                Ok(VisitStatus::Attempted | VisitStatus::Refused) => {}
                 _ => continue,
             }
             t.due += n;

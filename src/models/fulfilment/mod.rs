@@ -1,0 +1,177 @@
+//! A contract's fulfilment, by job:
+//! - `count`: what counting needs from the database (a contract's rule,
+//!   visits with their lines), fed to the one counting rule in
+//!   `domain::counting`;
+//! - `keep`: the kept totals, moved by each write to a visit and rebuilt
+//!   from the visits;
+//! - `report`: the figures read from the kept totals (the arithmetic is
+//!   `domain::fulfilment`).
+//!
+//! A visit counts toward a contract when it is the provider's, for a
+//! person the contract covered on its day (display zone), inside the
+//! period, with a status that counts; its lines count when it was
+//! delivered and of a type an item buys.
+mod count;
+mod keep;
+mod report;
+
+pub use crate::domain::counting::Totals;
+pub use count::totals_of;
+pub use keep::{apply, count_new, rebuild, rebuild_all};
+pub use report::*;
+
+use super::_entities::{contract_items, contracts};
+use super::contracts::{TermItem, Terms};
+use crate::{
+    domain::fulfilment::{
+        self, material_share, ItemFigures, ItemInput, JudgedMonth, MonthCount, Period, Rates, Risk,
+        Thresholds, Unit, VisitCounts,
+    },
+    domain::money::format_yuan,
+    errors::AppResult,
+    web::render::DISPLAY_ZONE,
+};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
+use serde::Serialize;
+
+/// Bind parameters and values of one statement, numbered for PostgreSQL.
+struct Sql {
+    backend: DatabaseBackend,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    /// A bind parameter for `v`, as the backend writes it.
+    fn p(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_string(),
+        }
+    }
+
+    fn statement(self, sql: &str) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+
+    /// The calendar month of a kept day total, `YYYY-MM`.
+    fn month(&self) -> &'static str {
+        match self.backend {
+            DatabaseBackend::Postgres => "to_char(day, 'YYYY-MM')",
+            _ => "substr(day, 1, 7)",
+        }
+    }
+}
+
+fn instant(day: NaiveDate) -> DateTime<FixedOffset> {
+    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
+}
+
+/// The day (display zone) a visit starts on, as the database writes it.
+fn day_of(backend: DatabaseBackend, v: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("({v}.starts_at AT TIME ZONE 'Asia/Shanghai')::date"),
+        _ => format!("date({v}.starts_at, '+8 hours')"),
+    }
+}
+
+/// `cr` (a `contract_recipients` row) covered the recipient on the day
+/// the visit `v` starts.
+fn covered_on_day(backend: DatabaseBackend, v: &str) -> String {
+    let day = day_of(backend, v);
+    format!(
+        "(cr.covered_from IS NULL OR cr.covered_from <= {day}) \
+         AND (cr.covered_until IS NULL OR cr.covered_until >= {day})"
+    )
+}
+
+/// A condition on a visits table `v` (literal contract id, no binds): the
+/// visit's recipient was covered by contract `id` on the visit's day.
+#[must_use]
+pub fn covered_visit_sql(backend: DatabaseBackend, id: i64, v: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM contract_recipients cr WHERE cr.contract_id = {id} \
+         AND cr.recipient_id = {v}.recipient_id AND {})",
+        covered_on_day(backend, v)
+    )
+}
+
+/// The terms a contract has had, oldest first, with the day each took
+/// effect (the first rules from the start).
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub starts: Vec<NaiveDate>,
+    pub terms: Vec<Terms>,
+}
+
+impl Timeline {
+    /// The terms in force on `day`.
+    #[must_use]
+    pub fn at(&self, day: NaiveDate) -> &Terms {
+        &self.terms[fulfilment::in_force(&self.starts, day).min(self.terms.len() - 1)]
+    }
+
+    /// Every item signature any version bought, once.
+    fn signatures(&self) -> Vec<&TermItem> {
+        let mut out: Vec<&TermItem> = Vec::new();
+        for t in &self.terms {
+            for i in &t.items {
+                if !out.iter().any(|o| signature(o) == signature(i)) {
+                    out.push(i);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The terms of `c` over time, from its approved amendments (each keeps
+/// the terms it replaced) and the terms it has now.
+///
+/// # Errors
+/// Database errors.
+pub async fn timeline<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Timeline> {
+    use super::_entities::contract_versions;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let versions = contract_versions::Entity::find()
+        .filter(contract_versions::Column::ContractId.eq(c.id))
+        .filter(contract_versions::Column::Status.eq("approved"))
+        .order_by_asc(contract_versions::Column::Version)
+        .all(db)
+        .await?;
+    let mut starts = vec![c.starts_on];
+    let mut terms = Vec::new();
+    for v in versions {
+        let Some(previous) = v
+            .previous
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Terms>(p).ok())
+        else {
+            continue;
+        };
+        terms.push(previous);
+        let last = starts.last().copied().unwrap_or(v.effective_on);
+        starts.push(v.effective_on.max(last));
+    }
+    terms.push(Terms::of_contract(db, c).await?);
+    Ok(Timeline { starts, terms })
+}
+
+/// What an item counts, whatever version it is in: its service or
+/// material, unit, and minimum minutes.
+fn signature(i: &TermItem) -> String {
+    crate::domain::counting::key_of(
+        i.service.as_deref(),
+        i.material_category.as_deref(),
+        &i.unit,
+        i.min_minutes,
+    )
+}
