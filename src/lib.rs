@@ -14,3 +14,4 @@ pub mod vault;
 pub mod views;
 pub mod web;
 pub mod workers;
+pub mod zone;

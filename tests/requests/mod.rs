@@ -6,6 +6,7 @@ mod errors;
 mod i18n;
 mod integrity;
 mod integrity_review;
+mod kept_random;
 mod places;
 mod plan_changes;
 mod plan_previews;
