@@ -1,6 +1,6 @@
 //! Integrity: bounded input, one funnel for visit writes (the loser of a
 //! race is told), accepted periods closed on every path, history kept.
-use super::contracts::{contract_body, kept_is_rebuilt, person, visit};
+use crate::support::builders::{completed, contract_body, kept_is_rebuilt, person, planned, visit};
 use crate::support::*;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
@@ -11,49 +11,8 @@ use doudi::models::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
 };
 use serde_json::{json, Value};
-
-/// 单秀英's next five daily visits (from Monday) for worker@.
-async fn planned(
-    server: &axum_test::TestServer,
-    ctx: &loco_rs::app::AppContext,
-) -> Vec<visits::Model> {
-    let r = person(ctx, "单秀英").await;
-    let today = doudi::models::today();
-    let res = server
-        .post("/api/v1/service_plans")
-        .authorization_bearer(&token(ctx, "coordinator@doudi.test").await)
-        .json(&json!({
-            "recipient": r.pid,
-            "worker": user(ctx, "worker@doudi.test").await.pid,
-            "services": ["daily_care"],
-            "dtstart": format!("{}T09:00:00", today + Duration::days(2)),
-            "rrule": "FREQ=DAILY;COUNT=5",
-            "confirm": true,
-        }))
-        .await;
-    assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
-    let plan = service_plans::Entity::find()
-        .filter(service_plans::Column::Pid.eq(
-            uuid::Uuid::parse_str(res.json::<Value>()["pid"].as_str().expect("pid")).expect("uuid"),
-        ))
-        .one(&ctx.db)
-        .await
-        .expect("q")
-        .expect("plan");
-    visits::Entity::find()
-        .filter(visits::Column::PlanId.eq(plan.id))
-        .order_by_asc(visits::Column::StartsAt)
-        .all(&ctx.db)
-        .await
-        .expect("visits")
-}
-
-fn completed() -> Value {
-    super::visit_logs::completed()
-}
 
 async fn check_in(server: &axum_test::TestServer, w: &str, v: &visits::Model) {
     let res = server

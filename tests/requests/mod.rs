@@ -1,8 +1,14 @@
 mod api_auth;
 mod audit_page;
+mod contract_acceptance;
+mod contract_amendments;
+mod contract_coverage;
+mod contract_documents;
+mod contract_monitoring;
 mod contracts;
 mod door;
 mod errors;
+mod fulfilment;
 mod i18n;
 mod integrity;
 mod integrity_review;

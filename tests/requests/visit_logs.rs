@@ -1,50 +1,12 @@
 //! At the door: checking in once, with the location or a reason.
+use crate::support::builders::{complete, completed, visits_for_worker};
 use crate::support::*;
 use axum::http::StatusCode;
-use chrono::Datelike;
 use doudi::models::_entities::{recipients, visit_submissions, visits};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
 };
 use serde_json::{json, Value};
-
-/// Home of 单秀英 for the test, and a plan with her visits for worker@.
-pub(crate) async fn visits_for_worker(
-    server: &axum_test::TestServer,
-    ctx: &loco_rs::app::AppContext,
-) -> Vec<visits::Model> {
-    let r = recipients::Entity::find()
-        .filter(recipients::Column::Name.eq("单秀英"))
-        .one(&ctx.db)
-        .await
-        .expect("q")
-        .expect("r");
-    let mut am: recipients::ActiveModel = r.clone().into();
-    am.latitude = Set(Some(31.85));
-    am.longitude = Set(Some(106.75));
-    am.update(&ctx.db).await.expect("home");
-    let today = doudi::models::today();
-    let monday =
-        today + chrono::Duration::days(i64::from(7 - today.weekday().num_days_from_monday()));
-    let res = server
-        .post("/api/v1/service_plans")
-        .authorization_bearer(&token(ctx, "coordinator@doudi.test").await)
-        .json(&json!({
-            "recipient": r.pid,
-            "worker": user(ctx, "worker@doudi.test").await.pid,
-            "services": ["daily_care"],
-            "dtstart": format!("{monday}T09:00:00"),
-            "rrule": "FREQ=DAILY;COUNT=5",
-        }))
-        .await;
-    assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
-    visits::Entity::find()
-        .order_by_asc(visits::Column::StartsAt)
-        .all(&ctx.db)
-        .await
-        .expect("visits")
-}
 
 #[tokio::test]
 async fn a_check_in_is_recorded_once_with_its_distance_or_a_reason() {
@@ -247,30 +209,6 @@ async fn the_same_submission_sent_twice_at_once_lands_once() {
         );
     })
     .await;
-}
-
-const PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
-
-pub(crate) fn completed() -> Value {
-    json!({
-        "client_id": uuid::Uuid::new_v4(),
-        "device_time": "2026-12-07T10:02:00+08:00",
-        "outcome": "completed",
-        "services": [
-            {"service": "daily_care", "minutes": 30},
-            {"service": "emotional_support", "minutes": "20"},
-            {"service": "home_visit", "minutes": 10},
-        ],
-        "materials": [
-            {"item": "大米", "category": "food", "quantity": 10, "unit": "斤", "value": "35.50", "funding": "contract"},
-            {"item": "棉被", "category": "clothing", "quantity": "1", "unit": "床", "value": 120, "funding": "donation", "donor": "巴中市慈善总会"},
-        ],
-        "notes": "精神状态好。",
-        "referrals": [{"kind": "health_risk", "note": "血压偏高，建议联系村医随访。"}],
-        "confirmed_by": "单秀英",
-        "confirmed_relation": "本人",
-        "signature": PNG,
-    })
 }
 
 #[tokio::test]
@@ -619,23 +557,6 @@ async fn the_worker_starts_on_today_and_logs_from_the_visit_page() {
             .starts_with("application/javascript"));
     })
     .await;
-}
-
-/// Checks in to and completes `v` as worker@ with `completed()`.
-pub(crate) async fn complete(server: &axum_test::TestServer, w: &str, v: &visits::Model) -> Value {
-    let res = server
-        .post(&format!("/api/v1/visits/{}/check_in", v.pid))
-        .authorization_bearer(w)
-        .json(&json!({"latitude": 31.85, "longitude": 106.7501}))
-        .await;
-    assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
-    let res = server
-        .post(&format!("/api/v1/visits/{}/submission", v.pid))
-        .authorization_bearer(w)
-        .json(&completed())
-        .await;
-    assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
-    res.json()
 }
 
 #[tokio::test]
