@@ -1,4 +1,5 @@
 mod api_auth;
+mod api_shapes;
 mod audit_page;
 mod contract_acceptance;
 mod contract_amendments;
