@@ -265,6 +265,16 @@ pub fn completed() -> Value {
     })
 }
 
+/// Checks in to `v` as `w`, with a reason instead of a location.
+pub async fn check_in(server: &axum_test::TestServer, w: &str, v: &visits::Model) {
+    let res = server
+        .post(&format!("/api/v1/visits/{}/check_in", v.pid))
+        .authorization_bearer(w)
+        .json(&json!({"location_reason": "no_gps_signal"}))
+        .await;
+    assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+}
+
 /// Checks in to and completes `v` as worker@ with `completed()`.
 pub async fn complete(server: &axum_test::TestServer, w: &str, v: &visits::Model) -> Value {
     let res = server
