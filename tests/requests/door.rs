@@ -2,6 +2,7 @@
 //! assigned worker's door only (to ask the location reason before a
 //! check-in is queued offline), the user's queue key, and the door for an
 //! ad-hoc visit made offline.
+use crate::support::builders::attr;
 use crate::support::*;
 use axum::http::StatusCode;
 use doudi::models::_entities::{recipients, visits};
@@ -9,14 +10,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
-
-fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse(selector).expect("selector");
-    doc.select(&sel)
-        .filter_map(|e| e.value().attr(name).map(str::to_string))
-        .collect()
-}
 
 /// 单秀英 with a home on record, and a week of her visits for worker@.
 async fn her_visits(

@@ -5,7 +5,7 @@
 //! `max_connections: 1`, on PostgreSQL too), so `tokio::join!` of two
 //! requests never overlaps two transactions. Tests here that need real
 //! concurrency open a second pool on the same database ([`wide_pool`]).
-use super::contracts::{contract_body, kept_is_rebuilt, person, visit};
+use crate::support::builders::{completed, contract_body, kept_is_rebuilt, person, planned, visit};
 use crate::support::*;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
@@ -16,7 +16,7 @@ use doudi::models::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Statement, TransactionTrait,
+    Statement, TransactionTrait,
 };
 use serde_json::{json, Value};
 
@@ -30,42 +30,6 @@ async fn wide_pool(ctx: &loco_rs::app::AppContext) -> DatabaseConnection {
 
 fn is_postgres(ctx: &loco_rs::app::AppContext) -> bool {
     ctx.db.get_database_backend() == DatabaseBackend::Postgres
-}
-
-/// 单秀英's next five daily visits (from the day after tomorrow) for worker@.
-async fn planned(
-    server: &axum_test::TestServer,
-    ctx: &loco_rs::app::AppContext,
-) -> Vec<visits::Model> {
-    let r = person(ctx, "单秀英").await;
-    let today = doudi::models::today();
-    let res = server
-        .post("/api/v1/service_plans")
-        .authorization_bearer(&token(ctx, "coordinator@doudi.test").await)
-        .json(&json!({
-            "recipient": r.pid,
-            "worker": user(ctx, "worker@doudi.test").await.pid,
-            "services": ["daily_care"],
-            "dtstart": format!("{}T09:00:00", today + Duration::days(2)),
-            "rrule": "FREQ=DAILY;COUNT=5",
-            "confirm": true,
-        }))
-        .await;
-    assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
-    let plan = service_plans::Entity::find()
-        .filter(service_plans::Column::Pid.eq(
-            uuid::Uuid::parse_str(res.json::<Value>()["pid"].as_str().expect("pid")).expect("uuid"),
-        ))
-        .one(&ctx.db)
-        .await
-        .expect("q")
-        .expect("plan");
-    visits::Entity::find()
-        .filter(visits::Column::PlanId.eq(plan.id))
-        .order_by_asc(visits::Column::StartsAt)
-        .all(&ctx.db)
-        .await
-        .expect("visits")
 }
 
 /// A contract in force over the last sixty days and the next sixty covering
@@ -138,10 +102,6 @@ async fn contract(
         .expect("q")
         .expect("c");
     (c, end)
-}
-
-fn completed() -> Value {
-    super::visit_logs::completed()
 }
 
 /// FOUND (PostgreSQL): `Claimed::save` moves the kept totals

@@ -1,17 +1,9 @@
+use crate::support::builders::last_audit;
 use crate::support::*;
 use axum::http::StatusCode;
-use doudi::models::_entities::{audit_logs, townships};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use doudi::models::_entities::townships;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-
-async fn last_audit(ctx: &loco_rs::app::AppContext) -> audit_logs::Model {
-    audit_logs::Entity::find()
-        .order_by_desc(audit_logs::Column::Id)
-        .one(&ctx.db)
-        .await
-        .expect("query")
-        .expect("an audit row")
-}
 
 #[tokio::test]
 async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {

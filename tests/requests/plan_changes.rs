@@ -1,5 +1,6 @@
 //! Changing plans and visits: whole series, this and following, one
 //! visit alone, ending; conflicts; the board and bulk reassignment.
+use crate::support::builders::person;
 use crate::support::*;
 use axum::http::StatusCode;
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
@@ -14,15 +15,6 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 type Ctx = loco_rs::app::AppContext;
-
-async fn recipient(ctx: &Ctx, name: &str) -> recipients::Model {
-    recipients::Entity::find()
-        .filter(recipients::Column::Name.eq(name))
-        .one(&ctx.db)
-        .await
-        .expect("q")
-        .expect("recipient")
-}
 
 /// The Monday after today.
 fn next_monday() -> NaiveDate {
@@ -72,7 +64,7 @@ async fn weekly_plan(ctx: &Ctx, server: &axum_test::TestServer, t: &str, rule: &
         server,
         t,
         json!({
-            "recipient": recipient(ctx, "单秀英").await.pid,
+            "recipient": person(ctx, "单秀英").await.pid,
             "worker": worker,
             "services": ["home_visit"],
             "duration_minutes": 60,
@@ -399,7 +391,7 @@ async fn conflicts_need_a_confirmation_and_show_on_the_board() {
         weekly_plan(&ctx, &server, &t, "FREQ=WEEKLY;BYDAY=MO").await;
         let worker = user(&ctx, "worker@doudi.test").await;
         let other = json!({
-            "recipient": recipient(&ctx, "李长林").await.pid,
+            "recipient": person(&ctx, "李长林").await.pid,
             "worker": worker.pid,
             "services": ["home_visit"],
             "duration_minutes": 60,
@@ -428,7 +420,7 @@ async fn conflicts_need_a_confirmation_and_show_on_the_board() {
             &server,
             &t,
             json!({
-                "recipient": recipient(&ctx, "单秀英").await.pid,
+                "recipient": person(&ctx, "单秀英").await.pid,
                 "worker": user(&ctx, "worker1@doudi.test").await.pid,
                 "services": ["daily_care"],
                 "dtstart": format!("{}T09:15:00", next_monday()),
@@ -439,7 +431,7 @@ async fn conflicts_need_a_confirmation_and_show_on_the_board() {
         assert_eq!(res.status_code(), StatusCode::CONFLICT);
         assert!(res.text().contains("recipient_overlap"));
         // A suspended recipient.
-        let mut r: recipients::ActiveModel = recipient(&ctx, "李长林").await.into();
+        let mut r: recipients::ActiveModel = person(&ctx, "李长林").await.into();
         r.status = Set("suspended".into());
         r.status_on = Set(doudi::models::today());
         r.update(&ctx.db).await.expect("suspend");
@@ -447,7 +439,7 @@ async fn conflicts_need_a_confirmation_and_show_on_the_board() {
             &server,
             &t,
             json!({
-                "recipient": recipient(&ctx, "李长林").await.pid,
+                "recipient": person(&ctx, "李长林").await.pid,
                 "services": ["daily_care"],
                 "dtstart": format!("{}T15:00:00", next_monday()),
                 "rrule": "FREQ=DAILY;COUNT=2",
@@ -681,7 +673,7 @@ async fn the_pages_change_a_series_a_visit_and_ask_before_saving_conflicts() {
         let worker = user(&ctx, "worker@doudi.test").await.pid.to_string();
         let start = local(&list[2]);
         let form = vec![
-            ("recipient", recipient(&ctx, "单秀英").await.pid.to_string()),
+            ("recipient", person(&ctx, "单秀英").await.pid.to_string()),
             ("worker", worker.clone()),
             ("services", "home_visit".to_string()),
             ("duration_minutes", "60".to_string()),
@@ -721,7 +713,7 @@ async fn the_pages_change_a_series_a_visit_and_ask_before_saving_conflicts() {
         // A new plan that overlaps comes back with the conflicts and a box
         // to tick; ticked, it is saved.
         let overlap = vec![
-            ("recipient", recipient(&ctx, "李长林").await.pid.to_string()),
+            ("recipient", person(&ctx, "李长林").await.pid.to_string()),
             ("worker", worker.clone()),
             ("services", "home_visit".to_string()),
             ("duration_minutes", "60".to_string()),

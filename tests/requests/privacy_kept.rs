@@ -130,7 +130,7 @@ const OTHER_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAABC
 
 #[tokio::test]
 async fn a_correction_keeps_the_original_signature_beside_the_new_one() {
-    use super::visit_logs::{complete, completed, visits_for_worker};
+    use crate::support::builders::{complete, completed, visits_for_worker};
     use doudi::models::_entities::visit_signatures;
     use sea_orm::QueryOrder;
     use serde_json::json;

@@ -304,7 +304,7 @@ async fn the_migration_rewrites_stored_masks_to_the_first_four_characters() {
 /// 5,000 a day per person.
 #[tokio::test]
 async fn looking_up_pasted_id_numbers_is_audited_and_limited() {
-    use crate::requests::contracts::contract_body;
+    use crate::support::builders::contract_body;
     with_app(|server, ctx| async move {
         let official = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();

@@ -1,5 +1,6 @@
 //! Issue 13, the privacy page: `/privacy` and `/api/v1/privacy`, generated
 //! from `domain::privacy`, in both languages, without signing in.
+use crate::support::builders::attr;
 use crate::support::*;
 use axum::http::StatusCode;
 use doudi::domain::{
@@ -7,14 +8,6 @@ use doudi::domain::{
     role::Role,
 };
 use serde_json::Value;
-
-fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse(selector).expect("selector");
-    doc.select(&sel)
-        .filter_map(|e| e.value().attr(name).map(ToString::to_string))
-        .collect()
-}
 
 #[tokio::test]
 async fn the_privacy_page_shows_every_datum_for_every_role_without_signing_in() {

@@ -2,20 +2,21 @@
 //! the cross-site check, sign-in follows only same-site paths, the sign-in
 //! throttle counts atomically and keeps no typed text, and the client
 //! address comes from the configured source.
+use crate::support::builders::{last_audit, whole_id_of};
 use crate::support::*;
 use axum::http::StatusCode;
 use axum_test::TestServer;
 use doudi::{
     app::App,
     controllers::sessions::throttle,
-    models::_entities::{audit_logs, recipients, sign_in_failures},
+    models::_entities::{audit_logs, sign_in_failures},
 };
 use loco_rs::{
     app::{AppContext, Hooks},
     controller::middleware::remote_ip::{ClientIpSource, RemoteIpMiddleware},
     environment::Environment,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -61,30 +62,6 @@ where
     f(server, ctx.clone()).await;
     ctx.db.clone().close().await.ok();
     drop(boot);
-}
-
-async fn last_audit(ctx: &AppContext) -> audit_logs::Model {
-    audit_logs::Entity::find()
-        .order_by_desc(audit_logs::Column::Id)
-        .one(&ctx.db)
-        .await
-        .expect("q")
-        .expect("row")
-}
-
-async fn whole_id_of(ctx: &AppContext, name: &str) -> String {
-    let r = recipients::Entity::find()
-        .filter(recipients::Column::Name.eq(name))
-        .one(&ctx.db)
-        .await
-        .expect("q")
-        .expect("recipient");
-    doudi::vault::Vault::of(ctx)
-        .expect("vault")
-        .open(&r.id_sealed)
-        .expect("open")
-        .as_str()
-        .to_string()
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! pack, the OCDS release) carry no free text unless its author marked it
 //! public, and no person served, masked or not; every download of an
 //! export, a pack, a document or a roster's rejected rows is audited.
-use super::contracts::{contract_body, person, visit};
+use crate::support::builders::{contract_body, person, visit, whole_id_of};
 use crate::support::*;
 use axum::http::StatusCode;
 use axum_test::{
@@ -249,15 +249,6 @@ fn pdf_has(pdf: &[u8], ch: char) -> bool {
     let text = String::from_utf8_lossy(pdf);
     let code = format!("<{:04X}>", u32::from(ch));
     text.contains(&code) || text.contains(&code.to_lowercase())
-}
-
-async fn whole_id_of(ctx: &AppContext, name: &str) -> String {
-    doudi::vault::Vault::of(ctx)
-        .expect("vault")
-        .open(&person(ctx, name).await.id_sealed)
-        .expect("open")
-        .as_str()
-        .to_string()
 }
 
 /// Nothing private, nobody served.

@@ -1,3 +1,4 @@
+use crate::support::builders::person;
 use crate::support::*;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
@@ -5,17 +6,8 @@ use doudi::{
     demo::names::resident_id,
     models::_entities::{audit_logs, households, recipients},
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 use serde_json::{json, Value};
-
-async fn recipient(ctx: &loco_rs::app::AppContext, name: &str) -> recipients::Model {
-    recipients::Entity::find()
-        .filter(recipients::Column::Name.eq(name))
-        .one(&ctx.db)
-        .await
-        .expect("query")
-        .unwrap_or_else(|| panic!("no recipient {name}"))
-}
 
 fn id_born(y: i32, m: u32, d: u32, seq: u32) -> String {
     resident_id(NaiveDate::from_ymd_opt(y, m, d).expect("date"), seq)
@@ -76,7 +68,7 @@ async fn a_coordinator_registers_a_recipient_whose_id_number_is_sealed_masked_an
         assert_eq!(body["household"]["assistance_status"], "dibao");
         assert_eq!(body["care_tags"], json!(["lives_alone", "dementia"]));
         assert_eq!(body["consent_missing"], false);
-        let stored = recipient(&ctx, "杨淑珍").await;
+        let stored = person(&ctx, "杨淑珍").await;
         assert!(stored.id_sealed.starts_with("v1:"));
         assert!(!stored.id_sealed.contains(&id[6..14]));
         assert_eq!(
@@ -193,7 +185,7 @@ async fn each_role_sees_only_the_recipients_in_its_scope() {
         assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
 
         // Outside the scope is a 404 on every endpoint.
-        let theirs = recipient(&ctx, "何淑珍").await.pid;
+        let theirs = person(&ctx, "何淑珍").await.pid;
         let t = token(&ctx, "coordinator@doudi.test").await;
         for (method, path, body) in [
             ("get", format!("/api/v1/recipients/{theirs}"), json!(null)),
@@ -231,7 +223,7 @@ async fn each_role_sees_only_the_recipients_in_its_scope() {
             assert_eq!(res.status_code(), StatusCode::NOT_FOUND, "{path}");
         }
         // Officials read but do not write.
-        let mine = recipient(&ctx, "单秀英").await.pid;
+        let mine = person(&ctx, "单秀英").await.pid;
         let t = token(&ctx, "official@doudi.test").await;
         let res = server
             .get(&format!("/api/v1/recipients/{mine}"))
@@ -279,7 +271,7 @@ async fn people_are_found_by_name_pinyin_every_reading_initials_and_the_last_fou
         // 曾 reads zeng and ceng.
         assert_eq!(find("cengdeming").await, vec!["曾德明"]);
         assert_eq!(find("lvguiying").await, vec!["吕桂英"]);
-        let last4 = recipient(&ctx, "王光荣").await.id_last4;
+        let last4 = person(&ctx, "王光荣").await.id_last4;
         assert!(find(&last4).await.contains(&"王光荣".to_string()));
         assert!(find("nobodyatall").await.is_empty());
     })
@@ -333,7 +325,7 @@ async fn the_list_filters_by_category_assistance_status_village_status_and_care_
 #[tokio::test]
 async fn revealing_an_id_number_needs_a_reason_and_is_audited_without_the_number() {
     with_app(|server, ctx| async move {
-        let r = recipient(&ctx, "单秀英").await;
+        let r = person(&ctx, "单秀英").await;
         let t = token(&ctx, "coordinator@doudi.test").await;
         let path = format!("/api/v1/recipients/{}/id_reveals", r.pid);
         let res = server
@@ -385,7 +377,7 @@ async fn revealing_an_id_number_needs_a_reason_and_is_audited_without_the_number
 #[tokio::test]
 async fn exiting_needs_a_reason_keeps_the_person_and_their_history() {
     with_app(|server, ctx| async move {
-        let r = recipient(&ctx, "何淑珍").await;
+        let r = person(&ctx, "何淑珍").await;
         let t = token(&ctx, "coordinator2@doudi.test").await;
         let path = format!("/api/v1/recipients/{}/status_changes", r.pid);
         let res = server
@@ -429,7 +421,7 @@ async fn exiting_needs_a_reason_keeps_the_person_and_their_history() {
 async fn exports_are_masked_unless_revealed_with_a_reason_and_always_audited() {
     with_app(|server, ctx| async move {
         let t = token(&ctx, "coordinator@doudi.test").await;
-        let r = recipient(&ctx, "单秀英").await;
+        let r = person(&ctx, "单秀英").await;
         let before = audit_count(&ctx, "export", "recipients").await;
         let res = server
             .get("/api/v1/recipients/export?format=csv&q=shanxiuying")
@@ -485,7 +477,7 @@ async fn exports_are_masked_unless_revealed_with_a_reason_and_always_audited() {
 async fn households_list_their_members_together_and_moving_one_moves_its_members() {
     with_app(|server, ctx| async move {
         let t = token(&ctx, "coordinator@doudi.test").await;
-        let r = recipient(&ctx, "曾德明").await;
+        let r = person(&ctx, "曾德明").await;
         let h = households::Entity::find_by_id(r.household_id)
             .one(&ctx.db)
             .await
@@ -506,7 +498,7 @@ async fn households_list_their_members_together_and_moving_one_moves_its_members
             .await;
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
         for name in ["曾德明", "吕桂英"] {
-            let m = recipient(&ctx, name).await;
+            let m = person(&ctx, name).await;
             assert_eq!(m.township_id, h.township_id + 1, "{name} moved to 清江镇");
         }
         // Another organisation's household is not found.
@@ -543,7 +535,7 @@ async fn the_pages_list_show_and_register_recipients_and_keep_the_form_on_errors
             .await;
         let cards = select_text(&page.text(), "ul.cards li strong");
         assert_eq!(cards.len(), 9);
-        let r = recipient(&ctx, "张小雨").await;
+        let r = person(&ctx, "张小雨").await;
         let page = server
             .get(&format!("/recipients/{}", r.pid))
             .add_header("cookie", cookie.clone())
@@ -598,7 +590,7 @@ async fn the_pages_list_show_and_register_recipients_and_keep_the_form_on_errors
             ])
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
-        let stored = recipient(&ctx, "马春兰").await;
+        let stored = person(&ctx, "马春兰").await;
         assert_eq!(stored.care_tags, ",lives_alone,bedridden,");
         // Editing without re-entering the ID number keeps it.
         let res = server
@@ -608,7 +600,7 @@ async fn the_pages_list_show_and_register_recipients_and_keep_the_form_on_errors
             .form(&[("name", "马春兰"), ("phone", "13800001111")])
             .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER, "{}", res.text());
-        let edited = recipient(&ctx, "马春兰").await;
+        let edited = person(&ctx, "马春兰").await;
         assert_eq!(edited.id_hash, stored.id_hash);
         assert_eq!(edited.phone.as_deref(), Some("13800001111"));
         // Workers have no recipient pages.

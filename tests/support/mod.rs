@@ -2,6 +2,9 @@
 //! TEST_DATABASE_URL and dropped afterwards, with the pool closed first so
 //! PostgreSQL can drop it), the demo county loaded, and sign-in helpers.
 #![allow(dead_code)]
+pub mod builders;
+pub mod shapes;
+
 use axum_test::TestServer;
 use doudi::{app::App, demo, models::users};
 use loco_rs::{app::AppContext, testing::prelude::boot_test_with_create_db};

@@ -1,0 +1,570 @@
+//! Fulfilment of a contract: a contract with three items, two covered
+//! recipients and a known set of visits (covered and not, inside and
+//! outside the period, every outcome), every figure worked out by hand; and
+//! the kept totals following every write to a visit.
+use crate::support::builders::{completed, contract_body, kept_is_rebuilt, person, visit};
+use crate::support::*;
+use axum::http::StatusCode;
+use chrono::{NaiveDate, TimeZone};
+use doudi::models::{
+    _entities::{contracts, service_plans, visits},
+    fulfilment,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+/// The figures of a report that a rebuild must reproduce.
+fn figures(r: &fulfilment::Report) -> Value {
+    serde_json::to_value(r).expect("json")
+}
+
+/// The kept totals equal a rebuild from the visits.
+async fn same_as_rebuilt(
+    ctx: &loco_rs::app::AppContext,
+    c: &contracts::Model,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let kept = fulfilment::report(&ctx.db, c, today, now)
+        .await
+        .expect("report");
+    fulfilment::rebuild(&ctx.db, c).await.expect("rebuild");
+    let rebuilt = fulfilment::report(&ctx.db, c, today, now)
+        .await
+        .expect("report");
+    assert_eq!(figures(&kept), figures(&rebuilt));
+    // Compliance counted in the database equals the per-person count.
+    let detailed = fulfilment::report_with_shortfalls(&ctx.db, c, today, now)
+        .await
+        .expect("report");
+    assert_eq!(
+        (detailed.compliance.judged, detailed.compliance.met),
+        (kept.compliance.judged, kept.compliance.met)
+    );
+}
+
+#[tokio::test]
+async fn fulfilment_figures_match_the_hand_worked_example() {
+    with_app(|server, ctx| async move {
+        let official = token(&ctx, "official@doudi.test").await;
+        let town = township_pid(&ctx, "曾口镇").await.to_string();
+        let org = organization_pid(&ctx, SUNSHINE).await.to_string();
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&contract_body(&town, &org))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let c: Value = res.json();
+        assert_eq!(c["status"], "draft");
+        assert_eq!(c["total_fen"], 10_000_000);
+        assert_eq!(c["items"][1]["unit_price_fen"], 8000);
+        let pid = c["pid"].as_str().expect("pid").to_string();
+        let (a, b, outside) = (
+            person(&ctx, "单秀英").await,
+            person(&ctx, "李长林").await,
+            person(&ctx, "王光荣").await,
+        );
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/recipients"))
+            .authorization_bearer(&official)
+            .json(&json!({"recipients": [a.pid, b.pid]}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        assert_eq!(res.json::<Value>()["added"], 2);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/status"))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "active"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+
+        let plan = service_plans::ActiveModel {
+            pid: Set(uuid::Uuid::new_v4()),
+            organization_id: Set(user(&ctx, "worker@doudi.test")
+                .await
+                .organization_id
+                .expect("org")),
+            recipient_id: Set(Some(a.id)),
+            household_id: Set(a.household_id),
+            township_id: Set(a.township_id),
+            services: Set("daily_care,emotional_support".into()),
+            duration_minutes: Set(60),
+            tzid: Set("Asia/Shanghai".into()),
+            dtstart: Set("2027-03-10T09:00:00".into()),
+            exdates: Set(String::new()),
+            rdates: Set(String::new()),
+            status: Set("active".into()),
+            ..Default::default()
+        }
+        .insert(&ctx.db)
+        .await
+        .expect("plan");
+        let food = |fen| ("food", fen, "contract", None);
+        // Covered, inside the period.
+        visit(
+            &ctx,
+            &a,
+            "2027-01-05",
+            "completed",
+            false,
+            true,
+            None,
+            &[("daily_care", 45), ("emotional_support", 30)],
+            &[
+                food(10_000),
+                ("food", 2000, "donation", Some("巴中市慈善总会")),
+            ],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-01-20",
+            "completed",
+            true,
+            false,
+            None,
+            &[("daily_care", 20), ("emotional_support", 60)],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-02-03",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 30)],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-02-10",
+            "attempted",
+            false,
+            false,
+            None,
+            &[],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &b,
+            "2027-01-10",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[food(5000)],
+        )
+        .await;
+        visit(
+            &ctx,
+            &b,
+            "2027-01-15",
+            "missed",
+            true,
+            false,
+            None,
+            &[],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &b,
+            "2027-02-12",
+            "cancelled",
+            false,
+            false,
+            None,
+            &[],
+            &[],
+        )
+        .await;
+        // Still to come: counts only toward the forecast.
+        visit(
+            &ctx,
+            &a,
+            "2027-03-10",
+            "scheduled",
+            false,
+            false,
+            Some(plan.id),
+            &[],
+            &[],
+        )
+        .await;
+        // Not covered, or outside the period: not counted at all.
+        visit(
+            &ctx,
+            &outside,
+            "2027-01-07",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[food(9900)],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2026-12-28",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[],
+        )
+        .await;
+        visit(
+            &ctx,
+            &a,
+            "2027-04-02",
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 60)],
+            &[],
+        )
+        .await;
+
+        let contract = contracts::Entity::find()
+            .filter(contracts::Column::Pid.eq(uuid::Uuid::parse_str(&pid).expect("uuid")))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("contract");
+        let today = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day");
+        let now = chrono::Utc
+            .with_ymd_and_hms(2027, 3, 1, 2, 0, 0)
+            .single()
+            .expect("now");
+        let r = fulfilment::report(&ctx.db, &contract, today, now)
+            .await
+            .expect("report");
+        assert_eq!((r.period_days, r.elapsed_days, r.covered), (90, 60, 2));
+        let items: Vec<_> = r
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.delivered_milli,
+                    i.value_fen,
+                    i.percent,
+                    i.expected_milli,
+                    i.gap_milli,
+                    i.forecast_milli,
+                    i.risks.clone(),
+                )
+            })
+            .collect();
+        let both = vec!["behind", "forecast_short"];
+        assert_eq!(
+            items,
+            vec![
+                // Three visits with 30+ minutes of daily care (the 20-minute
+                // one does not count): 3 × 50 yuan; pace 10 × 60/90.
+                (3000, 15_000, 30.0, 6667, -3667, 4000, both.clone()),
+                // 30 + 60 minutes = 1.5 h × 80 yuan; the planned hour ahead.
+                (1500, 12_000, 30.0, 3333, -1833, 2500, both.clone()),
+                // 100 + 50 yuan of contract-funded food (not the donation).
+                (150_000, 15_000, 15.0, 666_667, -516_667, 150_000, both),
+            ]
+        );
+        let v = &r.visits;
+        assert_eq!(
+            (
+                v.completed,
+                v.attempted,
+                v.refused,
+                v.cancelled,
+                v.missed,
+                v.late,
+                v.exceptions
+            ),
+            (4, 1, 0, 1, 1, 2, 1)
+        );
+        assert_eq!(r.rates.due, 6);
+        assert_eq!(
+            [
+                r.rates.completed,
+                r.rates.attempted,
+                r.rates.missed,
+                r.rates.late,
+                r.rates.exceptions
+            ],
+            [66.7, 16.7, 16.7, 33.3, 16.7]
+        );
+        // January and February are over: A had 2 then 1, B 1 then 0.
+        assert_eq!((r.compliance.judged, r.compliance.met), (4, 1));
+        assert!((r.compliance.percent - 25.0).abs() < 1e-9);
+        assert_eq!(
+            r.funding
+                .iter()
+                .map(|f| (f.funding.as_str(), f.donor.as_deref(), f.value_fen))
+                .collect::<Vec<_>>(),
+            vec![
+                ("contract", None, 15_000),
+                ("donation", Some("巴中市慈善总会"), 2000)
+            ]
+        );
+        assert_eq!(
+            (r.service_value_fen, r.material_value_fen),
+            (27_000, 17_000)
+        );
+        assert!((r.material_share - 38.6).abs() < 1e-9);
+        assert_eq!(
+            r.risks,
+            vec!["behind", "forecast_short", "frequency", "late"]
+        );
+
+        // The API gives the same to everyone in scope.
+        for who in [
+            "official@doudi.test",
+            "coordinator@doudi.test",
+            "admin@doudi.test",
+        ] {
+            let res = server
+                .get(&format!("/api/v1/contracts/{pid}/fulfilment?on=2027-03-01"))
+                .authorization_bearer(&token(&ctx, who).await)
+                .await;
+            assert_eq!(res.status_code(), StatusCode::OK, "{who}");
+            assert_eq!(res.json::<Value>()["compliance"]["judged"], 4);
+        }
+        same_as_rebuilt(&ctx, &contract, today, now).await;
+
+        // An amendment from 1 February: daily care costs 60 yuan, one visit
+        // a month is enough, and B is released. January keeps its terms.
+        let mut change = contract_body(&town, &org);
+        change["items"][0]["unit_price"] = json!("60.00");
+        change["min_visits_per_month"] = json!(1);
+        change["reason"] = json!("单价调整，李长林迁出");
+        change["effective_on"] = json!("2027-02-01");
+        change["remove_recipients"] = json!([b.pid]);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments"))
+            .authorization_bearer(&official)
+            .json(&change)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let apid = res.json::<Value>()["pid"]
+            .as_str()
+            .expect("pid")
+            .to_string();
+        let res = server
+            .post(&format!(
+                "/api/v1/contracts/{pid}/amendments/{apid}/approve"
+            ))
+            .authorization_bearer(&token(&ctx, "admin@doudi.test").await)
+            .json(&json!({"note": "同意"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        // Released people cannot come back to the same contract.
+        let mut again = contract_body(&town, &org);
+        again["items"][0]["unit_price"] = json!("60.00");
+        again["min_visits_per_month"] = json!(1);
+        again["reason"] = json!("重新纳入");
+        again["effective_on"] = json!("2027-03-01");
+        again["add_recipients"] = json!([b.pid]);
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments"))
+            .authorization_bearer(&official)
+            .json(&again)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Nor may an amendment take effect before one already approved.
+        again["add_recipients"] = json!([]);
+        again["min_visits_per_month"] = json!(3);
+        again["effective_on"] = json!("2027-01-15");
+        let res = server
+            .post(&format!("/api/v1/contracts/{pid}/amendments"))
+            .authorization_bearer(&official)
+            .json(&again)
+            .await;
+        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let contract = contracts::Entity::find_by_id(contract.id)
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("contract");
+        let r = fulfilment::report(&ctx.db, &contract, today, now)
+            .await
+            .expect("report");
+        // Daily care: two January visits at 50 yuan, one February visit at 60.
+        assert_eq!(
+            (
+                r.items[0].delivered_milli,
+                r.items[0].value_fen,
+                r.items[0].unit_price_fen
+            ),
+            (3000, 16_000, 6000)
+        );
+        // Hours and food were all delivered in January: unchanged.
+        assert_eq!(
+            (r.items[1].value_fen, r.items[2].value_fen),
+            (12_000, 15_000)
+        );
+        assert_eq!((r.service_value_fen, r.covered), (28_000, 1));
+        // B's cancelled visit of 12 February was after B was released.
+        assert_eq!(
+            (r.visits.completed, r.visits.cancelled, r.visits.missed),
+            (4, 0, 1)
+        );
+        // January by two visits (A met, B not); February by one, for A only
+        // (B was not covered all month): A met.
+        assert_eq!((r.compliance.judged, r.compliance.met), (3, 2));
+        assert_eq!(r.compliance.min_per_month, Some(1));
+        let detailed = fulfilment::report_with_shortfalls(&ctx.db, &contract, today, now)
+            .await
+            .expect("report");
+        assert_eq!(detailed.compliance.short, vec![(b.id, 2027, 1, 1)]);
+        assert_eq!(
+            (detailed.compliance.judged, detailed.compliance.met),
+            (r.compliance.judged, r.compliance.met)
+        );
+        same_as_rebuilt(&ctx, &contract, today, now).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn kept_totals_follow_every_write_to_a_visit() {
+    use doudi::models::{
+        _entities::{contract_recipients, users},
+        visit_logs::{mark_overdue, DoorRules},
+    };
+    with_app(|server, ctx| async move {
+        doudi::demo::seed_story(&ctx.db, chrono::Duration::weeks(8))
+            .await
+            .expect("demo story");
+        kept_is_rebuilt(&ctx, "the demo story").await;
+        // The demo contract with the most visits still to come.
+        let mut best: Option<(contracts::Model, Vec<visits::Model>)> = None;
+        for c in contracts::Entity::find().all(&ctx.db).await.expect("q") {
+            let covered: Vec<i64> = contract_recipients::Entity::find()
+                .filter(contract_recipients::Column::ContractId.eq(c.id))
+                .all(&ctx.db)
+                .await
+                .expect("q")
+                .into_iter()
+                .map(|r| r.recipient_id)
+                .collect();
+            let coming = visits::Entity::find()
+                .filter(visits::Column::OrganizationId.eq(c.organization_id))
+                .filter(visits::Column::RecipientId.is_in(covered))
+                .filter(visits::Column::Status.eq("scheduled"))
+                .filter(visits::Column::StartsAt.gt(chrono::Utc::now()))
+                .filter(visits::Column::WorkerId.is_not_null())
+                .all(&ctx.db)
+                .await
+                .expect("q");
+            if best.as_ref().is_none_or(|(_, b)| b.len() < coming.len()) {
+                best = Some((c, coming));
+            }
+        }
+        let (c, coming) = best.expect("a demo contract");
+        assert!(coming.len() >= 3, "demo visits ahead for covered people");
+        let today = doudi::models::today();
+        let now = chrono::Utc::now();
+        let report = || async {
+            fulfilment::report(&ctx.db, &c, today, now)
+                .await
+                .expect("report")
+        };
+        let before = report().await;
+        // The plan behind a visit says which contract item its services
+        // count toward.
+        let plan = service_plans::Entity::find_by_id(coming[0].plan_id.expect("plan"))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("plan");
+        let page = server
+            .get(&format!("/service_plans/{}", plan.pid))
+            .add_header("cookie", session(&ctx, "coordinator@doudi.test").await)
+            .await;
+        assert_eq!(page.status_code(), StatusCode::OK);
+        assert!(page.text().contains(&c.code), "{}", page.text());
+        // A worker logs a visit: it counts at once.
+        let v = &coming[0];
+        let worker = users::Entity::find_by_id(v.worker_id.expect("worker"))
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("worker");
+        let w = token(&ctx, &worker.email).await;
+        let res = server
+            .post(&format!("/api/v1/visits/{}/check_in", v.pid))
+            .authorization_bearer(&w)
+            .json(&json!({"location_reason": "no_gps_signal"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let res = server
+            .post(&format!("/api/v1/visits/{}/submission", v.pid))
+            .authorization_bearer(&w)
+            .json(&completed())
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let visit_day = v
+            .starts_at
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        let counted = fulfilment::report(&ctx.db, &c, visit_day.max(today), now)
+            .await
+            .expect("report");
+        assert_eq!(counted.visits.completed, before.visits.completed + 1);
+        kept_is_rebuilt(&ctx, "a submission").await;
+        // It is corrected to "nobody home".
+        let res = server
+            .post(&format!("/api/v1/visits/{}/amendments", v.pid))
+            .authorization_bearer(&w)
+            .json(
+                &json!({"reason": "记错了，老人不在家", "outcome": "attempted",
+                          "client_id": uuid::Uuid::new_v4()}),
+            )
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        let corrected = fulfilment::report(&ctx.db, &c, visit_day.max(today), now)
+            .await
+            .expect("report");
+        assert_eq!(corrected.visits.completed, before.visits.completed);
+        assert_eq!(corrected.visits.attempted, before.visits.attempted + 1);
+        kept_is_rebuilt(&ctx, "a correction").await;
+        // The coordinator cancels another.
+        let coordinator = token(&ctx, "coordinator@doudi.test").await;
+        let res = server
+            .post(&format!("/api/v1/visits/{}/cancel", coming[1].pid))
+            .authorization_bearer(&coordinator)
+            .json(&json!({"reason": "老人住院"}))
+            .await;
+        assert!(res.status_code().is_success(), "{}", res.text());
+        kept_is_rebuilt(&ctx, "a cancellation").await;
+        // Nobody went to a third: once its day is over it is missed.
+        let mut am: visits::ActiveModel = coming[2].clone().into();
+        let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+        am.starts_at = Set(yesterday.into());
+        am.ends_at = Set((yesterday + chrono::Duration::hours(1)).into());
+        sea_orm::ActiveModelTrait::update(am, &ctx.db)
+            .await
+            .expect("moved");
+        let (_, missed) = mark_overdue(&ctx.db, DoorRules::default(), chrono::Utc::now())
+            .await
+            .expect("job");
+        assert!(missed >= 1);
+        kept_is_rebuilt(&ctx, "the overdue job").await;
+    })
+    .await;
+}
