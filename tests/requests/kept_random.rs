@@ -2,7 +2,7 @@
 //! (check-ins, logs of every outcome with random lines, corrections,
 //! cancellations, the overdue job) equal a rebuild from the visits: the
 //! one counting rule, exercised through the database on both backends.
-use super::contracts::kept_is_rebuilt;
+use crate::support::builders::{completed, kept_is_rebuilt};
 use crate::support::{token, with_app};
 use axum::http::StatusCode;
 use doudi::models::_entities::{contract_recipients, contracts, users, visits};
@@ -26,7 +26,7 @@ impl Rng {
 }
 
 fn log(rng: &mut Rng, outcome: &str) -> Value {
-    let mut body = super::visit_logs::completed();
+    let mut body = completed();
     body["outcome"] = json!(outcome);
     if outcome == "completed" {
         let minutes = 5 + rng.below(90);
