@@ -69,26 +69,31 @@ pub async fn of_contract(
         .limit(200)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let by = users::Entity::find_by_id(r.accepted_by_id)
-            .one(db)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default();
-        out.push(AcceptanceJson {
+    // Who accepted them: one query for the whole list.
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.accepted_by_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| AcceptanceJson {
             pid: r.pid,
             period_start: r.period_start,
             period_end: r.period_end,
-            accepted_by: by,
+            accepted_by: names.get(&r.accepted_by_id).cloned().unwrap_or_default(),
             accepted_at: r.created_at,
             note: r.note,
             public: r.public,
             locked_visits: r.locked_visits,
             snapshot: serde_json::from_str(&r.snapshot).ok(),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// The last day of the latest accepted period of a contract.

@@ -147,3 +147,87 @@ pub async fn fetch(
         .map_err(|e| AppError::Internal(format!("storage: {e}")))?;
     Ok((m, bytes))
 }
+
+/// A document as uploaded (a multipart body): `kind` and `file`.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub kind: Option<String>,
+    pub file_name: Option<String>,
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl Upload {
+    /// Reads the multipart body; the body's size is limited by its route.
+    ///
+    /// # Errors
+    /// `file` (`error-file-too-large`) when the body cannot be read whole.
+    pub async fn read(mut mp: axum::extract::Multipart) -> AppResult<Self> {
+        let too_large = || AppError::field("file", "error-file-too-large");
+        let mut up = Self::default();
+        loop {
+            let field = match mp.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => return Err(too_large()),
+            };
+            match field.name().unwrap_or_default() {
+                "file" => {
+                    up.file_name = field.file_name().map(str::to_string);
+                    up.bytes = Some(field.bytes().await.map_err(|_| too_large())?.to_vec());
+                }
+                "kind" => up.kind = Some(field.text().await.map_err(|_| too_large())?),
+                _ => {}
+            }
+        }
+        Ok(up)
+    }
+}
+
+/// Reads an upload and stores it as a document of `c` ([`upload`]).
+///
+/// # Errors
+/// As [`Upload::read`] and [`upload`].
+pub async fn add(
+    db: &DatabaseConnection,
+    storage: &loco_rs::storage::Storage,
+    actor: &Actor,
+    c: &contracts::Model,
+    mp: axum::extract::Multipart,
+) -> AppResult<Model> {
+    let up = Upload::read(mp).await?;
+    upload(
+        db,
+        storage,
+        actor,
+        c,
+        up.kind.as_deref(),
+        up.file_name.as_deref(),
+        up.bytes,
+    )
+    .await
+}
+
+/// One document of `c` and its bytes, its download audited: which
+/// document, never its name (a file name may name a person).
+///
+/// # Errors
+/// `NotFound`; storage and database errors.
+pub async fn download(
+    db: &DatabaseConnection,
+    storage: &loco_rs::storage::Storage,
+    actor: &Actor,
+    c: &contracts::Model,
+    pid: Uuid,
+) -> AppResult<(Model, Vec<u8>)> {
+    let (m, bytes) = fetch(db, storage, c, pid).await?;
+    audit_logs::record_download(
+        db,
+        actor,
+        Action::Download,
+        "contract_documents",
+        Some(m.pid),
+        &serde_json::json!({"contract": c.pid.to_string(), "kind": m.kind, "size": m.size}),
+    )
+    .await?;
+    Ok((m, bytes))
+}

@@ -746,6 +746,178 @@ pub async fn load(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResul
     .await
 }
 
+/// A contract in scope that the caller may also change (officials of its
+/// township, admins); anyone else gets 404.
+///
+/// # Errors
+/// `NotFound` when missing, out of scope or not the caller's to manage.
+pub async fn managed(db: &DatabaseConnection, scope: &Scope, pid: Uuid) -> AppResult<Model> {
+    let c = load(db, scope, pid).await?;
+    if scope.may_manage_contracts() {
+        Ok(c)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Draws up a draft from the contract as sent ([`NewContract::parse`],
+/// then [`Model::create`]).
+///
+/// # Errors
+/// Field errors; database errors.
+pub async fn draw_up(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    p: &ContractParams,
+) -> AppResult<Model> {
+    let new = NewContract::parse(db, scope, p).await?;
+    Model::create(db, actor, new).await
+}
+
+/// Redraws a draft from the contract as sent ([`NewContract::parse`],
+/// then [`Model::update_draft`]).
+///
+/// # Errors
+/// `status` when not a draft; field errors; database errors.
+pub async fn redraw(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    c: &Model,
+    p: &ContractParams,
+) -> AppResult<Model> {
+    let new = NewContract::parse(db, scope, p).await?;
+    c.update_draft(db, actor, new).await
+}
+
+/// The items of several contracts (a page of them) in one query, by
+/// contract, then position.
+///
+/// # Errors
+/// Database errors.
+pub async fn items_of_all<C: ConnectionTrait>(
+    db: &C,
+    contract_ids: &[i64],
+) -> AppResult<Vec<contract_items::Model>> {
+    if contract_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(contract_items::Entity::find()
+        .filter(contract_items::Column::ContractId.is_in(contract_ids.to_vec()))
+        .order_by_asc(contract_items::Column::ContractId)
+        .order_by_asc(contract_items::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Active people of a draft's township not yet covered, to add (at most
+/// 50, by name; `text` narrows by name), each with their household's pid
+/// to cover all of it at once.
+///
+/// # Errors
+/// Database errors.
+pub async fn candidates(
+    db: &DatabaseConnection,
+    contract: &Model,
+    text: Option<&str>,
+) -> AppResult<Vec<(recipients::Model, Option<Uuid>)>> {
+    use super::_entities::households;
+    use sea_orm::{QuerySelect, QueryTrait};
+    let taken = contract_recipients::Entity::find()
+        .select_only()
+        .column(contract_recipients::Column::RecipientId)
+        .filter(contract_recipients::Column::ContractId.eq(contract.id))
+        .into_query();
+    let mut find = recipients::Entity::find()
+        .filter(recipients::Column::TownshipId.eq(contract.township_id))
+        .filter(recipients::Column::Status.eq("active"))
+        .filter(recipients::Column::Id.not_in_subquery(taken));
+    if let Some(text) = text {
+        find = find.filter(recipients::Column::Name.contains(text));
+    }
+    let people = find
+        .order_by_asc(recipients::Column::Name)
+        .limit(50)
+        .all(db)
+        .await?;
+    let homes = households::Entity::find()
+        .filter(households::Column::Id.is_in(people.iter().map(|r| r.household_id)))
+        .all(db)
+        .await?;
+    Ok(people
+        .into_iter()
+        .map(|r| {
+            let home = homes.iter().find(|h| h.id == r.household_id).map(|h| h.pid);
+            (r, home)
+        })
+        .collect())
+}
+
+/// What covering pasted ID numbers did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Pasted {
+    /// Newly covered.
+    pub added: usize,
+    /// Recipients the numbers named.
+    pub found: usize,
+    /// Numbers not found (masked) or not valid (`#N`).
+    pub unmatched: Vec<String>,
+}
+
+/// Covers the people whose ID numbers were pasted (a column from the
+/// township's roster): [`recipients_by_ids`], then [`cover`].
+///
+/// # Errors
+/// As [`recipients_by_ids`] and [`cover`].
+pub async fn cover_pasted(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    vault: &crate::vault::Vault,
+    contract: &Model,
+    raw: &str,
+) -> AppResult<Pasted> {
+    let (found, unmatched) = recipients_by_ids(db, actor, vault, contract, raw).await?;
+    let added = if found.is_empty() {
+        0
+    } else {
+        cover(db, actor, contract, &found, &[]).await?
+    };
+    Ok(Pasted {
+        added,
+        found: found.len(),
+        unmatched,
+    })
+}
+
+/// Covers recipients by pid, whole households, and people named by their
+/// ID numbers (when any are given). Returns how many were new and the ID
+/// numbers not found.
+///
+/// # Errors
+/// As [`recipients_by_ids`] and [`cover`].
+pub async fn cover_all(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    vault: &crate::vault::Vault,
+    contract: &Model,
+    mut people: Vec<Uuid>,
+    households: &[Uuid],
+    id_numbers: &[String],
+) -> AppResult<(usize, Vec<String>)> {
+    let mut unmatched = Vec::new();
+    if !id_numbers.is_empty() {
+        let (found, missing) =
+            recipients_by_ids(db, actor, vault, contract, &id_numbers.join("\n")).await?;
+        people.extend(found);
+        unmatched = missing;
+    }
+    people.sort_unstable();
+    people.dedup();
+    let n = cover(db, actor, contract, &people, households).await?;
+    Ok((n, unmatched))
+}
+
 /// Adds recipients to a draft's coverage: each by pid, or every member of
 /// a household; they must live in the contract's township. Returns how many
 /// were new.

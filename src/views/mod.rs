@@ -1,5 +1,6 @@
 //! JSON shapes of the API; the HTML pages pass the same shapes to Tera.
 //! Only `pid`s leave the server, never database ids.
+pub mod contracts;
 pub mod person;
 pub mod recipients;
 

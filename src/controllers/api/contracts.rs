@@ -3,20 +3,21 @@
 //! the fulfilment.
 use super::{created, ok, page};
 use crate::{
-    controllers::{contracts::managed, require},
-    domain::{money::format_yuan, publication::Edition},
+    controllers::require,
+    domain::{pagination::PageRequest, publication::Edition},
     errors::{AppError, AppResult},
     models::{
-        _entities::{contract_items, organizations, townships},
         acceptances::{self, AcceptanceParams},
         audit_logs::{self, Action},
         callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
-        contracts::{self, ContractParams, NewContract},
+        contract_documents as documents,
+        contracts::{self, ContractParams},
         fulfilment,
         milestones::{self, MilestoneParams},
+        payments::{self, PaymentParams},
     },
-    views::Ref,
+    views::contracts::{self as shown, CallJson, CoverJson, ItemsJson, SampledJson, UploadedJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -27,109 +28,16 @@ use axum::{
     response::Response,
 };
 use loco_rs::prelude::*;
-use sea_orm::EntityTrait;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
-/// One line item as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct ItemJson {
-    pub pid: uuid::Uuid,
-    pub position: i64,
-    pub service: Option<String>,
-    pub material_category: Option<String>,
-    pub unit: String,
-    pub quantity: String,
-    pub quantity_milli: i64,
-    pub unit_price: String,
-    pub unit_price_fen: i64,
-    pub min_minutes: Option<i64>,
-}
+/// The shapes moved to `views::contracts`; these paths stay for the code
+/// that still names them here.
+pub use crate::views::contracts::{contract_json, ContractJson, ItemJson, MilestoneJson};
 
-impl From<&contract_items::Model> for ItemJson {
-    fn from(m: &contract_items::Model) -> Self {
-        Self {
-            pid: m.pid,
-            position: m.position,
-            service: m.service.clone(),
-            material_category: m.material_category.clone(),
-            unit: m.unit.clone(),
-            quantity: crate::domain::visit_log::format_quantity(m.quantity_milli),
-            quantity_milli: m.quantity_milli,
-            unit_price: format_yuan(m.unit_price_fen),
-            unit_price_fen: m.unit_price_fen,
-            min_minutes: m.min_minutes,
-        }
-    }
-}
-
-/// A contract with its purchaser, provider and items.
-#[derive(Debug, Serialize)]
-pub struct ContractJson {
-    pub pid: uuid::Uuid,
-    pub code: String,
-    pub title: String,
-    pub township: Option<Ref>,
-    pub organization: Option<Ref>,
-    pub procurement_method: String,
-    pub signed_on: chrono::NaiveDate,
-    pub starts_on: chrono::NaiveDate,
-    pub ends_on: chrono::NaiveDate,
-    pub total: String,
-    pub total_fen: i64,
-    pub status: String,
-    pub version: i64,
-    pub content: Option<String>,
-    pub quality: Option<String>,
-    pub settlement: Option<String>,
-    pub liability: Option<String>,
-    pub min_visits_per_month: Option<i64>,
-    pub min_visit_minutes: Option<i64>,
-    pub max_late_percent: Option<i64>,
-    pub items: Vec<ItemJson>,
-}
-
-/// The contract as the API and pages show it.
-///
-/// # Errors
-/// Database errors.
-pub async fn contract_json(ctx: &AppContext, c: &contracts::Model) -> AppResult<ContractJson> {
-    let town = townships::Entity::find_by_id(c.township_id)
-        .one(&ctx.db)
-        .await?;
-    let org = organizations::Entity::find_by_id(c.organization_id)
-        .one(&ctx.db)
-        .await?;
-    let items = contracts::items_of(&ctx.db, c.id).await?;
-    Ok(ContractJson {
-        pid: c.pid,
-        code: c.code.clone(),
-        title: c.title.clone(),
-        township: town.map(|t| Ref {
-            pid: t.pid,
-            name: t.name,
-        }),
-        organization: org.map(|o| Ref {
-            pid: o.pid,
-            name: o.name,
-        }),
-        procurement_method: c.procurement_method.clone(),
-        signed_on: c.signed_on,
-        starts_on: c.starts_on,
-        ends_on: c.ends_on,
-        total: format_yuan(c.total_fen),
-        total_fen: c.total_fen,
-        status: c.status.clone(),
-        version: c.version,
-        content: c.content.clone(),
-        quality: c.quality.clone(),
-        settlement: c.settlement.clone(),
-        liability: c.liability.clone(),
-        min_visits_per_month: c.min_visits_per_month,
-        min_visit_minutes: c.min_visit_minutes,
-        max_late_percent: c.max_late_percent,
-        items: items.iter().map(ItemJson::from).collect(),
-    })
+/// A contract in scope that the caller may also change; 404 otherwise.
+async fn managed(ctx: &AppContext, v: &Viewer, id: &str) -> AppResult<contracts::Model> {
+    contracts::managed(&ctx.db, &v.scope, pid(id)?).await
 }
 
 async fn list(
@@ -138,11 +46,7 @@ async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let (rows, info) = contracts::list(&ctx.db, &v.scope, q.page()).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for c in &rows {
-        items.push(contract_json(&ctx, c).await?);
-    }
-    Ok(page(items, info))
+    Ok(page(shown::load(&ctx.db, &rows).await?, info))
 }
 
 async fn show(
@@ -151,7 +55,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(ok(contract_json(&ctx, &c).await?))
+    Ok(ok(shown::one(&ctx.db, &c).await?))
 }
 
 async fn add(
@@ -160,9 +64,8 @@ async fn add(
     ApiJson(p): ApiJson<ContractParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_contracts())?;
-    let new = NewContract::parse(&ctx.db, &v.scope, &p).await?;
-    let c = contracts::Model::create(&ctx.db, &v.actor, new).await?;
-    Ok(created(contract_json(&ctx, &c).await?))
+    let c = contracts::draw_up(&ctx.db, &v.scope, &v.actor, &p).await?;
+    Ok(created(shown::one(&ctx.db, &c).await?))
 }
 
 async fn update(
@@ -172,9 +75,8 @@ async fn update(
     ApiJson(p): ApiJson<ContractParams>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let new = NewContract::parse(&ctx.db, &v.scope, &p).await?;
-    let c = c.update_draft(&ctx.db, &v.actor, new).await?;
-    Ok(ok(contract_json(&ctx, &c).await?))
+    let c = contracts::redraw(&ctx.db, &v.scope, &v.actor, &c, &p).await?;
+    Ok(ok(shown::one(&ctx.db, &c).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,10 +92,9 @@ async fn set_status(
     ApiJson(b): ApiJson<StatusBody>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let c = c
-        .set_status(&ctx.db, &v.actor, b.status.as_deref().unwrap_or_default())
-        .await?;
-    Ok(ok(contract_json(&ctx, &c).await?))
+    let status = b.status.as_deref().unwrap_or_default();
+    let c = c.set_status(&ctx.db, &v.actor, status).await?;
+    Ok(ok(shown::one(&ctx.db, &c).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -223,27 +124,12 @@ async fn cover(
     ApiJson(b): ApiJson<CoverBody>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let mut people = pids(&b.recipients, "recipients")?;
-    let mut unmatched = Vec::new();
-    if !b.id_numbers.is_empty() {
-        let vault = crate::vault::Vault::of(&ctx)?;
-        let (found, missing) =
-            contracts::recipients_by_ids(&ctx.db, &v.actor, &vault, &c, &b.id_numbers.join("\n"))
-                .await?;
-        people.extend(found);
-        unmatched = missing;
-    }
-    people.sort_unstable();
-    people.dedup();
-    let n = contracts::cover(
-        &ctx.db,
-        &v.actor,
-        &c,
-        &people,
-        &pids(&b.households, "households")?,
-    )
-    .await?;
-    Ok(ok(json!({ "added": n, "unmatched": unmatched })))
+    let people = pids(&b.recipients, "recipients")?;
+    let homes = pids(&b.households, "households")?;
+    let vault = crate::vault::Vault::of(&ctx)?;
+    let (added, unmatched) =
+        contracts::cover_all(&ctx.db, &v.actor, &vault, &c, people, &homes, &b.id_numbers).await?;
+    Ok(ok(CoverJson { added, unmatched }))
 }
 
 async fn covered(
@@ -253,16 +139,8 @@ async fn covered(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let (rows, info) = contracts::covered(&ctx.db, &c, q.page()).await?;
-    Ok(page(
-        rows.iter()
-            .map(|r| Ref {
-                pid: r.pid,
-                name: r.name.clone(),
-            })
-            .collect(),
-        info,
-    ))
+    let (people, info) = shown::covered(&ctx.db, &c, q.page()).await?;
+    Ok(page(people, info))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,6 +148,16 @@ struct BehindQuery {
     figure: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+}
+
+impl BehindQuery {
+    /// The figure named and the page asked for.
+    fn parse(&self) -> AppResult<(fulfilment::Behind, PageRequest)> {
+        let behind = fulfilment::Behind::parse(self.figure.as_deref().unwrap_or_default())
+            .ok_or_else(|| AppError::field("figure", "error-flag"))?;
+        let req = PageRequest::parse(self.page.as_deref(), self.per_page.as_deref());
+        Ok((behind, req))
+    }
 }
 
 /// The visits behind a figure (`figure=completed|attempted|missed|
@@ -281,24 +169,27 @@ async fn visits_behind(
     QueryParams(q): QueryParams<BehindQuery>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let behind = fulfilment::Behind::parse(q.figure.as_deref().unwrap_or_default())
-        .ok_or_else(|| AppError::field("figure", "error-flag"))?;
-    let req =
-        crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
-    let (rows, info) =
-        fulfilment::visits_behind(&ctx.db, &c, &behind, crate::models::today(), req).await?;
-    Ok(page(
-        rows.iter()
-            .map(crate::views::recipients::VisitJson::from)
-            .collect(),
-        info,
-    ))
+    let (behind, req) = q.parse()?;
+    let today = crate::models::today();
+    let (rows, info) = fulfilment::visits_behind(&ctx.db, &c, &behind, today, req).await?;
+    let items = rows.iter().map(crate::views::recipients::VisitJson::from);
+    Ok(page(items.collect(), info))
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct FulfilmentQuery {
     /// The day to compute for (default today, display zone).
     on: Option<String>,
+}
+
+impl FulfilmentQuery {
+    fn day(&self) -> AppResult<chrono::NaiveDate> {
+        match self.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => crate::domain::date_input::parse_date(s)
+                .map_err(|_| AppError::field("on", "error-date")),
+            None => Ok(crate::models::today()),
+        }
+    }
 }
 
 async fn report(
@@ -308,12 +199,7 @@ async fn report(
     QueryParams(q): QueryParams<FulfilmentQuery>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let today = match q.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => crate::domain::date_input::parse_date(s)
-            .map_err(|_| AppError::field("on", "error-date"))?,
-        None => crate::models::today(),
-    };
-    let r = fulfilment::report(&ctx.db, &c, today, chrono::Utc::now()).await?;
+    let r = fulfilment::report(&ctx.db, &c, q.day()?, chrono::Utc::now()).await?;
     Ok(ok(r))
 }
 
@@ -323,9 +209,8 @@ async fn amendments(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(ok(json!({
-        "items": contract_amendments::of_contract(&ctx.db, &c).await?,
-    })))
+    let items = contract_amendments::of_contract(&ctx.db, &c).await?;
+    Ok(ok(ItemsJson::new(items)))
 }
 
 async fn propose(
@@ -336,11 +221,8 @@ async fn propose(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     let a = contract_amendments::propose(&ctx.db, &v.scope, &v.actor, &c, &p).await?;
-    let shown = contract_amendments::of_contract(&ctx.db, &c)
-        .await?
-        .into_iter()
-        .find(|x| x.pid == a.pid);
-    Ok(created(shown))
+    let all = contract_amendments::of_contract(&ctx.db, &c).await?;
+    Ok(created(all.into_iter().find(|x| x.pid == a.pid)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,61 +233,32 @@ struct DecisionBody {
 async fn decide(
     ctx: &AppContext,
     v: &Viewer,
-    id: &str,
-    amendment: &str,
+    (id, amendment): (String, String),
     approve: bool,
     note: Option<&str>,
 ) -> AppResult<Response> {
-    let c = managed(ctx, v, id).await?;
-    let a = contract_amendments::load(&ctx.db, &c, pid(amendment)?).await?;
+    let c = managed(ctx, v, &id).await?;
+    let a = contract_amendments::load(&ctx.db, &c, pid(&amendment)?).await?;
     let c = contract_amendments::decide(&ctx.db, &v.actor, &c, &a, approve, note).await?;
-    Ok(ok(contract_json(ctx, &c).await?))
+    Ok(ok(shown::one(&ctx.db, &c).await?))
 }
 
 async fn approve(
     State(ctx): State<AppContext>,
     v: Viewer,
-    Path((id, amendment)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> AppResult<Response> {
-    decide(&ctx, &v, &id, &amendment, true, b.note.as_deref()).await
+    decide(&ctx, &v, ids, true, b.note.as_deref()).await
 }
 
 async fn reject(
     State(ctx): State<AppContext>,
     v: Viewer,
-    Path((id, amendment)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> AppResult<Response> {
-    decide(&ctx, &v, &id, &amendment, false, b.note.as_deref()).await
-}
-
-/// A milestone as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct MilestoneJson {
-    pub pid: uuid::Uuid,
-    pub title: String,
-    pub amount: String,
-    pub amount_fen: i64,
-    pub due_on: chrono::NaiveDate,
-    pub condition: String,
-    pub condition_percent: Option<i64>,
-    pub status: String,
-}
-
-impl From<&milestones::Model> for MilestoneJson {
-    fn from(m: &milestones::Model) -> Self {
-        Self {
-            pid: m.pid,
-            title: m.title.clone(),
-            amount: format_yuan(m.amount_fen),
-            amount_fen: m.amount_fen,
-            due_on: m.due_on,
-            condition: m.condition.clone(),
-            condition_percent: m.condition_percent,
-            status: m.status.clone(),
-        }
-    }
+    decide(&ctx, &v, ids, false, b.note.as_deref()).await
 }
 
 async fn milestone_list(
@@ -414,10 +267,7 @@ async fn milestone_list(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let rows = milestones::of_contract(&ctx.db, c.id).await?;
-    Ok(ok(
-        json!({"items": rows.iter().map(MilestoneJson::from).collect::<Vec<_>>()}),
-    ))
+    Ok(ok(shown::milestone_list(&ctx.db, &c).await?))
 }
 
 async fn milestone_add(
@@ -437,28 +287,19 @@ async fn payment_list(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let items = crate::models::payments::shown(&ctx.db, c.id).await?;
-    let paid: i64 = items.iter().map(|p| p.amount_fen).sum();
-    Ok(ok(
-        json!({"items": items, "paid_fen": paid, "paid": format_yuan(paid),
-                 "total_fen": c.total_fen}),
-    ))
+    Ok(ok(shown::payment_list(&ctx.db, &c).await?))
 }
 
 async fn payment_add(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
-    ApiJson(p): ApiJson<crate::models::payments::PaymentParams>,
+    ApiJson(p): ApiJson<PaymentParams>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let row =
-        crate::models::payments::record(&ctx.db, &v.actor, &c, &p, crate::models::today()).await?;
-    let shown = crate::models::payments::shown(&ctx.db, c.id)
-        .await?
-        .into_iter()
-        .find(|x| x.pid == row.pid);
-    Ok(created(shown))
+    let row = payments::record(&ctx.db, &v.actor, &c, &p, crate::models::today()).await?;
+    let all = payments::shown(&ctx.db, c.id).await?;
+    Ok(created(all.into_iter().find(|x| x.pid == row.pid)))
 }
 
 async fn acceptance_list(
@@ -467,9 +308,8 @@ async fn acceptance_list(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(ok(
-        json!({"items": acceptances::of_contract(&ctx.db, c.id).await?}),
-    ))
+    let items = acceptances::of_contract(&ctx.db, c.id).await?;
+    Ok(ok(ItemsJson::new(items)))
 }
 
 async fn accept(
@@ -479,20 +319,10 @@ async fn accept(
     ApiJson(p): ApiJson<AcceptanceParams>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let a = acceptances::accept(
-        &ctx.db,
-        &v.actor,
-        &c,
-        &p,
-        crate::models::today(),
-        chrono::Utc::now(),
-    )
-    .await?;
-    let shown = acceptances::of_contract(&ctx.db, c.id)
-        .await?
-        .into_iter()
-        .find(|x| x.pid == a.pid);
-    Ok(created(shown))
+    let (today, now) = (crate::models::today(), chrono::Utc::now());
+    let a = acceptances::accept(&ctx.db, &v.actor, &c, &p, today, now).await?;
+    let all = acceptances::of_contract(&ctx.db, c.id).await?;
+    Ok(created(all.into_iter().find(|x| x.pid == a.pid)))
 }
 
 /// Money as OCDS writes it.
@@ -660,10 +490,7 @@ async fn callback_list(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let list = callbacks::of_contract(&ctx.db, &c).await?;
-    Ok(ok(
-        json!({"summary": callbacks::summary(&list), "items": list}),
-    ))
+    Ok(ok(shown::callback_list(&ctx.db, &c).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -678,8 +505,8 @@ async fn callback_sample(
     ApiJson(b): ApiJson<SampleBody>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let n = callbacks::sample(&ctx.db, &v.actor, &c, b.size.unwrap_or(5)).await?;
-    Ok(created(json!({ "sampled": n })))
+    let sampled = callbacks::sample(&ctx.db, &v.actor, &c, b.size.unwrap_or(5)).await?;
+    Ok(created(SampledJson { sampled }))
 }
 
 async fn callback_record(
@@ -691,9 +518,7 @@ async fn callback_record(
     let c = managed(&ctx, &v, &id).await?;
     let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
     let after = callbacks::record(&ctx.db, &v.actor, &found, &r).await?;
-    Ok(ok(
-        json!({"pid": after.pid, "status": after.status, "satisfaction": after.satisfaction}),
-    ))
+    Ok(ok(CallJson::from(&after)))
 }
 
 async fn documents(
@@ -702,11 +527,7 @@ async fn documents(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let rows = crate::models::contract_documents::of_contract(&ctx.db, c.id).await?;
-    Ok(ok(json!({"items": rows.iter().map(|d| json!({
-        "pid": d.pid, "kind": d.kind, "file_name": d.file_name, "content_type": d.content_type,
-        "size": d.size, "uploaded_at": d.created_at,
-    })).collect::<Vec<_>>()})))
+    Ok(ok(shown::document_list(&ctx.db, &c).await?))
 }
 
 async fn add_document(
@@ -715,11 +536,21 @@ async fn add_document(
     Path(id): Path<String>,
     mp: axum::extract::Multipart,
 ) -> AppResult<Response> {
-    let (_, d) = crate::controllers::contracts::upload_document(&ctx, &v, &id, mp).await?;
-    Ok(created(
-        json!({"pid": d.pid, "kind": d.kind, "file_name": d.file_name,
-                      "content_type": d.content_type, "size": d.size}),
-    ))
+    let c = managed(&ctx, &v, &id).await?;
+    let d = documents::add(&ctx.db, &ctx.storage, &v.actor, &c, mp).await?;
+    Ok(created(UploadedJson::from(&d)))
+}
+
+/// Downloads a document of a contract in scope.
+async fn document(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, doc)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let doc = pid(&doc)?;
+    let (m, bytes) = documents::download(&ctx.db, &ctx.storage, &v.actor, &c, doc).await?;
+    Ok(shown::document(&m, bytes))
 }
 
 pub fn routes() -> Routes {
@@ -741,10 +572,7 @@ pub fn routes() -> Routes {
                 crate::models::contract_documents::MAX_BYTES + 1024 * 1024,
             )),
         )
-        .add(
-            "/{pid}/documents/{document}",
-            get(crate::controllers::contracts::document),
-        )
+        .add("/{pid}/documents/{document}", get(document))
         .add("/{pid}/callbacks", get(callback_list))
         .add("/{pid}/callbacks", post(callback_sample))
         .add("/{pid}/callbacks/{callback}", post(callback_record))
