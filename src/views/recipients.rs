@@ -845,7 +845,7 @@ impl ExportParams {
     ///
     /// # Errors
     /// A field error on `reveal`.
-    pub fn from_link(self, cross_site: bool) -> AppResult<Self> {
+    pub fn for_link(self, cross_site: bool) -> AppResult<Self> {
         if checked(self.reveal.as_deref()) {
             return Err(AppError::field("reveal", "error-reveal-needs-post"));
         }

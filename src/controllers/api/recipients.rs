@@ -108,7 +108,7 @@ async fn export_file(
     headers: HeaderMap,
     QueryParams(p): QueryParams<ExportParams>,
 ) -> AppResult<Download> {
-    let p = p.from_link(is_cross_site(&headers))?;
+    let p = p.for_link(is_cross_site(&headers))?;
     view::export(&ctx, &v, &p).await
 }
 
