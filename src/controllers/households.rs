@@ -1,20 +1,9 @@
 //! Households (户): "按户保", members listed together.
-use super::{
-    invalid_or, merge, require,
-    villages::{township_of, township_pid_of_village},
-};
+use super::{invalid_or, require};
 use crate::{
-    domain::recipient::AssistanceStatus,
-    errors::{AppError, AppResult, FieldErrors},
-    models::{
-        households::{self, HouseholdFilter, HouseholdParams, NewHousehold},
-        recipients, today, townships, villages,
-    },
-    policy::Scope,
-    views::{
-        recipients::{HouseholdJson, RecipientJson},
-        TownshipJson,
-    },
+    errors::AppResult,
+    models::households::{self, HouseholdParams},
+    views::households as view,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -27,69 +16,18 @@ use axum::{
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
 
-/// The list filter of a query string.
-///
-/// # Errors
-/// Database errors.
-pub async fn filter_of(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    q: &ListQuery,
-) -> AppResult<HouseholdFilter> {
-    let town = township_of(db, scope, ListQuery::get(q.township.as_ref())).await?;
-    let village = recipients::village_of(db, scope, ListQuery::get(q.village.as_ref())).await?;
-    Ok(HouseholdFilter {
-        township_id: town.map(|t| t.id),
-        village_id: village.map(|v| v.id),
-        assistance_status: ListQuery::get(q.assistance_status.as_ref())
-            .and_then(|s| s.parse::<AssistanceStatus>().ok()),
-        search: ListQuery::get(q.q.as_ref()).map(str::to_string),
-    })
+const FORM: &str = "households/form.html";
+
+fn saved(h: &households::Model) -> Response {
+    redirect_flash(&format!("/households/{}", h.pid), "flash-saved")
 }
 
-/// Parses a household form against the caller's scope.
-///
-/// # Errors
-/// Field errors; database errors.
-pub async fn parse(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    p: &HouseholdParams,
-    current_organization: Option<i64>,
-) -> AppResult<NewHousehold> {
-    let village = recipients::village_of(db, scope, p.village.as_deref()).await?;
-    let mut e = FieldErrors::new();
-    let org = scope.own_organization().or(current_organization);
-    let new = NewHousehold::parse(p, village.as_ref(), org, &mut e);
-    e.into_result(|| new)
-}
-
-async fn options(
-    ctx: &AppContext,
-    v: &Viewer,
-    township: Option<&str>,
-) -> AppResult<serde_json::Value> {
-    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
-        .await?
-        .iter()
-        .map(TownshipJson::from)
-        .collect();
-    let town = township_of(&ctx.db, &v.scope, township).await?;
-    let vs: Vec<serde_json::Value> = match town {
-        Some(t) => villages::of_township(&ctx.db, t.id)
-            .await?
-            .iter()
-            .map(|x| json!({"pid": x.pid, "name": x.name}))
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(json!({
-        "townships": towns,
-        "villages": vs,
-        "assistance_statuses": AssistanceStatus::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-    }))
+/// The form again, with its field errors.
+fn form_again(data: serde_json::Value, v: &Viewer) -> Response {
+    Page::new(FORM, data)
+        .status(StatusCode::UNPROCESSABLE_ENTITY)
+        .render(v)
 }
 
 async fn list(
@@ -97,15 +35,8 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = filter_of(&ctx.db, &v.scope, &q).await?;
-    let (rows, page) = households::list(&ctx.db, &v.scope, &filter, q.page()).await?;
-    let items: Vec<HouseholdJson> = rows.iter().map(HouseholdJson::from).collect();
-    let data = json!({
-        "items": items, "page": page, "query": q, "base_query": q.without_page(),
-        "may_register": v.scope.may_register_recipients(),
-    });
-    let opts = options(&ctx, &v, ListQuery::get(q.township.as_ref())).await?;
-    Ok(Page::new("households/list.html", merge(data, opts)).render(&v))
+    let data = view::list_page(&ctx.db, &v, &q).await?;
+    Ok(Page::new("households/list.html", data).render(&v))
 }
 
 async fn show(
@@ -114,47 +45,8 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let village = villages::Entity::find_by_id(h.village_id)
-        .one(&ctx.db)
-        .await?;
-    let day = today();
-    let show_id = v.scope.sees_id_numbers();
-    let members: Vec<RecipientJson> = h
-        .members(&ctx.db)
-        .await?
-        .iter()
-        .map(|m| RecipientJson::new(m, None, None, show_id, day))
-        .collect();
-    Ok(Page::new(
-        "households/show.html",
-        json!({
-            "household": HouseholdJson::new(&h, village.as_ref(), Some(members.len() as i64)),
-            "members": members,
-            "may_edit": v.scope.may_register_recipients(),
-        }),
-    )
-    .render(&v))
-}
-
-async fn form(
-    ctx: &AppContext,
-    v: &Viewer,
-    action: String,
-    params: &HouseholdParams,
-    township: Option<String>,
-    errors: serde_json::Value,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let town = match (township, params.village.as_deref()) {
-        (Some(t), _) => Some(t),
-        (None, Some(vp)) => township_pid_of_village(&ctx.db, &v.scope, vp).await?,
-        (None, None) => None,
-    };
-    let opts = options(ctx, v, town.as_deref()).await?;
-    let data = json!({"action": action, "form": params, "errors": errors, "township": town});
-    Ok(Page::new("households/form.html", merge(data, opts))
-        .status(status)
-        .render(v))
+    let data = view::show_page(&ctx.db, &v.scope, &h).await?;
+    Ok(Page::new("households/show.html", data).render(&v))
 }
 
 async fn new(
@@ -163,16 +55,8 @@ async fn new(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    form(
-        &ctx,
-        &v,
-        "/households".into(),
-        &HouseholdParams::default(),
-        q.township,
-        json!({}),
-        StatusCode::OK,
-    )
-    .await
+    let data = view::new_form(&ctx.db, &v.scope, q.township).await?;
+    Ok(Page::new(FORM, data).render(&v))
 }
 
 async fn add(
@@ -181,27 +65,12 @@ async fn add(
     FormData(p): FormData<HouseholdParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    let result = async {
-        let new = parse(&ctx.db, &v.scope, &p, None).await?;
-        households::Model::create(&ctx.db, &v.actor, new).await
-    }
-    .await;
+    let result = households::Model::create_from(&ctx.db, &v.scope, &v.actor, &p).await;
     match invalid_or(result, v.lang)? {
-        Ok(h) => Ok(redirect_flash(
-            &format!("/households/{}", h.pid),
-            "flash-saved",
-        )),
+        Ok(h) => Ok(saved(&h)),
         Err(errors) => {
-            form(
-                &ctx,
-                &v,
-                "/households".into(),
-                &p,
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let data = view::form_again(&ctx.db, &v.scope, "/households".into(), &p, errors);
+            Ok(form_again(data.await?, &v))
         }
     }
 }
@@ -213,29 +82,7 @@ async fn edit(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let village = villages::Entity::find_by_id(h.village_id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let params = HouseholdParams {
-        village: Some(village.pid.to_string()),
-        address: Some(h.address.clone()),
-        phone: h.phone.clone(),
-        assistance_status: Some(h.assistance_status.clone()),
-        status_since: h.status_since.map(|d| d.to_string()),
-        status_until: h.status_until.map(|d| d.to_string()),
-        organization: None,
-    };
-    form(
-        &ctx,
-        &v,
-        format!("/households/{}", h.pid),
-        &params,
-        None,
-        json!({}),
-        StatusCode::OK,
-    )
-    .await
+    Ok(Page::new(FORM, view::edit_form(&ctx.db, &v.scope, &h).await?).render(&v))
 }
 
 async fn update(
@@ -247,27 +94,11 @@ async fn update(
     require(v.scope.may_register_recipients())?;
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let action = format!("/households/{}", h.pid);
-    let result = async {
-        let new = parse(&ctx.db, &v.scope, &p, h.organization_id).await?;
-        h.update(&ctx.db, &v.actor, new).await
-    }
-    .await;
-    match invalid_or(result, v.lang)? {
-        Ok(h) => Ok(redirect_flash(
-            &format!("/households/{}", h.pid),
-            "flash-saved",
-        )),
+    match invalid_or(h.update_from(&ctx.db, &v.scope, &v.actor, &p).await, v.lang)? {
+        Ok(h) => Ok(saved(&h)),
         Err(errors) => {
-            form(
-                &ctx,
-                &v,
-                action,
-                &p,
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let data = view::form_again(&ctx.db, &v.scope, action, &p, errors);
+            Ok(form_again(data.await?, &v))
         }
     }
 }

@@ -3,11 +3,8 @@
 use super::{invalid_or, require};
 use crate::{
     errors::AppResult,
-    models::{
-        _entities::{recipients, visits},
-        referrals,
-    },
-    views::recipients::ReferralJson,
+    models::referrals,
+    views::referrals::{self as view, ReferralJson, ReferralQuery},
     web::{
         input::{pid, QueryParams},
         render::redirect_flash,
@@ -21,70 +18,16 @@ use axum::{
     Json,
 };
 use loco_rs::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct ReferralQuery {
-    /// `all` shows closed ones too.
-    pub show: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-}
-
-/// The referrals in scope with their recipients and visits, as JSON rows.
-async fn rows(
-    ctx: &AppContext,
-    v: &Viewer,
-    q: &ReferralQuery,
-) -> AppResult<(Vec<ReferralJson>, crate::domain::pagination::PageInfo)> {
-    let (list, info) = referrals::list(
-        &ctx.db,
-        &v.scope,
-        q.show.as_deref() != Some("all"),
-        crate::domain::pagination::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref()),
-    )
-    .await?;
-    let people: Vec<i64> = list.iter().filter_map(|r| r.recipient_id).collect();
-    let visit_ids: Vec<i64> = list.iter().map(|r| r.visit_id).collect();
-    let people = recipients::Entity::find()
-        .filter(recipients::Column::Id.is_in(people))
-        .all(&ctx.db)
-        .await?;
-    let visit_pids = visits::Entity::find()
-        .filter(visits::Column::Id.is_in(visit_ids))
-        .all(&ctx.db)
-        .await?;
-    Ok((
-        list.iter()
-            .map(|r| {
-                ReferralJson::new(
-                    r,
-                    r.recipient_id
-                        .and_then(|id| people.iter().find(|p| p.id == id)),
-                    visit_pids
-                        .iter()
-                        .find(|x| x.id == r.visit_id)
-                        .map(|x| x.pid),
-                )
-            })
-            .collect(),
-        info,
-    ))
-}
+const LIST: &str = "referrals/list.html";
 
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
     QueryParams(q): QueryParams<ReferralQuery>,
 ) -> AppResult<Response> {
-    let (items, page) = rows(&ctx, &v, &q).await?;
-    Ok(Page::new(
-        "referrals/list.html",
-        json!({"items": items, "page": page, "show": q.show, "may_act": v.scope.may_manage_plans(),
-               "base_query": format!("show={}", q.show.as_deref().unwrap_or("open"))}),
-    )
-    .render(&v))
+    Ok(Page::new(LIST, view::list_page(&ctx.db, &v.scope, &q).await?).render(&v))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,21 +43,15 @@ async fn close(
 ) -> AppResult<Response> {
     let r = referrals::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_manage_plans())?;
-    match invalid_or(
-        r.close(&ctx.db, &v.actor, f.action_note.as_deref()).await,
-        v.lang,
-    )? {
+    let result = r.close(&ctx.db, &v.actor, f.action_note.as_deref()).await;
+    match invalid_or(result, v.lang)? {
         Ok(_) => Ok(redirect_flash("/referrals", "flash-referral-closed")),
-        Err(errors) => {
-            let (items, page) = rows(&ctx, &v, &ReferralQuery::default()).await?;
-            Ok(Page::new(
-                "referrals/list.html",
-                json!({"items": items, "page": page, "may_act": true, "errors": errors,
-                       "failed": r.pid, "base_query": "show=open"}),
-            )
-            .status(StatusCode::UNPROCESSABLE_ENTITY)
-            .render(&v))
-        }
+        Err(errors) => Ok(Page::new(
+            LIST,
+            view::close_failed_page(&ctx.db, &v.scope, r.pid, errors).await?,
+        )
+        .status(StatusCode::UNPROCESSABLE_ENTITY)
+        .render(&v)),
     }
 }
 
@@ -123,8 +60,7 @@ async fn api_list(
     v: Viewer,
     QueryParams(q): QueryParams<ReferralQuery>,
 ) -> AppResult<Response> {
-    let (items, page) = rows(&ctx, &v, &q).await?;
-    Ok(crate::controllers::api::page(items, page))
+    Ok(Json(view::list_json(&ctx.db, &v.scope, &q).await?).into_response())
 }
 
 async fn api_close(
@@ -135,13 +71,8 @@ async fn api_close(
 ) -> AppResult<Response> {
     let r = referrals::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_manage_plans())?;
-    let after = r
-        .close(
-            &ctx.db,
-            &v.actor,
-            f.get("action_note").and_then(|n| n.as_str()),
-        )
-        .await?;
+    let note = f.get("action_note").and_then(|n| n.as_str());
+    let after = r.close(&ctx.db, &v.actor, note).await?;
     Ok(Json(ReferralJson::new(&after, None, None)).into_response())
 }
 

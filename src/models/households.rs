@@ -353,3 +353,82 @@ pub async fn list(
         .collect();
     Ok((out, info))
 }
+
+impl NewHousehold {
+    /// Checks a household form against the caller's scope: the village
+    /// must be one they see; a coordinator's household is their
+    /// organisation's, otherwise it keeps `current_organization`.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn from_form(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        p: &HouseholdParams,
+        current_organization: Option<i64>,
+    ) -> AppResult<Self> {
+        let village = super::recipients::village_of(db, scope, p.village.as_deref()).await?;
+        let mut e = FieldErrors::new();
+        let org = scope.own_organization().or(current_organization);
+        let new = Self::parse(p, village.as_ref(), org, &mut e);
+        e.into_result(|| new)
+    }
+}
+
+impl Model {
+    /// The household's village.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn village<C: ConnectionTrait>(&self, db: &C) -> AppResult<Option<villages::Model>> {
+        Ok(villages::Entity::find_by_id(self.village_id)
+            .one(db)
+            .await?)
+    }
+
+    /// The form values of the stored household.
+    ///
+    /// # Errors
+    /// `NotFound` when its village is missing; database errors.
+    pub async fn params<C: ConnectionTrait>(&self, db: &C) -> AppResult<HouseholdParams> {
+        let village = self.village(db).await?.ok_or(AppError::NotFound)?;
+        Ok(HouseholdParams {
+            village: Some(village.pid.to_string()),
+            address: Some(self.address.clone()),
+            phone: self.phone.clone(),
+            assistance_status: Some(self.assistance_status.clone()),
+            status_since: self.status_since.map(|d| d.to_string()),
+            status_until: self.status_until.map(|d| d.to_string()),
+            organization: None,
+        })
+    }
+
+    /// Registers a household from a form.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn create_from(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        actor: &Actor,
+        p: &HouseholdParams,
+    ) -> AppResult<Self> {
+        let new = NewHousehold::from_form(db, scope, p, None).await?;
+        Self::create(db, actor, new).await
+    }
+
+    /// Saves an edit form.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn update_from(
+        self,
+        db: &DatabaseConnection,
+        scope: &Scope,
+        actor: &Actor,
+        p: &HouseholdParams,
+    ) -> AppResult<Self> {
+        let new = NewHousehold::from_form(db, scope, p, self.organization_id).await?;
+        self.update(db, actor, new).await
+    }
+}

@@ -1370,3 +1370,102 @@ impl Model {
         Ok(())
     }
 }
+
+/// An upload as it arrived: the form's text fields and the file.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub params: ImportParams,
+    pub file_name: Option<String>,
+    pub content: Option<Vec<u8>>,
+}
+
+/// Checks an upload against the caller's scope, stores it and starts its
+/// dry run.
+///
+/// # Errors
+/// `NotFound` for callers who may not import; field errors; database
+/// errors.
+pub async fn start(
+    ctx: &loco_rs::app::AppContext,
+    scope: &Scope,
+    actor: &Actor,
+    user_id: i64,
+    up: Upload,
+) -> AppResult<Model> {
+    if !scope.may_register_recipients() {
+        return Err(AppError::NotFound);
+    }
+    let town = recipients::township_of(&ctx.db, scope, up.params.township.as_deref()).await?;
+    let organization_id = match scope.own_organization() {
+        Some(o) => Some(o),
+        None => match up
+            .params
+            .organization
+            .as_deref()
+            .map(|p| Uuid::parse_str(p.trim()))
+        {
+            Some(Ok(p)) => Some(super::organizations::load(&ctx.db, scope, p).await?.id),
+            Some(Err(_)) => {
+                return Err(AppError::field("organization", "error-choose-organization"))
+            }
+            None => None,
+        },
+    };
+    let new = NewImport::parse(
+        town.map(|t| t.id),
+        organization_id,
+        up.params.roster.as_deref(),
+        up.file_name.as_deref(),
+        up.content,
+    )?;
+    let import = Model::create(&ctx.db, actor, user_id, new).await?;
+    import.check_later(ctx).await?;
+    Ok(import)
+}
+
+impl Model {
+    /// The import as stored now (a job may have moved it on).
+    ///
+    /// # Errors
+    /// `NotFound` when it is gone; database errors.
+    pub async fn reload<C: ConnectionTrait>(&self, db: &C) -> AppResult<Self> {
+        Entity::find_by_id(self.id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Records in the audit log that the rejected rows were downloaded.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn record_rejected_download(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        ext: &str,
+        rows: usize,
+    ) -> AppResult<()> {
+        audit_logs::record_download(
+            db,
+            actor,
+            Action::Export,
+            "recipient_imports",
+            Some(self.pid),
+            &serde_json::json!({"file": format!("rejected.{ext}"), "rows": rows}),
+        )
+        .await
+    }
+}
+
+impl Model {
+    /// Marks a checked import for applying and enqueues the job.
+    ///
+    /// # Errors
+    /// As `start_apply` and `apply_later`.
+    pub async fn begin_apply(self, ctx: &loco_rs::app::AppContext) -> AppResult<Self> {
+        let import = self.start_apply(&ctx.db).await?;
+        import.apply_later(ctx).await?;
+        Ok(import)
+    }
+}

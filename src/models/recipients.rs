@@ -1242,3 +1242,223 @@ pub fn params_of(m: &Model) -> RecipientParams {
         ..RecipientParams::default()
     }
 }
+
+/// One recipient with their household and village (two queries).
+///
+/// # Errors
+/// Database errors.
+pub async fn row_of<C: ConnectionTrait>(db: &C, m: Model) -> AppResult<RecipientRow> {
+    let mut rows = join_rows(db, vec![m.clone()]).await?;
+    Ok(rows.pop().unwrap_or(RecipientRow {
+        recipient: m,
+        household: None,
+        village: None,
+    }))
+}
+
+/// Recipients by database id (for lists of other things that name them),
+/// one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: Vec<i64>) -> AppResult<HashMap<i64, Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(Entity::find()
+        .filter(Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect())
+}
+
+/// The recipients among `pids` the caller may see, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn in_scope_by_pids(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    pids: Vec<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<Model>> {
+    let Some(q) = scoped(Entity::find(), scope.recipients()) else {
+        return Ok(Vec::new());
+    };
+    Ok(q.filter(Column::Pid.is_in(pids))
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+impl Model {
+    /// The person's household (not scoped: the person was).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn household<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> AppResult<Option<households_entity::Model>> {
+        Ok(households_entity::Entity::find_by_id(self.household_id)
+            .one(db)
+            .await?)
+    }
+
+    /// The township the person is registered in.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn township<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> AppResult<Option<super::_entities::townships::Model>> {
+        Ok(
+            super::_entities::townships::Entity::find_by_id(self.township_id)
+                .one(db)
+                .await?,
+        )
+    }
+
+    /// Checks and saves an edit form.
+    ///
+    /// # Errors
+    /// As `parse_edit` and `update`.
+    pub async fn apply_edit(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        vault: &Vault,
+        p: &RecipientParams,
+        today: NaiveDate,
+    ) -> AppResult<Self> {
+        let fields = self.parse_edit(vault, p, today)?;
+        self.update(db, actor, vault, fields).await
+    }
+
+    /// Checks a status form and changes the status.
+    ///
+    /// # Errors
+    /// As `StatusParams::parse` and `change_status`.
+    pub async fn change_status_to(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        p: &StatusParams,
+        today: NaiveDate,
+    ) -> AppResult<Self> {
+        let (to, reason, on) = p.parse(today)?;
+        self.change_status(db, actor, to, reason, on).await
+    }
+}
+
+impl Registration {
+    /// Checks a registration form and saves it.
+    ///
+    /// # Errors
+    /// As `parse` and `save`.
+    pub async fn register(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        actor: &Actor,
+        vault: &Vault,
+        p: &RecipientParams,
+        today: NaiveDate,
+    ) -> AppResult<Model> {
+        Self::parse(db, scope, p, today)
+            .await?
+            .save(db, actor, vault, today)
+            .await
+    }
+}
+
+/// The township a form or filter names, if the caller may see it.
+///
+/// # Errors
+/// Database errors.
+pub async fn township_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    raw: Option<&str>,
+) -> AppResult<Option<super::_entities::townships::Model>> {
+    let Some(pid) = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| Uuid::parse_str(s).ok())
+    else {
+        return Ok(None);
+    };
+    match super::townships::load(db, scope, pid).await {
+        Ok(t) => Ok(Some(t)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The pid of the township of a village a form names (for the village
+/// select box), if the caller may see the village.
+///
+/// # Errors
+/// Database errors.
+pub async fn township_pid_of_village(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    village: &str,
+) -> AppResult<Option<String>> {
+    let Ok(pid) = Uuid::parse_str(village.trim()) else {
+        return Ok(None);
+    };
+    match super::villages::load(db, scope, pid).await {
+        Ok((_, t)) => Ok(Some(t.pid.to_string())),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A status change as a form or the API sends it.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct StatusParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub reason: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    pub effective_on: Option<String>,
+}
+
+impl StatusParams {
+    /// # Errors
+    /// Field errors for an unknown status or date.
+    pub fn parse(
+        &self,
+        today: NaiveDate,
+    ) -> AppResult<(RecipientStatus, Option<String>, NaiveDate)> {
+        let mut e = FieldErrors::new();
+        let status = e.take(
+            "status",
+            self.status
+                .as_deref()
+                .unwrap_or("")
+                .parse::<RecipientStatus>(),
+            |()| "error-choose-status",
+        );
+        let reason = e.take("reason", text::optional(self.reason.as_deref(), 200), |x| {
+            x.message_key()
+        });
+        let on = e.take(
+            "effective_on",
+            parse_optional_date(self.effective_on.as_deref()),
+            |x| x.message_key(),
+        );
+        e.into_result(|| Some((status?, reason?, on?.unwrap_or(today))))
+    }
+}
+
+/// Revealing an ID number: the reason.
+#[derive(Debug, Default, Deserialize)]
+pub struct RevealParams {
+    #[serde(default, deserialize_with = "loose")]
+    pub reason: Option<String>,
+}

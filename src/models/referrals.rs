@@ -4,6 +4,7 @@ pub use super::_entities::referrals::{self, ActiveModel, Column, Entity, Model};
 use sea_orm::{entity::prelude::*, ActiveValue::Set};
 
 super::pid_and_timestamps!();
+use super::_entities::visits;
 use super::{
     audit_logs::{self, Action},
     fetch_page, find_scoped, scoped, Actor,
@@ -13,10 +14,21 @@ use crate::{
     errors::{AppError, AppResult},
     policy::Scope,
 };
-use sea_orm::{QueryOrder, TransactionTrait};
+use sea_orm::{QueryOrder, QuerySelect, TransactionTrait};
+use std::collections::HashMap;
+
+/// A referral with the person it is about and the pid of the visit it
+/// came from, for lists.
+#[derive(Debug, Clone)]
+pub struct ReferralRow {
+    pub referral: Model,
+    pub recipient: Option<super::recipients::Model>,
+    pub visit: Option<Uuid>,
+}
 
 /// The caller's referrals, open ones first, newest first; `open_only`
-/// leaves out those acted on.
+/// leaves out those acted on. The people and visits of a page are loaded
+/// in one query each.
 ///
 /// # Errors
 /// `NotFound` for callers who see no referrals.
@@ -25,18 +37,44 @@ pub async fn list(
     scope: &Scope,
     open_only: bool,
     page: PageRequest,
-) -> AppResult<(Vec<Model>, PageInfo)> {
+) -> AppResult<(Vec<ReferralRow>, PageInfo)> {
     let mut q = scoped(Entity::find(), scope.referrals()).ok_or(AppError::NotFound)?;
     if open_only {
         q = q.filter(Column::Status.eq("open"));
     }
-    fetch_page(
+    let (list, info) = fetch_page(
         db,
         q.order_by_desc(Column::Status.eq("open"))
             .order_by_desc(Column::Id),
         page,
     )
-    .await
+    .await?;
+    let people =
+        super::recipients::by_ids(db, list.iter().filter_map(|r| r.recipient_id).collect()).await?;
+    let visit_ids: Vec<i64> = list.iter().map(|r| r.visit_id).collect();
+    let visits: HashMap<i64, Uuid> = if visit_ids.is_empty() {
+        HashMap::new()
+    } else {
+        visits::Entity::find()
+            .select_only()
+            .column(visits::Column::Id)
+            .column(visits::Column::Pid)
+            .filter(visits::Column::Id.is_in(visit_ids))
+            .into_tuple::<(i64, Uuid)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let rows = list
+        .into_iter()
+        .map(|r| ReferralRow {
+            recipient: r.recipient_id.and_then(|id| people.get(&id).cloned()),
+            visit: visits.get(&r.visit_id).copied(),
+            referral: r,
+        })
+        .collect();
+    Ok((rows, info))
 }
 
 /// # Errors

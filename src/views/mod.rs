@@ -1,8 +1,11 @@
 //! JSON shapes of the API; the HTML pages pass the same shapes to Tera.
 //! Only `pid`s leave the server, never database ids.
 pub mod contracts;
+pub mod households;
 pub mod person;
+pub mod recipient_imports;
 pub mod recipients;
+pub mod referrals;
 
 use crate::{
     domain::pagination::PageInfo,

@@ -1,19 +1,46 @@
 //! JSON shapes of households, recipients and roster imports. ID numbers
 //! leave the server masked, and not at all for workers.
-use super::Ref;
+use super::{AuditJson, ListResponse, OrganizationJson, Ref, TownshipJson};
 use crate::{
-    domain::recipient::{needs_guardian_consent, CareTag},
-    models::{
-        _entities::{
-            households, recipient_imports, recipient_status_changes, recipients, villages,
+    domain::{
+        name_search::Query,
+        pagination::{PageInfo, PageRequest},
+        recipient::{
+            needs_guardian_consent, AssistanceStatus, CareTag, Category, DisabilityType,
+            RecipientStatus,
         },
-        households::HouseholdRow,
-        recipient_imports::Report,
-        recipients::RecipientRow,
+    },
+    errors::{AppError, AppResult},
+    i18n::t,
+    models::{
+        _entities::{households, recipient_status_changes, recipients, villages},
+        audit_logs,
+        households::{self as households_model, HouseholdRow},
+        organizations,
+        recipients::{
+            self as recipients_model, params_of, RecipientFilter, RecipientParams, RecipientRow,
+        },
+        service_plans,
+        service_types::Catalogue,
+        today, townships, villages as villages_model,
+    },
+    policy::{Scope, Visible},
+    sheets,
+    vault::Vault,
+    web::{
+        input::{checked, pid, ListQuery},
+        Viewer,
     },
 };
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use loco_rs::app::AppContext;
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 type Time = chrono::DateTime<chrono::FixedOffset>;
@@ -203,57 +230,6 @@ impl From<&recipient_status_changes::Model> for StatusChangeJson {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RecipientImportJson {
-    pub pid: Uuid,
-    pub file_name: String,
-    pub roster: String,
-    pub state: String,
-    pub total_rows: i64,
-    pub processed_rows: i64,
-    /// 0-100.
-    pub percent: i64,
-    pub new: i64,
-    pub updated: i64,
-    pub unchanged: i64,
-    pub rejected: i64,
-    pub vanished: i64,
-    pub error: Option<String>,
-    pub applied_at: Option<Time>,
-    pub created_at: Time,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<Report>,
-}
-
-impl RecipientImportJson {
-    #[must_use]
-    pub fn new(m: &recipient_imports::Model, report: Option<Report>) -> Self {
-        let percent = if m.total_rows > 0 {
-            (m.processed_rows * 100 / m.total_rows).clamp(0, 100)
-        } else {
-            0
-        };
-        Self {
-            pid: m.pid,
-            file_name: m.file_name.clone(),
-            roster: m.roster.clone(),
-            state: m.state.clone(),
-            total_rows: m.total_rows,
-            processed_rows: m.processed_rows,
-            percent,
-            new: m.new_count,
-            updated: m.updated_count,
-            unchanged: m.unchanged_count,
-            rejected: m.rejected_count,
-            vanished: m.vanished_count,
-            error: m.error.clone(),
-            applied_at: m.applied_at,
-            created_at: m.created_at,
-            report,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
 pub struct PlanJson {
     pub pid: Uuid,
     pub recipient: Option<super::Ref>,
@@ -352,39 +328,659 @@ impl From<&crate::models::_entities::visits::Model> for VisitJson {
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct ReferralJson {
-    pub pid: Uuid,
-    pub kind: String,
-    pub note: String,
-    pub status: String,
-    pub recipient: Option<super::Ref>,
-    pub visit: Option<Uuid>,
-    pub action_note: Option<String>,
-    pub closed_at: Option<Time>,
-    pub created_at: Time,
+// The recipient pages and API answers, loaded: each list runs a fixed
+// number of queries (the page, its count, one per related table).
+
+/// `a` with the fields of `b` added (page data).
+pub(crate) fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
 }
 
-impl ReferralJson {
-    #[must_use]
-    pub fn new(
-        m: &crate::models::_entities::referrals::Model,
-        recipient: Option<&recipients::Model>,
-        visit: Option<Uuid>,
-    ) -> Self {
-        Self {
-            pid: m.pid,
-            kind: m.kind.clone(),
-            note: m.note.clone(),
-            status: m.status.clone(),
-            recipient: recipient.map(|r| super::Ref {
-                pid: r.pid,
-                name: r.name.clone(),
-            }),
-            visit,
-            action_note: m.action_note.clone(),
-            closed_at: m.closed_at,
-            created_at: m.created_at,
+/// The list filter of a query string; filters naming something outside
+/// the caller's scope are ignored (the scope still applies).
+///
+/// # Errors
+/// Database errors.
+pub async fn filter_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    q: &ListQuery,
+) -> AppResult<RecipientFilter> {
+    let town =
+        recipients_model::township_of(db, scope, ListQuery::get(q.township.as_ref())).await?;
+    let village =
+        recipients_model::village_of(db, scope, ListQuery::get(q.village.as_ref())).await?;
+    let parse = |v: Option<&String>| ListQuery::get(v).map(str::to_string);
+    Ok(RecipientFilter {
+        township_id: town.map(|t| t.id),
+        village_id: village.map(|v| v.id),
+        category: parse(q.category.as_ref()).and_then(|c| c.parse::<Category>().ok()),
+        status: parse(q.status.as_ref()).and_then(|c| c.parse::<RecipientStatus>().ok()),
+        assistance_status: parse(q.assistance_status.as_ref())
+            .and_then(|c| c.parse::<AssistanceStatus>().ok()),
+        care_tag: parse(q.tag.as_ref()).and_then(|c| c.parse::<CareTag>().ok()),
+        query: ListQuery::get(q.q.as_ref()).and_then(Query::parse),
+    })
+}
+
+/// The villages of a township named by pid (for a select box).
+async fn village_options(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    township: Option<&str>,
+) -> AppResult<Vec<Ref>> {
+    Ok(
+        match recipients_model::township_of(db, scope, township).await? {
+            Some(t) => villages_model::of_township(db, t.id)
+                .await?
+                .iter()
+                .map(|v| Ref {
+                    pid: v.pid,
+                    name: v.name.clone(),
+                })
+                .collect(),
+            None => Vec::new(),
+        },
+    )
+}
+
+/// The choices of the filter and form select boxes.
+///
+/// # Errors
+/// Database errors.
+pub async fn choices(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    township: Option<&str>,
+) -> AppResult<Value> {
+    let towns: Vec<TownshipJson> = if matches!(scope.townships(), Visible::Nothing) {
+        Vec::new()
+    } else {
+        townships::options(db, scope)
+            .await?
+            .iter()
+            .map(TownshipJson::from)
+            .collect()
+    };
+    let villages = village_options(db, scope, township).await?;
+    let orgs: Vec<OrganizationJson> = if scope.is_admin() {
+        organizations::options(db, scope)
+            .await?
+            .iter()
+            .map(OrganizationJson::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(json!({
+        "townships": towns,
+        "villages": villages,
+        "organizations": orgs,
+        "categories": Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "statuses": RecipientStatus::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "assistance_statuses": AssistanceStatus::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "care_tags": CareTag::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "disability_types": DisabilityType::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
+/// The list page: data and status. A refused search by ID end shows the
+/// page with the reason under the box (422, 403 or 429), not an error
+/// page.
+///
+/// # Errors
+/// Database errors; `NotFound` for callers who see no recipients.
+pub async fn list_page(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    q: &ListQuery,
+    cross_site: bool,
+) -> AppResult<(Value, StatusCode)> {
+    let filter = filter_of(db, &v.scope, q).await?;
+    let now = chrono::Utc::now();
+    let refused =
+        match recipients_model::allow_id_search(db, &v.scope, &v.actor, &filter, cross_site, now)
+            .await
+        {
+            Ok(()) => None,
+            Err(e @ (AppError::Invalid(_) | AppError::Limited(_) | AppError::Forbidden)) => Some(e),
+            Err(e) => return Err(e),
+        };
+    let day = today();
+    let (rows, page) = if refused.is_some() {
+        (Vec::new(), PageInfo::new(q.page(), 0))
+    } else {
+        recipients_model::list(db, &v.scope, &filter, day, q.page()).await?
+    };
+    let show_id = v.scope.sees_id_numbers();
+    let items: Vec<RecipientJson> = rows
+        .iter()
+        .map(|r| RecipientJson::from_row(r, show_id, day))
+        .collect();
+    let data = json!({
+        "items": items,
+        "page": page,
+        "query": q,
+        "base_query": q.without_page(),
+        "may_register": v.scope.may_register_recipients(),
+        "may_reveal_export": v.scope.may_reveal_id(v.scope.own_organization()) || v.scope.is_admin(),
+    });
+    let choices = choices(db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
+    let mut data = merge(data, choices);
+    let status = refused.map_or(StatusCode::OK, |e| {
+        data["search_error"] = json!(match &e {
+            AppError::Invalid(_) => t(v.lang, "error-id-search-not-allowed"),
+            _ => t(v.lang, e.message_key()),
+        });
+        e.status()
+    });
+    Ok((data, status))
+}
+
+/// The API list (a refused search by ID end is an error).
+///
+/// # Errors
+/// As `recipients::allow_id_search` and `recipients::list`.
+pub async fn list_json(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    q: &ListQuery,
+    cross_site: bool,
+) -> AppResult<ListResponse<RecipientJson>> {
+    let filter = filter_of(db, &v.scope, q).await?;
+    let now = chrono::Utc::now();
+    recipients_model::allow_id_search(db, &v.scope, &v.actor, &filter, cross_site, now).await?;
+    let day = today();
+    let (rows, page) = recipients_model::list(db, &v.scope, &filter, day, q.page()).await?;
+    let show_id = v.scope.sees_id_numbers();
+    Ok(ListResponse {
+        items: rows
+            .iter()
+            .map(|r| RecipientJson::from_row(r, show_id, day))
+            .collect(),
+        page,
+    })
+}
+
+impl RecipientJson {
+    /// One recipient with their household and village, as `scope` sees it.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn load(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        r: &recipients::Model,
+    ) -> AppResult<Self> {
+        let row = recipients_model::row_of(db, r.clone()).await?;
+        Ok(Self::from_row(&row, scope.sees_id_numbers(), today()))
+    }
+}
+
+/// A recipient with their status history (the API's answer for one).
+#[derive(Debug, Serialize)]
+pub struct RecipientDetailJson {
+    #[serde(flatten)]
+    pub recipient: RecipientJson,
+    pub status_history: Vec<StatusChangeJson>,
+}
+
+impl RecipientDetailJson {
+    /// # Errors
+    /// Database errors.
+    pub async fn load(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        r: &recipients::Model,
+    ) -> AppResult<Self> {
+        let history = r
+            .status_history(db)
+            .await?
+            .iter()
+            .map(StatusChangeJson::from)
+            .collect();
+        Ok(Self {
+            recipient: RecipientJson::load(db, scope, r).await?,
+            status_history: history,
+        })
+    }
+}
+
+/// The person's plans on their page (none when the caller sees no plans).
+async fn plans_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    r: &recipients::Model,
+) -> AppResult<Vec<PlanJson>> {
+    match service_plans::list(db, scope, Some(r.id), PageRequest::parse(None, Some("20"))).await {
+        Ok((rows, _)) => Ok(rows.iter().map(|p| PlanJson::new(p, None)).collect()),
+        Err(AppError::NotFound) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The record's own history (which fields changed, when, by whom); the
+/// audit log's reads (reveals and their reasons) only for admins, who
+/// read the audit log itself.
+async fn changes_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    r: &recipients::Model,
+) -> AppResult<Vec<AuditJson>> {
+    Ok(audit_logs::for_entity(db, "recipients", r.pid, 50)
+        .await?
+        .iter()
+        .filter(|c| scope.is_admin() || ["create", "update", "delete"].contains(&c.action.as_str()))
+        .map(AuditJson::from)
+        .collect())
+}
+
+/// The recipient's page: the person, their household's other members,
+/// plans, status history and record history.
+///
+/// # Errors
+/// Database errors.
+pub async fn show_page(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    r: &recipients::Model,
+) -> AppResult<Value> {
+    let day = today();
+    let show_id = v.scope.sees_id_numbers();
+    let row = recipients_model::row_of(db, r.clone()).await?;
+    let township = r.township(db).await?;
+    let members: Vec<RecipientJson> = match &row.household {
+        Some(h) => h
+            .members(db)
+            .await?
+            .iter()
+            .filter(|m| m.id != r.id)
+            .map(|m| RecipientJson::new(m, None, None, show_id, day))
+            .collect(),
+        None => Vec::new(),
+    };
+    let history: Vec<StatusChangeJson> = r
+        .status_history(db)
+        .await?
+        .iter()
+        .map(StatusChangeJson::from)
+        .collect();
+    Ok(json!({
+        "recipient": RecipientJson::from_row(&row, show_id, day),
+        "township": township.map(|t| Ref { pid: t.pid, name: t.name }),
+        "members": members,
+        "plans": plans_of(db, &v.scope, r).await?,
+        "may_plan": v.scope.may_manage_plans(),
+        "history": history,
+        "changes": changes_of(db, &v.scope, r).await?,
+        "may_edit": v.scope.may_register_recipients(),
+        "may_reveal": v.scope.may_reveal_id(r.organization_id),
+        "statuses": RecipientStatus::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "today": day,
+        "errors": {},
+        "service_names": Catalogue::load(db).await?.names(v.lang),
+    }))
+}
+
+/// The register or edit form's data.
+async fn form_page(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    action: String,
+    params: &RecipientParams,
+    household: Option<HouseholdJson>,
+    errors: Value,
+    township: Option<String>,
+) -> AppResult<Value> {
+    // The village list follows the township chosen (a page without
+    // JavaScript reloads with it) or the village already in the form.
+    let town_pid = match (township, params.village.as_deref()) {
+        (Some(t), _) => Some(t),
+        (None, Some(vp)) => recipients_model::township_pid_of_village(db, scope, vp).await?,
+        (None, None) => None,
+    };
+    let choices = choices(db, scope, town_pid.as_deref()).await?;
+    let data = json!({
+        "action": action,
+        "form": params,
+        "household": household,
+        "errors": errors,
+        "township": town_pid,
+        "is_new": household.is_none() && action == "/recipients",
+    });
+    Ok(merge(data, choices))
+}
+
+/// The register form, for a new person of an existing household when
+/// `household` names one in scope.
+///
+/// # Errors
+/// `NotFound` for a household out of scope; database errors.
+pub async fn new_form(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    household: Option<&str>,
+    township: Option<String>,
+) -> AppResult<Value> {
+    let household = match household {
+        Some(h) => Some(households_model::load(db, scope, pid(h)?).await?),
+        None => None,
+    };
+    let params = RecipientParams {
+        household: household.as_ref().map(|h| h.pid.to_string()),
+        ..Default::default()
+    };
+    let hjson = household
+        .as_ref()
+        .map(|h| HouseholdJson::new(h, None, None));
+    form_page(
+        db,
+        scope,
+        "/recipients".into(),
+        &params,
+        hjson,
+        json!({}),
+        township,
+    )
+    .await
+}
+
+/// The register form again with its field errors.
+///
+/// # Errors
+/// Database errors.
+pub async fn add_form_again(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    p: &RecipientParams,
+    errors: Value,
+) -> AppResult<Value> {
+    let household = match p.household.as_deref().map(pid) {
+        Some(Ok(h)) => households_model::load(db, scope, h)
+            .await
+            .ok()
+            .map(|h| HouseholdJson::new(&h, None, None)),
+        _ => None,
+    };
+    form_page(db, scope, "/recipients".into(), p, household, errors, None).await
+}
+
+/// The edit form of `r` with its stored values.
+///
+/// # Errors
+/// Database errors.
+pub async fn edit_form(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    r: &recipients::Model,
+) -> AppResult<Value> {
+    edit_page(db, scope, r, &params_of(r), json!({})).await
+}
+
+/// The edit form of `r` again, with `p` and its field errors.
+///
+/// # Errors
+/// Database errors.
+pub async fn edit_form_again(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    r: &recipients::Model,
+    p: &RecipientParams,
+    errors: Value,
+) -> AppResult<Value> {
+    edit_page(db, scope, r, p, errors).await
+}
+
+async fn edit_page(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    r: &recipients::Model,
+    params: &RecipientParams,
+    errors: Value,
+) -> AppResult<Value> {
+    let household = r.household(db).await?;
+    let errors = merge(errors, json!({"id_masked": r.id_masked}));
+    let action = format!("/recipients/{}", r.pid);
+    let hjson = household
+        .as_ref()
+        .map(|h| HouseholdJson::new(h, None, None));
+    form_page(db, scope, action, params, hjson, errors, None).await
+}
+
+/// The reveal page: the form (with `errors` after a refusal), or the
+/// whole number once revealed.
+#[must_use]
+pub fn reveal_page(r: &recipients::Model, errors: Option<Value>, revealed: Option<&str>) -> Value {
+    json!({
+        "recipient": {"pid": r.pid, "name": r.name, "id_number": r.id_masked},
+        "errors": errors.unwrap_or_else(|| json!({})),
+        "revealed": revealed,
+    })
+}
+
+/// A response that shows a whole ID number is never stored by the browser
+/// or a proxy.
+#[must_use]
+pub fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// The API's answer to a reveal.
+#[derive(Debug, Serialize)]
+pub struct RevealJson {
+    pub pid: Uuid,
+    pub id_number: String,
+}
+
+/// A file to download; never stored by the browser or a proxy.
+#[derive(Debug)]
+pub struct Download {
+    pub body: Vec<u8>,
+    pub mime: &'static str,
+    pub file_name: String,
+}
+
+impl Download {
+    /// A table as CSV, or as XLSX when `xlsx`, named `{stem}.{ext}`.
+    ///
+    /// # Errors
+    /// When the spreadsheet cannot be written.
+    pub fn table(sheet: &str, stem: &str, rows: &[Vec<String>], xlsx: bool) -> AppResult<Self> {
+        Ok(if xlsx {
+            Self {
+                body: sheets::write_xlsx(sheet, rows).map_err(AppError::Internal)?,
+                mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file_name: format!("{stem}.xlsx"),
+            }
+        } else {
+            Self {
+                body: sheets::write_csv(rows),
+                mime: "text/csv; charset=utf-8",
+                file_name: format!("{stem}.csv"),
+            }
+        })
+    }
+}
+
+impl IntoResponse for Download {
+    fn into_response(self) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, self.mime.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", self.file_name),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+/// Export options: the list's filters plus format and, to include whole
+/// ID numbers, `reveal` with a reason.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ExportParams {
+    #[serde(flatten)]
+    pub query: ListQuery,
+    pub format: Option<String>,
+    pub reveal: Option<String>,
+    pub reason: Option<String>,
+    /// Set by the GET route from `Sec-Fetch-Site` (never read from input).
+    #[serde(skip)]
+    pub cross_site: bool,
+}
+
+impl ExportParams {
+    /// The options of an export asked for by a link (`GET`): never whole
+    /// ID numbers, which a link on another site could ask for with the
+    /// caller's session.
+    ///
+    /// # Errors
+    /// A field error on `reveal`.
+    pub fn for_link(self, cross_site: bool) -> AppResult<Self> {
+        if checked(self.reveal.as_deref()) {
+            return Err(AppError::field("reveal", "error-reveal-needs-post"));
+        }
+        Ok(Self { cross_site, ..self })
+    }
+}
+
+/// Who may export whole ID numbers: admins, and coordinators (whose list
+/// holds only their organisation's recipients).
+#[must_use]
+pub fn may_reveal_export(scope: &Scope) -> bool {
+    scope.is_admin() || scope.own_organization().is_some()
+}
+
+/// The export file of the filtered list; whole ID numbers only when
+/// asked, allowed and given a reason (audited either way).
+///
+/// # Errors
+/// `NotFound` when revealing is not allowed; a field error without a
+/// reason.
+pub async fn export(ctx: &AppContext, v: &Viewer, p: &ExportParams) -> AppResult<Download> {
+    let reveal = checked(p.reveal.as_deref());
+    let reason = p.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reveal {
+        if !may_reveal_export(&v.scope) {
+            return Err(AppError::NotFound);
+        }
+        if reason.is_none() {
+            return Err(AppError::field("reason", "error-required"));
         }
     }
+    let filter = filter_of(&ctx.db, &v.scope, &p.query).await?;
+    let now = chrono::Utc::now();
+    recipients_model::allow_id_search(&ctx.db, &v.scope, &v.actor, &filter, p.cross_site, now)
+        .await?;
+    let day = today();
+    let limit = sheets::MAX_ROWS as u64;
+    let rows = recipients_model::all_filtered(&ctx.db, &v.scope, &filter, day, limit).await?;
+    let vault = if reveal { Some(Vault::of(ctx)?) } else { None };
+    let table = export_table(v, &rows, vault.as_ref(), day);
+    let revealed = if reveal { reason } else { None };
+    let query = p.query.without_page();
+    recipients_model::record_export(&ctx.db, &v.actor, rows.len(), &query, revealed).await?;
+    let stem = format!("recipients-{}", day.format("%Y%m%d"));
+    let xlsx = p.format.as_deref() == Some("xlsx");
+    Download::table(&t(v.lang, "nav-recipients"), &stem, &table, xlsx)
+}
+
+fn export_table(
+    v: &Viewer,
+    rows: &[RecipientRow],
+    vault: Option<&Vault>,
+    day: NaiveDate,
+) -> Vec<Vec<String>> {
+    let l = v.lang;
+    let show_id = v.scope.sees_id_numbers();
+    let mut header = vec![t(l, "field-person-name")];
+    if show_id {
+        header.push(t(l, "field-id-number"));
+    }
+    // A whole birth date only beside whole ID numbers; otherwise the year
+    // (`domain::privacy`).
+    let whole = vault.is_some();
+    for k in [
+        "field-gender",
+        if whole {
+            "field-birth-date-whole"
+        } else {
+            "field-birth-date"
+        },
+        "field-categories",
+        "field-village",
+        "field-address",
+        "field-phone",
+        "field-assistance-status",
+        "field-relation",
+        "field-disability-level",
+        "field-disability-type",
+        "export-guardian-name",
+        "export-guardian-phone",
+        "field-care-needs",
+        "field-status",
+    ] {
+        header.push(t(l, k));
+    }
+    let mut out = vec![header];
+    for r in rows {
+        let m = &r.recipient;
+        let mut row = vec![m.name.clone()];
+        if show_id {
+            row.push(match vault.map(|vt| vt.open(&m.id_sealed)) {
+                Some(Ok(id)) => id.as_str().to_string(),
+                _ => m.id_masked.clone(),
+            });
+        }
+        let cats: Vec<String> = m
+            .categories(day)
+            .iter()
+            .map(|c| t(l, &format!("category-{}", c.as_str())))
+            .collect();
+        row.extend([
+            t(l, &format!("gender-{}", m.gender)),
+            if whole {
+                m.birth_date.to_string()
+            } else {
+                m.birth_date.year().to_string()
+            },
+            cats.join("、"),
+            r.village
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            r.household
+                .as_ref()
+                .map(|h| h.address.clone())
+                .unwrap_or_default(),
+            m.phone.clone().unwrap_or_default(),
+            r.household
+                .as_ref()
+                .map(|h| t(l, &format!("roster-assistance-{}", h.assistance_status)))
+                .unwrap_or_default(),
+            m.relation.clone().unwrap_or_default(),
+            m.disability_level
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            m.disability_type
+                .as_ref()
+                .map(|d| t(l, &format!("disability-{d}")))
+                .unwrap_or_default(),
+            m.guardian_name.clone().unwrap_or_default(),
+            m.guardian_phone.clone().unwrap_or_default(),
+            m.care_needs.clone().unwrap_or_default(),
+            t(l, &format!("status-{}", m.status)),
+        ]);
+        out.push(row);
+    }
+    out
 }

@@ -1,15 +1,12 @@
-use super::{created, ok, page};
+use super::{created, ok};
 use crate::{
-    controllers::{
-        households::{filter_of, parse},
-        require,
-    },
+    controllers::require,
     errors::AppResult,
-    models::{
-        households::{self, HouseholdParams},
-        today, villages,
+    models::households::{self, HouseholdParams},
+    views::{
+        households::{self as view, HouseholdDetailJson},
+        recipients::HouseholdJson,
     },
-    views::recipients::{HouseholdJson, RecipientJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -20,16 +17,13 @@ use axum::{
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
 
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = filter_of(&ctx.db, &v.scope, &q).await?;
-    let (rows, info) = households::list(&ctx.db, &v.scope, &filter, q.page()).await?;
-    Ok(page(rows.iter().map(HouseholdJson::from).collect(), info))
+    Ok(ok(view::list_json(&ctx.db, &v.scope, &q).await?))
 }
 
 async fn show(
@@ -38,27 +32,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let village = villages::Entity::find_by_id(h.village_id)
-        .one(&ctx.db)
-        .await?;
-    let day = today();
-    let show_id = v.scope.sees_id_numbers();
-    let members: Vec<RecipientJson> = h
-        .members(&ctx.db)
-        .await?
-        .iter()
-        .map(|m| RecipientJson::new(m, None, None, show_id, day))
-        .collect();
-    let mut body = serde_json::to_value(HouseholdJson::new(
-        &h,
-        village.as_ref(),
-        Some(members.len() as i64),
-    ))
-    .unwrap_or_default();
-    if let Some(o) = body.as_object_mut() {
-        o.insert("member_list".into(), json!(members));
-    }
-    Ok(ok(body))
+    Ok(ok(HouseholdDetailJson::load(&ctx.db, &v.scope, &h).await?))
 }
 
 async fn add(
@@ -67,12 +41,8 @@ async fn add(
     ApiJson(p): ApiJson<HouseholdParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    let new = parse(&ctx.db, &v.scope, &p, None).await?;
-    let h = households::Model::create(&ctx.db, &v.actor, new).await?;
-    let village = villages::Entity::find_by_id(h.village_id)
-        .one(&ctx.db)
-        .await?;
-    Ok(created(HouseholdJson::new(&h, village.as_ref(), Some(0))))
+    let h = households::Model::create_from(&ctx.db, &v.scope, &v.actor, &p).await?;
+    Ok(created(HouseholdJson::load(&ctx.db, &h, Some(0)).await?))
 }
 
 async fn update(
@@ -83,12 +53,8 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let new = parse(&ctx.db, &v.scope, &p, h.organization_id).await?;
-    let h = h.update(&ctx.db, &v.actor, new).await?;
-    let village = villages::Entity::find_by_id(h.village_id)
-        .one(&ctx.db)
-        .await?;
-    Ok(ok(HouseholdJson::new(&h, village.as_ref(), None)))
+    let h = h.update_from(&ctx.db, &v.scope, &v.actor, &p).await?;
+    Ok(ok(HouseholdJson::load(&ctx.db, &h, None).await?))
 }
 
 pub fn routes() -> Routes {

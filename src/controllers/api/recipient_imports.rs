@@ -1,12 +1,12 @@
-use super::{created, ok, page};
+use super::{created, ok};
 use crate::{
-    controllers::{
-        recipient_imports::{read_upload, rejected_file, start, UPLOAD_LIMIT},
-        require,
-    },
-    errors::{AppError, AppResult},
+    controllers::require,
+    errors::AppResult,
     models::recipient_imports,
-    views::recipients::RecipientImportJson,
+    views::{
+        recipient_imports::{self as view, RecipientImportJson, UPLOAD_LIMIT},
+        recipients::Download,
+    },
     web::{
         input::{pid, ListQuery, QueryParams},
         Viewer,
@@ -23,24 +23,17 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let (rows, info) = recipient_imports::list(&ctx.db, &v.scope, q.page()).await?;
-    Ok(page(
-        rows.iter()
-            .map(|m| RecipientImportJson::new(m, None))
-            .collect(),
-        info,
-    ))
+    Ok(ok(view::list_json(&ctx.db, &v.scope, &q).await?))
 }
 
 async fn add(State(ctx): State<AppContext>, v: Viewer, mp: Multipart) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    let up = read_upload(mp).await?;
-    let import = start(&ctx, &v, up).await?;
-    let import = recipient_imports::Entity::find_by_id(import.id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(created(RecipientImportJson::new(&import, None)))
+    let up = view::read_upload(mp).await?;
+    let import = recipient_imports::start(&ctx, &v.scope, &v.actor, v.user.id, up).await?;
+    Ok(created(RecipientImportJson::new(
+        &import.reload(&ctx.db).await?,
+        None,
+    )))
 }
 
 async fn show(
@@ -60,12 +53,7 @@ async fn apply(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let import = recipient_imports::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let import = import.start_apply(&ctx.db).await?;
-    import.apply_later(&ctx).await?;
-    let import = recipient_imports::Entity::find_by_id(import.id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let import = import.begin_apply(&ctx).await?.reload(&ctx.db).await?;
     Ok(ok(RecipientImportJson::new(&import, None)))
 }
 
@@ -73,8 +61,9 @@ async fn rejected(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path((id, format)): Path<(String, String)>,
-) -> AppResult<Response> {
-    rejected_file(&ctx, &v, &id, &format).await
+) -> AppResult<Download> {
+    let import = recipient_imports::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    view::rejected_file(&ctx.db, &v, &import, &format).await
 }
 
 pub fn routes() -> Routes {

@@ -1,71 +1,37 @@
-use super::{created, ok, page};
+use super::{created, ok};
 use crate::{
-    controllers::{
-        recipients::{export, filter_of, ExportParams, RevealParams, StatusParams},
-        require,
-    },
-    errors::{AppError, AppResult},
+    controllers::require,
+    errors::AppResult,
     models::{
-        households,
-        recipients::{self, RecipientParams, Registration},
-        today, villages,
+        recipients::{self, RecipientParams, Registration, RevealParams, StatusParams},
+        today,
     },
     vault::Vault,
-    views::recipients::{RecipientJson, StatusChangeJson},
+    views::recipients::{
+        self as view, no_store, Download, ExportParams, RecipientDetailJson, RecipientJson,
+        RevealJson,
+    },
     web::{
-        input::{checked, pid, ListQuery, QueryParams},
+        csrf::is_cross_site,
+        input::{pid, ListQuery, QueryParams},
         ApiJson, FormData, Viewer,
     },
 };
 use axum::{
     extract::{FromRequest, Path, Request, State},
-    http::{header, HeaderValue},
+    http::{header, HeaderMap},
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
 
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = filter_of(&ctx.db, &v.scope, &q).await?;
-    recipients::allow_id_search(
-        &ctx.db,
-        &v.scope,
-        &v.actor,
-        &filter,
-        crate::web::csrf::is_cross_site(&headers),
-        chrono::Utc::now(),
-    )
-    .await?;
-    let day = today();
-    let (rows, info) = recipients::list(&ctx.db, &v.scope, &filter, day, q.page()).await?;
-    let show_id = v.scope.sees_id_numbers();
-    Ok(page(
-        rows.iter()
-            .map(|r| RecipientJson::from_row(r, show_id, day))
-            .collect(),
-        info,
-    ))
-}
-
-async fn json_of(ctx: &AppContext, v: &Viewer, r: &recipients::Model) -> AppResult<RecipientJson> {
-    let household = households::Entity::find_by_id(r.household_id)
-        .one(&ctx.db)
-        .await?;
-    let village = villages::Entity::find_by_id(r.village_id)
-        .one(&ctx.db)
-        .await?;
-    Ok(RecipientJson::new(
-        r,
-        household.as_ref(),
-        village.as_ref(),
-        v.scope.sees_id_numbers(),
-        today(),
-    ))
+    let cross_site = is_cross_site(&headers);
+    Ok(ok(view::list_json(&ctx.db, &v, &q, cross_site).await?))
 }
 
 async fn show(
@@ -74,17 +40,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let history: Vec<StatusChangeJson> = r
-        .status_history(&ctx.db)
-        .await?
-        .iter()
-        .map(StatusChangeJson::from)
-        .collect();
-    let mut body = serde_json::to_value(json_of(&ctx, &v, &r).await?).unwrap_or_default();
-    if let Some(o) = body.as_object_mut() {
-        o.insert("status_history".into(), json!(history));
-    }
-    Ok(ok(body))
+    Ok(ok(RecipientDetailJson::load(&ctx.db, &v.scope, &r).await?))
 }
 
 async fn add(
@@ -94,12 +50,8 @@ async fn add(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let vault = Vault::of(&ctx)?;
-    let day = today();
-    let r = Registration::parse(&ctx.db, &v.scope, &p, day)
-        .await?
-        .save(&ctx.db, &v.actor, &vault, day)
-        .await?;
-    Ok(created(json_of(&ctx, &v, &r).await?))
+    let r = Registration::register(&ctx.db, &v.scope, &v.actor, &vault, &p, today()).await?;
+    Ok(created(RecipientJson::load(&ctx.db, &v.scope, &r).await?))
 }
 
 async fn update(
@@ -110,10 +62,10 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let vault = Vault::of(&ctx)?;
-    let fields = r.parse_edit(&vault, &p, today())?;
-    let r = r.update(&ctx.db, &v.actor, &vault, fields).await?;
-    Ok(ok(json_of(&ctx, &v, &r).await?))
+    let r = r
+        .apply_edit(&ctx.db, &v.actor, &Vault::of(&ctx)?, &p, today())
+        .await?;
+    Ok(ok(RecipientJson::load(&ctx.db, &v.scope, &r).await?))
 }
 
 async fn change_status(
@@ -124,9 +76,8 @@ async fn change_status(
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let (to, reason, on) = p.parse(today())?;
-    let r = r.change_status(&ctx.db, &v.actor, to, reason, on).await?;
-    Ok(created(json_of(&ctx, &v, &r).await?))
+    let r = r.change_status_to(&ctx.db, &v.actor, &p, today()).await?;
+    Ok(created(RecipientJson::load(&ctx.db, &v.scope, &r).await?))
 }
 
 async fn reveal(
@@ -137,14 +88,15 @@ async fn reveal(
 ) -> AppResult<Response> {
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_reveal_id(r.organization_id))?;
-    let vault = Vault::of(&ctx)?;
+    let reason = p.reason.as_deref().unwrap_or("");
     let id = r
-        .reveal(&ctx.db, &v.actor, &vault, p.reason.as_deref().unwrap_or(""))
+        .reveal(&ctx.db, &v.actor, &Vault::of(&ctx)?, reason)
         .await?;
-    let mut res = created(json!({"pid": r.pid, "id_number": id.as_str()}));
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    let id_number = id.as_str().to_string();
+    Ok(no_store(created(RevealJson {
+        pid: r.pid,
+        id_number,
+    })))
 }
 
 /// `GET /export`: masked only. A link can make a browser send a GET with
@@ -153,14 +105,18 @@ async fn reveal(
 async fn export_file(
     State(ctx): State<AppContext>,
     v: Viewer,
-    headers: axum::http::HeaderMap,
-    QueryParams(mut p): QueryParams<ExportParams>,
-) -> AppResult<Response> {
-    if checked(p.reveal.as_deref()) {
-        return Err(AppError::field("reveal", "error-reveal-needs-post"));
-    }
-    p.cross_site = crate::web::csrf::is_cross_site(&headers);
-    export(&ctx, &v, &p).await
+    headers: HeaderMap,
+    QueryParams(p): QueryParams<ExportParams>,
+) -> AppResult<Download> {
+    let p = p.for_link(is_cross_site(&headers))?;
+    view::export(&ctx, &v, &p).await
+}
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.trim_start().starts_with("application/json"))
 }
 
 /// `POST /export` with a JSON or form body: may reveal (with a reason,
@@ -169,18 +125,13 @@ async fn export_revealing(
     State(ctx): State<AppContext>,
     v: Viewer,
     req: Request,
-) -> AppResult<Response> {
-    let json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|c| c.to_str().ok())
-        .is_some_and(|c| c.trim_start().starts_with("application/json"));
-    let p: ExportParams = if json {
+) -> AppResult<Download> {
+    let p: ExportParams = if is_json(&req) {
         ApiJson::from_request(req, &ctx).await?.0
     } else {
         FormData::from_request(req, &ctx).await?.0
     };
-    export(&ctx, &v, &p).await
+    view::export(&ctx, &v, &p).await
 }
 
 pub fn routes() -> Routes {

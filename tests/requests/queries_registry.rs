@@ -1,0 +1,182 @@
+//! The registry's lists run a fixed number of statements per request, so
+//! a page of one row and a page of many cost the same: the related rows
+//! (households, villages, member counts, people, visits) are loaded in one
+//! query per table for the whole page, never one per row.
+use crate::support::{queries, session, token, user, with_app};
+use axum_test::{TestResponse, TestServer};
+use doudi::models::_entities::{recipient_imports, recipients, referrals, visits};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::Value;
+
+async fn page(server: &TestServer, cookie: &str, path: &str) -> TestResponse {
+    let res = server
+        .get(path)
+        .add_header("cookie", cookie.to_string())
+        .await;
+    res.assert_status_ok();
+    res
+}
+
+async fn api(server: &TestServer, bearer: &str, path: &str) -> (u32, usize) {
+    let res = server.get(path).authorization_bearer(bearer).await;
+    res.assert_status_ok();
+    let n = res.json::<Value>()["items"]
+        .as_array()
+        .expect("items")
+        .len();
+    (queries(&res), n)
+}
+
+/// The statements of a page with one row and of the same page with up to
+/// 100 rows, checking that the second really has more rows.
+async fn one_and_many_api(server: &TestServer, bearer: &str, path: &str) -> (u32, u32) {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (one, n1) = api(server, bearer, &format!("{path}{sep}per_page=1")).await;
+    let (many, n) = api(server, bearer, &format!("{path}{sep}per_page=100")).await;
+    assert_eq!(n1, 1, "{path}");
+    assert!(n > 1, "{path}: only {n} rows, nothing to compare");
+    (one, many)
+}
+
+async fn one_and_many_page(server: &TestServer, cookie: &str, path: &str) -> (u32, u32) {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let one = page(server, cookie, &format!("{path}{sep}per_page=1")).await;
+    let many = page(server, cookie, &format!("{path}{sep}per_page=100")).await;
+    assert!(many.text().len() > one.text().len(), "{path}: no more rows");
+    (queries(&one), queries(&many))
+}
+
+#[tokio::test]
+async fn the_recipient_list_costs_the_same_for_one_row_or_a_hundred() {
+    with_app(|server, ctx| async move {
+        // (page, API) statements for each role: the same for 1 row as for 100.
+        for (email, expected_page, expected_api) in
+            [("admin@doudi.test", 8, 6), ("coordinator@doudi.test", 7, 6)]
+        {
+            let cookie = session(&ctx, email).await;
+            let (one, many) = one_and_many_page(&server, &cookie, "/recipients").await;
+            assert_eq!((one, many), (expected_page, expected_page), "{email}: page");
+            let bearer = token(&ctx, email).await;
+            let (one, many) = one_and_many_api(&server, &bearer, "/api/v1/recipients").await;
+            assert_eq!((one, many), (expected_api, expected_api), "{email}: API");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_household_list_costs_the_same_for_one_row_or_a_hundred() {
+    with_app(|server, ctx| async move {
+        let email = "coordinator@doudi.test";
+        let cookie = session(&ctx, email).await;
+        let (one, many) = one_and_many_page(&server, &cookie, "/households").await;
+        assert_eq!((one, many), (7, 7), "page");
+        let bearer = token(&ctx, email).await;
+        let (one, many) = one_and_many_api(&server, &bearer, "/api/v1/households").await;
+        assert_eq!((one, many), (6, 6), "API");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_import_list_costs_the_same_for_one_row_or_many() {
+    with_app(|server, ctx| async move {
+        let email = "coordinator@doudi.test";
+        let me = user(&ctx, email).await;
+        let town = doudi::models::_entities::townships::Entity::find()
+            .one(&ctx.db)
+            .await
+            .expect("query")
+            .expect("a township");
+        for i in 0..5 {
+            recipient_imports::ActiveModel {
+                user_id: Set(me.id),
+                organization_id: Set(me.organization_id),
+                township_id: Set(town.id),
+                roster: Set("dibao".into()),
+                file_name: Set(format!("roster-{i}.csv")),
+                state: Set("checked".into()),
+                total_rows: Set(10),
+                processed_rows: Set(10),
+                new_count: Set(0),
+                updated_count: Set(0),
+                unchanged_count: Set(10),
+                rejected_count: Set(0),
+                vanished_count: Set(0),
+                ..Default::default()
+            }
+            .insert(&ctx.db)
+            .await
+            .expect("import");
+        }
+        let cookie = session(&ctx, email).await;
+        let (one, many) = one_and_many_page(&server, &cookie, "/recipient_imports").await;
+        assert_eq!((one, many), (5, 5), "page");
+        let bearer = token(&ctx, email).await;
+        let (one, many) = one_and_many_api(&server, &bearer, "/api/v1/recipient_imports").await;
+        assert_eq!((one, many), (4, 4), "API");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_referral_list_costs_the_same_for_one_row_or_many() {
+    with_app(|server, ctx| async move {
+        let email = "coordinator@doudi.test";
+        let me = user(&ctx, email).await;
+        // A visit, and a referral from it, for each of five people.
+        let people = recipients::Entity::find()
+            .filter(recipients::Column::OrganizationId.eq(me.organization_id))
+            .limit(5)
+            .all(&ctx.db)
+            .await
+            .expect("people");
+        let mut seen = Vec::new();
+        for r in people {
+            let at = chrono::Utc::now().fixed_offset();
+            let visit = visits::ActiveModel {
+                organization_id: Set(r.organization_id.expect("org")),
+                recipient_id: Set(Some(r.id)),
+                household_id: Set(r.household_id),
+                township_id: Set(r.township_id),
+                starts_at: Set(at),
+                ends_at: Set(at + chrono::Duration::hours(1)),
+                tzid: Set("Asia/Shanghai".into()),
+                status: Set("scheduled".into()),
+                exception: Set(false),
+                location_exception: Set(false),
+                late: Set(false),
+                version: Set(0),
+                ..Default::default()
+            }
+            .insert(&ctx.db)
+            .await
+            .expect("visit");
+            referrals::ActiveModel {
+                visit_id: Set(visit.id),
+                recipient_id: Set(Some(r.id)),
+                household_id: Set(r.household_id),
+                organization_id: Set(visit.organization_id),
+                township_id: Set(r.township_id),
+                kind: Set("health_risk".into()),
+                note: Set("血压偏高".into()),
+                status: Set("open".into()),
+                ..Default::default()
+            }
+            .insert(&ctx.db)
+            .await
+            .expect("referral");
+            seen.push(r.id);
+        }
+        assert_eq!(seen.len(), 5);
+        let cookie = session(&ctx, email).await;
+        let (one, many) = one_and_many_page(&server, &cookie, "/referrals").await;
+        assert_eq!((one, many), (6, 6), "page");
+        let bearer = token(&ctx, email).await;
+        let (one, many) = one_and_many_api(&server, &bearer, "/api/v1/referrals").await;
+        assert_eq!((one, many), (6, 6), "API");
+    })
+    .await;
+}
