@@ -62,7 +62,7 @@ async fn rotate(
     crate::controllers::require(may_have_feed(&v))?;
     let token = calendar_feeds::rotate(&ctx.db, &v.actor, v.user.clone()).await?;
     let url = feed_url(&headers, v.secure_cookies, &token);
-    Ok(super::settings::page(&v, Some(url)))
+    Ok(crate::views::settings::page(&v.user, Some(url)).render(&v))
 }
 
 async fn revoke(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {

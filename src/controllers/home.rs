@@ -1,16 +1,10 @@
 //! The start page: who you are and what your role lets you open.
-use crate::{
-    errors::AppResult,
-    models::users,
-    views::UserJson,
-    web::{Page, Viewer},
-};
+use crate::{errors::AppResult, models::users, views::users as view, web::Viewer};
 use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
 use loco_rs::prelude::*;
-use serde_json::json;
 
 async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     // A worker starts the day with their visits.
@@ -18,11 +12,7 @@ async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
         return Ok(axum::response::Redirect::to("/today").into_response());
     }
     let detail = users::load(&ctx.db, &v.scope, v.user.pid).await?;
-    Ok(Page::new(
-        "home/show.html",
-        json!({ "account": UserJson::from(&detail) }),
-    )
-    .render(&v))
+    Ok(view::home_page(&detail).render(&v))
 }
 
 /// The service worker, served from the root so that it may control every

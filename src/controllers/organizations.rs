@@ -1,44 +1,31 @@
 //! Organisations: social-work organisations, charities, government bodies.
 use super::{form_response, require};
 use crate::{
-    domain::organization_kind::OrganizationKind,
     errors::{AppError, AppResult},
-    models::organizations::{self, NewOrganization, OrganizationParams},
-    views::OrganizationJson,
+    models::organizations::{self, OrganizationParams},
+    views::organizations as view,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
-        FormData, Page, Viewer,
+        FormData, Viewer,
     },
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
+
+fn saved(o: &organizations::Model) -> Response {
+    redirect_flash(&format!("/organizations/{}", o.pid), "flash-saved")
+}
 
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let kind = ListQuery::get(q.kind.as_ref()).and_then(|k| k.parse::<OrganizationKind>().ok());
-    let (rows, page) = organizations::list(
-        &ctx.db,
-        &v.scope,
-        kind,
-        ListQuery::get(q.q.as_ref()),
-        q.page(),
-    )
-    .await?;
-    let items: Vec<OrganizationJson> = rows.iter().map(OrganizationJson::from).collect();
-    Ok(Page::new(
-        "organizations/list.html",
-        json!({"items": items, "page": page, "query": q, "base_query": q.without_page()}),
-    )
-    .render(&v))
+    Ok(view::list_page(&ctx.db, &v.scope, &q).await?.render(&v))
 }
 
 async fn show(
@@ -47,37 +34,12 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let o = organizations::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(Page::new(
-        "organizations/show.html",
-        json!({"organization": OrganizationJson::from(&o)}),
-    )
-    .render(&v))
-}
-
-fn form(
-    v: &Viewer,
-    action: String,
-    params: &OrganizationParams,
-    errors: serde_json::Value,
-    status: StatusCode,
-) -> Response {
-    Page::new(
-        "organizations/form.html",
-        json!({"action": action, "form": params, "errors": errors}),
-    )
-    .status(status)
-    .render(v)
+    Ok(view::show_page(&o).render(&v))
 }
 
 async fn new(v: Viewer) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    Ok(form(
-        &v,
-        "/organizations".into(),
-        &OrganizationParams::default(),
-        json!({}),
-        StatusCode::OK,
-    ))
+    Ok(view::form(None, &OrganizationParams::default(), None).render(&v))
 }
 
 async fn add(
@@ -86,23 +48,12 @@ async fn add(
     FormData(p): FormData<OrganizationParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let result = async {
-        organizations::Model::create(&ctx.db, &v.actor, NewOrganization::try_from(&p)?).await
-    }
-    .await;
+    let result = organizations::add(&ctx.db, &v.actor, &p).await;
     form_response(
         result,
         v.lang,
-        |o| redirect_flash(&format!("/organizations/{}", o.pid), "flash-saved"),
-        |errors| {
-            form(
-                &v,
-                "/organizations".into(),
-                &p,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        },
+        |o| saved(&o),
+        |errors| view::form(None, &p, Some(errors)).render(&v),
     )
 }
 
@@ -113,18 +64,7 @@ async fn edit(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let o = organizations::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let params = OrganizationParams {
-        name: Some(o.name),
-        kind: Some(o.kind),
-        credit_code: Some(o.credit_code),
-    };
-    Ok(form(
-        &v,
-        format!("/organizations/{}", o.pid),
-        &params,
-        json!({}),
-        StatusCode::OK,
-    ))
+    Ok(view::form(Some(o.pid), &view::params_of(&o), None).render(&v))
 }
 
 async fn update(
@@ -135,17 +75,13 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let o = organizations::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let action = format!("/organizations/{}", o.pid);
-    let result = async {
-        o.update(&ctx.db, &v.actor, NewOrganization::try_from(&p)?)
-            .await
-    }
-    .await;
+    let at = Some(o.pid);
+    let result = o.change(&ctx.db, &v.actor, &p).await;
     form_response(
         result,
         v.lang,
-        |o| redirect_flash(&format!("/organizations/{}", o.pid), "flash-saved"),
-        |errors| form(&v, action, &p, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        |o| saved(&o),
+        |errors| view::form(at, &p, Some(errors)).render(&v),
     )
 }
 

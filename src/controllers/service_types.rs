@@ -4,19 +4,18 @@ use super::{form_response, require};
 use crate::{
     errors::AppResult,
     models::service_types::{self, ServiceTypeParams},
+    views::service_types as view,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
-        FormData, Page, Viewer,
+        FormData, Viewer,
     },
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
 
 async fn list(
     State(ctx): State<AppContext>,
@@ -24,43 +23,12 @@ async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     require(v.scope.is_admin())?;
-    let (rows, page) = service_types::list(&ctx.db, q.page()).await?;
-    Ok(Page::new(
-        "service_types/list.html",
-        json!({"items": rows, "page": page, "base_query": q.without_page()}),
-    )
-    .render(&v))
-}
-
-fn form(
-    v: &Viewer,
-    action: String,
-    params: &ServiceTypeParams,
-    errors: serde_json::Value,
-    status: StatusCode,
-) -> Response {
-    Page::new(
-        "service_types/form.html",
-        json!({"action": action, "form": params, "errors": errors,
-               "new": action == "/service_types"}),
-    )
-    .status(status)
-    .render(v)
+    Ok(view::list_page(&ctx.db, &q).await?.render(&v))
 }
 
 async fn new(v: Viewer) -> AppResult<Response> {
     require(v.scope.is_admin())?;
-    let params = ServiceTypeParams {
-        active: Some("true".into()),
-        ..Default::default()
-    };
-    Ok(form(
-        &v,
-        "/service_types".into(),
-        &params,
-        json!({}),
-        StatusCode::OK,
-    ))
+    Ok(view::form(None, &view::new_params(), None).render(&v))
 }
 
 async fn add(
@@ -74,15 +42,7 @@ async fn add(
         result,
         v.lang,
         |_| redirect_flash("/service_types", "flash-saved"),
-        |errors| {
-            form(
-                &v,
-                "/service_types".into(),
-                &p,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        },
+        |errors| view::form(None, &p, Some(errors)).render(&v),
     )
 }
 
@@ -93,22 +53,10 @@ async fn edit(
 ) -> AppResult<Response> {
     require(v.scope.is_admin())?;
     let t = service_types::load(&ctx.db, pid(&id)?).await?;
-    let params = ServiceTypeParams {
-        code: Some(t.code),
-        name_zh: Some(t.name_zh),
-        name_en: Some(t.name_en),
-        position: Some(t.position.to_string()),
-        active: Some(t.active.to_string()),
-    };
-    Ok(form(
-        &v,
-        format!("/service_types/{}", t.pid),
-        &params,
-        json!({}),
-        StatusCode::OK,
-    ))
+    Ok(view::form(Some(t.pid), &view::params_of(&t), None).render(&v))
 }
 
+/// The code cannot change: the form shows it as it is.
 async fn update(
     State(ctx): State<AppContext>,
     v: Viewer,
@@ -117,15 +65,13 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.is_admin())?;
     let t = service_types::load(&ctx.db, pid(&id)?).await?;
-    let action = format!("/service_types/{}", t.pid);
+    let (at, code) = (Some(t.pid), Some(t.code.clone()));
     let result = t.change(&ctx.db, &v.actor, &p).await;
-    let mut shown = p.clone();
-    shown.code = Some(t.code.clone());
     form_response(
         result,
         v.lang,
         |_| redirect_flash("/service_types", "flash-saved"),
-        |errors| form(&v, action, &shown, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        |errors| view::form(at, &ServiceTypeParams { code, ..p }, Some(errors)).render(&v),
     )
 }
 

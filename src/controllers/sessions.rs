@@ -1,21 +1,23 @@
 //! Signing in and out of the web pages.
 use crate::{
     errors::{AppError, AppResult},
-    models::{sign_in_failures::Throttle, users},
+    models::users,
+    views::sessions::sign_in_page,
     web::{
-        render::{form_errors, redirect_flash},
+        input::QueryParams,
+        render::redirect_flash,
         session::{expired_cookie, session_cookie, SESSION_COOKIE},
-        FormData, Guest, Page, Viewer,
+        FormData, Guest, Viewer,
     },
 };
 use axum::{
     extract::State,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
+use axum_extra::extract::cookie::Cookie;
 use loco_rs::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct LoginForm {
@@ -82,15 +84,16 @@ fn safe_next(next: Option<&str>) -> String {
     "/".to_string()
 }
 
-async fn new(
-    g: Guest,
-    crate::web::input::QueryParams(q): crate::web::input::QueryParams<NextQuery>,
-) -> Response {
-    Page::new(
-        "sessions/new.html",
-        json!({"email": "", "next": safe_next(q.next.as_deref()), "errors": {}}),
-    )
-    .render_guest(&g)
+async fn new(g: Guest, QueryParams(q): QueryParams<NextQuery>) -> Response {
+    sign_in_page("", &safe_next(q.next.as_deref()), None, g.lang).render_guest(&g)
+}
+
+/// `res` setting `cookie` too.
+fn with_cookie(mut res: Response, cookie: &Cookie<'_>) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 async fn add(
@@ -99,29 +102,13 @@ async fn add(
     FormData(f): FormData<LoginForm>,
 ) -> AppResult<Response> {
     let next = safe_next(f.next.as_deref());
-    match users::sign_in(&ctx.db, &throttle(&ctx), &g.actor, &f.email, &f.password).await {
-        Ok(user) => {
-            let jwt = ctx.config.get_jwt_config().map_err(AppError::from)?;
-            let token = user.generate_token(&jwt.secret, jwt.expiration)?;
-            let mut res = Redirect::to(&next).into_response();
-            let cookie = session_cookie(token, g.secure_cookies(), jwt.expiration);
-            if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(res)
-        }
+    match users::sign_in_with_token(&ctx.db, &ctx.config, &g.actor, &f.email, &f.password).await {
+        Ok((_, token, expiration)) => Ok(with_cookie(
+            Redirect::to(&next).into_response(),
+            &session_cookie(token, g.secure_cookies(), expiration),
+        )),
         Err(e @ (AppError::BadCredentials | AppError::TooManyAttempts)) => {
-            let status = e.status();
-            Ok(Page::new(
-                "sessions/new.html",
-                json!({"email": f.email, "next": next, "errors": form_errors(&e, g.lang)}),
-            )
-            .status(if status == StatusCode::TOO_MANY_REQUESTS {
-                status
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            })
-            .render_guest(&g))
+            Ok(sign_in_page(&f.email, &next, Some(&e), g.lang).render_guest(&g))
         }
         Err(e) => Err(e),
     }
@@ -129,41 +116,14 @@ async fn add(
 
 async fn remove(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     v.user.clone().sign_out(&ctx.db, &v.actor).await?;
-    let mut res = redirect_flash("/login", "flash-signed-out");
-    if let Ok(c) = HeaderValue::from_str(&expired_cookie(SESSION_COOKIE).to_string()) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(res)
+    let res = redirect_flash("/login", "flash-signed-out");
+    Ok(with_cookie(res, &expired_cookie(SESSION_COOKIE)))
 }
 
-/// The sign-in throttle from `settings.sign_in_throttle`, or the defaults.
+/// The sign-in throttle of the configuration (tests name it here).
 #[must_use]
-pub fn throttle(ctx: &AppContext) -> Throttle {
-    // The key of the account hashes comes from the JWT secret, which boot
-    // requires; a missing one leaves the all-zero key.
-    let secret = ctx
-        .config
-        .get_jwt_config()
-        .map(|j| j.secret.clone())
-        .unwrap_or_default();
-    let mut t = Throttle::default().keyed(secret.as_bytes());
-    if let Some(s) = ctx
-        .config
-        .settings
-        .as_ref()
-        .and_then(|s| s.get("sign_in_throttle"))
-    {
-        if let Some(n) = s.get("per_account").and_then(serde_json::Value::as_u64) {
-            t.per_account = n;
-        }
-        if let Some(n) = s.get("per_address").and_then(serde_json::Value::as_u64) {
-            t.per_address = n;
-        }
-        if let Some(n) = s.get("window_minutes").and_then(serde_json::Value::as_i64) {
-            t.window = chrono::Duration::minutes(n);
-        }
-    }
-    t
+pub fn throttle(ctx: &AppContext) -> crate::models::sign_in_failures::Throttle {
+    users::sign_in_throttle(&ctx.config)
 }
 
 pub fn routes() -> Routes {

@@ -4,20 +4,20 @@ use super::form_response;
 use crate::{
     domain::locale::Locale,
     errors::AppResult,
+    views::settings as view,
     web::{
         render::redirect_flash,
         session::{lang_cookie, MaybeViewer},
-        FormData, Page, Viewer,
+        FormData, Viewer,
     },
 };
 use axum::{
     extract::State,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct LanguageForm {
@@ -36,23 +36,7 @@ pub struct PasswordForm {
 }
 
 async fn show(v: Viewer) -> Response {
-    page(&v, None)
-}
-
-/// The settings page. A feed's address is shown only when it was just
-/// made (`new_feed_url`): only the token's hash is kept.
-pub fn page(v: &Viewer, new_feed_url: Option<String>) -> Response {
-    let calendar = (v.user.role == crate::domain::role::Role::Worker.as_str()).then(|| {
-        json!({
-            "on": v.user.calendar_token.is_some() || new_feed_url.is_some(),
-            "url": new_feed_url,
-        })
-    });
-    Page::new(
-        "settings/show.html",
-        json!({"errors": {}, "calendar": calendar}),
-    )
-    .render(v)
+    view::page(&v.user, None).render(&v)
 }
 
 /// Sets the language cookie, and the signed-in user's setting.
@@ -90,11 +74,7 @@ async fn password(
         result,
         v.lang,
         |_| redirect_flash("/login", "flash-password-changed"),
-        |errors| {
-            Page::new("settings/show.html", json!({ "errors": errors }))
-                .status(StatusCode::UNPROCESSABLE_ENTITY)
-                .render(&v)
-        },
+        |errors| view::password_failed(errors).render(&v),
     )
 }
 

@@ -1,40 +1,33 @@
 //! Townships (乡镇/街道): admins manage them; officials see their own.
 use super::{form_response, require};
 use crate::{
-    domain::pagination::PageRequest,
-    errors::AppResult,
-    models::{
-        townships::{self, NewTownship, TownshipParams},
-        villages,
-    },
-    views::{TownshipJson, VillageJson},
+    errors::{AppError, AppResult},
+    models::townships::{self, TownshipParams},
+    views::places,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
-        FormData, Page, Viewer,
+        FormData, Viewer,
     },
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
+
+fn saved(t: &townships::Model) -> Response {
+    redirect_flash(&format!("/townships/{}", t.pid), "flash-saved")
+}
 
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let (rows, page) =
-        townships::list(&ctx.db, &v.scope, ListQuery::get(q.q.as_ref()), q.page()).await?;
-    let items: Vec<TownshipJson> = rows.iter().map(TownshipJson::from).collect();
-    Ok(Page::new(
-        "townships/list.html",
-        json!({"items": items, "page": page, "query": q, "base_query": q.without_page()}),
-    )
-    .render(&v))
+    Ok(places::township_list_page(&ctx.db, &v.scope, &q)
+        .await?
+        .render(&v))
 }
 
 async fn show(
@@ -43,49 +36,14 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let (rows, page) = villages::list(
-        &ctx.db,
-        &v.scope,
-        Some(t.id),
-        None,
-        PageRequest::parse(None, Some("100")),
-    )
-    .await?;
-    let villages: Vec<VillageJson> = rows
-        .iter()
-        .map(|(v, t)| VillageJson::from((v, t)))
-        .collect();
-    Ok(Page::new(
-        "townships/show.html",
-        json!({"township": TownshipJson::from(&t), "villages": villages, "villages_total": page.total}),
-    )
-    .render(&v))
-}
-
-fn form(
-    v: &Viewer,
-    action: String,
-    params: &TownshipParams,
-    errors: serde_json::Value,
-    status: StatusCode,
-) -> Response {
-    Page::new(
-        "townships/form.html",
-        json!({"action": action, "form": params, "errors": errors}),
-    )
-    .status(status)
-    .render(v)
+    Ok(places::township_page(&ctx.db, &v.scope, &t)
+        .await?
+        .render(&v))
 }
 
 async fn new(v: Viewer) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    Ok(form(
-        &v,
-        "/townships".into(),
-        &TownshipParams::default(),
-        json!({}),
-        StatusCode::OK,
-    ))
+    Ok(places::township_form(None, &TownshipParams::default(), None).render(&v))
 }
 
 async fn add(
@@ -94,22 +52,12 @@ async fn add(
     FormData(p): FormData<TownshipParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let result =
-        async { townships::Model::create(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await }
-            .await;
+    let result = townships::add(&ctx.db, &v.actor, &p).await;
     form_response(
         result,
         v.lang,
-        |t| redirect_flash(&format!("/townships/{}", t.pid), "flash-saved"),
-        |errors| {
-            form(
-                &v,
-                "/townships".into(),
-                &p,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        },
+        |t| saved(&t),
+        |errors| places::township_form(None, &p, Some(errors)).render(&v),
     )
 }
 
@@ -120,18 +68,7 @@ async fn edit(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let params = TownshipParams {
-        name: Some(t.name),
-        code: Some(t.code),
-        population: Some(t.population.to_string()),
-    };
-    Ok(form(
-        &v,
-        format!("/townships/{}", t.pid),
-        &params,
-        json!({}),
-        StatusCode::OK,
-    ))
+    Ok(places::township_form(Some(t.pid), &places::township_params(&t), None).render(&v))
 }
 
 async fn update(
@@ -142,17 +79,13 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let action = format!("/townships/{}", t.pid);
-    let result = async {
-        t.update(&ctx.db, &v.actor, NewTownship::try_from(&p)?)
-            .await
-    }
-    .await;
+    let at = Some(t.pid);
+    let result = t.change(&ctx.db, &v.actor, &p).await;
     form_response(
         result,
         v.lang,
-        |t| redirect_flash(&format!("/townships/{}", t.pid), "flash-saved"),
-        |errors| form(&v, action, &p, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        |t| saved(&t),
+        |errors| places::township_form(at, &p, Some(errors)).render(&v),
     )
 }
 
@@ -166,7 +99,7 @@ async fn remove(
     let back = format!("/townships/{}", t.pid);
     match t.remove(&ctx.db, &v.actor).await {
         Ok(()) => Ok(redirect_flash("/townships", "flash-deleted")),
-        Err(crate::errors::AppError::Invalid(_)) => Ok(redirect_flash(&back, "error-in-use")),
+        Err(AppError::Invalid(_)) => Ok(redirect_flash(&back, "error-in-use")),
         Err(e) => Err(e),
     }
 }

@@ -2,65 +2,44 @@
 use super::{invalid_or, require};
 use crate::{
     errors::{AppError, AppResult},
-    models::{
-        townships,
-        villages::{self, NewVillage, VillageParams},
-    },
-    policy::Scope,
-    views::{TownshipJson, VillageJson},
+    models::villages::{self, VillageParams},
+    views::places,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
-        FormData, Page, Viewer,
+        FormData, Viewer,
     },
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde_json::json;
+use uuid::Uuid;
 
-/// The township a form or filter names, if the caller may see it.
-///
-/// # Errors
-/// Database errors.
-pub async fn township_of(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    raw: Option<&str>,
-) -> AppResult<Option<townships::Model>> {
-    let Some(id) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    let Ok(id) = pid(id) else { return Ok(None) };
-    match townships::load(db, scope, id).await {
-        Ok(t) => Ok(Some(t)),
-        Err(AppError::NotFound) => Ok(None),
-        Err(e) => Err(e),
+/// The household, recipient and import pages still name these here; they
+/// are the township finders of `models::townships`.
+pub use crate::models::townships::{
+    named as township_of, pid_of_village as township_pid_of_village,
+};
+
+/// After a save: the village's page, or the form again with the errors.
+async fn saved_or_form(
+    ctx: &AppContext,
+    v: &Viewer,
+    at: Option<Uuid>,
+    p: &VillageParams,
+    result: AppResult<(villages::Model, crate::models::_entities::townships::Model)>,
+) -> AppResult<Response> {
+    match invalid_or(result, v.lang)? {
+        Ok((village, _)) => Ok(redirect_flash(
+            &format!("/villages/{}", village.pid),
+            "flash-saved",
+        )),
+        Err(e) => Ok(places::village_form(&ctx.db, &v.scope, at, p, Some(e))
+            .await?
+            .render(v)),
     }
-}
-
-/// The pid of the township of a village a form names (for the village
-/// select box), if the caller may see it.
-///
-/// # Errors
-/// Database errors.
-pub async fn township_pid_of_village(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    village: &str,
-) -> AppResult<Option<String>> {
-    Ok(
-        match crate::models::recipients::village_of(db, scope, Some(village)).await? {
-            Some(vl) => townships::Entity::find_by_id(vl.township_id)
-                .one(db)
-                .await?
-                .map(|t| t.pid.to_string()),
-            None => None,
-        },
-    )
 }
 
 async fn list(
@@ -68,29 +47,9 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let town = township_of(&ctx.db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
-    let (rows, page) = villages::list(
-        &ctx.db,
-        &v.scope,
-        town.as_ref().map(|t| t.id),
-        ListQuery::get(q.q.as_ref()),
-        q.page(),
-    )
-    .await?;
-    let items: Vec<VillageJson> = rows
-        .iter()
-        .map(|(v, t)| VillageJson::from((v, t)))
-        .collect();
-    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
+    Ok(places::village_list_page(&ctx.db, &v.scope, &q)
         .await?
-        .iter()
-        .map(TownshipJson::from)
-        .collect();
-    Ok(Page::new(
-        "villages/list.html",
-        json!({"items": items, "page": page, "query": q, "base_query": q.without_page(), "townships": towns}),
-    )
-    .render(&v))
+        .render(&v))
 }
 
 async fn show(
@@ -98,33 +57,8 @@ async fn show(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(Page::new(
-        "villages/show.html",
-        json!({"village": VillageJson::from((&village, &town))}),
-    )
-    .render(&v))
-}
-
-async fn form(
-    ctx: &AppContext,
-    v: &Viewer,
-    action: String,
-    params: &VillageParams,
-    errors: serde_json::Value,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let towns: Vec<TownshipJson> = townships::options(&ctx.db, &v.scope)
-        .await?
-        .iter()
-        .map(TownshipJson::from)
-        .collect();
-    Ok(Page::new(
-        "villages/form.html",
-        json!({"action": action, "form": params, "errors": errors, "townships": towns}),
-    )
-    .status(status)
-    .render(v))
+    let pair = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(places::village_page(&pair).render(&v))
 }
 
 async fn new(
@@ -133,19 +67,13 @@ async fn new(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let params = VillageParams {
+    let p = VillageParams {
         township: q.township,
         ..Default::default()
     };
-    form(
-        &ctx,
-        &v,
-        "/villages".into(),
-        &params,
-        json!({}),
-        StatusCode::OK,
-    )
-    .await
+    Ok(places::village_form(&ctx.db, &v.scope, None, &p, None)
+        .await?
+        .render(&v))
 }
 
 async fn add(
@@ -154,28 +82,8 @@ async fn add(
     FormData(p): FormData<VillageParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let result = async {
-        let town = township_of(&ctx.db, &v.scope, p.township.as_deref()).await?;
-        villages::Model::create(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?).await
-    }
-    .await;
-    match invalid_or(result, v.lang)? {
-        Ok(village) => Ok(redirect_flash(
-            &format!("/villages/{}", village.pid),
-            "flash-saved",
-        )),
-        Err(errors) => {
-            form(
-                &ctx,
-                &v,
-                "/villages".into(),
-                &p,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    let result = villages::add(&ctx.db, &v.scope, &v.actor, &p).await;
+    saved_or_form(&ctx, &v, None, &p, result).await
 }
 
 async fn edit(
@@ -184,21 +92,10 @@ async fn edit(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let params = VillageParams {
-        township: Some(town.pid.to_string()),
-        name: Some(village.name),
-        code: village.code,
-    };
-    form(
-        &ctx,
-        &v,
-        format!("/villages/{}", village.pid),
-        &params,
-        json!({}),
-        StatusCode::OK,
-    )
-    .await
+    let pair = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let p = places::village_params(&pair);
+    let page = places::village_form(&ctx.db, &v.scope, Some(pair.0.pid), &p, None).await?;
+    Ok(page.render(&v))
 }
 
 async fn update(
@@ -209,31 +106,9 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let (village, _) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let action = format!("/villages/{}", village.pid);
-    let result = async {
-        let town = township_of(&ctx.db, &v.scope, p.township.as_deref()).await?;
-        village
-            .update(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?)
-            .await
-    }
-    .await;
-    match invalid_or(result, v.lang)? {
-        Ok(village) => Ok(redirect_flash(
-            &format!("/villages/{}", village.pid),
-            "flash-saved",
-        )),
-        Err(errors) => {
-            form(
-                &ctx,
-                &v,
-                action,
-                &p,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    let at = Some(village.pid);
+    let result = village.change(&ctx.db, &v.scope, &v.actor, &p).await;
+    saved_or_form(&ctx, &v, at, &p, result).await
 }
 
 async fn remove(

@@ -212,3 +212,30 @@ pub async fn options(db: &DatabaseConnection, scope: &Scope) -> AppResult<Vec<Mo
     };
     Ok(q.order_by_asc(Column::Name).limit(500).all(db).await?)
 }
+
+/// Creates an organisation from the form or API fields.
+///
+/// # Errors
+/// Field errors; database errors.
+pub async fn add(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    p: &OrganizationParams,
+) -> AppResult<Model> {
+    Model::create(db, actor, NewOrganization::try_from(p)?).await
+}
+
+impl Model {
+    /// Changes the organisation to the form or API fields.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn change(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        p: &OrganizationParams,
+    ) -> AppResult<Self> {
+        self.update(db, actor, NewOrganization::try_from(p)?).await
+    }
+}

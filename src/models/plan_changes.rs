@@ -512,3 +512,194 @@ impl Model {
         Ok(self.params_from(at, recipient, household, worker, backup))
     }
 }
+
+/// Plan changes as one caller makes them at one moment: in their scope,
+/// recorded as them, materialised over the configured horizon. Pages and
+/// the API call the same methods.
+pub struct Planner<'a> {
+    pub ctx: &'a loco_rs::app::AppContext,
+    pub scope: &'a crate::policy::Scope,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Planner<'a> {
+    /// The caller's changes, made now.
+    #[must_use]
+    pub fn new(
+        ctx: &'a loco_rs::app::AppContext,
+        scope: &'a crate::policy::Scope,
+        actor: &'a Actor,
+    ) -> Self {
+        Self {
+            ctx,
+            scope,
+            actor,
+            now: Utc::now(),
+        }
+    }
+
+    fn horizon(&self) -> Duration {
+        crate::workers::plan_materialise::horizon(self.ctx)
+    }
+
+    /// Creates a plan after checking it and its conflicts, and has its
+    /// visits materialised; returns it as it is after the job (which may
+    /// have run already, inline in tests and small setups).
+    ///
+    /// # Errors
+    /// Field errors, `Conflicts`, database and queue errors.
+    pub async fn create(&self, params: &PlanParams, confirm: bool) -> AppResult<Model> {
+        let db = &self.ctx.db;
+        let plan = create_checked(
+            db,
+            self.scope,
+            self.actor,
+            params,
+            confirm,
+            self.now,
+            self.horizon(),
+        )
+        .await?;
+        plan.materialise_later(self.ctx).await?;
+        Ok(super::service_plans::Entity::find_by_id(plan.id)
+            .one(db)
+            .await?
+            .unwrap_or(plan))
+    }
+
+    /// Creates a plan from an API body: the plan's fields and `confirm`
+    /// (save although its visits conflict with others).
+    ///
+    /// # Errors
+    /// `body` field error for a body of the wrong shape; as [`Self::create`].
+    pub async fn create_from(&self, body: serde_json::Value) -> AppResult<Model> {
+        #[derive(Debug, Default, serde::Deserialize)]
+        struct Confirm {
+            #[serde(default)]
+            confirm: bool,
+        }
+        let params: PlanParams = from_body(body.clone())?;
+        let c: Confirm = from_body(body)?;
+        self.create(&params, c.confirm).await
+    }
+
+    /// Changes a plan as asked (see [`change_checked`]).
+    ///
+    /// # Errors
+    /// Field errors, `Conflicts`, `NotFound`, database errors.
+    pub async fn change(
+        &self,
+        plan: &Model,
+        params: &PlanParams,
+        req: &ChangeRequest,
+    ) -> AppResult<(Model, VisitSync)> {
+        change_checked(
+            &self.ctx.db,
+            self.scope,
+            self.actor,
+            plan,
+            params,
+            req,
+            self.now,
+            self.horizon(),
+        )
+        .await
+    }
+
+    /// A partial change as the API takes it: `apply` (`series`, the
+    /// default, or `following` from the visit `from`), `reason`,
+    /// `confirm`, and any plan fields to change; fields left out keep
+    /// their current values, and the plan's person cannot change.
+    ///
+    /// # Errors
+    /// `body` field error for a body of the wrong shape; as [`Self::change`].
+    pub async fn patch(
+        &self,
+        plan: &Model,
+        body: serde_json::Value,
+    ) -> AppResult<(Model, VisitSync)> {
+        #[derive(Debug, Default, serde::Deserialize)]
+        struct ChangeBody {
+            apply: Option<String>,
+            from: Option<String>,
+            reason: Option<String>,
+            #[serde(default)]
+            confirm: bool,
+        }
+        let b: ChangeBody = from_body(body.clone())?;
+        let at = match Apply::parse(b.apply.as_deref())? {
+            Apply::Series => None,
+            Apply::Following => Some(
+                split_point(&self.ctx.db, self.scope, plan, b.from.as_deref(), self.now).await?,
+            ),
+        };
+        let mut params = serde_json::to_value(plan.current_params(&self.ctx.db, at).await?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if let (Some(p), serde_json::Value::Object(given)) = (params.as_object_mut(), body) {
+            for (k, val) in given {
+                if p.contains_key(&k) && k != "recipient" && k != "household" {
+                    p.insert(k, val);
+                }
+            }
+        }
+        let req = ChangeRequest {
+            apply: b.apply,
+            from: b.from,
+            reason: b.reason,
+            confirm: b.confirm,
+        };
+        self.change(plan, &from_body(params)?, &req).await
+    }
+
+    /// Ends a plan: no visits on or after `end_on` (a local date).
+    ///
+    /// # Errors
+    /// `end_on` and `reason` field errors; database errors.
+    pub async fn end(
+        &self,
+        plan: &Model,
+        end_on: Option<&str>,
+        reason: Option<&str>,
+    ) -> AppResult<(Model, VisitSync)> {
+        let on = end_date(end_on)?;
+        plan.end_on(
+            &self.ctx.db,
+            self.actor,
+            on,
+            self.now,
+            self.horizon(),
+            reason,
+        )
+        .await
+    }
+
+    /// The plan's parameters as the change form starts with them: from the
+    /// visit `from` on ("this and following") when given, else the whole
+    /// series; and whether it is "this and following".
+    ///
+    /// # Errors
+    /// `NotFound` or a `from` field error for a visit that cannot start a
+    /// change; database errors.
+    pub async fn form_params(
+        &self,
+        plan: &Model,
+        from: Option<&str>,
+    ) -> AppResult<(PlanParams, bool)> {
+        let at = match from.filter(|s| !s.trim().is_empty()) {
+            Some(from) => {
+                Some(split_point(&self.ctx.db, self.scope, plan, Some(from), self.now).await?)
+            }
+            None => None,
+        };
+        Ok((plan.current_params(&self.ctx.db, at).await?, at.is_some()))
+    }
+}
+
+/// A JSON body as `T`; a body of the wrong shape is a `body` field error.
+///
+/// # Errors
+/// `body` field error.
+pub fn from_body<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> AppResult<T> {
+    serde_json::from_value(body).map_err(|_| AppError::field("body", "error-bad-json"))
+}

@@ -626,3 +626,54 @@ pub async fn recipient_of<C: ConnectionTrait>(
         None => Ok(None),
     }
 }
+
+/// The recipients of a page of plans, by id, in one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn recipients_of<C: ConnectionTrait>(
+    db: &C,
+    plans: &[Model],
+) -> AppResult<std::collections::HashMap<i64, recipients::Model>> {
+    let ids: Vec<i64> = plans.iter().filter_map(|p| p.recipient_id).collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(recipients::Entity::find()
+        .filter(recipients::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect())
+}
+
+impl Model {
+    /// Whether the plan still runs (not ended).
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+
+    /// The name of the plan's worker, if it has one.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn worker_name<C: ConnectionTrait>(&self, db: &C) -> AppResult<Option<String>> {
+        match self.worker_id {
+            Some(w) => Ok(users::Entity::find_by_id(w).one(db).await?.map(|u| u.name)),
+            None => Ok(None),
+        }
+    }
+
+    /// The pid of the plan this one was split from ("this and following").
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn split_from_pid<C: ConnectionTrait>(&self, db: &C) -> AppResult<Option<Uuid>> {
+        match self.split_from_id {
+            Some(id) => Ok(Entity::find_by_id(id).one(db).await?.map(|p| p.pid)),
+            None => Ok(None),
+        }
+    }
+}

@@ -225,3 +225,71 @@ pub async fn options(db: &DatabaseConnection, scope: &Scope) -> AppResult<Vec<Mo
     };
     Ok(q.order_by_asc(Column::Code).limit(500).all(db).await?)
 }
+
+/// The township a form or filter names by pid, if the caller may see it
+/// (blank, malformed or out of scope is `None`).
+///
+/// # Errors
+/// Database errors.
+pub async fn named(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    raw: Option<&str>,
+) -> AppResult<Option<Model>> {
+    let Some(Ok(pid)) = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Uuid::parse_str)
+    else {
+        return Ok(None);
+    };
+    match load(db, scope, pid).await {
+        Ok(t) => Ok(Some(t)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The pid of the township of a village a form names (for the village
+/// select box), if the caller may see the village.
+///
+/// # Errors
+/// Database errors.
+pub async fn pid_of_village(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    village: &str,
+) -> AppResult<Option<String>> {
+    Ok(
+        match super::recipients::village_of(db, scope, Some(village)).await? {
+            Some(vl) => Entity::find_by_id(vl.township_id)
+                .one(db)
+                .await?
+                .map(|t| t.pid.to_string()),
+            None => None,
+        },
+    )
+}
+
+/// Creates a township from the form or API fields.
+///
+/// # Errors
+/// Field errors; database errors.
+pub async fn add(db: &DatabaseConnection, actor: &Actor, p: &TownshipParams) -> AppResult<Model> {
+    Model::create(db, actor, NewTownship::try_from(p)?).await
+}
+
+impl Model {
+    /// Changes the township to the form or API fields.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn change(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        p: &TownshipParams,
+    ) -> AppResult<Self> {
+        self.update(db, actor, NewTownship::try_from(p)?).await
+    }
+}

@@ -755,3 +755,80 @@ pub async fn workers_of<C: sea_orm::ConnectionTrait>(
         .map(|u| serde_json::json!({"pid": u.pid, "name": u.name, "volunteer": u.volunteer}))
         .collect())
 }
+
+/// The sign-in throttle from `settings.sign_in_throttle`, or the defaults.
+/// The key of the account hashes comes from the JWT secret, which boot
+/// requires; a missing one leaves the all-zero key.
+#[must_use]
+pub fn sign_in_throttle(config: &loco_rs::config::Config) -> Throttle {
+    let secret = config
+        .get_jwt_config()
+        .map(|j| j.secret.clone())
+        .unwrap_or_default();
+    let mut t = Throttle::default().keyed(secret.as_bytes());
+    if let Some(s) = config
+        .settings
+        .as_ref()
+        .and_then(|s| s.get("sign_in_throttle"))
+    {
+        if let Some(n) = s.get("per_account").and_then(serde_json::Value::as_u64) {
+            t.per_account = n;
+        }
+        if let Some(n) = s.get("per_address").and_then(serde_json::Value::as_u64) {
+            t.per_address = n;
+        }
+        if let Some(n) = s.get("window_minutes").and_then(serde_json::Value::as_i64) {
+            t.window = chrono::Duration::minutes(n);
+        }
+    }
+    t
+}
+
+/// Signs in with the throttle of `config` and issues a token: the user
+/// and their bearer token.
+///
+/// # Errors
+/// `BadCredentials`, `TooManyAttempts`; configuration and database errors.
+pub async fn sign_in_with_token(
+    db: &DatabaseConnection,
+    config: &loco_rs::config::Config,
+    actor: &Actor,
+    email: &str,
+    password: &str,
+) -> AppResult<(Model, String, u64)> {
+    let user = sign_in(db, &sign_in_throttle(config), actor, email, password).await?;
+    let jwt = config.get_jwt_config().map_err(AppError::from)?;
+    let token = user.generate_token(&jwt.secret, jwt.expiration)?;
+    Ok((user, token, jwt.expiration))
+}
+
+/// Creates a user from the form or API fields, as the caller may.
+///
+/// # Errors
+/// Field errors; database errors.
+pub async fn add(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    p: &UserParams,
+) -> AppResult<Model> {
+    let new = parse_for(db, scope, p, true).await?;
+    Model::create(db, actor, new).await
+}
+
+impl Model {
+    /// Changes the user to the form or API fields, as the caller may.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn change(
+        self,
+        db: &DatabaseConnection,
+        scope: &Scope,
+        actor: &Actor,
+        p: &UserParams,
+    ) -> AppResult<Self> {
+        let new = parse_for(db, scope, p, false).await?;
+        self.update(db, actor, new).await
+    }
+}

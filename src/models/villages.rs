@@ -247,3 +247,40 @@ pub async fn of_township(db: &DatabaseConnection, township_id: i64) -> AppResult
         .all(db)
         .await?)
 }
+
+/// Creates a village from the form or API fields, in a township the
+/// caller may see; returns it with its township.
+///
+/// # Errors
+/// Field errors; database errors.
+pub async fn add(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    p: &VillageParams,
+) -> AppResult<(Model, townships::Model)> {
+    let town = super::townships::named(db, scope, p.township.as_deref()).await?;
+    let village = Model::create(db, actor, NewVillage::parse(p, town.as_ref())?).await?;
+    Ok((village, town.ok_or(AppError::NotFound)?))
+}
+
+impl Model {
+    /// Changes the village to the form or API fields (perhaps into another
+    /// township the caller may see); returns it with its township.
+    ///
+    /// # Errors
+    /// Field errors; database errors.
+    pub async fn change(
+        self,
+        db: &DatabaseConnection,
+        scope: &Scope,
+        actor: &Actor,
+        p: &VillageParams,
+    ) -> AppResult<(Self, townships::Model)> {
+        let town = super::townships::named(db, scope, p.township.as_deref()).await?;
+        let village = self
+            .update(db, actor, NewVillage::parse(p, town.as_ref())?)
+            .await?;
+        Ok((village, town.ok_or(AppError::NotFound)?))
+    }
+}

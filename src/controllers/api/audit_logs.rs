@@ -1,9 +1,7 @@
 use super::page;
 use crate::{
-    controllers::audit_logs::filter_of,
     errors::AppResult,
-    models::audit_logs,
-    views::AuditJson,
+    views::audit_logs as view,
     web::{
         input::{ListQuery, QueryParams},
         Viewer,
@@ -17,8 +15,8 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let (rows, info) = audit_logs::list(&ctx.db, &v.scope, &filter_of(&q), q.page()).await?;
-    Ok(page(rows.iter().map(AuditJson::from).collect(), info))
+    let (items, info) = view::list(&ctx.db, &v.scope, &q).await?;
+    Ok(page(items, info))
 }
 
 pub fn routes() -> Routes {

@@ -1,7 +1,6 @@
 use super::ok;
 use crate::{
-    controllers::sessions::throttle,
-    errors::{AppError, AppResult},
+    errors::AppResult,
     models::users,
     views::{TokenJson, UserJson},
     web::{ApiJson, Guest, Viewer},
@@ -28,14 +27,10 @@ async fn login(
     g: Guest,
     ApiJson(p): ApiJson<LoginParams>,
 ) -> AppResult<Response> {
-    let user = users::sign_in(&ctx.db, &throttle(&ctx), &g.actor, &p.email, &p.password).await?;
-    let jwt = ctx.config.get_jwt_config().map_err(AppError::from)?;
-    let token = user.generate_token(&jwt.secret, jwt.expiration)?;
+    let (user, token, _) =
+        users::sign_in_with_token(&ctx.db, &ctx.config, &g.actor, &p.email, &p.password).await?;
     let detail = users::load(&ctx.db, &crate::policy::Scope::new(&user, vec![]), user.pid).await?;
-    Ok(ok(TokenJson {
-        token,
-        user: UserJson::from(&detail),
-    }))
+    Ok(ok(TokenJson::new(token, &detail)))
 }
 
 /// `POST /api/v1/auth/logout`: revokes every token of the caller.

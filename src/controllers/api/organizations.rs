@@ -1,10 +1,9 @@
 use super::{created, ok, page};
 use crate::{
     controllers::require,
-    domain::organization_kind::OrganizationKind,
     errors::AppResult,
-    models::organizations::{self, NewOrganization, OrganizationParams},
-    views::OrganizationJson,
+    models::organizations::{self, OrganizationParams},
+    views::{organizations as view, OrganizationJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -22,19 +21,8 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let kind = ListQuery::get(q.kind.as_ref()).and_then(|k| k.parse::<OrganizationKind>().ok());
-    let (rows, info) = organizations::list(
-        &ctx.db,
-        &v.scope,
-        kind,
-        ListQuery::get(q.q.as_ref()),
-        q.page(),
-    )
-    .await?;
-    Ok(page(
-        rows.iter().map(OrganizationJson::from).collect(),
-        info,
-    ))
+    let (items, info) = view::list(&ctx.db, &v.scope, &q).await?;
+    Ok(page(items, info))
 }
 
 async fn show(
@@ -42,9 +30,8 @@ async fn show(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    Ok(ok(OrganizationJson::from(
-        &organizations::load(&ctx.db, &v.scope, pid(&id)?).await?,
-    )))
+    let o = organizations::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(OrganizationJson::from(&o)))
 }
 
 async fn add(
@@ -53,7 +40,7 @@ async fn add(
     ApiJson(p): ApiJson<OrganizationParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let o = organizations::Model::create(&ctx.db, &v.actor, NewOrganization::try_from(&p)?).await?;
+    let o = organizations::add(&ctx.db, &v.actor, &p).await?;
     Ok(created(OrganizationJson::from(&o)))
 }
 
@@ -65,10 +52,9 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let o = organizations::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let o = o
-        .update(&ctx.db, &v.actor, NewOrganization::try_from(&p)?)
-        .await?;
-    Ok(ok(OrganizationJson::from(&o)))
+    Ok(ok(OrganizationJson::from(
+        &o.change(&ctx.db, &v.actor, &p).await?,
+    )))
 }
 
 async fn remove(
@@ -77,10 +63,8 @@ async fn remove(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    organizations::load(&ctx.db, &v.scope, pid(&id)?)
-        .await?
-        .remove(&ctx.db, &v.actor)
-        .await?;
+    let o = organizations::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    o.remove(&ctx.db, &v.actor).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

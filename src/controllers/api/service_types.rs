@@ -5,6 +5,7 @@ use crate::{
     controllers::require,
     errors::AppResult,
     models::service_types::{self, ServiceTypeParams},
+    views::service_types::{self as view, ServiceTypeJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -15,38 +16,14 @@ use axum::{
     response::Response,
 };
 use loco_rs::prelude::*;
-use serde::Serialize;
-
-#[derive(Debug, Serialize)]
-struct ServiceTypeJson {
-    pid: uuid::Uuid,
-    code: String,
-    name_zh: String,
-    name_en: String,
-    position: i64,
-    active: bool,
-}
-
-impl From<&service_types::Model> for ServiceTypeJson {
-    fn from(m: &service_types::Model) -> Self {
-        Self {
-            pid: m.pid,
-            code: m.code.clone(),
-            name_zh: m.name_zh.clone(),
-            name_en: m.name_en.clone(),
-            position: m.position,
-            active: m.active,
-        }
-    }
-}
 
 async fn list(
     State(ctx): State<AppContext>,
     _v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let (rows, info) = service_types::list(&ctx.db, q.page()).await?;
-    Ok(page(rows.iter().map(ServiceTypeJson::from).collect(), info))
+    let (items, info) = view::list(&ctx.db, &q).await?;
+    Ok(page(items, info))
 }
 
 async fn show(
@@ -54,9 +31,8 @@ async fn show(
     _v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    Ok(ok(ServiceTypeJson::from(
-        &service_types::load(&ctx.db, pid(&id)?).await?,
-    )))
+    let t = service_types::load(&ctx.db, pid(&id)?).await?;
+    Ok(ok(ServiceTypeJson::from(&t)))
 }
 
 async fn add(

@@ -2,8 +2,8 @@ use super::{created, ok, page};
 use crate::{
     controllers::require,
     errors::AppResult,
-    models::townships::{self, NewTownship, TownshipParams},
-    views::TownshipJson,
+    models::townships::{self, TownshipParams},
+    views::{places, TownshipJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -21,9 +21,8 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let (rows, info) =
-        townships::list(&ctx.db, &v.scope, ListQuery::get(q.q.as_ref()), q.page()).await?;
-    Ok(page(rows.iter().map(TownshipJson::from).collect(), info))
+    let (items, info) = places::township_list(&ctx.db, &v.scope, &q).await?;
+    Ok(page(items, info))
 }
 
 async fn show(
@@ -31,9 +30,8 @@ async fn show(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    Ok(ok(TownshipJson::from(
-        &townships::load(&ctx.db, &v.scope, pid(&id)?).await?,
-    )))
+    let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(TownshipJson::from(&t)))
 }
 
 async fn add(
@@ -42,7 +40,7 @@ async fn add(
     ApiJson(p): ApiJson<TownshipParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let t = townships::Model::create(&ctx.db, &v.actor, NewTownship::try_from(&p)?).await?;
+    let t = townships::add(&ctx.db, &v.actor, &p).await?;
     Ok(created(TownshipJson::from(&t)))
 }
 
@@ -54,10 +52,9 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let t = t
-        .update(&ctx.db, &v.actor, NewTownship::try_from(&p)?)
-        .await?;
-    Ok(ok(TownshipJson::from(&t)))
+    Ok(ok(TownshipJson::from(
+        &t.change(&ctx.db, &v.actor, &p).await?,
+    )))
 }
 
 async fn remove(
@@ -66,10 +63,8 @@ async fn remove(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    townships::load(&ctx.db, &v.scope, pid(&id)?)
-        .await?
-        .remove(&ctx.db, &v.actor)
-        .await?;
+    let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    t.remove(&ctx.db, &v.actor).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

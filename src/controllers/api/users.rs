@@ -1,9 +1,9 @@
 use super::{created, ok, page};
 use crate::{
-    controllers::{require, users::filter_of},
+    controllers::require,
     errors::AppResult,
     models::users::{self, UserParams},
-    views::UserJson,
+    views::{users as view, UserJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -20,14 +20,8 @@ async fn list(
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = filter_of(&ctx.db, &v, &q).await?;
-    let (rows, info) = users::list(&ctx.db, &v.scope, &filter, q.page()).await?;
-    Ok(page(
-        rows.iter()
-            .map(|(u, o)| UserJson::new(u, o.as_ref(), &[]))
-            .collect(),
-        info,
-    ))
+    let (items, info) = view::list(&ctx.db, &v.scope, &q).await?;
+    Ok(page(items, info))
 }
 
 async fn show(
@@ -35,9 +29,8 @@ async fn show(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    Ok(ok(UserJson::from(
-        &users::load(&ctx.db, &v.scope, pid(&id)?).await?,
-    )))
+    let d = users::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(UserJson::from(&d)))
 }
 
 async fn add(
@@ -46,11 +39,9 @@ async fn add(
     ApiJson(p): ApiJson<UserParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_create_users())?;
-    let new = users::parse_for(&ctx.db, &v.scope, &p, true).await?;
-    let u = users::Model::create(&ctx.db, &v.actor, new).await?;
-    Ok(created(UserJson::from(
-        &users::load(&ctx.db, &v.scope, u.pid).await?,
-    )))
+    let u = users::add(&ctx.db, &v.scope, &v.actor, &p).await?;
+    let d = users::load(&ctx.db, &v.scope, u.pid).await?;
+    Ok(created(UserJson::from(&d)))
 }
 
 async fn update(
@@ -61,8 +52,7 @@ async fn update(
 ) -> AppResult<Response> {
     let d = users::load(&ctx.db, &v.scope, pid(&id)?).await?;
     require(v.scope.may_edit_user(&d.user))?;
-    let new = users::parse_for(&ctx.db, &v.scope, &p, false).await?;
-    let u = d.user.update(&ctx.db, &v.actor, new).await?;
+    let u = d.user.change(&ctx.db, &v.scope, &v.actor, &p).await?;
     Ok(ok(UserJson::from(
         &users::load(&ctx.db, &v.scope, u.pid).await?,
     )))

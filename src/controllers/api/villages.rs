@@ -1,9 +1,9 @@
 use super::{created, ok, page};
 use crate::{
-    controllers::{require, villages::township_of},
+    controllers::require,
     errors::AppResult,
-    models::villages::{self, NewVillage, VillageParams},
-    views::VillageJson,
+    models::villages::{self, VillageParams},
+    views::{places, VillageJson},
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -16,32 +16,14 @@ use axum::{
 };
 use loco_rs::prelude::*;
 
+/// A township the caller may not see lists no villages.
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
-    let town = township_of(&ctx.db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
-    if ListQuery::get(q.township.as_ref()).is_some() && town.is_none() {
-        return Ok(page(
-            Vec::<VillageJson>::new(),
-            crate::domain::pagination::PageInfo::new(q.page(), 0),
-        ));
-    }
-    let (rows, info) = villages::list(
-        &ctx.db,
-        &v.scope,
-        town.map(|t| t.id),
-        ListQuery::get(q.q.as_ref()),
-        q.page(),
-    )
-    .await?;
-    Ok(page(
-        rows.iter()
-            .map(|(v, t)| VillageJson::from((v, t)))
-            .collect(),
-        info,
-    ))
+    let (items, info) = places::village_list(&ctx.db, &v.scope, &q, true).await?;
+    Ok(page(items, info))
 }
 
 async fn show(
@@ -49,8 +31,8 @@ async fn show(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(ok(VillageJson::from((&village, &town))))
+    let pair = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    Ok(ok(VillageJson::from_pair(&pair)))
 }
 
 async fn add(
@@ -59,11 +41,8 @@ async fn add(
     ApiJson(p): ApiJson<VillageParams>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let town = township_of(&ctx.db, &v.scope, p.township.as_deref()).await?;
-    let village =
-        villages::Model::create(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?).await?;
-    let town = town.ok_or(crate::errors::AppError::NotFound)?;
-    Ok(created(VillageJson::from((&village, &town))))
+    let pair = villages::add(&ctx.db, &v.scope, &v.actor, &p).await?;
+    Ok(created(VillageJson::from_pair(&pair)))
 }
 
 async fn update(
@@ -74,12 +53,8 @@ async fn update(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let (village, _) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let town = township_of(&ctx.db, &v.scope, p.township.as_deref()).await?;
-    let village = village
-        .update(&ctx.db, &v.actor, NewVillage::parse(&p, town.as_ref())?)
-        .await?;
-    let town = town.ok_or(crate::errors::AppError::NotFound)?;
-    Ok(ok(VillageJson::from((&village, &town))))
+    let pair = village.change(&ctx.db, &v.scope, &v.actor, &p).await?;
+    Ok(ok(VillageJson::from_pair(&pair)))
 }
 
 async fn remove(
@@ -88,11 +63,8 @@ async fn remove(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    villages::load(&ctx.db, &v.scope, pid(&id)?)
-        .await?
-        .0
-        .remove(&ctx.db, &v.actor)
-        .await?;
+    let (village, _) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    village.remove(&ctx.db, &v.actor).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
