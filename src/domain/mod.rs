@@ -5,6 +5,7 @@ pub mod conflicts;
 pub mod credit_code;
 pub mod date_input;
 pub mod division_code;
+pub mod field_errors;
 pub mod fulfilment;
 pub mod geo;
 pub mod ical;

@@ -23,4 +23,5 @@ mod service_types;
 mod sessions;
 mod users;
 mod visit_logs;
+mod visit_status_check;
 mod worker_reach;
