@@ -6,68 +6,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use sea_orm::DbErr;
-use serde::Serialize;
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
-/// Field name → Fluent message ids, as `{"errors": {"field": ["message"]}}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+pub use crate::domain::field_errors::FieldErrors;
 
 impl FieldErrors {
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    #[must_use]
-    pub fn one(field: &str, key: &str) -> Self {
-        let mut e = Self::new();
-        e.add(field, key);
-        e
-    }
-
-    pub fn add(&mut self, field: &str, key: &str) {
-        self.0
-            .entry(field.to_string())
-            .or_default()
-            .push(key.to_string());
-    }
-
-    /// Keeps the value if parsing worked, or records the error's message.
-    pub fn take<T, E>(
-        &mut self,
-        field: &str,
-        result: Result<T, E>,
-        key: impl Fn(E) -> &'static str,
-    ) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, key(e));
-                None
-            }
-        }
-    }
-
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The first message id recorded.
-    #[must_use]
-    pub fn first(&self) -> Option<&str> {
-        self.0
-            .values()
-            .flat_map(|v| v.iter())
-            .map(String::as_str)
-            .next()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
-        self.0.iter()
-    }
-
     /// `Ok(value)` when no error was recorded.
     ///
     /// # Errors

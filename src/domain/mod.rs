@@ -6,6 +6,7 @@ pub mod counting;
 pub mod credit_code;
 pub mod date_input;
 pub mod division_code;
+pub mod field_errors;
 pub mod fulfilment;
 pub mod geo;
 pub mod ical;

@@ -1,7 +1,8 @@
 //! A visit's lifecycle: its statuses, how one may change into another, and
-//! what each allows. The database stores `as_str()` (its CHECK lists the
-//! same words, plus a never-used `accepted` to be dropped with issue 14's
-//! migration); nothing outside the domain and that mapping spells a status.
+//! what each allows. The database stores `as_str()`; its CHECK lists
+//! exactly the words of [`VisitStatus::ALL`] (migration
+//! `m20261202_000034_narrow_visit_status`, and a test compares the two);
+//! nothing outside the domain and that mapping spells a status.
 use std::{fmt, str::FromStr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,10 +8,11 @@ use super::{
     visit_writes, Actor,
 };
 use crate::domain::visit::VisitStatus;
+pub use crate::domain::visit_log::{LogInput, MaterialInput, ReferralInput, ServiceInput};
 use crate::{
     domain::{
         geo::{self, Point},
-        visit_log::{LocationReason, MaterialCategory, NoConfirmationReason, Outcome},
+        visit_log::{LocationReason, Outcome, Referral, VisitLog},
     },
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
 };
@@ -78,25 +79,6 @@ pub struct CheckIn {
 pub enum Answer {
     Fresh(Box<visits::Model>),
     Replay { status: u16, body: Value },
-}
-
-/// An optional field: absent or blank is `None`; present, it must parse,
-/// or the field gets `key`.
-fn optional_field<T, E>(
-    e: &mut FieldErrors,
-    field: &str,
-    raw: Option<&str>,
-    key: &str,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Option<T> {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
-    match parse(raw) {
-        Ok(v) => Some(v),
-        Err(_) => {
-            e.add(field, key);
-            None
-        }
-    }
 }
 
 fn client_id(raw: Option<&str>) -> AppResult<Option<Uuid>> {
@@ -257,15 +239,13 @@ pub async fn check_in<C: ConnectionTrait>(
         Some(a) => e.take("accuracy", geo::accuracy(a), geo::GeoError::message_key),
         None => None,
     };
-    let device_time = optional_field(
-        &mut e,
+    let device_time = e.optional(
         "device_time",
         input.device_time.as_deref(),
         "error-instant",
         DateTime::parse_from_rfc3339,
     );
-    let reason = optional_field(
-        &mut e,
+    let reason = e.optional(
         "location_reason",
         input.location_reason.as_deref(),
         "error-location-reason",
@@ -319,73 +299,6 @@ pub async fn home_of<C: ConnectionTrait>(
         .and_then(|r| Point::new(r.latitude?, r.longitude?).ok()))
 }
 
-/// A number or a string, as phones send them.
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// One service line as sent.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ServiceInput {
-    #[serde(default)]
-    pub service: Option<String>,
-    #[serde(default)]
-    pub minutes: Value,
-}
-
-/// One material line as sent; `value` is in yuan (`"12.50"`).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct MaterialInput {
-    #[serde(default)]
-    pub item: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub quantity: Value,
-    #[serde(default)]
-    pub unit: Option<String>,
-    #[serde(default)]
-    pub value: Value,
-    /// `contract` (the contract's budget) or `donation`.
-    #[serde(default)]
-    pub funding: Option<String>,
-    /// The charity or donor, for a donation.
-    #[serde(default)]
-    pub donor: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ReferralInput {
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// What happened at a visit, as sent at check-out or in a correction:
-/// outcome, lines, notes and the recipient's confirmation.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct LogInput {
-    /// `completed`, `attempted`, `refused` or `cancelled`.
-    pub outcome: Option<String>,
-    #[serde(default)]
-    pub services: Vec<ServiceInput>,
-    #[serde(default)]
-    pub materials: Vec<MaterialInput>,
-    pub notes: Option<String>,
-    /// Who confirmed (the recipient or a family member) and how related.
-    pub confirmed_by: Option<String>,
-    pub confirmed_relation: Option<String>,
-    /// The signature drawn on the screen, `data:image/png;base64,...`.
-    pub signature: Option<String>,
-    /// Why nobody could confirm.
-    pub no_confirmation_reason: Option<String>,
-}
-
 /// What the worker sends when the visit ends (check-out).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Submission {
@@ -412,227 +325,11 @@ pub struct AmendmentInput {
     pub log: LogInput,
 }
 
-/// The largest signature image accepted.
-const MAX_SIGNATURE_BYTES: usize = 300 * 1024;
-
-fn signature_image(raw: &str) -> Option<(String, Vec<u8>)> {
-    use base64::Engine;
-    let (head, data) = raw.trim().split_once(',')?;
-    let kind = head.strip_prefix("data:")?.strip_suffix(";base64")?;
-    if !["image/png", "image/jpeg", "image/webp"].contains(&kind) {
-        return None;
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .ok()?;
-    let magic_ok = match kind {
-        "image/png" => bytes.starts_with(b"\x89PNG"),
-        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8]),
-        _ => bytes.get(8..12) == Some(b"WEBP"),
-    };
-    (magic_ok && !bytes.is_empty() && bytes.len() <= MAX_SIGNATURE_BYTES)
-        .then(|| (kind.to_string(), bytes))
-}
-
-/// A log that passed its checks, ready to store.
-struct CheckedLog {
-    outcome: Option<Outcome>,
-    notes: Option<String>,
-    services: Vec<(String, i64)>,
-    materials: Vec<MaterialRow>,
-    confirmed_by: Option<String>,
-    relation: Option<String>,
-    no_reason: Option<NoConfirmationReason>,
-    signature: Option<(String, Vec<u8>)>,
-}
-
-struct MaterialRow {
-    item: String,
-    category: MaterialCategory,
-    quantity: i64,
-    unit: String,
-    value: i64,
-    funding: &'static str,
-    donor: Option<String>,
-}
-
-impl CheckedLog {
-    fn delivered(&self) -> bool {
-        self.outcome == Some(Outcome::Completed)
-    }
-}
-
-/// Checks a log's fields, collecting every problem in `e` (per line:
-/// `services.0.minutes`). `offered` says whether a service code is in the
-/// catalogue; `signed` whether a signature is already on file.
-fn check_log(
-    e: &mut FieldErrors,
-    input: &LogInput,
-    offered: &(dyn Fn(&str) -> bool + Sync),
-    signed: bool,
-) -> CheckedLog {
-    use crate::domain::{money::parse_yuan, text, visit_log::quantity_milli};
-    let outcome = match Outcome::parse(input.outcome.as_deref().unwrap_or_default()) {
-        Ok(o) => Some(o),
-        Err(_) => {
-            e.add("outcome", "error-outcome");
-            None
-        }
-    };
-    let notes = e
-        .take("notes", text::optional(input.notes.as_deref(), 2000), |x| {
-            x.message_key()
-        })
-        .flatten();
-    if outcome == Some(Outcome::Cancelled) && notes.is_none() {
-        e.add("notes", "error-cancel-reason");
-    }
-    let delivered = outcome == Some(Outcome::Completed);
-    if !delivered && (!input.services.is_empty() || !input.materials.is_empty()) {
-        e.add("services", "error-lines-only-completed");
-    }
-    use crate::domain::limits::List;
-    let mut services = Vec::new();
-    let mut materials = Vec::new();
-    // Too many lines: refused as a whole, none of them looked at.
-    let over = [
-        ("services", List::ServiceLines, input.services.len()),
-        ("materials", List::MaterialLines, input.materials.len()),
-    ]
-    .into_iter()
-    .filter_map(|(field, list, n)| list.check(n).err().map(|key| (field, key)))
-    .collect::<Vec<_>>();
-    for (field, key) in &over {
-        e.add(field, key);
-    }
-    let (service_inputs, material_inputs) = if over.is_empty() {
-        (&input.services[..], &input.materials[..])
-    } else {
-        (&[][..], &[][..])
-    };
-    for (i, s) in service_inputs.iter().enumerate() {
-        let service = s.service.as_deref().map(str::trim).filter(|x| offered(x));
-        let minutes = text_of(&s.minutes)
-            .and_then(|m| m.trim().parse::<i64>().ok())
-            .filter(|m| (1..=720).contains(m));
-        if service.is_none() {
-            e.add(&format!("services.{i}.service"), "error-choose-services");
-        }
-        if minutes.is_none() {
-            e.add(&format!("services.{i}.minutes"), "error-minutes");
-        }
-        if let (Some(s), Some(m)) = (service, minutes) {
-            services.push((s.to_string(), m));
-        }
-    }
-    for (i, m) in material_inputs.iter().enumerate() {
-        let f = |k: &str| format!("materials.{i}.{k}");
-        let item = e.take(
-            &f("item"),
-            text::required(m.item.as_deref().unwrap_or_default(), 100),
-            |x| x.message_key(),
-        );
-        let category = MaterialCategory::parse(m.category.as_deref().unwrap_or_default()).ok();
-        if category.is_none() {
-            e.add(&f("category"), "error-material-category");
-        }
-        let quantity = text_of(&m.quantity).and_then(|q| quantity_milli(&q));
-        if quantity.is_none() {
-            e.add(&f("quantity"), "error-quantity");
-        }
-        let unit = e.take(
-            &f("unit"),
-            text::required(m.unit.as_deref().unwrap_or_default(), 20),
-            |x| x.message_key(),
-        );
-        let value = match text_of(&m.value) {
-            Some(v) => e.take(&f("value"), parse_yuan(&v), |x| x.message_key()),
-            None => {
-                e.add(&f("value"), "error-money");
-                None
-            }
-        };
-        let funding = match m.funding.as_deref().map(str::trim) {
-            Some("contract") => Some("contract"),
-            Some("donation") => Some("donation"),
-            _ => {
-                e.add(&f("funding"), "error-funding");
-                None
-            }
-        };
-        let donor = e
-            .take(&f("donor"), text::optional(m.donor.as_deref(), 100), |x| {
-                x.message_key()
-            })
-            .flatten();
-        if funding == Some("donation") && donor.is_none() {
-            e.add(&f("donor"), "error-donor");
-        }
-        if let (Some(item), Some(category), Some(quantity), Some(unit), Some(value), Some(fu)) =
-            (item, category, quantity, unit, value, funding)
-        {
-            materials.push(MaterialRow {
-                item,
-                category,
-                quantity,
-                unit,
-                value,
-                funding: fu,
-                donor: if fu == "donation" { donor } else { None },
-            });
-        }
-    }
-    let confirmed_by = e
-        .take(
-            "confirmed_by",
-            text::optional(input.confirmed_by.as_deref(), 50),
-            |x| x.message_key(),
-        )
-        .flatten();
-    let relation = e
-        .take(
-            "confirmed_relation",
-            text::optional(input.confirmed_relation.as_deref(), 20),
-            |x| x.message_key(),
-        )
-        .flatten();
-    let no_reason = optional_field(
-        e,
-        "no_confirmation_reason",
-        input.no_confirmation_reason.as_deref(),
-        "error-location-reason",
-        NoConfirmationReason::parse,
-    );
-    let signature = match input.signature.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(raw) => signature_image(raw).or_else(|| {
-            e.add("signature", "error-signature");
-            None
-        }),
-        None => None,
-    };
-    if delivered
-        && no_reason.is_none()
-        && (confirmed_by.is_none() || relation.is_none() || !(signed || signature.is_some()))
-    {
-        e.add("confirmation", "error-confirmation");
-    }
-    CheckedLog {
-        outcome,
-        notes,
-        services,
-        materials,
-        confirmed_by,
-        relation,
-        no_reason,
-        signature,
-    }
-}
-
 /// Refuses to complete a visit that lacks any of the six verification
 /// elements (`verification` lists what is missing).
 fn require_elements(
     visit: &visits::Model,
-    log: &CheckedLog,
+    log: &VisitLog,
     checked_out_at: Option<DateTime<Utc>>,
 ) -> AppResult<()> {
     use crate::domain::visit_log::{missing, Evidence};
@@ -640,7 +337,7 @@ fn require_elements(
         return Ok(());
     }
     let lacking = missing(&Evidence {
-        service_lines: log.services.len(),
+        service_lines: log.services().len(),
         recipient: true,
         provider: visit.worker_id.is_some(),
         checked_in_at: visit.checked_in_at.map(|t| t.with_timezone(&Utc)),
@@ -663,23 +360,19 @@ async fn store_log<C: ConnectionTrait>(
     db: &C,
     am: &mut visits::ActiveModel,
     visit: &visits::Model,
-    log: CheckedLog,
-    outcome: Outcome,
+    log: &VisitLog,
     now: DateTime<Utc>,
 ) -> AppResult<(usize, usize)> {
     use super::_entities::{visit_material_lines, visit_service_lines, visit_signatures};
-    let delivered = log.delivered();
-    am.status = Set(outcome.as_str().into());
-    if outcome == Outcome::Cancelled {
-        am.cancel_reason = Set(log.notes.clone());
+    let text = |t: Option<&str>| t.map(str::to_string);
+    am.status = Set(log.status().as_str().into());
+    if let Some(reason) = log.cancel_reason() {
+        am.cancel_reason = Set(Some(reason.to_string()));
     }
-    am.notes = Set(log.notes);
-    am.confirmed_by = Set(log.confirmed_by.filter(|_| delivered));
-    am.confirmed_relation = Set(log.relation.filter(|_| delivered));
-    am.no_confirmation_reason = Set(log
-        .no_reason
-        .filter(|_| delivered)
-        .map(|r| r.as_str().to_string()));
+    am.notes = Set(text(log.notes()));
+    am.confirmed_by = Set(text(log.confirmed_by()));
+    am.confirmed_relation = Set(text(log.confirmed_relation()));
+    am.no_confirmation_reason = Set(log.no_confirmation_reason().map(|r| r.as_str().to_string()));
     visit_service_lines::Entity::delete_many()
         .filter(visit_service_lines::Column::VisitId.eq(visit.id))
         .exec(db)
@@ -688,13 +381,13 @@ async fn store_log<C: ConnectionTrait>(
         .filter(visit_material_lines::Column::VisitId.eq(visit.id))
         .exec(db)
         .await?;
-    let counts = (log.services.len(), log.materials.len());
-    if !log.services.is_empty() {
-        visit_service_lines::Entity::insert_many(log.services.into_iter().map(|(s, m)| {
+    let counts = (log.services().len(), log.materials().len());
+    if !log.services().is_empty() {
+        visit_service_lines::Entity::insert_many(log.services().iter().map(|s| {
             visit_service_lines::ActiveModel {
                 visit_id: Set(visit.id),
-                service: Set(s),
-                minutes: Set(m),
+                service: Set(s.service().to_string()),
+                minutes: Set(s.minutes()),
                 created_at: Set(now.into()),
                 ..Default::default()
             }
@@ -702,17 +395,17 @@ async fn store_log<C: ConnectionTrait>(
         .exec_without_returning(db)
         .await?;
     }
-    if !log.materials.is_empty() {
-        visit_material_lines::Entity::insert_many(log.materials.into_iter().map(|m| {
+    if !log.materials().is_empty() {
+        visit_material_lines::Entity::insert_many(log.materials().iter().map(|m| {
             visit_material_lines::ActiveModel {
                 visit_id: Set(visit.id),
-                item: Set(m.item),
-                category: Set(m.category.as_str().into()),
-                quantity_milli: Set(m.quantity),
-                unit: Set(m.unit),
-                value_fen: Set(m.value),
-                funding: Set(m.funding.into()),
-                donor: Set(m.donor),
+                item: Set(m.item().to_string()),
+                category: Set(m.category().as_str().into()),
+                quantity_milli: Set(m.quantity_milli()),
+                unit: Set(m.unit().to_string()),
+                value_fen: Set(m.value_fen()),
+                funding: Set(m.funding().as_str().into()),
+                donor: Set(text(m.donor())),
                 created_at: Set(now.into()),
                 ..Default::default()
             }
@@ -721,12 +414,13 @@ async fn store_log<C: ConnectionTrait>(
         .await?;
     }
     // A new signature is added beside the ones before it (the newest is
-    // the current one): a correction never deletes what was signed.
-    if let (true, Some((kind, data))) = (delivered, log.signature) {
+    // the current one): a correction never deletes what was signed. The
+    // log holds one only when the visit was completed.
+    if let Some(signature) = log.signature() {
         visit_signatures::ActiveModel {
             visit_id: Set(visit.id),
-            content_type: Set(kind),
-            data: Set(data),
+            content_type: Set(signature.content_type().into()),
+            data: Set(signature.data().to_vec()),
             created_at: Set(now.into()),
             ..Default::default()
         }
@@ -752,54 +446,26 @@ pub async fn submit<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<visits::Model> {
     use super::_entities::referrals;
-    use crate::domain::{text, visit_log::ReferralKind};
     let claimed = visit_writes::claim(db, visit).await?;
     let visit = &claimed.visit.clone();
     let mut e = FieldErrors::new();
-    let log = check_log(&mut e, &input.log, offered, false);
-    let open = match log.outcome {
-        Some(Outcome::Cancelled) => matches!(
-            visit.status(),
-            VisitStatus::Scheduled | VisitStatus::InProgress
-        ),
-        _ => visit.status() == VisitStatus::InProgress,
-    };
-    if log.outcome.is_some() && !open {
+    let log = VisitLog::parse(&input.log, offered, false)
+        .map_err(|errors| e.extend(errors))
+        .ok();
+    let outcome = Outcome::parse(input.log.outcome.as_deref().unwrap_or_default()).ok();
+    if outcome.is_some_and(|o| !o.may_end(visit.status())) {
         e.add("status", "error-visit-not-open");
     }
-    let mut referral_rows = Vec::new();
-    let referrals = match crate::domain::limits::List::Referrals.check(input.referrals.len()) {
-        Ok(()) => &input.referrals[..],
-        Err(key) => {
-            e.add("referrals", key);
-            &[][..]
-        }
-    };
-    for (i, r) in referrals.iter().enumerate() {
-        let kind = ReferralKind::parse(r.kind.as_deref().unwrap_or_default()).ok();
-        if kind.is_none() {
-            e.add(&format!("referrals.{i}.kind"), "error-referral-kind");
-        }
-        let note = e.take(
-            &format!("referrals.{i}.note"),
-            text::required(r.note.as_deref().unwrap_or_default(), 1000),
-            |x| x.message_key(),
-        );
-        if let (Some(k), Some(n)) = (kind, note) {
-            referral_rows.push((k, n));
-        }
-    }
-    let device_time = optional_field(
-        &mut e,
+    let raised = Referral::parse_list(&input.referrals)
+        .map_err(|errors| e.extend(errors))
+        .ok();
+    let device_time = e.optional(
         "device_time",
         input.device_time.as_deref(),
         "error-instant",
         DateTime::parse_from_rfc3339,
     );
-    e.into_result(|| Some(()))?;
-    let outcome = log
-        .outcome
-        .ok_or_else(|| AppError::field("outcome", "error-outcome"))?;
+    let (log, raised) = e.into_result(|| log.zip(raised))?;
     require_elements(visit, &log, Some(now))?;
     let mut am: visits::ActiveModel = visit.clone().into();
     if visit.checked_in_at.is_some() {
@@ -807,7 +473,7 @@ pub async fn submit<C: ConnectionTrait>(
         am.device_checked_out_at = Set(device_time);
     }
     am.submitted_by_id = Set(actor.user_id);
-    let (n_services, n_materials) = store_log(db, &mut am, visit, log, outcome, now).await?;
+    let (n_services, n_materials) = store_log(db, &mut am, visit, &log, now).await?;
     let after = claimed
         .save(db, actor, am, async |before, after| {
             let mut changes = audit_logs::change_json(Some(before), Some(after));
@@ -819,15 +485,15 @@ pub async fn submit<C: ConnectionTrait>(
         })
         .await?;
     let mut chain = audit_logs::Chain::default();
-    for (kind, note) in referral_rows {
+    for referral in raised {
         let r = referrals::ActiveModel {
             visit_id: Set(visit.id),
             recipient_id: Set(visit.recipient_id),
             household_id: Set(visit.household_id),
             organization_id: Set(visit.organization_id),
             township_id: Set(visit.township_id),
-            kind: Set(kind.as_str().into()),
-            note: Set(note),
+            kind: Set(referral.kind().as_str().into()),
+            note: Set(referral.note().to_string()),
             status: Set("open".into()),
             ..Default::default()
         }
@@ -894,18 +560,17 @@ pub async fn amend<C: ConnectionTrait>(
         text::required(input.reason.as_deref().unwrap_or_default(), 500),
         |x| x.message_key(),
     );
-    let log = check_log(&mut e, &input.log, offered, before.signature);
-    e.into_result(|| Some(()))?;
-    let (Some(reason), Some(outcome)) = (reason, log.outcome) else {
-        return Err(AppError::field("outcome", "error-outcome"));
-    };
+    let log = VisitLog::parse(&input.log, offered, before.signature)
+        .map_err(|errors| e.extend(errors))
+        .ok();
+    let (reason, log) = e.into_result(|| reason.zip(log))?;
     require_elements(
         visit,
         &log,
         visit.checked_out_at.map(|t| t.with_timezone(&Utc)),
     )?;
     let mut am: visits::ActiveModel = visit.clone().into();
-    store_log(db, &mut am, visit, log, outcome, now).await?;
+    store_log(db, &mut am, visit, &log, now).await?;
     claimed
         .save(db, actor, am, async |_, after| {
             let after_record = visit_lines::record(db, after).await?;

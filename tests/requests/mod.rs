@@ -39,5 +39,6 @@ mod users;
 mod visit_amendments;
 mod visit_check_ins;
 mod visit_logs;
+mod visit_status_check;
 mod visit_write_races;
 mod worker_reach;

@@ -2,7 +2,7 @@
 //! related rows (townships, providers, items, users, visits, people) with
 //! one query per table for the whole page, so its count does not grow with
 //! its rows: each test measures, adds rows, and measures again.
-use super::contracts::contract_body;
+use crate::support::builders::contract_body;
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
