@@ -1,5 +1,9 @@
 //! JSON shapes of the API; the HTML pages pass the same shapes to Tera.
 //! Only `pid`s leave the server, never database ids.
+pub mod dashboard;
+pub mod export;
+pub mod ocds;
+pub mod pack;
 pub mod person;
 pub mod recipients;
 

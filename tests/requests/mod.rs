@@ -3,6 +3,7 @@ mod audit_page;
 mod contracts;
 mod door;
 mod errors;
+
 mod i18n;
 mod integrity;
 mod integrity_review;
@@ -14,6 +15,7 @@ mod privacy_masks;
 mod privacy_page;
 mod privacy_requests;
 mod public_outputs;
+mod queries_outputs;
 mod query_counts;
 mod recipient_imports;
 mod recipients;
