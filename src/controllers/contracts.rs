@@ -6,16 +6,13 @@ use crate::{
     domain::{pagination::PageRequest, publication::Edition},
     errors::{AppError, AppResult},
     models::{
-        _entities::recipients,
         acceptances::{self, AcceptanceParams},
-        audit_logs::{self, Action},
         callbacks::{self, CallResult},
         contract_amendments, contract_documents as documents, contracts, fulfilment,
         milestones::{self, MilestoneParams},
         payments::{self, PaymentParams},
-        service_types::Catalogue,
     },
-    views::contracts::{self as shown, contract_json, ContractForm},
+    views::contracts::{self as shown, ContractForm},
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -28,7 +25,6 @@ use axum::{
     response::Response,
 };
 use loco_rs::prelude::*;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -365,134 +361,10 @@ async fn export(
     v: Viewer,
     Path((id, file)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    use crate::i18n::t;
-    use axum::{http::header, response::IntoResponse};
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let (name, ext) = file
-        .rsplit_once('.')
-        .ok_or(crate::errors::AppError::NotFound)?;
-    if !["csv", "xlsx"].contains(&ext) {
-        return Err(crate::errors::AppError::NotFound);
-    }
-    let today = crate::models::today();
-    let r = fulfilment::report_with_shortfalls(&ctx.db, &c, today, chrono::Utc::now()).await?;
-    let names = Catalogue::load(&ctx.db).await?;
-    let lang = v.lang;
-    let rows: Vec<Vec<String>> = match name {
-        "items" => {
-            let mut rows = vec![[
-                "contract-item",
-                "field-unit",
-                "fulfilment-delivered",
-                "door-quantity",
-                "fulfilment-expected",
-                "fulfilment-forecast",
-                "fulfilment-value",
-            ]
-            .iter()
-            .map(|k| t(lang, k))
-            .chain(["%".to_string(), t(lang, "risks")])
-            .collect()];
-            for i in &r.items {
-                let what = match (&i.service, &i.material_category) {
-                    (Some(s), _) => names.name(s, lang),
-                    (_, Some(m)) => t(lang, &format!("material-{m}")),
-                    _ => String::new(),
-                };
-                rows.push(vec![
-                    what,
-                    t(lang, &format!("unit-{}", i.unit)),
-                    i.shown.delivered.clone(),
-                    i.shown.quantity.clone(),
-                    i.shown.expected.clone(),
-                    i.shown.forecast.clone(),
-                    i.shown.value.clone(),
-                    i.percent.to_string(),
-                    i.risks
-                        .iter()
-                        .map(|x| t(lang, &format!("risk-{x}")))
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                ]);
-            }
-            rows
-        }
-        "compliance" => {
-            let ids: Vec<i64> = r.compliance.short.iter().map(|s| s.0).collect();
-            let people: std::collections::HashMap<i64, String> = recipients::Entity::find()
-                .filter(recipients::Column::Id.is_in(ids))
-                .all(&ctx.db)
-                .await?
-                .into_iter()
-                .map(|p| (p.id, p.name))
-                .collect();
-            let mut rows = vec![vec![
-                t(lang, "field-recipient"),
-                t(lang, "export-month"),
-                t(lang, "fulfilment-completed"),
-                t(lang, "field-min-visits-per-month"),
-            ]];
-            for (who, y, m, done) in &r.compliance.short {
-                rows.push(vec![
-                    people.get(who).cloned().unwrap_or_default(),
-                    format!("{y}-{m:02}"),
-                    done.to_string(),
-                    r.compliance.min_per_month.unwrap_or(0).to_string(),
-                ]);
-            }
-            rows
-        }
-        "funding" => {
-            let mut rows = vec![vec![
-                t(lang, "door-funding"),
-                t(lang, "door-donor"),
-                t(lang, "fulfilment-value"),
-            ]];
-            for f in &r.funding {
-                rows.push(vec![
-                    t(lang, &format!("funding-{}", f.funding)),
-                    f.donor.clone().unwrap_or_default(),
-                    f.value.clone(),
-                ]);
-            }
-            rows
-        }
-        _ => return Err(crate::errors::AppError::NotFound),
-    };
-    let (body, mime) = if ext == "xlsx" {
-        (
-            crate::sheets::write_xlsx(name, &rows).map_err(crate::errors::AppError::Internal)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    } else {
-        (crate::sheets::write_csv(&rows), "text/csv; charset=utf-8")
-    };
-    audit_logs::record_download(
-        &ctx.db,
-        &v.actor,
-        Action::Export,
-        "contracts",
-        Some(c.pid),
-        &json!({"file": format!("{name}.{ext}"), "rows": rows.len().saturating_sub(1)}),
-    )
-    .await?;
-    let disposition = format!(
-        "attachment; filename=\"{}-{name}-{}.{ext}\"",
-        c.code
-            .chars()
-            .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
-            .collect::<String>(),
-        today.format("%Y%m%d")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response())
+    let (today, now) = (crate::models::today(), chrono::Utc::now());
+    let table = crate::views::export::Table::load(&ctx.db, v.lang, &c, &file, today, now).await?;
+    Ok(table.audited(&ctx.db, &v.actor).await?.into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -535,37 +407,6 @@ pub struct PackQuery {
     masked: Option<String>,
 }
 
-/// An acceptance pack's contents: the accepted figures and every visit
-/// of the period, as rows with a header each.
-struct Pack {
-    title: String,
-    summary: Vec<Vec<String>>,
-    visits: Vec<Vec<String>>,
-    /// The file name without its extension.
-    file: String,
-    /// What the audit entry of its download names.
-    contract: uuid::Uuid,
-    acceptance: uuid::Uuid,
-    edition: Edition,
-}
-
-impl Pack {
-    /// Records the download of this pack as `format`, just before it is sent.
-    async fn audited(&self, ctx: &AppContext, v: &Viewer, format: &str) -> AppResult<()> {
-        audit_logs::record_download(
-            &ctx.db,
-            &v.actor,
-            Action::Export,
-            "acceptances",
-            Some(self.acceptance),
-            &json!({"contract": self.contract.to_string(), "file": format!("pack.{format}"),
-                    "public": self.edition.is_public(),
-                    "visits": self.visits.len().saturating_sub(1)}),
-        )
-        .await
-    }
-}
-
 /// The acceptance pack as XLSX: the accepted figures, and every visit of
 /// the period; `masked=1` gives the version fit for publication (names
 /// masked; ID numbers and addresses are never in it).
@@ -575,21 +416,8 @@ pub async fn acceptance_pack(
     Path((id, acceptance)): Path<(String, String)>,
     QueryParams(q): QueryParams<PackQuery>,
 ) -> AppResult<Response> {
-    let lang = v.lang;
-    let p = pack(&ctx, &v, &id, &acceptance, &q).await?;
-    let summary_name = crate::i18n::t(lang, "pack-summary-sheet");
-    let visits_name = crate::i18n::t(lang, "pack-visits-sheet");
-    let body = crate::sheets::write_xlsx_book(&[
-        (summary_name.as_str(), p.summary.as_slice()),
-        (visits_name.as_str(), p.visits.as_slice()),
-    ])
-    .map_err(crate::errors::AppError::Internal)?;
-    p.audited(&ctx, &v, "xlsx").await?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}.xlsx", p.file),
-        body,
-    ))
+    use crate::views::pack::Format;
+    pack(&ctx, &v, &id, &acceptance, &q, Format::Xlsx).await
 }
 
 /// The same pack as PDF (A4, Chinese set in the font built into the
@@ -600,236 +428,24 @@ pub async fn acceptance_pack_pdf(
     Path((id, acceptance)): Path<(String, String)>,
     QueryParams(q): QueryParams<PackQuery>,
 ) -> AppResult<Response> {
-    let lang = v.lang;
-    let p = pack(&ctx, &v, &id, &acceptance, &q).await?;
-    let summary_name = crate::i18n::t(lang, "pack-summary-sheet");
-    let visits_name = crate::i18n::t(lang, "pack-visits-sheet");
-    // The summary holds the figures, an empty row, then the items: two
-    // tables on paper.
-    let split = p
-        .summary
-        .iter()
-        .position(Vec::is_empty)
-        .unwrap_or(p.summary.len());
-    let (figures, items) = p.summary.split_at(split);
-    let items_name = crate::i18n::t(lang, "contract-items");
-    let body = crate::pdf::write_pdf_tables(
-        &p.title,
-        &[
-            (summary_name.as_str(), figures),
-            (items_name.as_str(), items.get(1..).unwrap_or_default()),
-            (visits_name.as_str(), p.visits.as_slice()),
-        ],
-    )
-    .map_err(crate::errors::AppError::Internal)?;
-    p.audited(&ctx, &v, "pdf").await?;
-    Ok(download(
-        "application/pdf",
-        &format!("{}.pdf", p.file),
-        body,
-    ))
+    use crate::views::pack::Format;
+    pack(&ctx, &v, &id, &acceptance, &q, Format::Pdf).await
 }
 
-/// A file to download, never cached.
-fn download(content_type: &str, file: &str, body: Vec<u8>) -> Response {
-    use axum::{http::header, response::IntoResponse};
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
-}
-
+/// An acceptance of a contract in scope, its pack as `format`, audited.
 async fn pack(
     ctx: &AppContext,
     v: &Viewer,
     id: &str,
     acceptance: &str,
     q: &PackQuery,
-) -> AppResult<Pack> {
-    use crate::{i18n::t, web::render::DISPLAY_ZONE};
+    format: crate::views::pack::Format,
+) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
     let a = acceptances::load(&ctx.db, &c, pid(acceptance)?).await?;
     let edition = Edition::of_pack(crate::web::input::checked(q.masked.as_deref()));
-    let lang = v.lang;
-    let cj = contract_json(ctx, &c).await?;
-    let snapshot: Value = serde_json::from_str(&a.snapshot).unwrap_or(Value::Null);
-    let names = Catalogue::load(&ctx.db).await?;
-    let by = crate::models::_entities::users::Entity::find_by_id(a.accepted_by_id)
-        .one(&ctx.db)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    // A count and its share of the visits due.
-    let counted = |kind: &str| {
-        vec![
-            t(lang, &format!("fulfilment-{kind}")),
-            format!(
-                "{} ({}%)",
-                text(&snapshot["visits"][kind]),
-                text(&snapshot["rates"][kind])
-            ),
-        ]
-    };
-    let mut summary: Vec<Vec<String>> = vec![
-        vec![t(lang, "pack-field"), t(lang, "pack-value")],
-        vec![t(lang, "field-contract-code"), c.code.clone()],
-        vec![t(lang, "field-contract-title"), c.title.clone()],
-        vec![
-            t(lang, "contract-purchaser"),
-            cj.township
-                .as_ref()
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
-        ],
-        vec![
-            t(lang, "contract-provider"),
-            cj.organization
-                .as_ref()
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
-        ],
-        vec![
-            t(lang, "pack-period"),
-            format!("{} – {}", a.period_start, a.period_end),
-        ],
-        vec![t(lang, "pack-accepted-by"), edition.staff(&by)],
-        vec![
-            t(lang, "pack-accepted-at"),
-            a.created_at
-                .with_timezone(&DISPLAY_ZONE)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-        ],
-        vec![
-            t(lang, "acceptance-note"),
-            edition
-                .free_text(a.note.as_deref(), a.public)
-                .unwrap_or_default()
-                .to_string(),
-        ],
-        vec![t(lang, "pack-locked"), a.locked_visits.to_string()],
-        vec![t(lang, "fulfilment-due"), text(&snapshot["rates"]["due"])],
-        counted("completed"),
-        counted("missed"),
-        counted("late"),
-        vec![
-            t(lang, "fulfilment-compliance"),
-            format!(
-                "{} / {} ({}%)",
-                text(&snapshot["compliance"]["met"]),
-                text(&snapshot["compliance"]["judged"]),
-                text(&snapshot["compliance"]["percent"])
-            ),
-        ],
-        vec![
-            t(lang, "fulfilment-material-service"),
-            format!(
-                "¥{} + ¥{}",
-                text(&snapshot["material_value"]),
-                text(&snapshot["service_value"])
-            ),
-        ],
-    ];
-    let mut items = vec![vec![
-        t(lang, "contract-item"),
-        t(lang, "field-unit"),
-        t(lang, "fulfilment-delivered"),
-        t(lang, "door-quantity"),
-        "%".to_string(),
-        t(lang, "fulfilment-value"),
-    ]];
-    for i in snapshot["items"].as_array().cloned().unwrap_or_default() {
-        let what = match (i["service"].as_str(), i["material_category"].as_str()) {
-            (Some(s), _) => names.name(s, lang),
-            (_, Some(m)) => t(lang, &format!("material-{m}")),
-            _ => String::new(),
-        };
-        items.push(vec![
-            what,
-            t(lang, &format!("unit-{}", text(&i["unit"]))),
-            text(&i["shown"]["delivered"]),
-            text(&i["shown"]["quantity"]),
-            text(&i["percent"]),
-            text(&i["shown"]["value"]),
-        ]);
-    }
-    summary.push(Vec::new());
-    summary.extend(items);
-    // The public edition names no person served, not even masked: the
-    // column is left out.
-    let row = |when: String, person: String, rest: Vec<String>| {
-        std::iter::once(when)
-            .chain(edition.person_served(&person))
-            .chain(rest)
-            .collect::<Vec<String>>()
-    };
-    let mut visit_rows = vec![row(
-        t(lang, "visit-when"),
-        t(lang, "field-recipient"),
-        [
-            "field-worker",
-            "field-status",
-            "fulfilment-late",
-            "fulfilment-exceptions",
-            "pack-minutes",
-            "pack-material",
-            "door-confirmation",
-        ]
-        .iter()
-        .map(|k| t(lang, k))
-        .collect(),
-    )];
-    let yes = |b: bool| if b { "✓".to_string() } else { String::new() };
-    for pv in acceptances::period_visits(&ctx.db, &c, &a).await? {
-        visit_rows.push(row(
-            pv.starts_at
-                .with_timezone(&DISPLAY_ZONE)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-            pv.recipient,
-            vec![
-                edition.staff(&pv.worker),
-                t(lang, &format!("visit-status-{}", pv.status)),
-                yes(pv.late),
-                yes(pv.location_exception),
-                pv.service_minutes.to_string(),
-                crate::domain::money::format_yuan(pv.material_fen),
-                yes(pv.confirmed),
-            ],
-        ));
-    }
-    let code: String = c
-        .code
-        .chars()
-        .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
-        .collect();
-    Ok(Pack {
-        title: format!("{} · {} {}", t(lang, "pack-title"), c.code, c.title),
-        summary,
-        visits: visit_rows,
-        file: format!(
-            "{code}-acceptance-{}-{}{}",
-            a.period_start.format("%Y%m%d"),
-            a.period_end.format("%Y%m%d"),
-            if edition.is_public() { "-public" } else { "" }
-        ),
-        contract: c.pid,
-        acceptance: a.pid,
-        edition,
-    })
+    let p = crate::views::pack::Pack::load(&ctx.db, v.lang, &c, &a, edition).await?;
+    Ok(p.download(&ctx.db, &v.actor, format).await?.into_response())
 }
 
 /// Stores a document of the contract (officials, admins).

@@ -2,8 +2,12 @@
 //! Only `pid`s leave the server, never database ids.
 pub mod audit_logs;
 pub mod contracts;
+pub mod dashboard;
+pub mod export;
 pub mod households;
+pub mod ocds;
 pub mod organizations;
+pub mod pack;
 pub mod person;
 pub mod places;
 pub mod plan_form;

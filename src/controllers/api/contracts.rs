@@ -4,11 +4,10 @@
 use super::{created, ok, page};
 use crate::{
     controllers::require,
-    domain::{pagination::PageRequest, publication::Edition},
+    domain::pagination::PageRequest,
     errors::{AppError, AppResult},
     models::{
         acceptances::{self, AcceptanceParams},
-        audit_logs::{self, Action},
         callbacks::{self, CallResult},
         contract_amendments::{self, AmendmentParams},
         contract_documents as documents,
@@ -29,7 +28,6 @@ use axum::{
 };
 use loco_rs::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
 
 /// The shapes moved to `views::contracts`; these paths stay for the code
 /// that still names them here.
@@ -325,162 +323,16 @@ async fn accept(
     Ok(created(all.into_iter().find(|x| x.pid == a.pid)))
 }
 
-/// Money as OCDS writes it.
-fn value(fen: i64) -> serde_json::Value {
-    json!({"amount": fen as f64 / 100.0, "currency": "CNY"})
-}
-
-/// The OCDS release is public by design: free text only when marked public.
-const PUBLIC: Edition = Edition::Public;
-
 /// The contract and its implementation as an OCDS 1.1 release package
-/// (no personal data: parties are the township and the provider; an
-/// amendment's reason and an acceptance's note only when their author
-/// marked them public).
+/// (`views::ocds`: public by design, no personal data).
 async fn ocds(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let cj = contract_json(&ctx, &c).await?;
-    let names = crate::models::service_types::Catalogue::load(&ctx.db).await?;
-    let lang = crate::domain::locale::Locale::ZhCn;
-    let buyer = cj
-        .township
-        .as_ref()
-        .map(|t| json!({"id": t.pid, "name": t.name}));
-    let supplier = cj
-        .organization
-        .as_ref()
-        .map(|o| json!({"id": o.pid, "name": o.name}));
-    let method = match c.procurement_method.as_str() {
-        "public_tender" => "open",
-        "invited_tender" => "selective",
-        "single_source" => "direct",
-        _ => "limited",
-    };
-    let items: Vec<serde_json::Value> = cj
-        .items
-        .iter()
-        .map(|i| {
-            let (scheme, code, description) = match (&i.service, &i.material_category) {
-                (Some(s), _) => ("x-doudi-service", s.clone(), names.name(s, lang)),
-                (_, Some(m)) => (
-                    "x-doudi-material",
-                    m.clone(),
-                    crate::i18n::t(lang, &format!("material-{m}")),
-                ),
-                _ => ("x-doudi", String::new(), String::new()),
-            };
-            json!({
-                "id": i.pid, "description": description,
-                "classification": {"scheme": scheme, "id": code},
-                "quantity": i.quantity_milli as f64 / 1000.0,
-                "unit": {"name": i.unit, "value": value(i.unit_price_fen)},
-            })
-        })
-        .collect();
-    let milestones: Vec<serde_json::Value> = milestones::of_contract(&ctx.db, c.id)
-        .await?
-        .iter()
-        .map(|m| {
-            json!({
-                "id": m.pid, "title": m.title, "type": "payment", "dueDate": m.due_on,
-                "status": match m.status.as_str() {
-                    "met" => "met", "not_met" => "notMet", "partially_met" => "partiallyMet",
-                    _ => "scheduled",
-                },
-                "value": value(m.amount_fen),
-            })
-        })
-        .collect();
-    let amendments: Vec<serde_json::Value> = contract_amendments::of_contract(&ctx.db, &c)
-        .await?
-        .into_iter()
-        .filter(|a| a.status == "approved")
-        .map(|a| {
-            let mut m = json!({"id": a.pid, "date": a.decided_at,
-                               "description": format!("v{}", a.version.unwrap_or_default())});
-            if let Some(why) = PUBLIC.free_text(Some(&a.reason), a.public) {
-                m["rationale"] = json!(why);
-            }
-            m
-        })
-        .collect();
-    let deliveries: Vec<serde_json::Value> = acceptances::of_contract(&ctx.db, c.id)
-        .await?
-        .into_iter()
-        .map(|a| {
-            let mut m = json!({"id": a.pid, "title": format!("{} – {}", a.period_start, a.period_end),
-                               "type": "delivery", "status": "met", "dateMet": a.accepted_at});
-            if let Some(note) = PUBLIC.free_text(a.note.as_deref(), a.public) {
-                m["description"] = json!(note);
-            }
-            m
-        })
-        .collect();
-    let transactions: Vec<serde_json::Value> = crate::models::payments::shown(&ctx.db, c.id)
-        .await?
-        .into_iter()
-        .map(|p| {
-            let mut t = json!({
-                "id": p.pid, "source": format!("/api/v1/contracts/{}/payments", c.pid),
-                "date": p.paid_on, "value": value(p.amount_fen),
-                "payer": buyer.as_ref().map(|b| json!({"id": b["id"], "name": b["name"]})),
-                "payee": supplier.as_ref().map(|s| json!({"id": s["id"], "name": s["name"]})),
-            });
-            if let (Some(m), Some(title)) = (p.milestone, p.milestone_title) {
-                t["relatedImplementationMilestone"] = json!({"id": m, "title": title});
-            }
-            t
-        })
-        .collect();
-    audit_logs::record_download(
-        &ctx.db,
-        &v.actor,
-        Action::Export,
-        "contracts",
-        Some(c.pid),
-        &json!({"file": "ocds"}),
-    )
-    .await?;
-    let mut tags = vec!["contract", "implementation"];
-    if c.version > 1 {
-        tags.push("contractAmendment");
-    }
-    Ok(ok(json!({
-        "uri": format!("/api/v1/contracts/{}/ocds", c.pid),
-        "version": "1.1",
-        "publishedDate": chrono::Utc::now(),
-        "publisher": {"name": cj.township.as_ref().map(|t| t.name.clone())},
-        "releases": [{
-            "ocid": format!("ocds-doudi-{}", c.pid),
-            "id": format!("{}-v{}", c.pid, c.version),
-            "date": c.updated_at,
-            "tag": tags,
-            "initiationType": "tender",
-            "language": "zh",
-            "parties": [
-                buyer.clone().map(|mut b| { b["roles"] = json!(["buyer", "procuringEntity"]); b }),
-                supplier.clone().map(|mut s| { s["roles"] = json!(["supplier"]); s }),
-            ],
-            "buyer": buyer,
-            "tender": {"id": c.code, "procurementMethod": method,
-                       "procurementMethodDetails": c.procurement_method},
-            "awards": [{"id": format!("{}-award", c.code), "status": "active",
-                        "suppliers": [supplier], "value": value(c.total_fen)}],
-            "contracts": [{
-                "id": c.code, "awardID": format!("{}-award", c.code), "title": c.title,
-                "description": c.content,
-                "status": match c.status.as_str() { "active" => "active", "closed" => "terminated", _ => "pending" },
-                "period": {"startDate": c.starts_on, "endDate": c.ends_on},
-                "value": value(c.total_fen), "dateSigned": c.signed_on,
-                "items": items, "milestones": milestones, "amendments": amendments,
-                "implementation": {"transactions": transactions, "milestones": deliveries},
-            }],
-        }],
-    })))
+    let release = crate::views::ocds::release(&ctx.db, &c, chrono::Utc::now()).await?;
+    Ok(ok(release.audited(&ctx.db, &v.actor).await?))
 }
 
 /// Call-backs are the purchaser's supervision: officials and admins.
