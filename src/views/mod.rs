@@ -1,7 +1,9 @@
 //! JSON shapes of the API; the HTML pages pass the same shapes to Tera.
 //! Only `pid`s leave the server, never database ids.
+pub mod board;
 pub mod person;
 pub mod recipients;
+pub mod visits;
 
 use crate::{
     domain::pagination::PageInfo,

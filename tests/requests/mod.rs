@@ -14,6 +14,7 @@ mod privacy_masks;
 mod privacy_page;
 mod privacy_requests;
 mod public_outputs;
+mod queries_visits;
 mod query_counts;
 mod recipient_imports;
 mod recipients;
