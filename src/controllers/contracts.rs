@@ -348,7 +348,7 @@ async fn visits_page(
     let today = crate::models::today();
     let (rows, page) = fulfilment::visits_behind(&ctx.db, &c, &behind, today, req).await?;
     // The board's visit rows (`board.rs` belongs to the board's pages).
-    let list = crate::controllers::board::describe(&ctx, &v, &rows, &[]).await?;
+    let list = crate::views::board::describe(&ctx, &v, &rows, &[]).await?;
     let figure = q.figure.as_deref().unwrap_or_default();
     let data = shown::visits_page(&c, figure, &rows, list, page)?;
     Ok(Page::new("contracts/visits.html", data).render(&v))

@@ -339,3 +339,74 @@ pub async fn insert<C: ConnectionTrait>(
     audit_logs::record_change(db, actor, Action::Create, "visits", m.pid, None, Some(&m)).await?;
     Ok(m)
 }
+
+/// Checks and inserts an ad-hoc visit in one transaction (the page form;
+/// the API adds idempotency around [`check`] and [`insert`]).
+///
+/// # Errors
+/// As [`check`] and [`insert`].
+pub async fn add(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    caller: &users::Model,
+    actor: &Actor,
+    p: &AdHocParams,
+    now: DateTime<Utc>,
+) -> AppResult<visits::Model> {
+    use sea_orm::TransactionTrait;
+    let am = check(db, scope, caller, p, now).await?;
+    let txn = db.begin().await?;
+    let m = insert(&txn, actor, am).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Someone on a worker's ad-hoc form, with the home point a check-in is
+/// measured against when the form may hold it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceWithHome {
+    pub pid: Uuid,
+    pub name: String,
+    pub village: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// The people a worker may log an ad-hoc visit for (masked names), each
+/// with the home point a check-in is measured against only when the worker
+/// has a visit of theirs at the door (`privacy::at_the_door`): the form is
+/// kept offline on the phone, and the home of everyone they visit within
+/// 90 days is more than the door needs. Without it, door.js queues a check-in
+/// without asking the location reason and the server measures the distance.
+///
+/// # Errors
+/// Database errors.
+pub async fn choices_with_homes<C: ConnectionTrait>(
+    db: &C,
+    worker_id: i64,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<ChoiceWithHome>> {
+    let door = at_the_door(db, worker_id, today).await?;
+    let homes: std::collections::HashMap<Uuid, (Option<f64>, Option<f64>)> =
+        workers_recipients(db, worker_id, now)
+            .await?
+            .into_iter()
+            .filter(|r| door.contains(&r.id))
+            .map(|r| (r.pid, (r.latitude, r.longitude)))
+            .collect();
+    Ok(choices(db, worker_id, now)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (lat, lon) = homes.get(&c.pid).copied().unwrap_or((None, None));
+            ChoiceWithHome {
+                pid: c.pid,
+                name: c.name,
+                village: c.village,
+                lat,
+                lon,
+            }
+        })
+        .collect())
+}

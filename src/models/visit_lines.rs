@@ -133,3 +133,20 @@ pub async fn signature<C: ConnectionTrait>(
         .await?
         .map(|s| (s.content_type, s.data)))
 }
+
+/// The current signature image of the visit `pid` in `scope`: content type
+/// and bytes.
+///
+/// # Errors
+/// `NotFound` when the visit is missing, out of scope or unsigned;
+/// database errors.
+pub async fn signature_in_scope(
+    db: &DatabaseConnection,
+    scope: &crate::policy::Scope,
+    pid: Uuid,
+) -> AppResult<(String, Vec<u8>)> {
+    let visit = super::visits::load(db, scope, pid).await?;
+    signature(db, &visit)
+        .await?
+        .ok_or(crate::errors::AppError::NotFound)
+}

@@ -3,7 +3,7 @@
 //! what happened at the door.
 pub use super::_entities::visits::{self, ActiveModel, Column, Entity, Model};
 use super::{
-    _entities::{recipients, users},
+    _entities::{households, recipients, service_plans, users, villages},
     audit_logs::{self, Action},
     fetch_page, find_scoped, scoped, Actor,
 };
@@ -24,7 +24,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 super::pid_and_timestamps!();
 
@@ -461,11 +461,19 @@ pub enum Flag {
 impl Flag {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "late" => Some(Self::Late),
-            "missed" => Some(Self::Missed),
-            "location_exception" => Some(Self::LocationException),
-            _ => None,
+        let s = s.trim();
+        [Self::Late, Self::Missed, Self::LocationException]
+            .into_iter()
+            .find(|f| f.key() == s)
+    }
+
+    /// The flag's name in a query (`?flag=`) and on the attention page.
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Late => "late",
+            Self::Missed => "missed",
+            Self::LocationException => "location_exception",
         }
     }
 }
@@ -497,4 +505,322 @@ pub async fn flagged(
         page,
     )
     .await
+}
+
+/// Which change of one visit alone a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Move,
+    Cancel,
+    Reassign,
+}
+
+impl ChangeKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Move => "move",
+            Self::Cancel => "cancel",
+            Self::Reassign => "reassign",
+        }
+    }
+}
+
+/// The body of a change of one visit (the API's JSON; the page's form is
+/// turned into one).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct VisitChangeBody {
+    /// For a move: the new local start, `2026-12-03T14:00:00`.
+    pub starts_at: Option<String>,
+    /// For a reassignment: the worker's pid, or empty for nobody.
+    pub worker: Option<String>,
+    pub reason: Option<String>,
+    /// The visit's `version` as the caller saw it: when given and the visit
+    /// has changed since, the change is refused (409).
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl VisitChangeBody {
+    /// The change the body asks for as `kind`.
+    ///
+    /// # Errors
+    /// A move without a valid local time.
+    pub fn change(&self, kind: ChangeKind) -> AppResult<VisitChange> {
+        match kind {
+            ChangeKind::Move => self
+                .starts_at
+                .as_deref()
+                .and_then(|s| {
+                    let s = s.trim();
+                    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+                        .ok()
+                })
+                .map(VisitChange::Move)
+                .ok_or_else(|| AppError::field("starts_at", "error-local-time")),
+            ChangeKind::Cancel => Ok(VisitChange::Cancel),
+            ChangeKind::Reassign => Ok(VisitChange::Reassign(
+                self.worker.clone().filter(|w| !w.trim().is_empty()),
+            )),
+        }
+    }
+}
+
+/// [`change`] as a body asks it (`kind` of change, the version seen, the
+/// reason).
+///
+/// # Errors
+/// As [`VisitChangeBody::change`] and [`change`].
+pub async fn change_as_asked(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    visit: &Model,
+    kind: ChangeKind,
+    body: &VisitChangeBody,
+    now: DateTime<Utc>,
+) -> AppResult<Model> {
+    let asked = body.change(kind)?;
+    change(
+        db,
+        actor,
+        visit,
+        body.version,
+        asked,
+        body.reason.as_deref(),
+        now,
+    )
+    .await
+}
+
+/// A bulk reassignment: every visit of `from_worker` from `from` to `to`
+/// (local dates, inclusive) that has not started goes to `to_worker`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReassignBody {
+    pub from_worker: Option<String>,
+    pub to_worker: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Runs a bulk reassignment as asked, the dates read on `zone`'s clock;
+/// returns how many visits moved.
+///
+/// # Errors
+/// Field errors (`from`, `to`, `from_worker`, `to_worker`, `reason`);
+/// database errors.
+pub async fn reassign_as_asked(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    scope: &Scope,
+    b: &ReassignBody,
+    zone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let date = |s: Option<&str>, field: &str| {
+        crate::domain::date_input::parse_optional_date(s)
+            .ok()
+            .flatten()
+            .ok_or_else(|| AppError::field(field, "error-date"))
+    };
+    let from = date(b.from.as_deref(), "from")?;
+    let to = date(b.to.as_deref(), "to")?;
+    if to < from {
+        return Err(AppError::field("to", "error-date-order"));
+    }
+    let worker = b
+        .from_worker
+        .as_deref()
+        .and_then(|w| Uuid::parse_str(w.trim()).ok())
+        .ok_or_else(|| AppError::field("from_worker", "error-choose-worker"))?;
+    let start = resolve(zone, from.and_time(chrono::NaiveTime::MIN));
+    let end = resolve(
+        zone,
+        (to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+    );
+    reassign_many(
+        db,
+        actor,
+        scope,
+        worker,
+        b.to_worker.as_deref().filter(|w| !w.trim().is_empty()),
+        start,
+        end,
+        b.reason.as_deref(),
+        now,
+    )
+    .await
+}
+
+/// The query of the visits API list.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub plan: Option<String>,
+    /// `late`, `missed` or `location_exception`: the visits needing
+    /// attention since `from` (default the last 14 days).
+    pub flag: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn instant(s: Option<&str>, default: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| AppError::field("from", "error-instant")),
+    }
+}
+
+/// The visits the API lists for `q`: with a `flag`, those needing
+/// attention ([`flagged`]); otherwise those in `[from, to)` (RFC 3339
+/// instants; default from a day ago to 4 weeks ahead), optionally of one
+/// plan in scope ([`list`]).
+///
+/// # Errors
+/// Field errors (`flag`, `from`); `NotFound` for a plan out of scope or
+/// callers who see no visits; database errors.
+pub async fn listed(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<Model>, PageInfo)> {
+    let req = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
+    if let Some(f) = q.flag.as_deref().filter(|f| !f.trim().is_empty()) {
+        let flag = Flag::parse(f).ok_or_else(|| AppError::field("flag", "error-flag"))?;
+        let since = instant(q.from.as_deref(), now - chrono::Duration::days(14))?;
+        return flagged(db, scope, flag, since, req).await;
+    }
+    let from = instant(q.from.as_deref(), now - chrono::Duration::days(1))?;
+    let to = instant(q.to.as_deref(), now + chrono::Duration::days(28))?;
+    // A plan that is not a pid is as missing as one out of scope.
+    let plan = match q.plan.as_deref() {
+        Some(raw) => {
+            let p = Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)?;
+            Some(super::service_plans::load(db, scope, p).await?.id)
+        }
+        None => None,
+    };
+    list(db, scope, from, to, plan, req).await
+}
+
+/// The rows a list of visits shows beside each visit, loaded with one
+/// query per table (per 500 ids), never one per visit: the workers and
+/// the submitters, the people, the homes (the visit's and the person's),
+/// their villages and the plans.
+#[derive(Debug, Default)]
+pub struct Related {
+    pub users: HashMap<i64, users::Model>,
+    pub people: HashMap<i64, recipients::Model>,
+    pub homes: HashMap<i64, households::Model>,
+    pub villages: HashMap<i64, villages::Model>,
+    pub plans: HashMap<i64, service_plans::Model>,
+}
+
+/// The rows of `E` with the ids `ids` (deduplicated, 500 to a statement).
+async fn by_id<C, E>(
+    db: &C,
+    column: E::Column,
+    mut ids: Vec<i64>,
+    id: impl Fn(&E::Model) -> i64,
+) -> AppResult<HashMap<i64, E::Model>>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+{
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for m in E::find()
+            .filter(column.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            out.insert(id(&m), m);
+        }
+    }
+    Ok(out)
+}
+
+impl Related {
+    /// Loads what `rows` refer to.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn load<C: ConnectionTrait>(db: &C, rows: &[Model]) -> AppResult<Self> {
+        let users_of = rows
+            .iter()
+            .flat_map(|r| [r.worker_id, r.submitted_by_id])
+            .flatten()
+            .collect();
+        let users = by_id::<_, users::Entity>(db, users::Column::Id, users_of, |u| u.id).await?;
+        let people_of = rows.iter().filter_map(|r| r.recipient_id).collect();
+        let people =
+            by_id::<_, recipients::Entity>(db, recipients::Column::Id, people_of, |r| r.id).await?;
+        let homes_of = rows
+            .iter()
+            .map(|r| r.household_id)
+            .chain(people.values().map(|p| p.household_id))
+            .collect();
+        let homes =
+            by_id::<_, households::Entity>(db, households::Column::Id, homes_of, |h| h.id).await?;
+        let villages_of = homes.values().map(|h| h.village_id).collect();
+        let villages =
+            by_id::<_, villages::Entity>(db, villages::Column::Id, villages_of, |p| p.id).await?;
+        let plans_of = rows.iter().filter_map(|r| r.plan_id).collect();
+        let plans =
+            by_id::<_, service_plans::Entity>(db, service_plans::Column::Id, plans_of, |p| p.id)
+                .await?;
+        Ok(Self {
+            users,
+            people,
+            homes,
+            villages,
+            plans,
+        })
+    }
+
+    #[must_use]
+    pub fn worker(&self, v: &Model) -> Option<&users::Model> {
+        v.worker_id.and_then(|id| self.users.get(&id))
+    }
+
+    /// Who submitted the visit's record.
+    #[must_use]
+    pub fn submitter(&self, v: &Model) -> Option<&users::Model> {
+        v.submitted_by_id.and_then(|id| self.users.get(&id))
+    }
+
+    /// The person the visit is for (none for a whole household's visit).
+    #[must_use]
+    pub fn person(&self, v: &Model) -> Option<&recipients::Model> {
+        v.recipient_id.and_then(|id| self.people.get(&id))
+    }
+
+    /// The household the visit goes to.
+    #[must_use]
+    pub fn home(&self, v: &Model) -> Option<&households::Model> {
+        self.homes.get(&v.household_id)
+    }
+
+    /// A person's own household.
+    #[must_use]
+    pub fn home_of(&self, p: &recipients::Model) -> Option<&households::Model> {
+        self.homes.get(&p.household_id)
+    }
+
+    #[must_use]
+    pub fn village(&self, h: &households::Model) -> Option<&villages::Model> {
+        self.villages.get(&h.village_id)
+    }
+
+    #[must_use]
+    pub fn plan(&self, v: &Model) -> Option<&service_plans::Model> {
+        v.plan_id.and_then(|id| self.plans.get(&id))
+    }
 }

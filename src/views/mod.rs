@@ -1,6 +1,7 @@
 //! JSON shapes of the API; the HTML pages pass the same shapes to Tera.
 //! Only `pid`s leave the server, never database ids.
 pub mod audit_logs;
+pub mod board;
 pub mod contracts;
 pub mod dashboard;
 pub mod export;
@@ -20,6 +21,7 @@ pub mod service_types;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod visits;
 
 pub use audit_logs::AuditJson;
 pub use organizations::OrganizationJson;

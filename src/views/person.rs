@@ -3,16 +3,24 @@
 //! answer, export, PDF, calendar feed and board builds its person fields
 //! from a `PersonView` (or, for a bare name, [`PersonView::name_for`]).
 use crate::{
+    domain::visit::VisitStatus,
     domain::{
         privacy::{self, Datum, Shown},
         recipient::CareTag,
         role::Role,
     },
-    models::_entities::{households, recipients},
+    errors::AppResult,
+    models::{
+        _entities::{households, recipients, visits},
+        ad_hoc_visits,
+    },
     policy::Scope,
+    web::render::DISPLAY_ZONE,
 };
 use chrono::{Datelike, NaiveDate};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,6 +143,114 @@ impl PersonView {
         match privacy::shown(role, Datum::Name, at_the_door) {
             Shown::Whole => name.to_string(),
             Shown::Masked | Shown::Hidden => privacy::mask_name(name),
+        }
+    }
+}
+
+/// Where the viewer (`scope`) sees the person of `visit` on `today`: at
+/// the door when they are a worker (`Scope::role`), the visit is assigned
+/// to them, it is not cancelled, and its day (display zone) is within
+/// `privacy::at_the_door`; anywhere else for everyone and everything else.
+/// An ad-hoc visit is at the door only for someone in `planned`
+/// ([`door_people`]): the worker's planned visits at the door.
+#[must_use]
+pub fn place_of(
+    scope: &Scope,
+    visit: &visits::Model,
+    today: NaiveDate,
+    planned: &HashSet<i64>,
+) -> Place {
+    let day = visit.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
+    if scope.role() == Role::Worker
+        && visit.worker_id == Some(scope.user_id)
+        && visit.status() != VisitStatus::Cancelled
+        && (visit.plan_id.is_some() || visit.recipient_id.is_some_and(|r| planned.contains(&r)))
+        && privacy::at_the_door(day, today)
+    {
+        Place::AtTheDoor
+    } else {
+        Place::Elsewhere
+    }
+}
+
+/// The people a worker's planned visits take to the door today (empty for
+/// other roles), for [`place_of`].
+///
+/// # Errors
+/// Database errors.
+pub async fn door_people(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    today: NaiveDate,
+) -> AppResult<HashSet<i64>> {
+    if scope.role() == Role::Worker {
+        ad_hoc_visits::at_the_door(db, scope.user_id, today).await
+    } else {
+        Ok(HashSet::new())
+    }
+}
+
+/// [`place_of`] for one visit, loading the worker's planned people only
+/// when the visit is ad hoc.
+///
+/// # Errors
+/// Database errors.
+pub async fn place_of_visit(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    visit: &visits::Model,
+    today: NaiveDate,
+) -> AppResult<Place> {
+    let planned = if visit.plan_id.is_none() {
+        door_people(db, scope, today).await?
+    } else {
+        HashSet::new()
+    };
+    Ok(place_of(scope, visit, today, &planned))
+}
+
+/// What the viewer is shown of `person` (a visit's) at `place`: someone
+/// outside the viewer's registry (`Scope::sees_recipient`) who is not at
+/// the door is shown by name only, except to `keep_for_workers` lists (the
+/// board shows workers their masked view, which is already reduced).
+#[must_use]
+pub fn person_at(
+    scope: &Scope,
+    person: &recipients::Model,
+    home: Option<&households::Model>,
+    place: Place,
+    today: NaiveDate,
+    keep_for_workers: bool,
+) -> PersonView {
+    let openable = scope.sees_recipient(person);
+    let view = PersonView::new(scope, person, home, place, openable, today);
+    if openable || place == Place::AtTheDoor || (keep_for_workers && scope.role() == Role::Worker) {
+        view
+    } else {
+        view.name_only()
+    }
+}
+
+/// The address and phone of a whole household's visit, as the viewer may
+/// see them at `place` (the same rule as a person's: `privacy::shown`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HouseholdContact {
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl HouseholdContact {
+    #[must_use]
+    pub fn new(scope: &Scope, h: &households::Model, place: Place) -> Self {
+        let door = place == Place::AtTheDoor;
+        let whole = |d: Datum| privacy::shown(scope.role(), d, door) == Shown::Whole;
+        Self {
+            address: whole(Datum::Address).then(|| h.address.clone()),
+            phone: if whole(Datum::Phone) {
+                h.phone.clone()
+            } else {
+                None
+            },
         }
     }
 }

@@ -27,6 +27,7 @@ mod queries_contracts;
 mod queries_outputs;
 mod queries_plans;
 mod queries_registry;
+mod queries_visits;
 mod query_counts;
 mod recipient_imports;
 mod recipients;

@@ -2,7 +2,7 @@
 //! dashboard, a contract's exports, an acceptance pack and the OCDS
 //! release. None of them runs a statement per visit, per call-back or per
 //! payment; the dashboard runs its cards' fulfilment per contract.
-use super::contracts::{contract_body, person, visit};
+use crate::support::builders::{contract_body, person, visit};
 use crate::support::*;
 use axum::http::StatusCode;
 use axum_test::TestServer;
