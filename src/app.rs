@@ -151,6 +151,7 @@ impl Hooks for App {
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         use loco_rs::storage::{drivers, Storage};
         // A pool that cannot wedge (sqlx #3645): see `db_pool`.
+        crate::zone::configure(ctx.config.settings.as_ref()).map_err(|e| Error::string(&e))?;
         let mut ctx = crate::db_pool::replace(ctx).await?;
         if web::query_count::enabled(&ctx) {
             web::query_count::install(&mut ctx.db);

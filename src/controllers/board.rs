@@ -8,11 +8,7 @@ use crate::{
     errors::AppResult,
     models::visits,
     views::board::{self as view, BoardJson, ReassignForm},
-    web::{
-        input::QueryParams,
-        render::{redirect_flash, DISPLAY_ZONE},
-        FormData, Page, Viewer,
-    },
+    web::{input::QueryParams, render::redirect_flash, FormData, Page, Viewer},
 };
 use axum::{
     extract::State,
@@ -76,8 +72,15 @@ async fn reassign(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_plans())?;
     let now = chrono::Utc::now();
-    let result =
-        visits::reassign_as_asked(&ctx.db, &v.actor, &v.scope, &f.body(), DISPLAY_ZONE, now).await;
+    let result = visits::reassign_as_asked(
+        &ctx.db,
+        &v.actor,
+        &v.scope,
+        &f.body(),
+        crate::zone::display(),
+        now,
+    )
+    .await;
     let week = monday(f.week.as_deref());
     match invalid_or(result, v.lang)? {
         Ok(0) => Ok(redirect_flash(

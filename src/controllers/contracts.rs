@@ -2,8 +2,9 @@
 //! items and live fulfilment; the form officials draw drafts up with; the
 //! covered recipients.
 use super::{invalid_or, require};
+use crate::views::pack::{self, Format, PackQuery};
 use crate::{
-    domain::{pagination::PageRequest, publication::Edition},
+    domain::pagination::PageRequest,
     errors::{AppError, AppResult},
     models::{
         acceptances::{self, AcceptanceParams},
@@ -401,51 +402,31 @@ async fn record_callback(
     back_with(&c, callbacks::record(&ctx.db, &v.actor, &found, &f).await)
 }
 
-/// `masked=1` for the public version.
-#[derive(Debug, Default, Deserialize)]
-pub struct PackQuery {
-    masked: Option<String>,
-}
-
 /// The acceptance pack as XLSX: the accepted figures, and every visit of
 /// the period; `masked=1` gives the version fit for publication (names
 /// masked; ID numbers and addresses are never in it).
-pub async fn acceptance_pack(
+async fn acceptance_pack(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path((id, acceptance)): Path<(String, String)>,
     QueryParams(q): QueryParams<PackQuery>,
 ) -> AppResult<Response> {
-    use crate::views::pack::Format;
-    pack(&ctx, &v, &id, &acceptance, &q, Format::Xlsx).await
+    let ids = (id.as_str(), acceptance.as_str());
+    let file = pack::download_for(&ctx.db, &v.scope, &v.actor, v.lang, ids, &q, Format::Xlsx);
+    Ok(file.await?.into_response())
 }
 
 /// The same pack as PDF (A4, Chinese set in the font built into the
 /// binary), for printing, signing and filing.
-pub async fn acceptance_pack_pdf(
+async fn acceptance_pack_pdf(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path((id, acceptance)): Path<(String, String)>,
     QueryParams(q): QueryParams<PackQuery>,
 ) -> AppResult<Response> {
-    use crate::views::pack::Format;
-    pack(&ctx, &v, &id, &acceptance, &q, Format::Pdf).await
-}
-
-/// An acceptance of a contract in scope, its pack as `format`, audited.
-async fn pack(
-    ctx: &AppContext,
-    v: &Viewer,
-    id: &str,
-    acceptance: &str,
-    q: &PackQuery,
-    format: crate::views::pack::Format,
-) -> AppResult<Response> {
-    let c = contracts::load(&ctx.db, &v.scope, pid(id)?).await?;
-    let a = acceptances::load(&ctx.db, &c, pid(acceptance)?).await?;
-    let edition = Edition::of_pack(crate::web::input::checked(q.masked.as_deref()));
-    let p = crate::views::pack::Pack::load(&ctx.db, v.lang, &c, &a, edition).await?;
-    Ok(p.download(&ctx.db, &v.actor, format).await?.into_response())
+    let ids = (id.as_str(), acceptance.as_str());
+    let file = pack::download_for(&ctx.db, &v.scope, &v.actor, v.lang, ids, &q, Format::Pdf);
+    Ok(file.await?.into_response())
 }
 
 /// Stores a document of the contract (officials, admins).

@@ -19,7 +19,6 @@ use crate::{
         Actor,
     },
     policy::Scope,
-    web::render::DISPLAY_ZONE,
 };
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::{
@@ -171,7 +170,7 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
             let mut day = start + Duration::days(i64::try_from(i % 7).unwrap_or(0));
             while day < today {
                 let hour = 8 + u32::try_from(rng.below(8)).unwrap_or(0);
-                let starts = DISPLAY_ZONE
+                let starts = crate::zone::display()
                     .from_local_datetime(&day.and_hms_opt(hour, 0, 0).unwrap_or_default())
                     .single()
                     .map_or(now, |t| t.with_timezone(&Utc));

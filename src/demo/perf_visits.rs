@@ -196,7 +196,7 @@ pub async fn perf_visits(
                 .map(|w| w.0);
             let day = start + Duration::days(i64::try_from(rng.below(365)).unwrap_or(0));
             let at = crate::domain::recurrence::resolve(
-                crate::web::render::DISPLAY_ZONE,
+                crate::zone::display(),
                 day.and_hms_opt(8 + u32::try_from(rng.below(9)).unwrap_or(0), 0, 0)
                     .unwrap_or_default(),
             );

@@ -7,6 +7,7 @@ pub mod credit_code;
 pub mod date_input;
 pub mod division_code;
 pub mod field_errors;
+pub mod form;
 pub mod fulfilment;
 pub mod geo;
 pub mod ical;

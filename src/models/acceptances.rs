@@ -9,9 +9,9 @@ use super::{
     milestones, Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{date_input::parse_date, text},
     errors::{AppError, AppResult, FieldErrors},
-    web::{input::loose, render::DISPLAY_ZONE},
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
@@ -113,7 +113,8 @@ pub async fn accepted_until<C: ConnectionTrait>(
 }
 
 fn start_of(day: NaiveDate) -> DateTime<chrono::FixedOffset> {
-    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
+    crate::domain::recurrence::resolve(crate::zone::display(), day.and_time(chrono::NaiveTime::MIN))
+        .into()
 }
 
 /// Value delivered over value contracted, in percent, from a snapshot.
@@ -179,7 +180,7 @@ pub async fn accept(
             x.message_key()
         })
         .flatten();
-    let public = crate::web::input::checked(p.public.as_deref());
+    let public = crate::domain::form::checked(p.public.as_deref());
     let milestone = match milestones::named(db, c.id, p.milestone.as_deref()).await? {
         None => None,
         Some(Some(m)) if m.status == "scheduled" => Some(m),

@@ -11,10 +11,10 @@ use super::{
 };
 use crate::domain::visit::VisitStatus;
 use crate::{
+    domain::form::loose,
     domain::{privacy, recurrence::resolve, role::Role, text},
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::{input::loose, render::DISPLAY_ZONE},
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -151,7 +151,7 @@ pub async fn at_the_door<C: ConnectionTrait>(
 ) -> AppResult<std::collections::HashSet<i64>> {
     let midnight = |d: chrono::NaiveDate| {
         DateTime::<chrono::FixedOffset>::from(resolve(
-            DISPLAY_ZONE,
+            crate::zone::display(),
             d.and_time(chrono::NaiveTime::MIN),
         ))
     };
@@ -176,7 +176,12 @@ pub async fn at_the_door<C: ConnectionTrait>(
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, at)| privacy::at_the_door(at.with_timezone(&DISPLAY_ZONE).date_naive(), today))
+        .filter(|(_, at)| {
+            privacy::at_the_door(
+                at.with_timezone(&crate::zone::display()).date_naive(),
+                today,
+            )
+        })
         .filter_map(|(r, _)| r)
         .collect())
 }
@@ -266,9 +271,11 @@ pub async fn check(
     {
         None => Some(now),
         Some(s) => {
-            let t = local_time(s).map(|l| resolve(DISPLAY_ZONE, l)).filter(|t| {
-                *t >= now - Duration::days(AFTER_THE_FACT) && *t <= now + Duration::hours(12)
-            });
+            let t = local_time(s)
+                .map(|l| resolve(crate::zone::display(), l))
+                .filter(|t| {
+                    *t >= now - Duration::days(AFTER_THE_FACT) && *t <= now + Duration::hours(12)
+                });
             if t.is_none() {
                 e.add("starts_at", "error-ad-hoc-start");
             }
@@ -304,7 +311,7 @@ pub async fn check(
         worker_id: Set(worker_id),
         starts_at: Set(start.into()),
         ends_at: Set((start + Duration::minutes(minutes)).into()),
-        tzid: Set(DISPLAY_ZONE.name().to_string()),
+        tzid: Set(crate::zone::display().name().to_string()),
         status: Set(VisitStatus::Scheduled.as_str().into()),
         exception: Set(false),
         ad_hoc_reason: Set(Some(reason)),

@@ -9,9 +9,9 @@ use super::{
 };
 use crate::domain::visit::VisitStatus;
 use crate::{
+    domain::form::loose,
     domain::text,
     errors::{AppError, AppResult, FieldErrors},
-    web::{input::loose, render::DISPLAY_ZONE},
 };
 use chrono::Duration;
 use sea_orm::{
@@ -55,7 +55,8 @@ pub struct CallResult {
 }
 
 fn start_of(day: chrono::NaiveDate) -> chrono::DateTime<chrono::FixedOffset> {
-    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
+    crate::domain::recurrence::resolve(crate::zone::display(), day.and_time(chrono::NaiveTime::MIN))
+        .into()
 }
 
 /// Draws up to `size` completed visits of `c` at random, not drawn
@@ -230,7 +231,7 @@ pub async fn of_contract(
                 visit: v.pid,
                 visit_day: v
                     .starts_at
-                    .with_timezone(&DISPLAY_ZONE)
+                    .with_timezone(&crate::zone::display())
                     .format("%Y-%m-%d")
                     .to_string(),
                 recipient: p.map(|p| p.name.clone()),

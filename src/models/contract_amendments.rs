@@ -12,10 +12,10 @@ use super::{
     Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{date_input::parse_date, text},
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::input::loose,
 };
 use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -232,7 +232,7 @@ pub async fn propose(
         contract_id: Set(c.id),
         status: Set("pending".into()),
         reason: Set(reason.clone()),
-        public: Set(crate::web::input::checked(p.public.as_deref())),
+        public: Set(crate::domain::form::checked(p.public.as_deref())),
         effective_on: Set(effective_on),
         requested_by_id: Set(actor.user_id.unwrap_or_default()),
         proposal: Set(serde_json::to_string(&proposal).unwrap_or_default()),

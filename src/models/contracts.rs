@@ -11,6 +11,7 @@ use super::{
     Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{
         date_input::parse_date,
         fulfilment::Unit,
@@ -21,7 +22,6 @@ use crate::{
     },
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::input::loose,
 };
 use chrono::NaiveDate;
 use sea_orm::{

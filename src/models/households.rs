@@ -8,6 +8,7 @@ use super::{
     fetch_page, like_pattern, scoped, Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{
         date_input::parse_optional_date,
         pagination::{PageInfo, PageRequest},
@@ -17,7 +18,6 @@ use crate::{
     },
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::input::loose,
 };
 use sea_orm::{
     entity::prelude::*, sea_query::LikeExpr, ActiveValue::Set, ConnectionTrait, QueryOrder,

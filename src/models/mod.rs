@@ -67,7 +67,7 @@ pub(crate) use pid_and_timestamps;
 #[must_use]
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now()
-        .with_timezone(&crate::web::render::DISPLAY_ZONE)
+        .with_timezone(&crate::zone::display())
         .date_naive()
 }
 
@@ -149,4 +149,13 @@ pub fn like_pattern(term: &str) -> String {
     }
     out.push('%');
     out
+}
+
+/// A `pid` from a URL or a body; a malformed one is as missing as an
+/// unknown one (404).
+///
+/// # Errors
+/// `NotFound` when `raw` is not a UUID.
+pub fn pid(raw: &str) -> crate::errors::AppResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw.trim()).map_err(|_| crate::errors::AppError::NotFound)
 }

@@ -9,9 +9,9 @@ use super::{
     Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{date_input::parse_date, money::parse_yuan, text},
     errors::{AppError, AppResult, FieldErrors},
-    web::input::loose,
 };
 use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};

@@ -415,7 +415,7 @@ pub async fn split_point(
     from: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<NaiveDateTime> {
-    let pid = crate::web::input::pid(from.unwrap_or_default())?;
+    let pid = crate::models::pid(from.unwrap_or_default())?;
     let visit = super::visits::load(db, scope, pid).await?;
     if visit.plan_id != Some(plan.id) {
         return Err(AppError::NotFound);

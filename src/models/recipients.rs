@@ -14,6 +14,7 @@ use super::{
     like_pattern, scoped, Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{
         date_input::parse_optional_date,
         name_search::{search_key, Query},
@@ -29,7 +30,6 @@ use crate::{
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
     policy::Scope,
     vault::Vault,
-    web::input::loose,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{

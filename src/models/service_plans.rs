@@ -11,6 +11,7 @@ use super::{
 };
 use crate::domain::visit::VisitStatus;
 use crate::{
+    domain::form::loose,
     domain::{
         conflicts::Slot,
         pagination::{PageInfo, PageRequest},
@@ -20,7 +21,6 @@ use crate::{
     },
     errors::{AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::input::loose,
 };
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use sea_orm::{

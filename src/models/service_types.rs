@@ -8,9 +8,9 @@ use super::{
     Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{locale::Locale, service_type::valid_code, text},
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
-    web::input::loose,
 };
 use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -156,7 +156,7 @@ fn check(e: &mut FieldErrors, p: &ServiceTypeParams) -> Option<Checked> {
     let active = p
         .active
         .as_deref()
-        .map(|a| crate::web::input::checked(Some(a)));
+        .map(|a| crate::domain::form::checked(Some(a)));
     Some(Checked {
         name_zh: name_zh?,
         name_en: name_en?,

@@ -5,6 +5,7 @@ use super::{
     fetch_page, find_scoped, like_pattern, scoped, Actor,
 };
 use crate::{
+    domain::form::loose,
     domain::{
         division_code::TownshipCode,
         pagination::{PageInfo, PageRequest},
@@ -12,7 +13,6 @@ use crate::{
     },
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::input::loose,
 };
 use sea_orm::{
     entity::prelude::*, sea_query::LikeExpr, ActiveValue::Set, Condition, QueryOrder, QuerySelect,

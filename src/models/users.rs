@@ -10,6 +10,7 @@ use super::{
     Actor,
 };
 use crate::{
+    domain::form::{checked, loose},
     domain::{
         locale::Locale,
         pagination::{PageInfo, PageRequest},
@@ -19,7 +20,6 @@ use crate::{
     },
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
     policy::Scope,
-    web::input::{checked, loose},
 };
 use loco_rs::{auth::jwt, hash};
 use sea_orm::{

@@ -610,7 +610,7 @@ pub async fn mark_overdue(
 ) -> AppResult<(u64, u64)> {
     use sea_orm::QuerySelect;
     let actor = Actor::system("visits:mark_overdue");
-    let zone = crate::web::render::DISPLAY_ZONE;
+    let zone = crate::zone::display();
     let today = crate::domain::recurrence::resolve(
         zone,
         now.with_timezone(&zone)

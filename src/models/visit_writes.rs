@@ -25,10 +25,7 @@ use super::{
     Actor,
 };
 use crate::domain::visit::VisitStatus;
-use crate::{
-    errors::{AppError, AppResult},
-    web::render::DISPLAY_ZONE,
-};
+use crate::errors::{AppError, AppResult};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use sea_orm::{
     entity::prelude::*,
@@ -44,7 +41,9 @@ const CHUNK: usize = 500;
 /// The local day a visit falls on (acceptance periods are local days).
 #[must_use]
 fn day_of(v: &visits::Model) -> NaiveDate {
-    v.starts_at.with_timezone(&DISPLAY_ZONE).date_naive()
+    v.starts_at
+        .with_timezone(&crate::zone::display())
+        .date_naive()
 }
 
 /// Whether `day` lies in a period accepted for a contract of `org` that
@@ -183,7 +182,9 @@ pub async fn ensure_open<C: ConnectionTrait>(
     starts_at: DateTime<Utc>,
 ) -> AppResult<()> {
     audit_logs::lock_chain(db).await?;
-    let day = starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
+    let day = starts_at
+        .with_timezone(&crate::zone::display())
+        .date_naive();
     if period_closed(db, org, recipient, day).await? {
         return Err(AppError::field("starts_at", "error-period-accepted"));
     }

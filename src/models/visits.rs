@@ -16,7 +16,6 @@ use crate::{
     },
     errors::{AppError, AppResult},
     policy::Scope,
-    web::render::DISPLAY_ZONE,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{
@@ -85,8 +84,11 @@ pub struct Conflict {
 
 impl Conflict {
     fn new(index: usize, kind: ConflictKind, at: DateTime<Utc>, other: Option<&Slot>) -> Self {
-        let clock =
-            |t: DateTime<Utc>, f: &str| t.with_timezone(&DISPLAY_ZONE).format(f).to_string();
+        let clock = |t: DateTime<Utc>, f: &str| {
+            t.with_timezone(&crate::zone::display())
+                .format(f)
+                .to_string()
+        };
         Self {
             index,
             kind,
@@ -184,7 +186,7 @@ pub async fn conflicts<C: ConnectionTrait>(
         .map(|r| (r.id, r.status_on))
         .collect();
     for (index, s) in slots.iter().enumerate() {
-        let day = s.start.with_timezone(&DISPLAY_ZONE).date_naive();
+        let day = s.start.with_timezone(&crate::zone::display()).date_naive();
         if inactive
             .iter()
             .any(|(id, on)| s.recipient == Some(*id) && day >= *on)
@@ -281,7 +283,7 @@ pub async fn change(
     let mut am: ActiveModel = visit.clone().into();
     match change {
         VisitChange::Move(local) => {
-            let zone: chrono_tz::Tz = visit.tzid.parse().unwrap_or(DISPLAY_ZONE);
+            let zone: chrono_tz::Tz = visit.tzid.parse().unwrap_or(crate::zone::display());
             let start = resolve(zone, local);
             if start < now {
                 return Err(AppError::field("starts_at", "error-visit-in-past"));

@@ -93,12 +93,12 @@ impl Task for PerfFulfilment {
         );
         let start =
             chrono::DateTime::<chrono::FixedOffset>::from(crate::domain::recurrence::resolve(
-                crate::web::render::DISPLAY_ZONE,
+                crate::zone::display(),
                 c.starts_on.and_time(chrono::NaiveTime::MIN),
             ));
         let end =
             chrono::DateTime::<chrono::FixedOffset>::from(crate::domain::recurrence::resolve(
-                crate::web::render::DISPLAY_ZONE,
+                crate::zone::display(),
                 (c.ends_on + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN),
             ));
         for i in 0..runs + 3 {

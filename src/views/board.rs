@@ -16,7 +16,7 @@ use crate::{
         users,
         visits::{self, Conflict, Flag, ReassignBody, Related},
     },
-    web::{render::DISPLAY_ZONE, Viewer},
+    web::Viewer,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use loco_rs::app::AppContext;
@@ -65,7 +65,7 @@ pub struct BoardVisit {
 
 /// Midnight (display zone) at the start of `day`.
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    resolve(DISPLAY_ZONE, day.and_time(NaiveTime::MIN))
+    resolve(crate::zone::display(), day.and_time(NaiveTime::MIN))
 }
 
 /// The week from `start` of the visits the viewer sees (of one worker
@@ -152,7 +152,7 @@ struct Card<'a> {
 impl Card<'_> {
     fn of(&self, r: &visits::Model, place: Place, conflicts: Vec<&'static str>) -> BoardVisit {
         let (v, related) = (self.v, self.related);
-        let local = r.starts_at.with_timezone(&DISPLAY_ZONE);
+        let local = r.starts_at.with_timezone(&crate::zone::display());
         let at_door = place == Place::AtTheDoor;
         let home = related.home(r);
         let person = related.person(r);
@@ -170,7 +170,9 @@ impl Card<'_> {
             time: format!(
                 "{}–{}",
                 local.format("%H:%M"),
-                r.ends_at.with_timezone(&DISPLAY_ZONE).format("%H:%M")
+                r.ends_at
+                    .with_timezone(&crate::zone::display())
+                    .format("%H:%M")
             ),
             starts_at: r.starts_at,
             ends_at: r.ends_at,
@@ -405,7 +407,7 @@ pub async fn attention(ctx: &AppContext, v: &Viewer, since: DateTime<Utc>) -> Ap
 /// # Errors
 /// `NotFound` for callers who see no visits; database errors.
 pub async fn today(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResult<Value> {
-    let day = now.with_timezone(&DISPLAY_ZONE).date_naive();
+    let day = now.with_timezone(&crate::zone::display()).date_naive();
     let (rows, _, cut) = visits::board(
         &ctx.db,
         &v.scope,

@@ -892,7 +892,7 @@ pub fn visits_page<T: Serialize>(
         .iter()
         .map(|r| {
             r.starts_at
-                .with_timezone(&crate::web::render::DISPLAY_ZONE)
+                .with_timezone(&crate::zone::display())
                 .format("%Y")
                 .to_string()
         })

@@ -15,7 +15,6 @@ use crate::{
         service_types::Catalogue,
         Actor,
     },
-    web::render::DISPLAY_ZONE,
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{json, Value};
@@ -221,7 +220,7 @@ fn figures(
         vec![
             t(lang, "pack-accepted-at"),
             a.created_at
-                .with_timezone(&DISPLAY_ZONE)
+                .with_timezone(&crate::zone::display())
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
         ],
@@ -314,7 +313,7 @@ fn visits(lang: Locale, edition: Edition, list: &[acceptances::PackVisit]) -> Ve
     for pv in list {
         rows.push(row(
             pv.starts_at
-                .with_timezone(&DISPLAY_ZONE)
+                .with_timezone(&crate::zone::display())
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
             &pv.recipient,
@@ -330,4 +329,35 @@ fn visits(lang: Locale, edition: Edition, list: &[acceptances::PackVisit]) -> Ve
         ));
     }
     rows
+}
+
+/// `masked=1` for the public version.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PackQuery {
+    masked: Option<String>,
+}
+
+/// The pack of the acceptance `acceptance` of the contract `contract`,
+/// both in `scope`, as `format`; its download is audited.
+///
+/// # Errors
+/// 404 for a contract or acceptance out of scope or malformed pids;
+/// database errors.
+pub async fn download_for(
+    db: &DatabaseConnection,
+    scope: &crate::policy::Scope,
+    actor: &Actor,
+    lang: Locale,
+    (contract, acceptance): (&str, &str),
+    q: &PackQuery,
+    format: Format,
+) -> AppResult<Download> {
+    use crate::web::input::{checked, pid};
+    let c = crate::models::contracts::load(db, scope, pid(contract)?).await?;
+    let a = acceptances::load(db, &c, pid(acceptance)?).await?;
+    let edition = Edition::of_pack(checked(q.masked.as_deref()));
+    Pack::load(db, lang, &c, &a, edition)
+        .await?
+        .download(db, actor, format)
+        .await
 }

@@ -15,7 +15,6 @@ use crate::{
         ad_hoc_visits,
     },
     policy::Scope,
-    web::render::DISPLAY_ZONE,
 };
 use chrono::{Datelike, NaiveDate};
 use sea_orm::DatabaseConnection;
@@ -160,7 +159,10 @@ pub fn place_of(
     today: NaiveDate,
     planned: &HashSet<i64>,
 ) -> Place {
-    let day = visit.starts_at.with_timezone(&DISPLAY_ZONE).date_naive();
+    let day = visit
+        .starts_at
+        .with_timezone(&crate::zone::display())
+        .date_naive();
     if scope.role() == Role::Worker
         && visit.worker_id == Some(scope.user_id)
         && visit.status() != VisitStatus::Cancelled

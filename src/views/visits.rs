@@ -24,7 +24,7 @@ use crate::{
         visit_logs,
         visits::{self, ChangeKind, Related, VisitChangeBody},
     },
-    web::{render::DISPLAY_ZONE, Viewer},
+    web::Viewer,
 };
 use axum::{
     http::header,
@@ -130,7 +130,7 @@ pub async fn show(
     } else {
         visits::conflicts(&ctx.db, &[visit.slot()], &[visit.id], None).await?
     };
-    let start = visit.starts_at.with_timezone(&DISPLAY_ZONE);
+    let start = visit.starts_at.with_timezone(&crate::zone::display());
     let workers: Vec<Value> = if v.scope.may_manage_plans() {
         users::workers_of(&ctx.db, visit.organization_id).await?
     } else {
@@ -170,7 +170,7 @@ pub async fn show(
         json!({
             "visit": VisitJson::from(visit),
             "when": format!("{} {}–{}", start.format("%Y-%m-%d"), start.format("%H:%M"),
-                            visit.ends_at.with_timezone(&DISPLAY_ZONE).format("%H:%M")),
+                            visit.ends_at.with_timezone(&crate::zone::display()).format("%H:%M")),
             "weekday": t(v.lang, &format!("weekday-{}", start.format("%u"))),
             "recipient": person.as_ref().map(|p| p.name.clone()),
             "recipient_pid": person.as_ref().and_then(|p| p.pid),
@@ -264,7 +264,7 @@ pub async fn ad_hoc_form(
             )
         }
     };
-    let local_now = now.with_timezone(&DISPLAY_ZONE);
+    let local_now = now.with_timezone(&crate::zone::display());
     let data = json!({"form": form, "errors": errors, "people": people, "workers": workers,
                "subject": subject, "worker_view": worker_view,
                "now": local_now.format("%Y-%m-%dT%H:%M").to_string(),
@@ -277,7 +277,7 @@ pub async fn ad_hoc_form(
     let door = json!({
         "door": true,
         "visit": {"pid": "", "status": VisitStatus::Scheduled.as_str()},
-        "zone": DISPLAY_ZONE.name(),
+        "zone": crate::zone::display().name(),
         "radius": radius(ctx),
         "services": catalogue.choices(v.lang),
     });

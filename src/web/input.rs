@@ -5,7 +5,7 @@ use axum::{
     extract::{FromRequest, Request},
     Json,
 };
-use serde::{de::DeserializeOwned, Deserialize, Deserializer};
+use serde::{de::DeserializeOwned, Deserialize};
 
 /// A JSON body; a malformed body is a 422 on the `body` field.
 pub struct ApiJson<T>(pub T);
@@ -61,37 +61,7 @@ where
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Loose {
-    Text(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-/// Accepts `"12"`, `12`, `true` or null for an optional text field, so the
-/// same params struct reads HTML forms and JSON.
-///
-/// # Errors
-/// When the value is an array or an object.
-pub fn loose<'de, D>(d: D) -> Result<Option<String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    Ok(Option::<Loose>::deserialize(d)?.map(|v| match v {
-        Loose::Text(s) => s,
-        Loose::Int(i) => i.to_string(),
-        Loose::Float(f) => f.to_string(),
-        Loose::Bool(b) => b.to_string(),
-    }))
-}
-
-/// Checkbox semantics: "on", "true", "1", `true` are yes.
-#[must_use]
-pub fn checked(v: Option<&str>) -> bool {
-    matches!(v.map(str::trim), Some("on" | "true" | "1" | "yes"))
-}
+pub use crate::domain::form::{checked, loose};
 
 /// A query string; nonsense is a 422 rather than axum's bare 400.
 pub struct QueryParams<T>(pub T);
@@ -119,7 +89,7 @@ where
 /// # Errors
 /// `NotFound` for a malformed pid.
 pub fn pid(raw: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
+    crate::models::pid(raw)
 }
 
 /// The usual list query: page, size, search and free filters.

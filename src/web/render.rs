@@ -17,16 +17,13 @@ const VIEWS: &str = "assets/views/**/*.html";
 
 static TERA: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
 
-/// The zone pages show times in until a township carries its own.
-pub const DISPLAY_ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
-
 /// `{{ time | local }}`: an RFC 3339 time as `YYYY-MM-DD HH:MM` in
 /// Asia/Shanghai; anything else unchanged.
 fn local_time(value: &str, _: tera::Kwargs, _: &tera::State) -> String {
     chrono::DateTime::parse_from_rfc3339(value).map_or_else(
         |_| value.to_string(),
         |t| {
-            t.with_timezone(&DISPLAY_ZONE)
+            t.with_timezone(&crate::zone::display())
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string()
         },

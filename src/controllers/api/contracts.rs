@@ -2,6 +2,7 @@
 //! them up; the provider's coordinators read them; everyone in scope reads
 //! the fulfilment.
 use super::{created, ok, page};
+use crate::views::pack::{self, Format, PackQuery};
 use crate::{
     controllers::require,
     domain::pagination::PageRequest,
@@ -405,6 +406,30 @@ async fn document(
     Ok(shown::document(&m, bytes))
 }
 
+/// An acceptance's pack as XLSX (`masked=1`: the public version).
+async fn acceptance_pack(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, acceptance)): Path<(String, String)>,
+    QueryParams(q): QueryParams<PackQuery>,
+) -> AppResult<Response> {
+    let ids = (id.as_str(), acceptance.as_str());
+    let file = pack::download_for(&ctx.db, &v.scope, &v.actor, v.lang, ids, &q, Format::Xlsx);
+    Ok(file.await?.into_response())
+}
+
+/// The same pack as PDF.
+async fn acceptance_pack_pdf(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path((id, acceptance)): Path<(String, String)>,
+    QueryParams(q): QueryParams<PackQuery>,
+) -> AppResult<Response> {
+    let ids = (id.as_str(), acceptance.as_str());
+    let file = pack::download_for(&ctx.db, &v.scope, &v.actor, v.lang, ids, &q, Format::Pdf);
+    Ok(file.await?.into_response())
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/v1/contracts")
@@ -437,11 +462,11 @@ pub fn routes() -> Routes {
         .add("/{pid}/acceptances", post(accept))
         .add(
             "/{pid}/acceptances/{acceptance}/pack.xlsx",
-            get(crate::controllers::contracts::acceptance_pack),
+            get(acceptance_pack),
         )
         .add(
             "/{pid}/acceptances/{acceptance}/pack.pdf",
-            get(crate::controllers::contracts::acceptance_pack_pdf),
+            get(acceptance_pack_pdf),
         )
         .add("/{pid}/amendments", get(amendments))
         .add("/{pid}/amendments", post(propose))

@@ -15,7 +15,6 @@ use crate::{
     },
     web::{
         input::{pid, QueryParams},
-        render::DISPLAY_ZONE,
         ApiJson, Viewer,
     },
 };
@@ -94,8 +93,15 @@ async fn bulk_reassign(
     ApiJson(b): ApiJson<ReassignBody>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_plans())?;
-    let n = visits::reassign_as_asked(&ctx.db, &v.actor, &v.scope, &b, DISPLAY_ZONE, Utc::now())
-        .await?;
+    let n = visits::reassign_as_asked(
+        &ctx.db,
+        &v.actor,
+        &v.scope,
+        &b,
+        crate::zone::display(),
+        Utc::now(),
+    )
+    .await?;
     Ok(ok(Reassigned { reassigned: n }))
 }
 

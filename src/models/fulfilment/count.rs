@@ -52,8 +52,7 @@ pub fn rule_of(c: &contracts::Model, tl: &Timeline) -> Rule {
 
 /// The day a visit starting at `at` is counted on (the display zone's).
 fn day_of(at: DateTime<FixedOffset>) -> NaiveDate {
-    at.with_timezone(&crate::web::render::DISPLAY_ZONE)
-        .date_naive()
+    at.with_timezone(&crate::zone::display()).date_naive()
 }
 
 type VisitRow = (

@@ -29,7 +29,6 @@ use crate::{
     },
     domain::money::format_yuan,
     errors::AppResult,
-    web::render::DISPLAY_ZONE,
 };
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
@@ -72,15 +71,13 @@ impl Sql {
 }
 
 fn instant(day: NaiveDate) -> DateTime<FixedOffset> {
-    crate::domain::recurrence::resolve(DISPLAY_ZONE, day.and_time(chrono::NaiveTime::MIN)).into()
+    crate::domain::recurrence::resolve(crate::zone::display(), day.and_time(chrono::NaiveTime::MIN))
+        .into()
 }
 
 /// The day (display zone) a visit starts on, as the database writes it.
 fn day_of(backend: DatabaseBackend, v: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!("({v}.starts_at AT TIME ZONE 'Asia/Shanghai')::date"),
-        _ => format!("date({v}.starts_at, '+8 hours')"),
-    }
+    crate::zone::day_sql(backend, &format!("{v}.starts_at"))
 }
 
 /// `cr` (a `contract_recipients` row) covered the recipient on the day
