@@ -101,7 +101,7 @@ pub struct ServiceLine {
     pub minutes: i64,
 }
 
-/// A material line of a visit; `from_contract` is false for a donation.
+/// A material line of a visit (`funding`: `contract` or `donation`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaterialLine {
     pub category: String,
@@ -112,7 +112,7 @@ pub struct MaterialLine {
 }
 
 impl MaterialLine {
-    fn from_contract(&self) -> bool {
+    fn bought_by_the_contract(&self) -> bool {
         self.funding == "contract"
     }
 }
@@ -276,7 +276,7 @@ fn item_amount(v: &Visit, item: &Item) -> Option<i64> {
             .materials
             .iter()
             .filter(|m| Some(&m.category) == item.material.as_ref())
-            .filter(|m| m.from_contract())
+            .filter(|m| m.bought_by_the_contract())
             .collect();
         if lines.is_empty() {
             return None;
