@@ -3,8 +3,10 @@
 //! aggregates; quantities in thousandths of a unit, money in fen.
 use chrono::{Datelike, NaiveDate};
 
-/// What a line item counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a line item counts. Stored (and kept in a version's terms) as
+/// its lowercase word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// A completed visit that delivered the item's service.
     Visit,

@@ -82,7 +82,7 @@ pub struct Shown {
 pub struct ShownItem {
     pub service: Option<String>,
     pub material_category: Option<String>,
-    pub unit: String,
+    pub unit: crate::domain::fulfilment::Unit,
     pub quantity: String,
     pub unit_price: String,
 }
@@ -98,7 +98,7 @@ impl Shown {
                 .map(|i| ShownItem {
                     service: i.service.clone(),
                     material_category: i.material_category.clone(),
-                    unit: i.unit.clone(),
+                    unit: i.unit,
                     quantity: format_quantity(i.quantity_milli),
                     unit_price: format_yuan(i.unit_price_fen),
                 })

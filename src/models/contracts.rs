@@ -399,7 +399,7 @@ impl NewContract {
 pub struct TermItem {
     pub service: Option<String>,
     pub material_category: Option<String>,
-    pub unit: String,
+    pub unit: Unit,
     pub quantity_milli: i64,
     pub unit_price_fen: i64,
     pub min_minutes: Option<i64>,
@@ -449,13 +449,16 @@ impl Terms {
             items: items_of(db, c.id)
                 .await?
                 .into_iter()
-                .map(|i| TermItem {
-                    service: i.service,
-                    material_category: i.material_category,
-                    unit: i.unit,
-                    quantity_milli: i.quantity_milli,
-                    unit_price_fen: i.unit_price_fen,
-                    min_minutes: i.min_minutes,
+                // The table's CHECK allows only the units `Unit` names.
+                .filter_map(|i| {
+                    Some(TermItem {
+                        unit: Unit::parse(&i.unit)?,
+                        service: i.service,
+                        material_category: i.material_category,
+                        quantity_milli: i.quantity_milli,
+                        unit_price_fen: i.unit_price_fen,
+                        min_minutes: i.min_minutes,
+                    })
                 })
                 .collect(),
         })
@@ -487,7 +490,7 @@ impl NewContract {
                 .map(|i| TermItem {
                     service: i.service.clone(),
                     material_category: i.material_category.clone(),
-                    unit: i.unit.as_str().to_string(),
+                    unit: i.unit,
                     quantity_milli: i.quantity_milli,
                     unit_price_fen: i.unit_price_fen,
                     min_minutes: i.min_minutes,
@@ -530,15 +533,13 @@ pub async fn apply_terms<C: ConnectionTrait>(db: &C, c: &Model, t: &Terms) -> Ap
     let items: Vec<NewItem> = t
         .items
         .iter()
-        .filter_map(|i| {
-            Some(NewItem {
-                service: i.service.clone(),
-                material_category: i.material_category.clone(),
-                unit: Unit::parse(&i.unit)?,
-                quantity_milli: i.quantity_milli,
-                unit_price_fen: i.unit_price_fen,
-                min_minutes: i.min_minutes,
-            })
+        .map(|i| NewItem {
+            service: i.service.clone(),
+            material_category: i.material_category.clone(),
+            unit: i.unit,
+            quantity_milli: i.quantity_milli,
+            unit_price_fen: i.unit_price_fen,
+            min_minutes: i.min_minutes,
         })
         .collect();
     replace_items(db, after.id, &items).await?;

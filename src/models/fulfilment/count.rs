@@ -6,7 +6,6 @@ use super::Timeline;
 use crate::{
     domain::{
         counting::{self, Cover, Item, MaterialLine, Rule, ServiceLine, Totals},
-        fulfilment::Unit,
         visit::VisitStatus,
     },
     errors::AppResult,
@@ -32,13 +31,11 @@ pub fn rule_of(c: &contracts::Model, tl: &Timeline) -> Rule {
         items: tl
             .signatures()
             .into_iter()
-            .filter_map(|i| {
-                Some(Item {
-                    service: i.service.clone(),
-                    material: i.material_category.clone(),
-                    unit: Unit::parse(&i.unit)?,
-                    min_minutes: i.min_minutes,
-                })
+            .map(|i| Item {
+                service: i.service.clone(),
+                material: i.material_category.clone(),
+                unit: i.unit,
+                min_minutes: i.min_minutes,
             })
             .collect(),
         versions: tl

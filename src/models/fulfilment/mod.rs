@@ -168,7 +168,7 @@ fn signature(i: &TermItem) -> String {
     crate::domain::counting::key_of(
         i.service.as_deref(),
         i.material_category.as_deref(),
-        &i.unit,
+        i.unit.as_str(),
         i.min_minutes,
     )
 }

@@ -110,7 +110,9 @@ pub struct ComplianceJson {
 /// The same item in another version: same service or material, same unit.
 fn same_item<'a>(terms: &'a Terms, it: &contract_items::Model) -> Option<&'a TermItem> {
     terms.items.iter().find(|t| {
-        t.service == it.service && t.material_category == it.material_category && t.unit == it.unit
+        t.service == it.service
+            && t.material_category == it.material_category
+            && Some(t.unit) == Unit::parse(&it.unit)
     })
 }
 
