@@ -205,7 +205,9 @@ pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<T
     if visit.status.delivered() {
         let mut one = HashMap::from([(visit_id, visit)]);
         let ids = Query::select()
-            .expr(sea_orm::sea_query::Expr::val(visit_id))
+            .column(visits::Column::Id)
+            .from(visits::Entity)
+            .and_where(visits::Column::Id.eq(visit_id))
             .to_owned();
         attach_lines(db, ids, &mut one).await?;
         visit = one.remove(&visit_id).unwrap_or_else(|| visit_of(&row));
