@@ -187,7 +187,8 @@ class Walk {
     });
     await this.context.addCookies([{ name: "lang", value: this.lang, url: BASE }]);
     const page = await this.context.newPage();
-    page.setDefaultTimeout(15000);
+    page.setDefaultTimeout(20000);
+    page.setDefaultNavigationTimeout(30000);
     page.on("response", (r) => {
       if (r.status() >= 400) this.seen.push({ kind: "response", status: r.status(), url: r.url(), method: r.request().method() });
     });
@@ -203,8 +204,10 @@ class Walk {
     await this.context.close();
   }
 
-  where(step) {
-    const p = this.page.url().replace(BASE, "");
+  // The page a failure belongs to: the step being walked (numbered as its
+  // screenshot) and its address.
+  where(step, url) {
+    const p = (url || this.page.url()).replace(BASE, "");
     return `${this.lang} ${this.role} ${String(this.n).padStart(2, "0")}-${step} ${p}`;
   }
 
@@ -239,7 +242,9 @@ class Walk {
     try {
       await this.page.goto(BASE + url, { waitUntil: "load" });
     } catch (e) {
-      fail(this.where(step), "navigation", `${url}: ${e.message.split("\n")[0]}`);
+      this.n += 1;
+      fail(this.where(step, url), "navigation", e.message.split("\n")[0]);
+      this.n -= 1;
     }
     await this.check(step);
   }
@@ -306,7 +311,7 @@ async function worker(w) {
     await w.go("ad-hoc-new", "/visits/new");
     const someone = await page.$$eval("#ad-hoc-form select[name=recipient] option", (os) => os.map((o) => o.value).filter((v) => v));
     if (!someone.length) throw new Error("no visit to do on /today and nobody to visit ad hoc");
-    await page.selectOption("#ad-hoc-form select[name=recipient]", someone[0]);
+    await page.selectOption("#ad-hoc-form select[name=recipient]", someone[LANGS.indexOf(w.lang) % someone.length]);
     await page.fill("#ad-hoc-form input[name=reason]", w.lang === "en" ? "Neighbour called" : "邻居来电");
     await Promise.all([
       page.waitForURL(new RegExp("/visits/" + UUID + "$"), { timeout: 30000 }),
@@ -496,7 +501,7 @@ async function official(w) {
     if (!pack) throw new Error("no acceptance pack link on any contract page");
     const head = await page.request.head(BASE + pack);
     const get = await page.request.get(BASE + pack);
-    const where = w.where("acceptance-pack") + " → " + pack;
+    const where = w.where("acceptance-pack", pack);
     if (head.status() !== 200 && head.status() !== 405) fail(where, `HTTP ${head.status()}`, "HEAD " + pack);
     if (get.status() !== 200) fail(where, `HTTP ${get.status()}`, "GET " + pack);
     else {
