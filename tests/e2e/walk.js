@@ -309,7 +309,10 @@ async function worker(w) {
     // None left (the offline test and the other language took them): an
     // ad-hoc visit, as a worker called out would make.
     await w.go("ad-hoc-new", "/visits/new");
-    const someone = await page.$$eval("#ad-hoc-form select[name=recipient] option", (os) => os.map((o) => o.value).filter((v) => v));
+    // Someone with a home point first (the door then knows to ask for the
+    // location reason before checking in).
+    const someone = await page.$$eval("#ad-hoc-form select[name=recipient] option", (os) => os.filter((o) => o.value)
+      .sort((a, b) => (b.dataset.lat ? 1 : 0) - (a.dataset.lat ? 1 : 0)).map((o) => o.value));
     if (!someone.length) throw new Error("no visit to do on /today and nobody to visit ad hoc");
     await page.selectOption("#ad-hoc-form select[name=recipient]", someone[LANGS.indexOf(w.lang) % someone.length]);
     await page.fill("#ad-hoc-form input[name=reason]", w.lang === "en" ? "Neighbour called" : "邻居来电");
@@ -329,9 +332,16 @@ async function worker(w) {
         const form = document.querySelector("#door-form");
         if (form && !form.hidden) return "in";
         const r = document.querySelector("#door-reason");
-        return r && !r.hidden ? "asked" : false;
+        if (r && !r.hidden) return "asked";
+        // Refused by the server (no home point to judge the distance by
+        // beforehand): the door shows the refusal and asks for the reason.
+        const a = document.querySelector("#door-attention");
+        return a && !a.hidden && a.querySelector("li") ? "refused" : false;
       }, null, { timeout: 20000 }).then((h) => h.jsonValue());
-      if (state === "asked") {
+      if (state !== "in") {
+        // Asked, or refused first: the refusal is the page's way to ask.
+        w.expected.push([422, new RegExp("/api/v1/visits/" + UUID + "/check_in$")]);
+        await page.waitForSelector("#door-reason:not([hidden])", { timeout: 20000 });
         await w.check("check-in-reason");
         const reason = await page.$$eval("#door-reason select option", (os) => os.map((o) => o.value).find((v) => v));
         await page.selectOption("#door-reason select", reason);
