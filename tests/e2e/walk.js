@@ -337,7 +337,10 @@ async function worker(w) {
         // beforehand): the door shows the refusal and asks for the reason.
         const a = document.querySelector("#door-attention");
         return a && !a.hidden && a.querySelector("li") ? "refused" : false;
-      }, null, { timeout: 20000 }).then((h) => h.jsonValue());
+      }, null, { timeout: 40000 }).then((h) => h.jsonValue()).catch(async (e) => {
+        const status = await page.textContent("#door-status").catch(() => "");
+        throw new Error(`check-in: neither the form nor the reason came (door says "${(status || "").trim()}"): ${e.message.split("\n")[0]}`);
+      });
       if (state !== "in") {
         // Asked, or refused first: the refusal is the page's way to ask.
         w.expected.push([422, new RegExp("/api/v1/visits/" + UUID + "/check_in$")]);
