@@ -346,6 +346,9 @@ async function worker(w) {
       const reason = await page.$$eval("#door-reason select option", (os) => os.map((o) => o.value).find((v) => v));
       await page.selectOption("#door-reason select", reason);
       await page.click("#check-in");
+      // Sent: wait until the door has taken it (the question goes away).
+      await page.waitForFunction(() => document.querySelector("#door").dataset.status === "in_progress"
+        || document.querySelector("#door-reason").hidden, null, { timeout: 40000 });
     }
     await page.waitForSelector("#door-form:not([hidden])", { timeout: 20000 });
     await w.check("checked-in");
