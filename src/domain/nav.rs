@@ -208,13 +208,11 @@ pub fn tabs(role: Role, a: &Allowed) -> Vec<Section> {
     let wanted: &[Section] = match role {
         Role::Worker => &[S::Today, S::MyWeek, S::Settings],
         Role::Coordinator => &[S::Home, S::Board, S::Recipients, S::Attention, S::More],
-        Role::Official | Role::Admin => &[S::Home, S::Dashboard, S::Contracts, S::Attention, S::More],
+        Role::Official | Role::Admin => {
+            &[S::Home, S::Dashboard, S::Contracts, S::Attention, S::More]
+        }
     };
-    wanted
-        .iter()
-        .copied()
-        .filter(|s| s.allowed(a))
-        .collect()
+    wanted.iter().copied().filter(|s| s.allowed(a)).collect()
 }
 
 /// What the role may open that is not a tab: the "more" list. Settings

@@ -45,8 +45,14 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("https://doudi.example/calendar/abc.ics", "webcal://doudi.example/calendar/abc.ics")]
-    #[case("http://localhost:5150/calendar/abc.ics", "webcal://localhost:5150/calendar/abc.ics")]
+    #[case(
+        "https://doudi.example/calendar/abc.ics",
+        "webcal://doudi.example/calendar/abc.ics"
+    )]
+    #[case(
+        "http://localhost:5150/calendar/abc.ics",
+        "webcal://localhost:5150/calendar/abc.ics"
+    )]
     fn a_feed_is_subscribed_to_with_webcal(#[case] url: &str, #[case] want: &str) {
         assert_eq!(webcal(url), want);
     }

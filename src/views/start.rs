@@ -104,8 +104,14 @@ async fn coming(
     v: &Viewer,
     now: DateTime<Utc>,
 ) -> AppResult<(Figure<BoardVisit>, Figure<BoardVisit>)> {
-    let (rows, found, _) =
-        visits::board(&ctx.db, &v.scope, now, now + Duration::days(COMING_DAYS), None).await?;
+    let (rows, found, _) = visits::board(
+        &ctx.db,
+        &v.scope,
+        now,
+        now + Duration::days(COMING_DAYS),
+        None,
+    )
+    .await?;
     let unassigned: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].worker_id.is_none() && rows[i].status() != VisitStatus::Cancelled)
         .collect();
@@ -134,8 +140,10 @@ async fn coming(
         })
         .collect();
     let mut described = describe(ctx, v, &picked, &conflicts).await?.into_iter();
-    let first_unassigned: Vec<BoardVisit> =
-        described.by_ref().take(unassigned.len().min(FIRST)).collect();
+    let first_unassigned: Vec<BoardVisit> = described
+        .by_ref()
+        .take(unassigned.len().min(FIRST))
+        .collect();
     let first_conflicted: Vec<BoardVisit> = described.collect();
     Ok((
         Figure {
@@ -152,11 +160,7 @@ async fn coming(
 }
 
 /// Missed visits of the last days, newest first.
-async fn missed(
-    ctx: &AppContext,
-    v: &Viewer,
-    now: DateTime<Utc>,
-) -> AppResult<Figure<BoardVisit>> {
+async fn missed(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResult<Figure<BoardVisit>> {
     let per_page = FIRST.to_string();
     let req = PageRequest::parse(None, Some(per_page.as_str()));
     let (rows, page) = visits::flagged(
@@ -275,10 +279,7 @@ async fn contract_work(
             let months = months_due(period, accepted.get(&c.id).copied(), today);
             if !months.is_empty() {
                 due.push(ContractLine {
-                    months: months
-                        .iter()
-                        .map(|(y, m)| format!("{y}-{m:02}"))
-                        .collect(),
+                    months: months.iter().map(|(y, m)| format!("{y}-{m:02}")).collect(),
                     ..line(c)
                 });
             }

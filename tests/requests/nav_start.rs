@@ -78,8 +78,18 @@ fn count(html: &str, id: &str) -> u64 {
 async fn each_role_has_a_short_tab_bar_with_the_current_page_marked() {
     with_app(|server, ctx| async move {
         for (who, path, want, marked) in [
-            ("worker", "/today", vec!["today", "my_week", "settings"], "today"),
-            ("worker", "/settings", vec!["today", "my_week", "settings"], "settings"),
+            (
+                "worker",
+                "/today",
+                vec!["today", "my_week", "settings"],
+                "today",
+            ),
+            (
+                "worker",
+                "/settings",
+                vec!["today", "my_week", "settings"],
+                "settings",
+            ),
             (
                 "coordinator",
                 "/board",
@@ -111,10 +121,7 @@ async fn each_role_has_a_short_tab_bar_with_the_current_page_marked() {
             assert_eq!(current(&html), vec![marked.to_string()], "{who} {path}");
             // The name (to settings) and sign-out stay in the top bar.
             assert_eq!(attr(&html, "header.topbar a.me", "href"), vec!["/settings"]);
-            assert_eq!(
-                attr(&html, "header.topbar form", "action"),
-                vec!["/logout"]
-            );
+            assert_eq!(attr(&html, "header.topbar form", "action"), vec!["/logout"]);
         }
         // No "home" for the worker, whose start page is /today.
         let worker = session(&ctx, "worker@doudi.test").await;
@@ -133,26 +140,56 @@ async fn every_section_the_old_menu_offered_stays_reachable() {
             (
                 "admin",
                 &[
-                    "/", "/townships", "/villages", "/recipients", "/households",
-                    "/service_plans", "/board", "/attention", "/dashboard", "/contracts",
-                    "/referrals", "/recipient_imports", "/organizations", "/users",
-                    "/service_types", "/audit",
+                    "/",
+                    "/townships",
+                    "/villages",
+                    "/recipients",
+                    "/households",
+                    "/service_plans",
+                    "/board",
+                    "/attention",
+                    "/dashboard",
+                    "/contracts",
+                    "/referrals",
+                    "/recipient_imports",
+                    "/organizations",
+                    "/users",
+                    "/service_types",
+                    "/audit",
                 ][..],
             ),
             (
                 "official",
                 &[
-                    "/", "/townships", "/villages", "/recipients", "/households",
-                    "/service_plans", "/board", "/attention", "/dashboard", "/contracts",
-                    "/referrals", "/organizations",
+                    "/",
+                    "/townships",
+                    "/villages",
+                    "/recipients",
+                    "/households",
+                    "/service_plans",
+                    "/board",
+                    "/attention",
+                    "/dashboard",
+                    "/contracts",
+                    "/referrals",
+                    "/organizations",
                 ][..],
             ),
             (
                 "coordinator",
                 &[
-                    "/", "/recipients", "/households", "/service_plans", "/board",
-                    "/attention", "/dashboard", "/contracts", "/referrals",
-                    "/recipient_imports", "/organizations", "/users",
+                    "/",
+                    "/recipients",
+                    "/households",
+                    "/service_plans",
+                    "/board",
+                    "/attention",
+                    "/dashboard",
+                    "/contracts",
+                    "/referrals",
+                    "/recipient_imports",
+                    "/organizations",
+                    "/users",
                 ][..],
             ),
         ] {
@@ -162,7 +199,10 @@ async fn every_section_the_old_menu_offered_stays_reachable() {
             let mut reachable = attr(&home, "nav.tabbar a", "href");
             reachable.extend(attr(&more, "ul.more a", "href"));
             for href in old {
-                assert!(reachable.iter().any(|h| h == href), "{who}: {href} in {reachable:?}");
+                assert!(
+                    reachable.iter().any(|h| h == href),
+                    "{who}: {href} in {reachable:?}"
+                );
             }
             assert!(reachable.iter().any(|h| h == "/settings"), "{who}");
             // The account facts moved here from the start page.
@@ -188,9 +228,27 @@ async fn the_coordinators_start_page_shows_unassigned_conflicting_and_missed_vis
         );
         let soon = Utc::now() + Duration::days(2);
         let lonely = visit(&ctx, None, soon, "scheduled").await;
-        let a = visit(&ctx, Some("worker@doudi.test"), soon + Duration::hours(5), "scheduled").await;
-        visit(&ctx, Some("worker@doudi.test"), soon + Duration::hours(5), "scheduled").await;
-        let gone = visit(&ctx, Some("worker@doudi.test"), Utc::now() - Duration::days(1), "missed").await;
+        let a = visit(
+            &ctx,
+            Some("worker@doudi.test"),
+            soon + Duration::hours(5),
+            "scheduled",
+        )
+        .await;
+        visit(
+            &ctx,
+            Some("worker@doudi.test"),
+            soon + Duration::hours(5),
+            "scheduled",
+        )
+        .await;
+        let gone = visit(
+            &ctx,
+            Some("worker@doudi.test"),
+            Utc::now() - Duration::days(1),
+            "missed",
+        )
+        .await;
         let html = page(&server, &cookie, "/").await;
         assert_eq!(count(&html, "unassigned"), unassigned + 1);
         assert!(count(&html, "conflicting") >= conflicting + 2, "{html}");
@@ -224,6 +282,9 @@ async fn the_coordinators_start_page_shows_unassigned_conflicting_and_missed_vis
 async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_their_townships_only(
 ) {
     with_app(|server, ctx| async move {
+        doudi::demo::seed_contracts(&ctx.db)
+            .await
+            .expect("contracts");
         let official = session(&ctx, "official@doudi.test").await;
         let html = page(&server, &official, "/").await;
         // The demo's two contracts started three months ago; the first
@@ -257,6 +318,41 @@ async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_
 #[tokio::test]
 async fn the_start_pages_run_the_same_number_of_statements_however_much_work_there_is() {
     with_app(|server, ctx| async move {
+        doudi::demo::seed_contracts(&ctx.db)
+            .await
+            .expect("contracts");
+        // One of each kind of work, then the count; then more of each.
+        let more = |n: i64| {
+            let ctx = ctx.clone();
+            async move {
+                let soon = Utc::now() + Duration::days(1);
+                for i in 0..n {
+                    visit(&ctx, None, soon + Duration::hours(i), "scheduled").await;
+                    visit(
+                        &ctx,
+                        Some("worker@doudi.test"),
+                        soon + Duration::hours(i),
+                        "scheduled",
+                    )
+                    .await;
+                    visit(
+                        &ctx,
+                        Some("worker@doudi.test"),
+                        soon + Duration::hours(i),
+                        "scheduled",
+                    )
+                    .await;
+                    visit(
+                        &ctx,
+                        Some("worker1@doudi.test"),
+                        Utc::now() - Duration::hours(30 + i),
+                        "missed",
+                    )
+                    .await;
+                }
+            }
+        };
+        more(1).await;
         let mut first = Vec::new();
         for who in ["coordinator", "official", "admin"] {
             let cookie = session(&ctx, &format!("{who}@doudi.test")).await;
@@ -264,12 +360,7 @@ async fn the_start_pages_run_the_same_number_of_statements_however_much_work_the
             assert_eq!(res.status_code(), StatusCode::OK);
             first.push(queries(&res));
         }
-        let soon = Utc::now() + Duration::days(1);
-        for i in 0..6 {
-            visit(&ctx, None, soon + Duration::hours(i), "scheduled").await;
-            visit(&ctx, Some("worker@doudi.test"), soon + Duration::hours(i), "scheduled").await;
-            visit(&ctx, Some("worker1@doudi.test"), Utc::now() - Duration::hours(30 + i), "missed").await;
-        }
+        more(6).await;
         for (who, before) in ["coordinator", "official", "admin"].into_iter().zip(first) {
             let cookie = session(&ctx, &format!("{who}@doudi.test")).await;
             let res = server.get("/").add_header("cookie", cookie).await;
@@ -288,7 +379,10 @@ async fn the_calendar_feed_shows_its_whole_address_with_subscribe_and_copy() {
         let week = page(&server, &worker, "/my_week").await;
         assert!(attr(&week, "a", "href").contains(&"/settings#calendar".to_string()));
         let settings = page(&server, &worker, "/settings").await;
-        assert_eq!(attr(&settings, "article#calendar form", "action"), vec!["/settings/calendar#calendar"]);
+        assert_eq!(
+            attr(&settings, "article#calendar form", "action"),
+            vec!["/settings/calendar#calendar"]
+        );
         let res = server
             .post("/settings/calendar")
             .add_header("cookie", worker.clone())
@@ -298,17 +392,24 @@ async fn the_calendar_feed_shows_its_whole_address_with_subscribe_and_copy() {
         let html = res.text();
         let url = select_text(&html, "#feed-url").pop().expect("the address");
         assert!(url.starts_with("http") && url.ends_with(".ics"), "{url}");
-        let webcal = attr(&html, "a.feed-subscribe", "href").pop().expect("subscribe");
+        let webcal = attr(&html, "a.feed-subscribe", "href")
+            .pop()
+            .expect("subscribe");
         assert_eq!(
             webcal,
             format!("webcal://{}", url.split_once("://").expect("scheme").1)
         );
         // The copy button waits for its script (no inline script: the CSP).
-        assert_eq!(attr(&html, "button.feed-copy", "data-copy"), vec!["feed-url"]);
+        assert_eq!(
+            attr(&html, "button.feed-copy", "data-copy"),
+            vec!["feed-url"]
+        );
         assert!(attr(&html, "script", "src").contains(&"/static/js/copy.js".to_string()));
         assert!(!html.contains("<script>"));
         // The address shown is the feed's.
-        let feed = server.get(&url[url.find("/calendar/").expect("path")..]).await;
+        let feed = server
+            .get(&url[url.find("/calendar/").expect("path")..])
+            .await;
         assert_eq!(feed.status_code(), StatusCode::OK);
     })
     .await;
