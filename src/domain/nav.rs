@@ -310,7 +310,7 @@ mod tests {
     #[rstest]
     #[case(Role::Worker, &["plans"])]
     #[case(Role::Coordinator, &["dashboard", "contracts", "households", "plans", "referrals", "imports", "townships", "villages", "organizations", "users", "settings"])]
-    #[case(Role::Official, &["board", "households", "plans", "referrals", "townships", "villages", "organizations", "settings"])]
+    #[case(Role::Official, &["board", "recipients", "households", "plans", "referrals", "townships", "villages", "organizations", "settings"])]
     #[case(Role::Admin, &["board", "recipients", "households", "plans", "referrals", "imports", "townships", "villages", "organizations", "users", "service_types", "audit", "settings"])]
     fn the_rest_is_behind_more(#[case] role: Role, #[case] want: &[&str]) {
         assert_eq!(names(&more(role, &allowed(role))), want);
