@@ -10,8 +10,9 @@
 // next person on the phone never opens the last one's. A response marked
 // `no-store` (a signature image, a revealed number, an export) is never
 // copied. Version 4 drops the caches of earlier versions, which could hold
-// signature images and copies with no date.
-var SHELL = "doudi-shell-v4";
+// signature images and copies with no date. Shell version 5 fetches the
+// stylesheet of the tab bar (issue 15) again.
+var SHELL = "doudi-shell-v5";
 var PAGES = "doudi-pages-v4";
 var SHELL_FILES = ["/static/app.css", "/static/vendor/pico.min.css", "/static/vendor/htmx.min.js", "/static/js/door.js"];
 

@@ -1,5 +1,12 @@
-//! The start page: who you are and what your role lets you open.
-use crate::{errors::AppResult, models::users, views::users as view, web::Viewer};
+//! The start page of each role (its work; a worker's is `/today`) and the
+//! "more" page: the account and the sections not on the tab bar.
+use crate::{
+    domain::{nav, role::Role},
+    errors::AppResult,
+    models::users,
+    views::{start, users as view},
+    web::{render::nav_allowed, Viewer},
+};
 use axum::{
     extract::State,
     response::{IntoResponse, Response},
@@ -8,11 +15,17 @@ use loco_rs::prelude::*;
 
 async fn show(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     // A worker starts the day with their visits.
-    if v.user.role == crate::domain::role::Role::Worker.as_str() {
+    if v.scope.role() == Role::Worker {
         return Ok(axum::response::Redirect::to("/today").into_response());
     }
+    let work = start::load(&ctx, &v, chrono::Utc::now()).await?;
+    Ok(view::home_page(work).render(&v))
+}
+
+async fn more(State(ctx): State<AppContext>, v: Viewer) -> AppResult<Response> {
     let detail = users::load(&ctx.db, &v.scope, v.user.pid).await?;
-    Ok(view::home_page(&detail).render(&v))
+    let sections = nav::more(v.scope.role(), &nav_allowed(&v));
+    Ok(view::more_page(&detail, &sections).render(&v))
 }
 
 /// The service worker, served from the root so that it may control every
@@ -33,5 +46,6 @@ async fn service_worker() -> impl axum::response::IntoResponse {
 pub fn routes() -> Routes {
     Routes::new()
         .add("/", get(show))
+        .add("/more", get(more))
         .add("/sw.js", get(service_worker))
 }

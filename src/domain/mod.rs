@@ -1,5 +1,6 @@
 //! Pure domain types: no database, web framework, async or clock reads.
 //! Each is parsed at the edge and tested with tables and properties.
+pub mod acceptance_due;
 pub mod audit_chain;
 pub mod conflicts;
 pub mod counting;
@@ -15,6 +16,7 @@ pub mod limits;
 pub mod locale;
 pub mod money;
 pub mod name_search;
+pub mod nav;
 pub mod organization_kind;
 pub mod pagination;
 pub mod phone;

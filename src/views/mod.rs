@@ -20,6 +20,7 @@ pub mod service_plans;
 pub mod service_types;
 pub mod sessions;
 pub mod settings;
+pub mod start;
 pub mod users;
 pub mod visits;
 

@@ -11,6 +11,7 @@ pub fn page(user: &users::Model, new_feed_url: Option<String>) -> Page {
     let calendar = (user.role == Role::Worker.as_str()).then(|| {
         json!({
             "on": user.calendar_token.is_some() || new_feed_url.is_some(),
+            "webcal": new_feed_url.as_deref().map(webcal),
             "url": new_feed_url,
         })
     });
@@ -20,9 +21,39 @@ pub fn page(user: &users::Model, new_feed_url: Option<String>) -> Page {
     )
 }
 
+/// The `webcal:` address of a feed (calendar apps subscribe to it): the
+/// same address with its scheme replaced.
+#[must_use]
+pub fn webcal(url: &str) -> String {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    format!("webcal://{rest}")
+}
+
 /// The settings page after a password change that failed.
 #[must_use]
 pub fn password_failed(errors: Value) -> Page {
     Page::new("settings/show.html", json!({ "errors": errors }))
         .status(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::webcal;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(
+        "https://doudi.example/calendar/abc.ics",
+        "webcal://doudi.example/calendar/abc.ics"
+    )]
+    #[case(
+        "http://localhost:5150/calendar/abc.ics",
+        "webcal://localhost:5150/calendar/abc.ics"
+    )]
+    fn a_feed_is_subscribed_to_with_webcal(#[case] url: &str, #[case] want: &str) {
+        assert_eq!(webcal(url), want);
+    }
 }

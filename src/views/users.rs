@@ -241,11 +241,22 @@ impl TokenJson {
     }
 }
 
-/// The start page: who you are and what your role lets you open.
+/// The start page of a role: its work (`views::start::load`).
 #[must_use]
-pub fn home_page(account: &UserDetail) -> Page {
+pub fn home_page(work: Value) -> Page {
+    Page::new("home/show.html", work)
+}
+
+/// The "more" page: the account, and every section the role may open
+/// that is not on its tab bar (`domain::nav::more`).
+#[must_use]
+pub fn more_page(account: &UserDetail, sections: &[crate::domain::nav::Section]) -> Page {
+    let sections: Vec<Value> = sections
+        .iter()
+        .map(|s| json!({"name": s.name(), "href": s.href(), "key": s.key()}))
+        .collect();
     Page::new(
-        "home/show.html",
-        json!({ "account": UserJson::from(account) }),
+        "home/more.html",
+        json!({ "account": UserJson::from(account), "sections": sections }),
     )
 }

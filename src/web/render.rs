@@ -131,20 +131,18 @@ impl Page {
             "role": v.user.role,
             "volunteer": v.user.volunteer,
         });
-        let nav = json!({
-            "townships": !matches!(v.scope.townships(), crate::policy::Visible::Nothing),
-            "organizations": !matches!(v.scope.organizations(), crate::policy::Visible::Nothing),
-            "users": v.scope.may_create_users() || v.scope.is_admin(),
-            "audit": v.scope.is_admin(),
-            "recipients": !matches!(v.scope.recipients(), crate::policy::Visible::Nothing),
-            "imports": v.scope.may_register_recipients(),
-            "plans": !matches!(v.scope.service_plans(), crate::policy::Visible::Nothing),
-            "board": v.scope.may_plan(),
-            "referrals": !matches!(v.scope.referrals(), crate::policy::Visible::Nothing),
-            "contracts": !matches!(v.scope.contracts(), crate::policy::Visible::Nothing),
-            "my_week": v.user.role == crate::domain::role::Role::Worker.as_str(),
-            "manage_places": v.scope.may_manage_places(),
-        });
+        let allowed = nav_allowed(v);
+        let role = v.scope.role();
+        let current = crate::domain::nav::current(role, &allowed, &v.path);
+        let tabs: Vec<Value> = crate::domain::nav::tabs(role, &allowed)
+            .into_iter()
+            .map(|s| json!({"name": s.name(), "href": s.href(), "key": s.tab_key(), "current": Some(s) == current}))
+            .collect();
+        let mut nav = json!(allowed);
+        if let Some(m) = nav.as_object_mut() {
+            m.insert("manage_places".into(), json!(v.scope.may_manage_places()));
+            m.insert("tabs".into(), json!(tabs));
+        }
         self.finish(v.lang, me, nav, v.flash.as_deref(), &v.path)
     }
 
@@ -152,6 +150,25 @@ impl Page {
     #[must_use]
     pub fn render_guest(self, g: &Guest) -> Response {
         self.finish(g.lang, Value::Null, json!({}), g.flash.as_deref(), &g.path)
+    }
+}
+
+/// The sections the caller may open (`nav` in every page).
+#[must_use]
+pub fn nav_allowed(v: &Viewer) -> crate::domain::nav::Allowed {
+    use crate::policy::Visible;
+    crate::domain::nav::Allowed {
+        townships: !matches!(v.scope.townships(), Visible::Nothing),
+        organizations: !matches!(v.scope.organizations(), Visible::Nothing),
+        users: v.scope.may_create_users() || v.scope.is_admin(),
+        audit: v.scope.is_admin(),
+        recipients: !matches!(v.scope.recipients(), Visible::Nothing),
+        imports: v.scope.may_register_recipients(),
+        plans: !matches!(v.scope.service_plans(), Visible::Nothing),
+        board: v.scope.may_plan(),
+        referrals: !matches!(v.scope.referrals(), Visible::Nothing),
+        contracts: !matches!(v.scope.contracts(), Visible::Nothing),
+        my_week: v.user.role == crate::domain::role::Role::Worker.as_str(),
     }
 }
 
