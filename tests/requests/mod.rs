@@ -18,6 +18,7 @@ mod kept_random;
 mod places;
 mod plan_changes;
 mod plan_previews;
+mod plans_words;
 mod privacy_kept;
 mod privacy_masks;
 mod privacy_page;
