@@ -150,11 +150,16 @@ impl Pattern {
         };
         let candidate = match get("FREQ")? {
             "WEEKLY" => Self::Weekly {
-                days: get("BYDAY")?.split(',').map(|d| d.trim().to_string()).collect(),
+                days: get("BYDAY")?
+                    .split(',')
+                    .map(|d| d.trim().to_string())
+                    .collect(),
                 interval: get("INTERVAL").map_or(Some(1), |i| i.parse().ok())?,
             },
             "MONTHLY" => match (get("BYMONTHDAY"), get("BYDAY")) {
-                (Some(d), None) => Self::MonthlyDay { day: d.parse().ok()? },
+                (Some(d), None) => Self::MonthlyDay {
+                    day: d.parse().ok()?,
+                },
                 (None, Some(d)) => {
                     let (n, wd) = d.split_at(d.len().checked_sub(2)?);
                     Self::MonthlyNth {

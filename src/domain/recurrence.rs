@@ -974,8 +974,14 @@ mod message_tests {
     /// Every refused rule has a translated message of its own; the
     /// crate's text never decides what the user reads.
     #[rstest]
-    #[case("FREQ=WEEKLY;BYDAY=TU;UNTIL=20261101", "error-rrule-until-before-start")]
-    #[case("FREQ=WEEKLY;BYDAY=TU;UNTIL=20261201T085959", "error-rrule-until-before-start")]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261101",
+        "error-rrule-until-before-start"
+    )]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261201T085959",
+        "error-rrule-until-before-start"
+    )]
     #[case("FREQ=WEEKLY;BYDAY=2TU", "error-rrule-ordinal-byday")]
     #[case("garbage", "error-rrule-part")]
     #[case("FREQ=FORTNIGHTLY", "error-rrule-freq")]
@@ -987,14 +993,23 @@ mod message_tests {
     #[case("FREQ=MONTHLY;BYSETPOS=1", "error-rrule-setpos")]
     #[case("FREQ=WEEKLY;FREQ=DAILY", "error-rrule-part")]
     fn a_refused_rule_names_what_to_change(#[case] rule: &str, #[case] key: &str) {
-        let start = NaiveDateTime::parse_from_str("2026-12-01T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+        let start =
+            NaiveDateTime::parse_from_str("2026-12-01T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
         let err = Recurrence::parse("Asia/Shanghai", start, Some(rule), &[], &[]).unwrap_err();
         assert_eq!(err.message_key(), key, "{rule}: {err}");
     }
 
     #[test]
     fn an_until_on_the_start_day_after_the_start_is_fine() {
-        let start = NaiveDateTime::parse_from_str("2026-12-01T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
-        assert!(Recurrence::parse("Asia/Shanghai", start, Some("FREQ=DAILY;UNTIL=20261201"), &[], &[]).is_ok());
+        let start =
+            NaiveDateTime::parse_from_str("2026-12-01T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert!(Recurrence::parse(
+            "Asia/Shanghai",
+            start,
+            Some("FREQ=DAILY;UNTIL=20261201"),
+            &[],
+            &[]
+        )
+        .is_ok());
     }
 }

@@ -18,7 +18,12 @@ const MONTHS_EN: [&str; 12] = [
 pub fn local_date(d: NaiveDate, lang: Locale) -> String {
     match lang {
         Locale::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-        Locale::En => format!("{} {} {}", d.day(), MONTHS_EN[d.month0() as usize], d.year()),
+        Locale::En => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS_EN[d.month0() as usize],
+            d.year()
+        ),
     }
 }
 
@@ -32,12 +37,7 @@ pub fn local_datetime(t: NaiveDateTime, lang: Locale) -> String {
 #[must_use]
 pub fn day_and_weekday(d: NaiveDate, lang: Locale) -> String {
     match lang {
-        Locale::ZhCn => format!(
-            "{}月{}日 周{}",
-            d.month(),
-            d.day(),
-            weekday_zh(d.weekday())
-        ),
+        Locale::ZhCn => format!("{}月{}日 周{}", d.month(), d.day(), weekday_zh(d.weekday())),
         Locale::En => format!(
             "{} {} {}",
             weekday_en(d.weekday()),
@@ -107,7 +107,8 @@ fn zh_number(n: u32) -> String {
     const D: [&str; 11] = [
         "零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十",
     ];
-    D.get(n as usize).map_or_else(|| n.to_string(), |s| (*s).to_string())
+    D.get(n as usize)
+        .map_or_else(|| n.to_string(), |s| (*s).to_string())
 }
 
 fn en_ordinal(n: i32) -> String {
@@ -181,10 +182,9 @@ fn read(rule: &str, dtstart: NaiveDateTime, zone: Tz) -> Reading {
         .filter(|p| !p.is_empty())
     {
         match part.split_once('=') {
-            Some((k, v)) => parts.push((
-                k.trim().to_ascii_uppercase(),
-                v.trim().to_ascii_uppercase(),
-            )),
+            Some((k, v)) => {
+                parts.push((k.trim().to_ascii_uppercase(), v.trim().to_ascii_uppercase()))
+            }
             None => clean = false,
         }
     }
@@ -201,7 +201,15 @@ fn read(rule: &str, dtstart: NaiveDateTime, zone: Tz) -> Reading {
         (None, None) => Some(Ending::Never),
         (Some(_), Some(_)) => None,
     };
-    let known = ["FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "WKST"];
+    let known = [
+        "FREQ",
+        "INTERVAL",
+        "COUNT",
+        "UNTIL",
+        "BYDAY",
+        "BYMONTHDAY",
+        "WKST",
+    ];
     let repeated = parts
         .iter()
         .enumerate()
@@ -216,7 +224,10 @@ fn read(rule: &str, dtstart: NaiveDateTime, zone: Tz) -> Reading {
                 if num.is_empty() {
                     Some((None, wd))
                 } else {
-                    num.trim_start_matches('+').parse().ok().map(|n| (Some(n), wd))
+                    num.trim_start_matches('+')
+                        .parse()
+                        .ok()
+                        .map(|n| (Some(n), wd))
                 }
             })
             .collect()
@@ -238,9 +249,7 @@ fn read(rule: &str, dtstart: NaiveDateTime, zone: Tz) -> Reading {
                 Some(Shape::Weekly(list))
             }
             "MONTHLY" => match (days.as_slice(), month_days.as_slice()) {
-                ([], []) => Some(Shape::MonthDay(
-                    i32::try_from(dtstart.day()).unwrap_or(1),
-                )),
+                ([], []) => Some(Shape::MonthDay(i32::try_from(dtstart.day()).unwrap_or(1))),
                 ([], [d]) if *d == -1 || (1..=31).contains(d) => Some(Shape::MonthDay(*d)),
                 ([(Some(n), wd)], []) if *n == -1 || (1..=5).contains(n) => {
                     Some(Shape::MonthNth(*n, *wd))
@@ -490,8 +499,13 @@ mod tests {
         "每天 09:00，共10次", "Every day at 09:00, 10 times")]
     #[case(Pattern::Daily { count: 1 }, Some((2027, 1, 1)), "2026-12-03T09:00",
         "每天 09:00，共1次", "Every day at 09:00, once")]
-    #[case(Pattern::Once, None, "2026-12-03T09:00",
-        "仅一次：2026年12月3日 09:00", "Once, 3 Dec 2026 at 09:00")]
+    #[case(
+        Pattern::Once,
+        None,
+        "2026-12-03T09:00",
+        "仅一次：2026年12月3日 09:00",
+        "Once, 3 Dec 2026 at 09:00"
+    )]
     fn every_pattern_of_the_form_reads_in_plain_words(
         #[case] pattern: Pattern,
         #[case] until: Option<(i32, u32, u32)>,
@@ -511,51 +525,149 @@ mod tests {
     #[rstest]
     #[case("FREQ=DAILY", "每天 09:00", "Every day at 09:00")]
     #[case("FREQ=DAILY;INTERVAL=2", "每两天 09:00", "Every 2 days at 09:00")]
-    #[case("RRULE:freq=weekly;byday=th,tu", "每周二、四 09:00", "Every Tue and Thu at 09:00")]
+    #[case(
+        "RRULE:freq=weekly;byday=th,tu",
+        "每周二、四 09:00",
+        "Every Tue and Thu at 09:00"
+    )]
     #[case("FREQ=WEEKLY", "每周四 09:00", "Every Thu at 09:00")]
     #[case("FREQ=WEEKLY;WKST=SU;BYDAY=FR", "每周五 09:00", "Every Fri at 09:00")]
     #[case("FREQ=MONTHLY", "每月3日 09:00", "Monthly on the 3rd at 09:00")]
-    #[case("FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=15", "每两个月的15日 09:00", "Every 2 months on the 15th at 09:00")]
-    #[case("FREQ=MONTHLY;INTERVAL=3;BYDAY=-1FR", "每三个月的最后一个星期五 09:00", "Every 3 months on the last Friday at 09:00")]
-    #[case("FREQ=MONTHLY;BYDAY=+2WE", "每月第二个星期三 09:00", "Monthly on the second Wednesday at 09:00")]
-    #[case("FREQ=MONTHLY;BYDAY=5TH", "每月第五个星期四 09:00", "Monthly on the fifth Thursday at 09:00")]
+    #[case(
+        "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=15",
+        "每两个月的15日 09:00",
+        "Every 2 months on the 15th at 09:00"
+    )]
+    #[case(
+        "FREQ=MONTHLY;INTERVAL=3;BYDAY=-1FR",
+        "每三个月的最后一个星期五 09:00",
+        "Every 3 months on the last Friday at 09:00"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYDAY=+2WE",
+        "每月第二个星期三 09:00",
+        "Monthly on the second Wednesday at 09:00"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYDAY=5TH",
+        "每月第五个星期四 09:00",
+        "Monthly on the fifth Thursday at 09:00"
+    )]
     #[case("FREQ=YEARLY", "每年12月3日 09:00", "Every year on 3 Dec at 09:00")]
-    #[case("FREQ=WEEKLY;BYDAY=MO;COUNT=10", "每周一 09:00，共10次", "Every Mon at 09:00, 10 times")]
-    #[case("FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331", "每周一 09:00，至2027年3月31日", "Every Mon at 09:00, until 31 Mar 2027")]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+        "每周一 09:00，共10次",
+        "Every Mon at 09:00, 10 times"
+    )]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331",
+        "每周一 09:00，至2027年3月31日",
+        "Every Mon at 09:00, until 31 Mar 2027"
+    )]
     // UNTIL in UTC: 15:59:59Z is 23:59:59 in Shanghai, the same day.
-    #[case("FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331T155959Z", "每周一 09:00，至2027年3月31日", "Every Mon at 09:00, until 31 Mar 2027")]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331T155959Z",
+        "每周一 09:00，至2027年3月31日",
+        "Every Mon at 09:00, until 31 Mar 2027"
+    )]
     // 16:00Z is past midnight in Shanghai: the next day.
-    #[case("FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331T160000Z", "每周一 09:00，至2027年4月1日", "Every Mon at 09:00, until 1 Apr 2027")]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331T160000Z",
+        "每周一 09:00，至2027年4月1日",
+        "Every Mon at 09:00, until 1 Apr 2027"
+    )]
     fn hand_written_rules_of_the_same_shapes_read_the_same(
         #[case] rule: &str,
         #[case] zh: &str,
         #[case] en: &str,
     ) {
-        assert_eq!(words(Some(rule), "2026-12-03T09:00"), (zh.into(), en.into()));
+        assert_eq!(
+            words(Some(rule), "2026-12-03T09:00"),
+            (zh.into(), en.into())
+        );
     }
 
     /// Rules the form cannot make: a clear generic wording with the
     /// frequency and the ending, never the rule itself.
     #[rstest]
-    #[case("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "自定义重复规则（按月重复）", "Custom repeat rule (repeats monthly)")]
-    #[case("FREQ=MONTHLY;BYMONTHDAY=1,15", "自定义重复规则（按月重复）", "Custom repeat rule (repeats monthly)")]
-    #[case("FREQ=MONTHLY;BYMONTHDAY=-2", "自定义重复规则（按月重复）", "Custom repeat rule (repeats monthly)")]
-    #[case("FREQ=MONTHLY;BYDAY=1MO,3MO", "自定义重复规则（按月重复）", "Custom repeat rule (repeats monthly)")]
-    #[case("FREQ=MONTHLY;BYDAY=-2FR", "自定义重复规则（按月重复）", "Custom repeat rule (repeats monthly)")]
-    #[case("FREQ=MONTHLY;BYDAY=TU", "自定义重复规则（按月重复）", "Custom repeat rule (repeats monthly)")]
-    #[case("FREQ=WEEKLY;BYDAY=TU;BYHOUR=9,15", "自定义重复规则（按周重复）", "Custom repeat rule (repeats weekly)")]
-    #[case("FREQ=WEEKLY;BYDAY=2TU", "自定义重复规则（按周重复）", "Custom repeat rule (repeats weekly)")]
-    #[case("FREQ=DAILY;BYDAY=MO,TU", "自定义重复规则（按天重复）", "Custom repeat rule (repeats daily)")]
-    #[case("FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=1", "自定义重复规则（按年重复）", "Custom repeat rule (repeats yearly)")]
-    #[case("FREQ=HOURLY;INTERVAL=4;COUNT=6", "自定义重复规则（按小时重复），共6次", "Custom repeat rule (repeats hourly), 6 times")]
-    #[case("FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO;UNTIL=20270630", "自定义重复规则（按月重复），至2027年6月30日", "Custom repeat rule (repeats monthly), until 30 Jun 2027")]
-    #[case("FREQ=WEEKLY;BYDAY=MO;BYDAY=TU", "自定义重复规则（按周重复）", "Custom repeat rule (repeats weekly)")]
-    #[case("FREQ=WEEKLY;INTERVAL=0", "自定义重复规则（按周重复）", "Custom repeat rule (repeats weekly)")]
+    #[case(
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+        "自定义重复规则（按月重复）",
+        "Custom repeat rule (repeats monthly)"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYMONTHDAY=1,15",
+        "自定义重复规则（按月重复）",
+        "Custom repeat rule (repeats monthly)"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYMONTHDAY=-2",
+        "自定义重复规则（按月重复）",
+        "Custom repeat rule (repeats monthly)"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYDAY=1MO,3MO",
+        "自定义重复规则（按月重复）",
+        "Custom repeat rule (repeats monthly)"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYDAY=-2FR",
+        "自定义重复规则（按月重复）",
+        "Custom repeat rule (repeats monthly)"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYDAY=TU",
+        "自定义重复规则（按月重复）",
+        "Custom repeat rule (repeats monthly)"
+    )]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=TU;BYHOUR=9,15",
+        "自定义重复规则（按周重复）",
+        "Custom repeat rule (repeats weekly)"
+    )]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=2TU",
+        "自定义重复规则（按周重复）",
+        "Custom repeat rule (repeats weekly)"
+    )]
+    #[case(
+        "FREQ=DAILY;BYDAY=MO,TU",
+        "自定义重复规则（按天重复）",
+        "Custom repeat rule (repeats daily)"
+    )]
+    #[case(
+        "FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=1",
+        "自定义重复规则（按年重复）",
+        "Custom repeat rule (repeats yearly)"
+    )]
+    #[case(
+        "FREQ=HOURLY;INTERVAL=4;COUNT=6",
+        "自定义重复规则（按小时重复），共6次",
+        "Custom repeat rule (repeats hourly), 6 times"
+    )]
+    #[case(
+        "FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO;UNTIL=20270630",
+        "自定义重复规则（按月重复），至2027年6月30日",
+        "Custom repeat rule (repeats monthly), until 30 Jun 2027"
+    )]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=MO;BYDAY=TU",
+        "自定义重复规则（按周重复）",
+        "Custom repeat rule (repeats weekly)"
+    )]
+    #[case(
+        "FREQ=WEEKLY;INTERVAL=0",
+        "自定义重复规则（按周重复）",
+        "Custom repeat rule (repeats weekly)"
+    )]
     #[case("FREQ=SECONDLY", "自定义重复规则", "Custom repeat rule")]
     #[case("garbage", "自定义重复规则", "Custom repeat rule")]
     #[case("BYDAY=MO", "自定义重复规则", "Custom repeat rule")]
     fn hidden_rules_read_as_a_custom_rule(#[case] rule: &str, #[case] zh: &str, #[case] en: &str) {
-        assert_eq!(words(Some(rule), "2026-12-03T09:00"), (zh.into(), en.into()));
+        assert_eq!(
+            words(Some(rule), "2026-12-03T09:00"),
+            (zh.into(), en.into())
+        );
     }
 
     #[rstest]
@@ -573,8 +685,20 @@ mod tests {
     }
 
     #[rstest]
-    #[case("2026-12-03T09:00", "2026年12月3日 09:00", "3 Dec 2026 09:00", "12月3日 周四", "Thu 3 Dec")]
-    #[case("2027-01-31T18:05", "2027年1月31日 18:05", "31 Jan 2027 18:05", "1月31日 周日", "Sun 31 Jan")]
+    #[case(
+        "2026-12-03T09:00",
+        "2026年12月3日 09:00",
+        "3 Dec 2026 09:00",
+        "12月3日 周四",
+        "Thu 3 Dec"
+    )]
+    #[case(
+        "2027-01-31T18:05",
+        "2027年1月31日 18:05",
+        "31 Jan 2027 18:05",
+        "1月31日 周日",
+        "Sun 31 Jan"
+    )]
     fn local_dates_and_times(
         #[case] at: &str,
         #[case] zh: &str,

@@ -168,7 +168,9 @@ impl PlanForm {
     /// The plan being changed, as the page posts it.
     #[must_use]
     pub fn plan_pid(&self) -> Option<Uuid> {
-        self.plan.as_deref().and_then(|p| Uuid::parse_str(p.trim()).ok())
+        self.plan
+            .as_deref()
+            .and_then(|p| Uuid::parse_str(p.trim()).ok())
     }
 
     /// The change the form asks for: which part, from which visit, why.
@@ -362,7 +364,9 @@ pub async fn page(
     let more_open = ["services", "duration_minutes", "until_date"]
         .iter()
         .any(|k| problems.errors.get(k).is_some())
-        || f.until_date.as_deref().is_some_and(|u| !u.trim().is_empty());
+        || f.until_date
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
     Ok(Page::new(
         "service_plans/form.html",
         json!({"form": f, "errors": problems.errors, "conflicts": problems.conflicts,
@@ -398,17 +402,27 @@ pub async fn preview_items(
         Err(e @ AppError::Invalid(_)) => {
             let errors: Vec<Value> = form_errors(&e, lang)
                 .as_object()
-                .map(|m| m.values().flat_map(|v| v.as_array().cloned().unwrap_or_default()).collect())
+                .map(|m| {
+                    m.values()
+                        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+                        .collect()
+                })
                 .unwrap_or_default();
             return Ok(json!({"errors": errors}));
         }
         Err(e) => return Err(e),
     };
-    let Some(start) = params.dtstart.as_deref().and_then(service_plans::local_time) else {
+    let Some(start) = params
+        .dtstart
+        .as_deref()
+        .and_then(service_plans::local_time)
+    else {
         return Ok(json!({"errors": [t(lang, "plan-preview-incomplete")]}));
     };
     let times = |v: &[String]| -> Vec<chrono::NaiveDateTime> {
-        v.iter().filter_map(|s| service_plans::local_time(s)).collect()
+        v.iter()
+            .filter_map(|s| service_plans::local_time(s))
+            .collect()
     };
     let rrule = params.rrule.as_deref().filter(|r| !r.is_empty());
     let r = match Recurrence::parse(
@@ -481,7 +495,10 @@ fn conflict_line(v: &Viewer, c: &service_plans::ConflictSeen) -> Value {
                     &[
                         ("time", time),
                         ("worker", worker),
-                        ("person", PersonView::name_for(v.scope.role(), &p.name, false)),
+                        (
+                            "person",
+                            PersonView::name_for(v.scope.role(), &p.name, false),
+                        ),
                     ],
                 ),
             })

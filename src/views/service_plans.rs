@@ -221,8 +221,9 @@ pub fn plan_words_fn(kwargs: tera::Kwargs, state: &tera::State) -> tera::TeraRes
         .as_deref()
         .and_then(|z| z.parse().ok())
         .unwrap_or_else(crate::zone::display);
-    Ok(service_plans::local_time(&a.dtstart).map_or_else(
-        String::new,
-        |start| describe(a.rrule.as_deref(), start, zone, lang),
-    ))
+    Ok(
+        service_plans::local_time(&a.dtstart).map_or_else(String::new, |start| {
+            describe(a.rrule.as_deref(), start, zone, lang)
+        }),
+    )
 }

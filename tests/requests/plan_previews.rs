@@ -77,7 +77,10 @@ async fn invalid_rules_and_windows_are_422_with_a_message_naming_the_problem() {
             ),
             ("FREQ=MONTHLY;BYMONTHDAY=0", "error-rrule-value"),
             ("FREQ=MONTHLY;BYSETPOS=2", "error-rrule-setpos"),
-            ("FREQ=DAILY;UNTIL=20260301", "error-rrule-until-before-start"),
+            (
+                "FREQ=DAILY;UNTIL=20260301",
+                "error-rrule-until-before-start",
+            ),
             ("garbage", "error-rrule-part"),
         ] {
             let (status, v) = preview(&server, &t, body(rule)).await;
@@ -85,7 +88,10 @@ async fn invalid_rules_and_windows_are_422_with_a_message_naming_the_problem() {
             assert_eq!(v["code"], code, "{rule}: {v}");
             assert_eq!(v["field"], "rrule", "{rule}: {v}");
             let msg = v["error"].as_str().expect("error");
-            assert!(!msg.is_empty() && !msg.contains("RRule") && !msg.contains(rule), "{rule}: {msg}");
+            assert!(
+                !msg.is_empty() && !msg.contains("RRule") && !msg.contains(rule),
+                "{rule}: {msg}"
+            );
         }
         let mut b = body("FREQ=HOURLY");
         b["window_end"] = json!("2027-04-01T00:00:00");

@@ -2,7 +2,10 @@
 //! backup worker shown, every rule error translated, and the form's
 //! preview naming the visits a plan would clash with (as far as the viewer
 //! may see them) before saving.
-use crate::support::{builders::person, *};
+use crate::support::{
+    builders::{attr, person},
+    *,
+};
 use axum::http::StatusCode;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use doudi::{
@@ -133,11 +136,19 @@ async fn rule_errors_are_translated_in_the_preview_the_form_and_the_api() {
         };
         for (lang, rule, says) in [
             ("zh-CN", "FREQ=WEEKLY;BYDAY=2TU", "只能用于按月或按年重复"),
-            ("en", "FREQ=WEEKLY;BYDAY=2TU", "work only for monthly or yearly plans"),
+            (
+                "en",
+                "FREQ=WEEKLY;BYDAY=2TU",
+                "work only for monthly or yearly plans",
+            ),
             ("zh-CN", "garbage", "重复规则中有无法识别的内容"),
             ("en", "garbage", "a part that is not understood"),
             ("zh-CN", "FREQ=DAILY;UNTIL=20200101", "结束日期早于首次日期"),
-            ("en", "FREQ=DAILY;UNTIL=20200101", "The last date is before the first visit"),
+            (
+                "en",
+                "FREQ=DAILY;UNTIL=20200101",
+                "The last date is before the first visit",
+            ),
         ] {
             let res = post_form(&server, &cookie, lang, "/service_plans/preview", &raw(rule)).await;
             assert_eq!(res.status_code(), StatusCode::OK);
@@ -146,11 +157,26 @@ async fn rule_errors_are_translated_in_the_preview_the_form_and_the_api() {
             assert!(!html.contains("RRule") && !html.contains("BYDAY"), "{html}");
             // Saving says the same beside the rule, and keeps what was typed.
             let res = post_form(&server, &cookie, lang, "/service_plans", &raw(rule)).await;
-            assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{rule}");
+            assert_eq!(
+                res.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{rule}"
+            );
             let html = res.text();
-            assert!(select_text(&html, ".field-error").iter().any(|e| e.contains(says)), "{html}");
-            assert_eq!(attr(&html, "input[name=rrule]", "value"), vec![rule.to_string()]);
-            assert_eq!(attr(&html, "input[name=start_date]", "value"), vec![start.clone()]);
+            assert!(
+                select_text(&html, ".field-error")
+                    .iter()
+                    .any(|e| e.contains(says)),
+                "{html}"
+            );
+            assert_eq!(
+                attr(&html, "input[name=rrule]", "value"),
+                vec![rule.to_string()]
+            );
+            assert_eq!(
+                attr(&html, "input[name=start_date]", "value"),
+                vec![start.clone()]
+            );
         }
         // The form's own end date before the first visit.
         let mut weekly = raw("");
@@ -159,14 +185,23 @@ async fn rule_errors_are_translated_in_the_preview_the_form_and_the_api() {
             ("pattern", "weekly".to_string()),
             ("weekdays", "WE".to_string()),
             ("until_date", before.clone()),
-            ("worker", user(&ctx, "worker@doudi.test").await.pid.to_string()),
+            (
+                "worker",
+                user(&ctx, "worker@doudi.test").await.pid.to_string(),
+            ),
         ]);
         let res = post_form(&server, &cookie, "zh-CN", "/service_plans", &weekly).await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = res.text();
         assert!(html.contains("结束日期早于首次日期"), "{html}");
-        assert_eq!(attr(&html, "input[name=until_date]", "value"), vec![before.clone()]);
-        assert_eq!(attr(&html, "input[name=weekdays][checked]", "value"), vec!["WE"]);
+        assert_eq!(
+            attr(&html, "input[name=until_date]", "value"),
+            vec![before.clone()]
+        );
+        assert_eq!(
+            attr(&html, "input[name=weekdays][checked]", "value"),
+            vec!["WE"]
+        );
         assert_eq!(
             attr(&html, "select[name=worker] option[selected]", "value"),
             vec![user(&ctx, "worker@doudi.test").await.pid.to_string()]
@@ -187,8 +222,15 @@ async fn rule_errors_are_translated_in_the_preview_the_form_and_the_api() {
                     "dtstart": format!("{start}T09:00:00"), "rrule": rule,
                 }))
                 .await;
-            assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{rule}");
-            let msg = res.json::<Value>()["errors"]["rrule"][0].as_str().unwrap_or_default().to_string();
+            assert_eq!(
+                res.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{rule}"
+            );
+            let msg = res.json::<Value>()["errors"]["rrule"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             assert!(msg.contains(says), "{rule}: {msg}");
         }
     })
@@ -237,11 +279,20 @@ async fn the_preview_names_each_clash_before_saving_as_far_as_the_viewer_may_see
         let other = person(&ctx, "单秀英").await;
         visit_at(&ctx, &other, "worker@doudi.test", monday).await;
         let planned = person(&ctx, "李长林").await;
-        visit_at(&ctx, &planned, "worker2@doudi.test", monday + Duration::days(7)).await;
+        visit_at(
+            &ctx,
+            &planned,
+            "worker2@doudi.test",
+            monday + Duration::days(7),
+        )
+        .await;
         let stranger = user(&ctx, "worker2@doudi.test").await.name;
         let form = vec![
             ("recipient", planned.pid.to_string()),
-            ("worker", user(&ctx, "worker@doudi.test").await.pid.to_string()),
+            (
+                "worker",
+                user(&ctx, "worker@doudi.test").await.pid.to_string(),
+            ),
             ("services", "home_visit".to_string()),
             ("duration_minutes", "60".to_string()),
             ("start_date", monday.to_string()),
@@ -256,13 +307,22 @@ async fn the_preview_names_each_clash_before_saving_as_far_as_the_viewer_may_see
         let lines = select_text(&html, "#conflicts li");
         assert_eq!(lines.len(), 2, "{lines:?}");
         let seen = PersonView::name_for(Role::Coordinator, "单秀英", false);
-        assert!(lines[0].contains("刘洋") && lines[0].contains(&seen), "{lines:?}");
+        assert!(
+            lines[0].contains("刘洋") && lines[0].contains(&seen),
+            "{lines:?}"
+        );
         assert!(lines[0].contains(&format!("{}月{}日", monday.month(), monday.day())));
         assert!(lines[0].contains("09:00–10:00"), "{lines:?}");
         // The other organisation's visit: its time, nobody named.
         assert!(lines[1].contains("09:00–10:00"), "{lines:?}");
-        assert!(!lines[1].contains(&stranger) && !lines[1].contains("社工 "), "{lines:?}");
-        assert!(!lines[1].contains("李长林") && !lines[1].contains("李*"), "{lines:?}");
+        assert!(
+            !lines[1].contains(&stranger) && !lines[1].contains("社工 "),
+            "{lines:?}"
+        );
+        assert!(
+            !lines[1].contains("李长林") && !lines[1].contains("李*"),
+            "{lines:?}"
+        );
         // The box to save anyway sits with the conflicts; ticked, it stays.
         assert!(!attr(&html, "#conflicts input[name=confirm]", "value").is_empty());
         let mut ticked = form.clone();
@@ -270,7 +330,10 @@ async fn the_preview_names_each_clash_before_saving_as_far_as_the_viewer_may_see
         let res = post_form(&server, &cookie, "en", "/service_plans/preview", &ticked).await;
         let html = res.text();
         assert!(html.contains("Every Mon at 09:30"), "{html}");
-        assert_eq!(attr(&html, "#conflicts input[name=confirm][checked]", "value"), vec!["1"]);
+        assert_eq!(
+            attr(&html, "#conflicts input[name=confirm][checked]", "value"),
+            vec!["1"]
+        );
         // Saving without the box: the form again, the same conflicts in the
         // preview; with it, saved.
         let res = post_form(&server, &cookie, "zh-CN", "/service_plans", &form).await;
@@ -286,7 +349,13 @@ async fn the_preview_names_each_clash_before_saving_as_far_as_the_viewer_may_see
             .into_iter()
             .find(|p| p.recipient_id == Some(planned.id))
             .expect("plan");
-        let edit = page(&server, &cookie, "zh-CN", &format!("/service_plans/{}/edit", plan.pid)).await;
+        let edit = page(
+            &server,
+            &cookie,
+            "zh-CN",
+            &format!("/service_plans/{}/edit", plan.pid),
+        )
+        .await;
         assert_eq!(select_text(&edit, "#conflicts li").len(), 2, "{edit}");
     })
     .await;
@@ -299,12 +368,21 @@ async fn many_clashes_show_a_few_lines_and_how_many_more() {
         let monday = next_monday();
         let other = person(&ctx, "单秀英").await;
         for week in 0..5 {
-            visit_at(&ctx, &other, "worker@doudi.test", monday + Duration::days(7 * week)).await;
+            visit_at(
+                &ctx,
+                &other,
+                "worker@doudi.test",
+                monday + Duration::days(7 * week),
+            )
+            .await;
         }
         let planned = person(&ctx, "李长林").await;
         let form = vec![
             ("recipient", planned.pid.to_string()),
-            ("worker", user(&ctx, "worker@doudi.test").await.pid.to_string()),
+            (
+                "worker",
+                user(&ctx, "worker@doudi.test").await.pid.to_string(),
+            ),
             ("services", "home_visit".to_string()),
             ("start_date", monday.to_string()),
             ("start_time", "09:00".to_string()),

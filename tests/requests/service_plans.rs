@@ -286,7 +286,11 @@ async fn the_plan_form_previews_the_next_visits_and_saves_a_pattern_as_a_rule() 
             ])
             .await;
         // Translated, never the rule's own text (issue 15).
-        assert!(bad.text().contains("只能用于按月或按年重复"), "{}", bad.text());
+        assert!(
+            bad.text().contains("只能用于按月或按年重复"),
+            "{}",
+            bad.text()
+        );
 
         let res = server
             .post("/service_plans")

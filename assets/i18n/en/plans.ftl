@@ -19,7 +19,6 @@ plan-conflicts-title = { $n } visits clash with other visits
 plan-conflict-with-time = other visit { $time }
 plan-conflict-with-worker = other visit { $time }, worker { $worker }
 plan-conflict-with-all = other visit { $time }, worker { $worker }, for { $person }
-plan-conflict-line = { $at }: { $what }
 plan-conflicts-more = and { $n } more
 plan-more-options = More: services, length, last date
 pattern-choose-weekly = Weekly (choose the days)

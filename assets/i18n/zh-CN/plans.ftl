@@ -19,7 +19,6 @@ plan-conflicts-title = { $n } 次上门与其他安排冲突
 plan-conflict-with-time = 另一上门 { $time }
 plan-conflict-with-worker = 另一上门 { $time }，社工 { $worker }
 plan-conflict-with-all = 另一上门 { $time }，社工 { $worker }，服务对象 { $person }
-plan-conflict-line = { $at }：{ $what }
 plan-conflicts-more = 另有 { $n } 处冲突
 plan-more-options = 更多选项：服务内容、时长、结束日期
 pattern-choose-weekly = 每周（选择星期）

@@ -49,15 +49,16 @@ fn local_time(field: &'static str, s: &str) -> Result<NaiveDateTime, Problem> {
 fn rule_problem(e: &RecurrenceError) -> Problem {
     let field = match e {
         RecurrenceError::UnknownZone(_) => "tzid",
-        RecurrenceError::Window | RecurrenceError::TooMany | RecurrenceError::TooFar => "window_end",
+        RecurrenceError::Window | RecurrenceError::TooMany | RecurrenceError::TooFar => {
+            "window_end"
+        }
         _ => "rrule",
     };
     (field, e.message_key())
 }
 
 fn preview(body: &[u8]) -> Result<Vec<String>, Problem> {
-    let p: PreviewParams =
-        serde_json::from_slice(body).map_err(|_| ("body", "error-invalid"))?;
+    let p: PreviewParams = serde_json::from_slice(body).map_err(|_| ("body", "error-invalid"))?;
     let dates = crate::domain::limits::List::PlanDates;
     dates.check(p.exdates.len()).map_err(|k| ("exdates", k))?;
     dates.check(p.rdates.len()).map_err(|k| ("rdates", k))?;
