@@ -171,9 +171,13 @@ async fn end(
 }
 
 /// The live preview (an htmx partial).
-async fn preview(v: Viewer, FormData(f): FormData<PlanForm>) -> AppResult<Response> {
+async fn preview(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(f): FormData<PlanForm>,
+) -> AppResult<Response> {
     require(v.scope.may_manage_plans())?;
-    Ok(Html(plan_form::preview_html(v.lang, &f)?).into_response())
+    Ok(Html(plan_form::preview_html(&ctx.db, &v, &f).await?).into_response())
 }
 
 pub fn routes() -> Routes {

@@ -7,6 +7,8 @@ use serde::Serialize;
 /// A visit as the conflict check sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
+    /// The visit's id, when it exists (not for visits a plan would make).
+    pub visit: Option<i64>,
     pub worker: Option<i64>,
     /// `None` for a visit to a whole household.
     pub recipient: Option<i64>,
@@ -104,6 +106,7 @@ mod tests {
         to: (u32, u32),
     ) -> Slot {
         Slot {
+            visit: None,
             worker,
             recipient,
             household,
@@ -159,6 +162,7 @@ mod tests {
         #[test]
         fn sweep_equals_all_pairs(raw in proptest::collection::vec((0i64..3, 0i64..4, 0u32..20, 1u32..8), 0..40)) {
             let slots: Vec<Slot> = raw.iter().map(|&(w, r, s, len)| Slot {
+                visit: None,
                 worker: (w > 0).then_some(w),
                 recipient: (r > 0).then_some(r),
                 household: r % 2,

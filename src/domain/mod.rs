@@ -26,6 +26,7 @@ pub mod publication;
 pub mod recipient;
 pub mod recurrence;
 mod recurrence_fast;
+pub mod recurrence_words;
 pub mod resident_id;
 pub mod role;
 pub mod roster;

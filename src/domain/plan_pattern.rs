@@ -129,6 +129,56 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// The pattern (and end date) the form would make `rule` from, when it
+    /// could have made it exactly; `None` for any other rule (the form
+    /// shows it as a custom rule).
+    #[must_use]
+    pub fn of_rule(rule: Option<&str>) -> Option<(Self, Option<NaiveDate>)> {
+        let Some(rule) = rule.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Some((Self::Once, None));
+        };
+        let rule = rule.trim_start_matches("RRULE:").to_ascii_uppercase();
+        let get = |k: &str| {
+            rule.split(';')
+                .find_map(|p| p.trim().strip_prefix(k)?.strip_prefix('='))
+                .map(str::trim)
+        };
+        let until = match get("UNTIL") {
+            None => None,
+            Some(u) => Some(NaiveDate::parse_from_str(u.get(..8)?, "%Y%m%d").ok()?),
+        };
+        let candidate = match get("FREQ")? {
+            "WEEKLY" => Self::Weekly {
+                days: get("BYDAY")?
+                    .split(',')
+                    .map(|d| d.trim().to_string())
+                    .collect(),
+                interval: get("INTERVAL").map_or(Some(1), |i| i.parse().ok())?,
+            },
+            "MONTHLY" => match (get("BYMONTHDAY"), get("BYDAY")) {
+                (Some(d), None) => Self::MonthlyDay {
+                    day: d.parse().ok()?,
+                },
+                (None, Some(d)) => {
+                    let (n, wd) = d.split_at(d.len().checked_sub(2)?);
+                    Self::MonthlyNth {
+                        nth: n.parse().ok()?,
+                        weekday: wd.to_string(),
+                    }
+                }
+                _ => return None,
+            },
+            "DAILY" => Self::Daily {
+                count: get("COUNT")?.parse().ok()?,
+            },
+            _ => return None,
+        };
+        // Only a rule the form makes, exactly (same order, same values).
+        (candidate.rrule(until) == rule).then_some((candidate, until))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 mod tests {
@@ -215,5 +265,38 @@ mod tests {
             Pattern::parse("yearly", &[], None, None, None, None, None, None),
             Err(PatternError::Unknown)
         );
+    }
+
+    #[rstest]
+    #[case(Pattern::Weekly { days: s(&["TU", "TH"]), interval: 1 }, None)]
+    #[case(Pattern::Weekly { days: s(&["MO"]), interval: 2 }, NaiveDate::from_ymd_opt(2027, 3, 31))]
+    #[case(Pattern::MonthlyDay { day: 15 }, None)]
+    #[case(Pattern::MonthlyDay { day: -1 }, NaiveDate::from_ymd_opt(2027, 6, 30))]
+    #[case(Pattern::MonthlyNth { nth: 2, weekday: "WE".into() }, None)]
+    #[case(Pattern::MonthlyNth { nth: -1, weekday: "FR".into() }, NaiveDate::from_ymd_opt(2027, 1, 1))]
+    #[case(Pattern::Daily { count: 10 }, None)]
+    fn every_rule_the_form_makes_reads_back_as_its_pattern(
+        #[case] p: Pattern,
+        #[case] until: Option<NaiveDate>,
+    ) {
+        let rule = p.rrule(until);
+        assert_eq!(Pattern::of_rule(Some(&rule)), Some((p, until)), "{rule}");
+    }
+
+    #[rstest]
+    #[case("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1")]
+    #[case("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270101T000000Z")]
+    #[case("FREQ=WEEKLY")]
+    #[case("FREQ=DAILY")]
+    #[case("FREQ=YEARLY")]
+    #[case("FREQ=MONTHLY;BYMONTHDAY=1,15")]
+    #[case("garbage")]
+    fn other_rules_stay_custom(#[case] rule: &str) {
+        assert_eq!(Pattern::of_rule(Some(rule)), None, "{rule}");
+    }
+
+    #[test]
+    fn no_rule_is_once() {
+        assert_eq!(Pattern::of_rule(None), Some((Pattern::Once, None)));
     }
 }

@@ -50,8 +50,32 @@ pub enum RecurrenceError {
     TooMany,
     #[error("the window lies too far from DTSTART")]
     TooFar,
+    #[error("UNTIL is before the start")]
+    UntilBeforeStart,
     #[error("the rule is not valid: {0}")]
     Rule(String),
+}
+
+impl RecurrenceError {
+    /// The translated message of the error, for a field or an API answer:
+    /// what the user can change, never the crate's text.
+    #[must_use]
+    pub const fn message_key(&self) -> &'static str {
+        match self {
+            Self::UnknownZone(_) => "error-tzid",
+            Self::NoFreq | Self::Freq(_) => "error-rrule-freq",
+            Self::UnknownPart(_) | Self::Repeated(_) => "error-rrule-part",
+            Self::Value { .. } | Self::IntervalZero | Self::MonthDayZero => "error-rrule-value",
+            Self::CountAndUntil => "error-rrule-count-and-until",
+            Self::OrdinalByDay => "error-rrule-ordinal-byday",
+            Self::SetPosAlone => "error-rrule-setpos",
+            Self::Window => "error-rrule-window",
+            Self::TooMany => "error-rrule-too-many",
+            Self::TooFar => "error-rrule-too-far",
+            Self::UntilBeforeStart => "error-rrule-until-before-start",
+            Self::Rule(_) => "error-rrule",
+        }
+    }
 }
 
 /// How a checked rule is expanded.
@@ -244,6 +268,14 @@ fn check_rule(text: &str, zone: Tz) -> Result<String, RecurrenceError> {
     Ok(out.join(";"))
 }
 
+/// The UNTIL of a checked rule (local wall time, written with `Z`).
+fn until_of(checked: &str) -> Option<NaiveDateTime> {
+    checked
+        .split(';')
+        .find_map(|p| p.strip_prefix("UNTIL="))
+        .and_then(|u| NaiveDateTime::parse_from_str(u.trim_end_matches('Z'), "%Y%m%dT%H%M%S").ok())
+}
+
 /// The parts of a rule other than COUNT and UNTIL, as written.
 fn parts_without_bounds(rule: &str) -> Vec<String> {
     rule.trim()
@@ -354,6 +386,9 @@ impl Recurrence {
             None => None,
             Some(r) => {
                 let checked = check_rule(r, zone)?;
+                if until_of(&checked).is_some_and(|u| u < dtstart) {
+                    return Err(RecurrenceError::UntilBeforeStart);
+                }
                 // Let the crate check what is left (and fail here, not
                 // later).
                 let start = rrule::Tz::UTC
@@ -928,5 +963,53 @@ mod tests {
             prop_assert!(!got.contains(&exdate));
             prop_assert!(got.iter().all(|x| all.contains(x)));
         }
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+    use rstest::rstest;
+
+    /// Every refused rule has a translated message of its own; the
+    /// crate's text never decides what the user reads.
+    #[rstest]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261101",
+        "error-rrule-until-before-start"
+    )]
+    #[case(
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261201T085959",
+        "error-rrule-until-before-start"
+    )]
+    #[case("FREQ=WEEKLY;BYDAY=2TU", "error-rrule-ordinal-byday")]
+    #[case("garbage", "error-rrule-part")]
+    #[case("FREQ=FORTNIGHTLY", "error-rrule-freq")]
+    #[case("BYDAY=MO", "error-rrule-freq")]
+    #[case("FREQ=WEEKLY;BYDAY=XX", "error-rrule-value")]
+    #[case("FREQ=WEEKLY;INTERVAL=0", "error-rrule-value")]
+    #[case("FREQ=MONTHLY;BYMONTHDAY=0", "error-rrule-value")]
+    #[case("FREQ=WEEKLY;COUNT=3;UNTIL=20270101", "error-rrule-count-and-until")]
+    #[case("FREQ=MONTHLY;BYSETPOS=1", "error-rrule-setpos")]
+    #[case("FREQ=WEEKLY;FREQ=DAILY", "error-rrule-part")]
+    fn a_refused_rule_names_what_to_change(#[case] rule: &str, #[case] key: &str) {
+        let start =
+            NaiveDateTime::parse_from_str("2026-12-01T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+        let err = Recurrence::parse("Asia/Shanghai", start, Some(rule), &[], &[]).unwrap_err();
+        assert_eq!(err.message_key(), key, "{rule}: {err}");
+    }
+
+    #[test]
+    fn an_until_on_the_start_day_after_the_start_is_fine() {
+        let start =
+            NaiveDateTime::parse_from_str("2026-12-01T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert!(Recurrence::parse(
+            "Asia/Shanghai",
+            start,
+            Some("FREQ=DAILY;UNTIL=20261201"),
+            &[],
+            &[]
+        )
+        .is_ok());
     }
 }

@@ -264,11 +264,11 @@ impl NewPlan {
                         Ok(_) | Err(RecurrenceError::TooMany) => {
                             e.add("rrule", "error-plan-too-dense")
                         }
-                        Err(_) => e.add("rrule", "error-rrule"),
+                        Err(err) => e.add("rrule", err.message_key()),
                     }
                 }
                 Err(RecurrenceError::UnknownZone(_)) => e.add("tzid", "error-tzid"),
-                Err(_) => e.add("rrule", "error-rrule"),
+                Err(err) => e.add("rrule", err.message_key()),
             }
         }
         e.into_result(|| {
@@ -325,6 +325,7 @@ impl NewPlan {
             .unwrap_or_default()
             .into_iter()
             .map(|at| Slot {
+                visit: None,
                 worker: self.worker_id,
                 recipient: self.recipient_id,
                 household: self.household_id,
@@ -676,4 +677,135 @@ impl Model {
             None => Ok(None),
         }
     }
+}
+
+/// A conflict the plan form shows before saving, with the other visit
+/// named as far as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct ConflictSeen {
+    pub conflict: super::visits::Conflict,
+    /// The other visit when it is in the caller's scope (time only
+    /// otherwise).
+    pub other: Option<visits::Model>,
+    /// The other visit's worker, when the other visit is seen.
+    pub worker: Option<String>,
+    /// The other visit's recipient, when the caller may see that person.
+    pub person: Option<recipients::Model>,
+}
+
+/// The conflicts a plan would have if saved now, for the form's preview:
+/// `None` while the plan is not yet valid (the form shows its own
+/// errors), else every conflict with the other visit named when the
+/// caller may see it. `plan` is the plan being changed (its own visits
+/// do not count).
+///
+/// # Errors
+/// Database errors.
+pub async fn conflicts_before_saving(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    params: &PlanParams,
+    plan: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Vec<ConflictSeen>>> {
+    let ignore = match plan {
+        Some(pid) => match load(db, scope, pid).await {
+            Ok(p) => Some(p.id),
+            Err(AppError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let new = match NewPlan::parse(db, scope, params, now).await {
+        Ok(n) => n,
+        Err(AppError::Invalid(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let horizon = Duration::days(DEFAULT_HORIZON_DAYS);
+    let found = super::visits::conflicts(db, &new.slots(now, horizon), &[], ignore).await?;
+    let ids: Vec<i64> = found.iter().filter_map(|c| c.other_visit).collect();
+    let seen: std::collections::HashMap<i64, visits::Model> =
+        match scoped(visits::Entity::find(), scope.visits()) {
+            Some(q) if !ids.is_empty() => q
+                .filter(visits::Column::Id.is_in(ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|v| (v.id, v))
+                .collect(),
+            _ => std::collections::HashMap::new(),
+        };
+    let worker_ids: Vec<i64> = seen.values().filter_map(|v| v.worker_id).collect();
+    let workers: std::collections::HashMap<i64, String> = if worker_ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(worker_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect()
+    };
+    let person_ids: Vec<i64> = seen.values().filter_map(|v| v.recipient_id).collect();
+    let people: std::collections::HashMap<i64, recipients::Model> = if person_ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        recipients::Entity::find()
+            .filter(recipients::Column::Id.is_in(person_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|r| scope.sees_recipient(r))
+            .map(|r| (r.id, r))
+            .collect()
+    };
+    Ok(Some(
+        found
+            .into_iter()
+            .map(|c| {
+                let other = c.other_visit.and_then(|id| seen.get(&id)).cloned();
+                let worker = other
+                    .as_ref()
+                    .and_then(|v| v.worker_id)
+                    .and_then(|w| workers.get(&w).cloned());
+                let person = other
+                    .as_ref()
+                    .and_then(|v| v.recipient_id)
+                    .and_then(|r| people.get(&r).cloned());
+                ConflictSeen {
+                    conflict: c,
+                    other,
+                    worker,
+                    person,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// The names of the workers and backups of a page of plans, by user id, in
+/// one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn worker_names_of<C: ConnectionTrait>(
+    db: &C,
+    plans: &[Model],
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let ids: Vec<i64> = plans
+        .iter()
+        .flat_map(|p| [p.worker_id, p.backup_worker_id])
+        .flatten()
+        .collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
 }

@@ -80,6 +80,9 @@ pub struct Conflict {
     pub local_start: String,
     /// The other visit on the display clock, `09:30–10:30`.
     pub other_local: Option<String>,
+    /// The other visit's id (to name it to those who may see it).
+    #[serde(skip)]
+    pub other_visit: Option<i64>,
 }
 
 impl Conflict {
@@ -95,6 +98,7 @@ impl Conflict {
             starts_at: at,
             other_starts_at: other.map(|o| o.start),
             other_ends_at: other.map(|o| o.end),
+            other_visit: other.and_then(|o| o.visit),
             local_start: clock(at, "%Y-%m-%d %H:%M"),
             other_local: other.map(|o| {
                 format!(
@@ -209,6 +213,7 @@ impl Model {
     #[must_use]
     pub fn slot(&self) -> Slot {
         Slot {
+            visit: Some(self.id),
             worker: self.worker_id,
             recipient: self.recipient_id,
             household: self.household_id,

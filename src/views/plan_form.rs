@@ -7,9 +7,10 @@ use crate::{
         locale::Locale,
         plan_pattern::{Pattern, WEEKDAYS},
         recurrence::Recurrence,
+        recurrence_words::{day_and_weekday, describe},
     },
     errors::{AppError, AppResult, FieldErrors},
-    i18n::t,
+    i18n::{t, t_args},
     models::{
         households,
         plan_changes::ChangeRequest,
@@ -19,6 +20,7 @@ use crate::{
         users,
     },
     policy::Scope,
+    views::person::PersonView,
     web::{input::pid, render::form_errors, Page, Viewer},
 };
 use axum::http::StatusCode;
@@ -62,6 +64,8 @@ pub struct PlanForm {
     pub confirm: Option<String>,
     /// The plan's zone (kept as it is by the page).
     pub tzid: Option<String>,
+    /// The plan being changed (its own visits are no conflict).
+    pub plan: Option<String>,
 }
 
 fn split_times(s: Option<&String>) -> Vec<String> {
@@ -100,14 +104,49 @@ impl PlanForm {
     }
 
     /// The change form, filled with the plan's parameters as they are
-    /// (from the visit `from` on, for "this and following"); the rule is
-    /// shown as written.
+    /// (from the visit `from` on, for "this and following"); a rule the
+    /// form makes shows as its pattern, any other as written.
     #[must_use]
     pub fn changing(p: PlanParams, following: bool, from: Option<String>) -> Self {
         let start = p
             .dtstart
             .as_deref()
             .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok());
+        let mut form = Self::default();
+        match Pattern::of_rule(p.rrule.as_deref()) {
+            Some((pattern, until)) => {
+                form.until_date = until.map(|u| u.to_string());
+                form.pattern = Some(
+                    match pattern {
+                        Pattern::Weekly { days, interval } => {
+                            form.weekdays = days;
+                            form.interval = Some(interval.to_string());
+                            "weekly"
+                        }
+                        Pattern::MonthlyDay { day } => {
+                            form.month_day = Some(day.to_string());
+                            "monthly_day"
+                        }
+                        Pattern::MonthlyNth { nth, weekday } => {
+                            form.nth = Some(nth.to_string());
+                            form.nth_weekday = Some(weekday);
+                            "monthly_nth"
+                        }
+                        Pattern::Daily { count } => {
+                            form.days = Some(count.to_string());
+                            "daily"
+                        }
+                        Pattern::Once => "once",
+                        Pattern::Raw(_) => "raw",
+                    }
+                    .into(),
+                );
+            }
+            None => {
+                form.pattern = Some("raw".into());
+                form.rrule.clone_from(&p.rrule);
+            }
+        }
         Self {
             recipient: p.recipient,
             household: p.household,
@@ -117,15 +156,21 @@ impl PlanForm {
             duration_minutes: p.duration_minutes,
             start_date: start.map(|s| s.format("%Y-%m-%d").to_string()),
             start_time: start.map(|s| s.format("%H:%M").to_string()),
-            pattern: Some(if p.rrule.is_some() { "raw" } else { "once" }.into()),
-            rrule: p.rrule,
             exdates: Some(p.exdates.join(",")),
             rdates: Some(p.rdates.join(",")),
             tzid: p.tzid,
             apply: Some(if following { "following" } else { "series" }.into()),
             from,
-            ..Default::default()
+            ..form
         }
+    }
+
+    /// The plan being changed, as the page posts it.
+    #[must_use]
+    pub fn plan_pid(&self) -> Option<Uuid> {
+        self.plan
+            .as_deref()
+            .and_then(|p| Uuid::parse_str(p.trim()).ok())
     }
 
     /// The change the form asks for: which part, from which visit, why.
@@ -299,7 +344,8 @@ async fn subject(
 }
 
 /// The plan form page: the form as given, its problems, the choices (the
-/// workers of the organisation, services, weekdays) and the preview.
+/// workers of the organisation, services, weekdays) and the preview with
+/// its conflicts.
 ///
 /// # Errors
 /// `NotFound` for a recipient or household out of scope; database errors.
@@ -315,70 +361,165 @@ pub async fn page(
         Some(o) => users::workers_of(db, o).await?,
         None => Vec::new(),
     };
+    let more_open = ["services", "duration_minutes", "until_date"]
+        .iter()
+        .any(|k| problems.errors.get(k).is_some())
+        || f.until_date
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
     Ok(Page::new(
         "service_plans/form.html",
         json!({"form": f, "errors": problems.errors, "conflicts": problems.conflicts,
-               "mode": mode, "preview": preview_items(v.lang, f),
+               "mode": mode, "preview": preview_items(db, v, f, mode.plan.or_else(|| f.plan_pid())).await?,
                "subject": subject.title,
                "workers": workers,
+               "more_open": more_open,
                "services": Catalogue::load(db).await?.choices(v.lang),
                "weekdays": WEEKDAYS}),
     )
     .status(problems.status))
 }
 
-/// The next 10 visits of the form's plan, or the problem, as page data.
-#[must_use]
-pub fn preview_items(lang: Locale, f: &PlanForm) -> Value {
-    let result = f.params().ok().and_then(|p| {
-        let raw = p.dtstart.as_deref()?;
-        let start = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-            .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-            .ok()?;
-        let times = |v: &[String]| -> Vec<chrono::NaiveDateTime> {
-            v.iter()
-                .filter_map(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok())
-                .collect()
-        };
-        Some(
-            Recurrence::parse(
-                p.tzid.as_deref().unwrap_or("Asia/Shanghai"),
-                start,
-                p.rrule.as_deref().filter(|r| !r.is_empty()),
-                &times(&p.exdates),
-                &times(&p.rdates),
-            )
-            .map(|r| (r, start)),
-        )
-    });
-    match result {
-        None => json!({"error": t(lang, "plan-preview-incomplete")}),
-        Some(Err(e)) => json!({"error": e.to_string()}),
-        Some(Ok((r, start))) => {
-            let now = chrono::Utc::now().with_timezone(&r.zone()).naive_local();
-            let from = start.max(now);
-            match r.occurrences_between(from, from + chrono::Duration::days(3 * 366)) {
-                Ok(list) => json!({
-                    "items": list.iter().take(10).map(|d| json!({
-                        "date": d.format("%Y-%m-%d").to_string(),
-                        "time": d.format("%H:%M").to_string(),
-                        "weekday": t(lang, &format!("weekday-{}", d.format("%u"))),
-                    })).collect::<Vec<_>>(),
-                }),
-                Err(e) => json!({"error": e.to_string()}),
-            }
+/// How many next visits the preview lists, and how many conflicts.
+const PREVIEW_VISITS: usize = 6;
+const PREVIEW_CONFLICTS: usize = 3;
+
+/// The form's plan in words, its next visits (local dates and times), and
+/// the conflicts it would have if saved now (each naming the other visit
+/// as far as the viewer may see it); or the translated problem.
+///
+/// # Errors
+/// Database errors.
+pub async fn preview_items(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    f: &PlanForm,
+    plan: Option<Uuid>,
+) -> AppResult<Value> {
+    let lang = v.lang;
+    let params = match f.params() {
+        Ok(p) => p,
+        Err(e @ AppError::Invalid(_)) => {
+            let errors: Vec<Value> = form_errors(&e, lang)
+                .as_object()
+                .map(|m| {
+                    m.values()
+                        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Ok(json!({"errors": errors}));
         }
-    }
+        Err(e) => return Err(e),
+    };
+    let Some(start) = params
+        .dtstart
+        .as_deref()
+        .and_then(service_plans::local_time)
+    else {
+        return Ok(json!({"errors": [t(lang, "plan-preview-incomplete")]}));
+    };
+    let times = |v: &[String]| -> Vec<chrono::NaiveDateTime> {
+        v.iter()
+            .filter_map(|s| service_plans::local_time(s))
+            .collect()
+    };
+    let rrule = params.rrule.as_deref().filter(|r| !r.is_empty());
+    let r = match Recurrence::parse(
+        params.tzid.as_deref().unwrap_or("Asia/Shanghai"),
+        start,
+        rrule,
+        &times(&params.exdates),
+        &times(&params.rdates),
+    ) {
+        Ok(r) => r,
+        Err(e) => return Ok(json!({"errors": [t(lang, e.message_key())]})),
+    };
+    let now = chrono::Utc::now();
+    let from = start.max(now.with_timezone(&r.zone()).naive_local());
+    let list = match r.occurrences_between(from, from + chrono::Duration::days(3 * 366)) {
+        Ok(list) => list,
+        Err(e) => return Ok(json!({"errors": [t(lang, e.message_key())]})),
+    };
+    let items: Vec<Value> = list
+        .iter()
+        .take(PREVIEW_VISITS)
+        .map(|d| json!({"day": day_and_weekday(d.date(), lang), "time": d.format("%H:%M").to_string()}))
+        .collect();
+    let conflicts = service_plans::conflicts_before_saving(db, &v.scope, &params, plan, now)
+        .await?
+        .unwrap_or_default();
+    let lines: Vec<Value> = conflicts
+        .iter()
+        .take(PREVIEW_CONFLICTS)
+        .map(|c| conflict_line(v, c))
+        .collect();
+    Ok(json!({
+        "words": describe(rrule, start, r.zone(), lang),
+        "items": items,
+        "more": list.len() > PREVIEW_VISITS,
+        "conflicts": lines,
+        "conflict_count": conflicts.len(),
+        "conflicts_more": conflicts.len().saturating_sub(PREVIEW_CONFLICTS),
+        "confirm": f.confirm.is_some(),
+    }))
+}
+
+/// One conflict as the preview shows it: when our visit is, what clashes,
+/// and the other visit: its time, and its worker and person only when the
+/// viewer may see them.
+fn conflict_line(v: &Viewer, c: &service_plans::ConflictSeen) -> Value {
+    let lang = v.lang;
+    let zone = crate::zone::display();
+    let ours = c.conflict.starts_at.with_timezone(&zone).naive_local();
+    let other = match (c.conflict.other_starts_at, c.conflict.other_ends_at) {
+        (Some(s), Some(e)) => {
+            let (s, e) = (s.with_timezone(&zone), e.with_timezone(&zone));
+            let time = format!(
+                "{} {}–{}",
+                day_and_weekday(s.date_naive(), lang),
+                s.format("%H:%M"),
+                e.format("%H:%M")
+            );
+            let worker = c.worker.clone().unwrap_or_else(|| t(lang, "unassigned"));
+            Some(match (&c.other, &c.person) {
+                (None, _) => t_args(lang, "plan-conflict-with-time", &[("time", time)]),
+                (Some(_), None) => t_args(
+                    lang,
+                    "plan-conflict-with-worker",
+                    &[("time", time), ("worker", worker)],
+                ),
+                (Some(_), Some(p)) => t_args(
+                    lang,
+                    "plan-conflict-with-all",
+                    &[
+                        ("time", time),
+                        ("worker", worker),
+                        (
+                            "person",
+                            PersonView::name_for(v.scope.role(), &p.name, false),
+                        ),
+                    ],
+                ),
+            })
+        }
+        _ => None,
+    };
+    json!({
+        "at": format!("{} {}", day_and_weekday(ours.date(), lang), ours.format("%H:%M")),
+        "kind": t(lang, &format!("conflict-{}", c.conflict.kind.as_str())),
+        "other": other,
+    })
 }
 
 /// The live preview (an htmx partial) as HTML.
 ///
 /// # Errors
-/// A template error.
-pub fn preview_html(lang: Locale, f: &PlanForm) -> AppResult<String> {
+/// Database or template errors.
+pub async fn preview_html(db: &DatabaseConnection, v: &Viewer, f: &PlanForm) -> AppResult<String> {
     crate::web::render::render_partial(
         "service_plans/_preview.html",
-        &json!({"lang": lang.as_str(), "preview": preview_items(lang, f)}),
+        &json!({"lang": v.lang.as_str(), "preview": preview_items(db, v, f, f.plan_pid()).await?}),
     )
     .map_err(AppError::Internal)
 }

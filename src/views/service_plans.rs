@@ -6,6 +6,7 @@ use crate::{
     domain::{
         locale::Locale,
         pagination::{PageInfo, PageRequest},
+        recurrence_words::{day_and_weekday, describe, local_datetime},
     },
     errors::AppResult,
     models::{
@@ -79,7 +80,24 @@ pub async fn list(
     Ok((load(db, scope, &rows).await?, page))
 }
 
-/// The plan list page.
+/// How a plan reads on the pages: its rule in plain words, its first
+/// visit as a local date and time, and its zone only when it is not the
+/// display zone.
+#[must_use]
+pub fn plan_words(p: &service_plans::Model, lang: Locale) -> serde_json::Value {
+    let zone: chrono_tz::Tz = p.tzid.parse().unwrap_or_else(|_| crate::zone::display());
+    match service_plans::local_time(&p.dtstart) {
+        Some(start) => json!({
+            "pattern": describe(p.rrule.as_deref(), start, zone, lang),
+            "first": local_datetime(start, lang),
+            "zone": (zone != crate::zone::display()).then(|| p.tzid.clone()),
+        }),
+        None => json!({"pattern": "", "first": p.dtstart, "zone": p.tzid}),
+    }
+}
+
+/// The plan list page: each plan in plain words, with its worker and
+/// backup (one query for the names of the whole page).
 ///
 /// # Errors
 /// As [`list`].
@@ -89,7 +107,18 @@ pub async fn list_page(
     lang: Locale,
     q: &ListQuery,
 ) -> AppResult<Page> {
-    let (items, page) = list(db, scope, q).await?;
+    let (rows, page) = service_plans::list(db, scope, None, q.page()).await?;
+    let items = load(db, scope, &rows).await?;
+    let names = service_plans::worker_names_of(db, &rows).await?;
+    let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned());
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .zip(items)
+        .map(|(m, p)| {
+            json!({"plan": p, "words": plan_words(m, lang),
+                   "worker": name(m.worker_id), "backup": name(m.backup_worker_id)})
+        })
+        .collect();
     Ok(Page::new(
         "service_plans/list.html",
         json!({"items": items, "page": page, "base_query": q.without_page(),
@@ -126,7 +155,16 @@ pub async fn show_page(
             "plan": plan_json(scope, plan, r.as_ref()),
             "recipient_openable": r.as_ref().is_some_and(|r| scope.sees_recipient(r)),
             "worker": plan.worker_name(db).await?,
-            "visits": coming.iter().map(VisitJson::from).collect::<Vec<_>>(),
+            "backup": service_plans::worker_names_of(db, std::slice::from_ref(plan))
+                .await?
+                .get(&plan.backup_worker_id.unwrap_or_default())
+                .cloned(),
+            "words": plan_words(plan, lang),
+            "visits": coming.iter().map(|vs| json!({
+                "visit": VisitJson::from(vs),
+                "when": day_and_weekday(vs.starts_at.with_timezone(&crate::zone::display()).date_naive(), lang),
+                "time": vs.starts_at.with_timezone(&crate::zone::display()).format("%H:%M").to_string(),
+            })).collect::<Vec<_>>(),
             "may_manage": scope.may_manage_plans(),
             "split_from": plan.split_from_pid(db).await?,
             "service_names": Catalogue::load(db).await?.names(lang),
@@ -157,4 +195,35 @@ impl PlanChangeJson {
             visits,
         })
     }
+}
+
+#[derive(serde::Deserialize)]
+struct WordsArgs {
+    rrule: Option<String>,
+    dtstart: String,
+    tzid: Option<String>,
+}
+
+/// `{{ plan_words(rrule=p.rrule, dtstart=p.dtstart, tzid=p.tzid) }}`: a
+/// plan's rule in plain words in the page's language, for pages that list
+/// plans from their JSON (a recipient's page).
+///
+/// # Errors
+/// Missing arguments.
+pub fn plan_words_fn(kwargs: tera::Kwargs, state: &tera::State) -> tera::TeraResult<String> {
+    let a: WordsArgs = kwargs.deserialize()?;
+    let lang = state
+        .get::<String>("lang")?
+        .and_then(|l| l.parse::<Locale>().ok())
+        .unwrap_or_default();
+    let zone: chrono_tz::Tz = a
+        .tzid
+        .as_deref()
+        .and_then(|z| z.parse().ok())
+        .unwrap_or_else(crate::zone::display);
+    Ok(
+        service_plans::local_time(&a.dtstart).map_or_else(String::new, |start| {
+            describe(a.rrule.as_deref(), start, zone, lang)
+        }),
+    )
 }

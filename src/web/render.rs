@@ -34,6 +34,7 @@ fn build() -> Result<tera::Tera, String> {
     let mut tera = tera::Tera::default();
     crate::i18n::register(&mut tera);
     tera.register_filter("local", local_time);
+    tera.register_function("plan_words", crate::views::service_plans::plan_words_fn);
     tera.load_from_glob(VIEWS).map_err(|e| format!("{e:?}"))?;
     Ok(tera)
 }

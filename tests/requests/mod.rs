@@ -19,6 +19,7 @@ mod nav_start;
 mod places;
 mod plan_changes;
 mod plan_previews;
+mod plans_words;
 mod privacy_kept;
 mod privacy_masks;
 mod privacy_page;

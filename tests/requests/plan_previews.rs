@@ -66,31 +66,43 @@ async fn the_preview_lists_occurrences_in_local_time_without_the_exdates() {
 async fn invalid_rules_and_windows_are_422_with_a_message_naming_the_problem() {
     with_app(|server, ctx| async move {
         let t = token(&ctx, "coordinator@doudi.test").await;
-        for (rule, needle) in [
-            ("FREQ=WEEKLY;BYDAY=2TU", "BYDAY"),
-            ("FREQ=DAILY;INTERVAL=0", "INTERVAL"),
+        // The message is translated (English for this token's user, or
+        // the default); `code` names it for programs, `field` says where.
+        for (rule, code) in [
+            ("FREQ=WEEKLY;BYDAY=2TU", "error-rrule-ordinal-byday"),
+            ("FREQ=DAILY;INTERVAL=0", "error-rrule-value"),
             (
                 "FREQ=DAILY;COUNT=2;UNTIL=20260401T000000Z",
-                "COUNT and UNTIL",
+                "error-rrule-count-and-until",
             ),
-            ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY"),
-            ("FREQ=MONTHLY;BYSETPOS=2", "BYSETPOS"),
+            ("FREQ=MONTHLY;BYMONTHDAY=0", "error-rrule-value"),
+            ("FREQ=MONTHLY;BYSETPOS=2", "error-rrule-setpos"),
+            (
+                "FREQ=DAILY;UNTIL=20260301",
+                "error-rrule-until-before-start",
+            ),
+            ("garbage", "error-rrule-part"),
         ] {
             let (status, v) = preview(&server, &t, body(rule)).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rule}");
+            assert_eq!(v["code"], code, "{rule}: {v}");
+            assert_eq!(v["field"], "rrule", "{rule}: {v}");
             let msg = v["error"].as_str().expect("error");
-            assert!(msg.contains(needle), "{rule}: {msg}");
+            assert!(
+                !msg.is_empty() && !msg.contains("RRule") && !msg.contains(rule),
+                "{rule}: {msg}"
+            );
         }
         let mut b = body("FREQ=HOURLY");
         b["window_end"] = json!("2027-04-01T00:00:00");
         let (status, v) = preview(&server, &t, b).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(v["error"].as_str().expect("error").contains("5000"), "{v}");
+        assert_eq!(v["code"], "error-rrule-too-many", "{v}");
         let mut b = body("FREQ=DAILY");
         b["window_end"] = json!("2026-02-01T00:00:00");
         let (status, v) = preview(&server, &t, b).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(v["error"].as_str().expect("error").contains("window"));
+        assert_eq!(v["code"], "error-rrule-window", "{v}");
         let mut b = body("FREQ=DAILY");
         b["dtstart"] = json!("2026-03-03T09:00:00+08:00");
         let (status, _) = preview(&server, &t, b).await;
@@ -99,7 +111,8 @@ async fn invalid_rules_and_windows_are_422_with_a_message_naming_the_problem() {
         b["tzid"] = json!("Asia/Nowhere");
         let (status, v) = preview(&server, &t, b).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(v["error"].as_str().expect("error").contains("Asia/Nowhere"));
+        assert_eq!(v["code"], "error-tzid", "{v}");
+        assert_eq!(v["field"], "tzid", "{v}");
         let res = server
             .post("/api/v1/plan_previews")
             .authorization_bearer(&t)

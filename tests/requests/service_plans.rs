@@ -271,8 +271,9 @@ async fn the_plan_form_previews_the_next_visits_and_saves_a_pattern_as_a_rule() 
             .form(&form)
             .await;
         assert_eq!(preview.status_code(), StatusCode::OK);
-        let items = select_text(&preview.text(), "li");
-        assert_eq!(items.len(), 10, "{}", preview.text());
+        // The next six visits (issue 15: a short preview beside the controls).
+        let items = select_text(&preview.text(), "#plan-preview ol li");
+        assert_eq!(items.len(), 6, "{}", preview.text());
         assert!(items.iter().all(|i| i.ends_with("14:30")), "{items:?}");
         let bad = server
             .post("/service_plans/preview")
@@ -284,7 +285,12 @@ async fn the_plan_form_previews_the_next_visits_and_saves_a_pattern_as_a_rule() 
                 ("start_date", start.as_str()),
             ])
             .await;
-        assert!(bad.text().contains("BYDAY"), "{}", bad.text());
+        // Translated, never the rule's own text (issue 15).
+        assert!(
+            bad.text().contains("只能用于按月或按年重复"),
+            "{}",
+            bad.text()
+        );
 
         let res = server
             .post("/service_plans")

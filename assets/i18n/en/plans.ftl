@@ -1,0 +1,33 @@
+# Plans in plain words (issue 15): rule errors, the plan pages, the form's preview
+error-rrule-freq = Choose how the visits repeat (daily, weekly, monthly or yearly).
+error-rrule-part = The rule has a part that is not understood; use one of the patterns above instead.
+error-rrule-value = A number or weekday in the rule is not valid; check it.
+error-rrule-count-and-until = Choose either a number of visits or a last date, not both.
+error-rrule-ordinal-byday = "The second Tuesday" and the like work only for monthly or yearly plans; for weekly plans tick the weekdays.
+error-rrule-setpos = A rule that picks "the nth one" also needs the weekdays or days to pick from.
+error-rrule-window = The preview window ends before it starts.
+error-rrule-too-far = The preview window is too far from the first visit; choose a nearer one.
+error-rrule-until-before-start = The last date is before the first visit; choose a later one.
+plan-repeats = Repeats
+plan-first-visit = First visit
+plan-zone = Time zone
+plan-workers = Worker / backup
+plan-no-backup = no backup
+plan-preview-title = Next visits
+plan-preview-more = and on in the same way
+plan-conflicts-title = { $n } visits clash with other visits
+plan-conflict-with-time = other visit { $time }
+plan-conflict-with-worker = other visit { $time }, worker { $worker }
+plan-conflict-with-all = other visit { $time }, worker { $worker }, for { $person }
+plan-conflicts-more = and { $n } more
+plan-more-options = More: services, length, last date
+pattern-choose-weekly = Weekly (choose the days)
+pattern-choose-monthly-day = Monthly on a day
+pattern-choose-monthly-nth = Monthly on the nth weekday
+pattern-choose-daily = Daily, for some days
+pattern-choose-once = Once
+pattern-choose-raw = Advanced: a custom rule
+pattern-weeks-interval = Every how many weeks
+pattern-month-day = Day (-1 = last day)
+pattern-days-count = Number of days
+error-rrule-too-many = Too many visits: more than 5000 in the chosen period. Choose a shorter period or fewer repeats.
