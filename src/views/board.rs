@@ -205,9 +205,8 @@ impl Card<'_> {
                 .as_ref()
                 .map_or_else(|| self.household_label.clone(), |p| p.name.clone()),
             recipient_pid: view.as_ref().and_then(|p| p.pid),
-            mark: (v.scope.role() == Role::Worker).then(|| {
-                mark_of(person.map_or_else(|| home.map(|h| h.pid), |p| Some(p.pid)))
-            }),
+            mark: (v.scope.role() == Role::Worker)
+                .then(|| mark_of(person.map_or_else(|| home.map(|h| h.pid), |p| Some(p.pid)))),
             village: home
                 .and_then(|h| related.village(h))
                 .map(|p| p.name.clone())
@@ -477,7 +476,8 @@ pub async fn today(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResul
 }
 
 /// The worker's next visit today after `visit` (display zone) that is
-/// still open at the door, as its day card shows it: the first one
+/// still open at the door, named as lists name it (masked for workers:
+/// the page it is shown on is another visit's): the first one
 /// starting after `visit`, else the first one left today. None for other
 /// roles, or when none is left.
 ///
@@ -512,8 +512,9 @@ pub async fn next_after(
     else {
         return Ok(None);
     };
+    // Named as on any list (masked): this page is another person's door.
     let next = (*next).clone();
-    Ok(describe_at(ctx, v, std::slice::from_ref(&next), &[], true)
+    Ok(describe(ctx, v, std::slice::from_ref(&next), &[])
         .await?
         .into_iter()
         .next())

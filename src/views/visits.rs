@@ -175,9 +175,8 @@ pub async fn show(
     } else {
         None
     };
-    let utc = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
-        t.map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let utc =
+        |t: Option<chrono::DateTime<chrono::FixedOffset>>| t.map(|t| t.with_timezone(&chrono::Utc));
     // What door.js checks the service minutes against before it queues a
     // record (`domain::visit_log::elapsed`, as the server will): the
     // check-in as the phone recorded it, or, for a correction, how long

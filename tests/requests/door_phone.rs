@@ -215,7 +215,8 @@ async fn a_record_queued_offline_is_judged_by_the_times_the_phone_recorded() {
         let r = named(&ctx, "单秀英").await;
         let w = token(&ctx, "worker@doudi.test").await;
         let t0 = Utc::now() - Duration::hours(3);
-        for (minutes, reason) in [(&[45][..], None), (&[30, 30][..], Some("多做了一次理发"))] {
+        for (minutes, reason) in [(&[45][..], None), (&[30, 30][..], Some("多做了一次理发"))]
+        {
             let v = visit_at(&ctx, &r, t0, "scheduled").await;
             check_in_at(&server, &w, &v, Some(t0)).await;
             let res = server
@@ -302,7 +303,8 @@ async fn the_door_has_labelled_fields_and_no_line_filled_in() {
         }
         for label in ["物资", "数量", "单位", "金额（元）", "来源"] {
             assert!(
-                html.contains(&format!("{label}<input")) || html.contains(&format!("{label}<select")),
+                html.contains(&format!("{label}<input"))
+                    || html.contains(&format!("{label}<select")),
                 "material line label {label}"
             );
         }
@@ -316,10 +318,18 @@ async fn the_door_has_labelled_fields_and_no_line_filled_in() {
         // In English too.
         let page = server
             .get(&format!("/visits/{}", v.pid))
-            .add_header("cookie", format!("{}; lang=en", session(&ctx, "worker@doudi.test").await))
+            .add_header(
+                "cookie",
+                format!("{}; lang=en", session(&ctx, "worker@doudi.test").await),
+            )
             .await;
         let html = page.text();
-        for label in ["<label>Service<", "<label>Minutes<", "Value (yuan)<input", "Paid by<select"] {
+        for label in [
+            "<label>Service<",
+            "<label>Minutes<",
+            "Value (yuan)<input",
+            "Paid by<select",
+        ] {
             assert!(html.contains(label), "{label}");
         }
     })
@@ -345,7 +355,11 @@ async fn cards_tell_due_in_progress_overdue_and_done_apart() {
         let html = page.text();
         let hrefs = |sel: &str| attr(&html, sel, "href");
         let overdue = hrefs("#overdue li.visit-card > a");
-        assert_eq!(overdue, [format!("/visits/{}", past_end.pid)], "only past its end");
+        assert_eq!(
+            overdue,
+            [format!("/visits/{}", past_end.pid)],
+            "only past its end"
+        );
         let state = |v: &visits::Model| state_of(&html, v);
         // A card of today's list is overdue only past its end.
         assert_eq!(state(&just_started), ["◷ 待上门"]);
@@ -383,7 +397,10 @@ async fn cards_tell_due_in_progress_overdue_and_done_apart() {
         // And /my_week, in English.
         let page = server
             .get("/my_week")
-            .add_header("cookie", format!("{}; lang=en", session(&ctx, "worker@doudi.test").await))
+            .add_header(
+                "cookie",
+                format!("{}; lang=en", session(&ctx, "worker@doudi.test").await),
+            )
             .await;
         let html = page.text();
         let sel = format!("li.state-overdue a[href=\"/visits/{}\"]", past_end.pid);
@@ -424,7 +441,10 @@ async fn after_submitting_the_worker_is_offered_the_next_visit_today() {
         let second = visit_at(&ctx, &r, Utc::now() + Duration::minutes(30), "scheduled").await;
         let cookie = session(&ctx, "worker@doudi.test").await;
         // Before: the door, with the next step hidden until logged.
-        let page = server.get(&format!("/visits/{}", first.pid)).add_header("cookie", cookie.clone()).await;
+        let page = server
+            .get(&format!("/visits/{}", first.pid))
+            .add_header("cookie", cookie.clone())
+            .await;
         let html = page.text();
         assert_eq!(attr(&html, "#door-next", "hidden").len(), 1);
         assert_eq!(
@@ -438,9 +458,15 @@ async fn after_submitting_the_worker_is_offered_the_next_visit_today() {
             .json(&completed())
             .await;
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
-        let page = server.get(&format!("/visits/{}", first.pid)).add_header("cookie", cookie.clone()).await;
+        let page = server
+            .get(&format!("/visits/{}", first.pid))
+            .add_header("cookie", cookie.clone())
+            .await;
         let html = page.text();
-        assert!(attr(&html, "#door-next", "hidden").is_empty(), "shown once logged");
+        assert!(
+            attr(&html, "#door-next", "hidden").is_empty(),
+            "shown once logged"
+        );
         assert_eq!(
             attr(&html, "#door-next a.big", "href"),
             [format!("/visits/{}", second.pid)]
@@ -453,7 +479,10 @@ async fn after_submitting_the_worker_is_offered_the_next_visit_today() {
             .json(&completed())
             .await;
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
-        let page = server.get(&format!("/visits/{}", second.pid)).add_header("cookie", cookie).await;
+        let page = server
+            .get(&format!("/visits/{}", second.pid))
+            .add_header("cookie", cookie)
+            .await;
         let html = page.text();
         assert_eq!(attr(&html, "#door-next a.big", "href"), ["/today"]);
         // Nobody else is offered a worker's next visit.
@@ -493,9 +522,8 @@ async fn two_masked_names_in_one_village_are_told_apart() {
             .await;
         assert_eq!(page.status_code(), StatusCode::OK);
         let html = page.text();
-        let mark = |v: &visits::Model| {
-            select_text(&html, &format!("a[href=\"/visits/{}\"] .mark", v.pid))
-        };
+        let mark =
+            |v: &visits::Model| select_text(&html, &format!("a[href=\"/visits/{}\"] .mark", v.pid));
         let (ma, mb) = (mark(&va), mark(&vb));
         assert_eq!(ma.len(), 1, "{html}");
         assert_eq!(mb.len(), 1);
@@ -526,17 +554,26 @@ async fn the_assigned_worker_sees_whom_the_visit_is_for_at_the_door_only() {
         let r = named(&ctx, "单秀英").await;
         let today = planned_tomorrow(&server, &ctx, &r, "10:00").await;
         let cookie = session(&ctx, "worker@doudi.test").await;
-        let page = server.get(&format!("/visits/{}", today.pid)).add_header("cookie", cookie.clone()).await;
+        let page = server
+            .get(&format!("/visits/{}", today.pid))
+            .add_header("cookie", cookie.clone())
+            .await;
         let html = page.text();
         assert!(select_text(&html, "h1")[0].contains("单秀英"));
         assert_eq!(select_text(&html, "#person .door-address").len(), 1);
-        assert!(!attr(&html, "#person a.tel", "href").is_empty(), "tap to call");
+        assert!(
+            !attr(&html, "#person a.tel", "href").is_empty(),
+            "tap to call"
+        );
         // Moved ten days ahead: no longer at the door.
         let mut am: visits::ActiveModel = today.clone().into();
         am.starts_at = Set(today.starts_at + Duration::days(10));
         am.ends_at = Set(today.ends_at + Duration::days(10));
         am.update(&ctx.db).await.expect("moved");
-        let page = server.get(&format!("/visits/{}", today.pid)).add_header("cookie", cookie).await;
+        let page = server
+            .get(&format!("/visits/{}", today.pid))
+            .add_header("cookie", cookie)
+            .await;
         let html = page.text();
         assert!(select_text(&html, "#person").is_empty());
         assert!(!html.contains("单秀英"));

@@ -617,7 +617,11 @@ fn only_a_completed_visit_is_checked_for_minutes() {
     v["minutes_reason"] = json!("x");
     let input: LogInput = serde_json::from_value(v).expect("shape");
     let log = VisitLog::parse(&input, &offered, false, Some(Duration::seconds(5))).expect("valid");
-    assert_eq!(log.minutes_reason(), None, "kept only where it explains something");
+    assert_eq!(
+        log.minutes_reason(),
+        None,
+        "kept only where it explains something"
+    );
 }
 
 fn at(minute: i64) -> Option<DateTime<Utc>> {
