@@ -136,6 +136,64 @@ impl VisitStatus {
     }
 }
 
+/// How a visit reads on a worker's list or a board card, at an instant:
+/// what is to be done about it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CardState {
+    /// Not started, and its planned end has not passed.
+    Due,
+    /// Checked in, not yet logged.
+    InProgress,
+    /// Not checked in and past its planned end (start + duration).
+    Overdue,
+    /// Logged: it has a record (completed, nobody home, refused).
+    Done,
+    /// Called off.
+    Cancelled,
+}
+
+impl CardState {
+    pub const ALL: [Self; 5] = [
+        Self::Due,
+        Self::InProgress,
+        Self::Overdue,
+        Self::Done,
+        Self::Cancelled,
+    ];
+
+    /// The state of a visit in `status` planned to end at `ends_at`, at
+    /// `now`. A visit started a few minutes ago, or already checked in,
+    /// is not overdue; only one nobody checked in to, past its end, is.
+    #[must_use]
+    pub fn of<T: PartialOrd>(status: VisitStatus, ends_at: T, now: T) -> Self {
+        match status {
+            VisitStatus::InProgress => Self::InProgress,
+            VisitStatus::Cancelled => Self::Cancelled,
+            VisitStatus::Completed | VisitStatus::Attempted | VisitStatus::Refused => Self::Done,
+            VisitStatus::Scheduled | VisitStatus::Missed if now >= ends_at => Self::Overdue,
+            VisitStatus::Scheduled | VisitStatus::Missed => Self::Due,
+        }
+    }
+
+    /// The word pages use (`card-state-due`, the card's CSS class).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Due => "due",
+            Self::InProgress => "in_progress",
+            Self::Overdue => "overdue",
+            Self::Done => "done",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The worker may still act on it at the door.
+    #[must_use]
+    pub const fn open(self) -> bool {
+        matches!(self, Self::Due | Self::InProgress | Self::Overdue)
+    }
+}
+
 impl FromStr for VisitStatus {
     type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -208,5 +266,39 @@ mod tests {
         for s in S::ALL {
             assert!(!s.may_check_in() || s.open_at_the_door(), "{s}");
         }
+    }
+
+    #[rstest]
+    //     status         ends (min from now)  state
+    #[case(S::Scheduled, 60, CardState::Due)]
+    #[case::started_three_minutes_ago(S::Scheduled, 57, CardState::Due)]
+    #[case::ends_now(S::Scheduled, 0, CardState::Overdue)]
+    #[case::past_its_end(S::Scheduled, -1, CardState::Overdue)]
+    #[case::checked_in(S::InProgress, 30, CardState::InProgress)]
+    #[case::checked_in_past_its_end(S::InProgress, -90, CardState::InProgress)]
+    #[case::missed_past(S::Missed, -600, CardState::Overdue)]
+    #[case::missed_not_yet_ended(S::Missed, 10, CardState::Due)]
+    #[case(S::Completed, -30, CardState::Done)]
+    #[case(S::Attempted, 30, CardState::Done)]
+    #[case(S::Refused, -30, CardState::Done)]
+    #[case(S::Cancelled, -30, CardState::Cancelled)]
+    #[case(S::Cancelled, 30, CardState::Cancelled)]
+    fn a_card_is_overdue_only_past_its_end_and_not_checked_in(
+        #[case] s: S,
+        #[case] ends_in_minutes: i64,
+        #[case] want: CardState,
+    ) {
+        use chrono::{Duration, TimeZone, Utc};
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 2, 3, 0).unwrap();
+        let ends = now + Duration::minutes(ends_in_minutes);
+        assert_eq!(CardState::of(s, ends, now), want);
+        assert_eq!(want.open(), s.open_at_the_door(), "{s}");
+    }
+
+    #[test]
+    fn card_states_have_distinct_words() {
+        let words: std::collections::HashSet<_> =
+            CardState::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(words.len(), CardState::ALL.len());
     }
 }

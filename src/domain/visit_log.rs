@@ -9,7 +9,7 @@ use super::{
     text::{self, TextError},
     visit::VisitStatus,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -291,6 +291,36 @@ const MAX_UNIT: usize = 20;
 const MAX_DONOR: usize = 100;
 const MAX_CONFIRMED_BY: usize = 50;
 const MAX_RELATION: usize = 20;
+/// The longest reason for minutes that do not fit the visit's time.
+pub const MAX_MINUTES_REASON: usize = 500;
+/// How many minutes of service a visit may log beyond the time between
+/// its check-in and check-out without a reason (clocks and rounding).
+pub const MINUTES_TOLERANCE: i64 = 5;
+
+/// How long a visit lasted, from its check-in and check-out as the server
+/// received them (`server`) and as the phone recorded them (`device`):
+/// the longer of the two spans that are known. A record queued offline
+/// reaches the server late, its check-in and check-out perhaps together,
+/// so the server's span alone may be seconds; the phone's span is what
+/// the phone checked before queueing, and the server never counts less.
+#[must_use]
+pub fn elapsed(
+    server: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    device: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+) -> Option<Duration> {
+    let span = |(a, b): (Option<DateTime<Utc>>, Option<DateTime<Utc>>)| Some(b? - a?);
+    match (span(server), span(device)) {
+        (Some(s), Some(d)) => Some(s.max(d)),
+        (s, d) => s.or(d),
+    }
+}
+
+/// Whether `minutes` of service fit in a visit that lasted `elapsed`
+/// (with [`MINUTES_TOLERANCE`]), in whole seconds as the phone counts.
+#[must_use]
+pub fn minutes_fit(minutes: i64, elapsed: Duration) -> bool {
+    minutes.saturating_mul(60) <= elapsed.num_seconds() + MINUTES_TOLERANCE * 60
+}
 
 /// One service line as sent; `minutes` is a number or a string.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -340,6 +370,10 @@ pub struct LogInput {
     pub signature: Option<String>,
     /// Why nobody could confirm.
     pub no_confirmation_reason: Option<String>,
+    /// Why the service minutes are more than the time between check-in
+    /// and check-out (needed only then).
+    #[serde(default)]
+    pub minutes_reason: Option<String>,
 }
 
 /// A number or a string, as phones send them.
@@ -624,13 +658,17 @@ pub struct VisitLog {
     confirmed_relation: Option<String>,
     no_confirmation_reason: Option<NoConfirmationReason>,
     signature: Option<Signature>,
+    minutes_reason: Option<String>,
 }
 
 impl VisitLog {
     /// Checks a log as sent, collecting every problem (per line:
     /// `services.0.minutes`). `offered` says whether a service code is in
     /// the catalogue; `signed` whether a signature is already on file (a
-    /// correction need not send it again).
+    /// correction need not send it again); `elapsed` how long the visit
+    /// lasted ([`elapsed`]; none: not known, nothing to check): a completed
+    /// visit's service minutes must fit in it ([`minutes_fit`]) or come
+    /// with a `minutes_reason`.
     ///
     /// # Errors
     /// The field errors, with the message keys the pages translate.
@@ -638,6 +676,7 @@ impl VisitLog {
         input: &LogInput,
         offered: &dyn Fn(&str) -> bool,
         signed: bool,
+        elapsed: Option<Duration>,
     ) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
         let outcome = e.take(
@@ -660,6 +699,18 @@ impl VisitLog {
             e.add("services", "error-lines-only-completed");
         }
         let (services, materials) = lines(&mut e, input, offered);
+        let minutes_reason = e
+            .take(
+                "minutes_reason",
+                text::optional(input.minutes_reason.as_deref(), MAX_MINUTES_REASON),
+                TextError::message_key,
+            )
+            .flatten();
+        let minutes: i64 = services.iter().map(ServiceLine::minutes).sum();
+        let over = delivered && elapsed.is_some_and(|d| !minutes_fit(minutes, d));
+        if over && minutes_reason.is_none() {
+            e.add("minutes_reason", "error-minutes-exceed");
+        }
         let confirmed_by = e
             .take(
                 "confirmed_by",
@@ -708,6 +759,8 @@ impl VisitLog {
             confirmed_relation: confirmed_relation.filter(|_| delivered),
             no_confirmation_reason: no_confirmation_reason.filter(|_| delivered),
             signature: signature.filter(|_| delivered),
+            // Kept only where it explains something.
+            minutes_reason: minutes_reason.filter(|_| over),
         })
     }
 
@@ -762,6 +815,12 @@ impl VisitLog {
     #[must_use]
     pub const fn no_confirmation_reason(&self) -> Option<NoConfirmationReason> {
         self.no_confirmation_reason
+    }
+
+    /// Why the minutes do not fit the visit's time (only when they do not).
+    #[must_use]
+    pub fn minutes_reason(&self) -> Option<&str> {
+        self.minutes_reason.as_deref()
     }
 
     /// A signature sent with a completed visit's log.

@@ -66,6 +66,9 @@ pub struct Record {
     /// before and after name the signatures they saw (all are kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_sha256: Option<String>,
+    /// Why the service minutes are more than the visit's time (only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes_reason: Option<String>,
 }
 
 /// The record of `visit` as it stands.
@@ -114,6 +117,7 @@ pub async fn record<C: ConnectionTrait>(db: &C, visit: &visits::Model) -> AppRes
         no_confirmation_reason: visit.no_confirmation_reason.clone(),
         signature: signature_sha256.is_some(),
         signature_sha256,
+        minutes_reason: visit.minutes_reason.clone(),
     })
 }
 

@@ -12,7 +12,7 @@ pub use crate::domain::visit_log::{LogInput, MaterialInput, ReferralInput, Servi
 use crate::{
     domain::{
         geo::{self, Point},
-        visit_log::{LocationReason, Outcome, Referral, VisitLog},
+        visit_log::{self, LocationReason, Outcome, Referral, VisitLog},
     },
     errors::{is_unique_violation, AppError, AppResult, FieldErrors},
 };
@@ -373,6 +373,7 @@ async fn store_log<C: ConnectionTrait>(
     am.confirmed_by = Set(text(log.confirmed_by()));
     am.confirmed_relation = Set(text(log.confirmed_relation()));
     am.no_confirmation_reason = Set(log.no_confirmation_reason().map(|r| r.as_str().to_string()));
+    am.minutes_reason = Set(text(log.minutes_reason()));
     visit_service_lines::Entity::delete_many()
         .filter(visit_service_lines::Column::VisitId.eq(visit.id))
         .exec(db)
@@ -449,7 +450,20 @@ pub async fn submit<C: ConnectionTrait>(
     let claimed = visit_writes::claim(db, visit).await?;
     let visit = &claimed.visit.clone();
     let mut e = FieldErrors::new();
-    let log = VisitLog::parse(&input.log, offered, false)
+    let device_time = e.optional(
+        "device_time",
+        input.device_time.as_deref(),
+        "error-instant",
+        DateTime::parse_from_rfc3339,
+    );
+    // How long the visit lasted, by the server's clock and by the phone's
+    // (a record queued offline carries the times the phone recorded).
+    let utc = |t: Option<DateTime<chrono::FixedOffset>>| t.map(|t| t.with_timezone(&Utc));
+    let lasted = visit_log::elapsed(
+        (utc(visit.checked_in_at), Some(now)),
+        (utc(visit.device_checked_in_at), utc(device_time)),
+    );
+    let log = VisitLog::parse(&input.log, offered, false, lasted)
         .map_err(|errors| e.extend(errors))
         .ok();
     let outcome = Outcome::parse(input.log.outcome.as_deref().unwrap_or_default()).ok();
@@ -459,12 +473,6 @@ pub async fn submit<C: ConnectionTrait>(
     let raised = Referral::parse_list(&input.referrals)
         .map_err(|errors| e.extend(errors))
         .ok();
-    let device_time = e.optional(
-        "device_time",
-        input.device_time.as_deref(),
-        "error-instant",
-        DateTime::parse_from_rfc3339,
-    );
     let (log, raised) = e.into_result(|| log.zip(raised))?;
     require_elements(visit, &log, Some(now))?;
     let mut am: visits::ActiveModel = visit.clone().into();
@@ -560,7 +568,15 @@ pub async fn amend<C: ConnectionTrait>(
         text::required(input.reason.as_deref().unwrap_or_default(), 500),
         |x| x.message_key(),
     );
-    let log = VisitLog::parse(&input.log, offered, before.signature)
+    let utc = |t: Option<DateTime<chrono::FixedOffset>>| t.map(|t| t.with_timezone(&Utc));
+    let lasted = visit_log::elapsed(
+        (utc(visit.checked_in_at), utc(visit.checked_out_at)),
+        (
+            utc(visit.device_checked_in_at),
+            utc(visit.device_checked_out_at),
+        ),
+    );
+    let log = VisitLog::parse(&input.log, offered, before.signature, lasted)
         .map_err(|errors| e.extend(errors))
         .ok();
     let (reason, log) = e.into_result(|| reason.zip(log))?;

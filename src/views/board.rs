@@ -8,7 +8,12 @@ use super::{
     Ref,
 };
 use crate::{
-    domain::{pagination::PageRequest, recurrence::resolve, visit::VisitStatus},
+    domain::{
+        pagination::PageRequest,
+        recurrence::resolve,
+        role::Role,
+        visit::{CardState, VisitStatus},
+    },
     errors::AppResult,
     i18n::t,
     models::{
@@ -34,10 +39,21 @@ pub struct BoardVisit {
     pub starts_at: chrono::DateTime<chrono::FixedOffset>,
     pub ends_at: chrono::DateTime<chrono::FixedOffset>,
     pub status: String,
+    /// How the card reads now (`domain::visit::CardState`): due, in
+    /// progress, overdue (past its end, nobody checked in), done,
+    /// cancelled.
+    pub state: &'static str,
     pub exception: bool,
     pub worker: Option<Ref>,
     pub recipient: String,
     pub recipient_pid: Option<uuid::Uuid>,
+    /// For workers, who see names masked away from the door (张**): a
+    /// short mark of the person (or household) that tells two 张** of one
+    /// village apart. It is cut from the record's random `pid`, so it says
+    /// nothing about the person; the visit page at the door shows it
+    /// beside the whole name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mark: Option<String>,
     pub village: String,
     /// Empty where the viewer may not see it (a worker away from the door).
     pub address: String,
@@ -125,6 +141,7 @@ async fn describe_at(
         catalogue: &catalogue,
         household_label: t(v.lang, "whole-household"),
         today,
+        now: Utc::now(),
     };
     Ok(rows
         .iter()
@@ -147,6 +164,7 @@ struct Card<'a> {
     catalogue: &'a Catalogue,
     household_label: String,
     today: NaiveDate,
+    now: DateTime<Utc>,
 }
 
 impl Card<'_> {
@@ -177,6 +195,7 @@ impl Card<'_> {
             starts_at: r.starts_at,
             ends_at: r.ends_at,
             status: r.status.clone(),
+            state: CardState::of(r.status(), r.ends_at.with_timezone(&Utc), self.now).as_str(),
             exception: r.exception,
             worker: worker.map(|u| Ref {
                 pid: u.pid,
@@ -186,6 +205,8 @@ impl Card<'_> {
                 .as_ref()
                 .map_or_else(|| self.household_label.clone(), |p| p.name.clone()),
             recipient_pid: view.as_ref().and_then(|p| p.pid),
+            mark: (v.scope.role() == Role::Worker)
+                .then(|| mark_of(person.map_or_else(|| home.map(|h| h.pid), |p| Some(p.pid)))),
             village: home
                 .and_then(|h| related.village(h))
                 .map(|p| p.name.clone())
@@ -227,6 +248,17 @@ impl Card<'_> {
             ),
         }
     }
+}
+
+/// A short mark of a person or household (`#3F2A`): four characters of
+/// the random part of its `pid` (nothing about the person), for telling
+/// two masked names apart.
+#[must_use]
+pub fn mark_of(pid: Option<uuid::Uuid>) -> String {
+    pid.map_or_else(String::new, |p| {
+        let hex = p.simple().to_string().to_uppercase();
+        format!("#{}", &hex[hex.len() - 4..])
+    })
 }
 
 /// Visits grouped into rows (a worker or a recipient), each with 7 days.
@@ -423,10 +455,13 @@ pub async fn today(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResul
         })
         .collect();
     let list = describe_at(ctx, v, &rows, &[], true).await?;
+    // Overdue only past its end with nobody checked in; a visit started a
+    // few minutes ago, or in progress, is today's work.
     let (mut overdue, mut today, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for (x, r) in list.into_iter().zip(&rows) {
         let start = r.starts_at.with_timezone(&Utc);
-        if r.status().open_at_the_door() && (start < now || r.status() != VisitStatus::Scheduled) {
+        let state = CardState::of(r.status(), r.ends_at.with_timezone(&Utc), now);
+        if state == CardState::Overdue {
             overdue.push(x);
         } else if start < midnight(day + Duration::days(1)) {
             today.push(x);
@@ -438,6 +473,51 @@ pub async fn today(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResul
         json!({"overdue": overdue, "today": today, "later": later, "cut": cut,
               "date": day.to_string(), "weekday": t(v.lang, &format!("weekday-{}", day.format("%u")))}),
     )
+}
+
+/// The worker's next visit today after `visit` (display zone) that is
+/// still open at the door, named as lists name it (masked for workers:
+/// the page it is shown on is another visit's): the first one
+/// starting after `visit`, else the first one left today. None for other
+/// roles, or when none is left.
+///
+/// # Errors
+/// Database errors.
+pub async fn next_after(
+    ctx: &AppContext,
+    v: &Viewer,
+    visit: &visits::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Option<BoardVisit>> {
+    if v.scope.role() != Role::Worker {
+        return Ok(None);
+    }
+    let day = now.with_timezone(&crate::zone::display()).date_naive();
+    let (rows, _, _) = visits::board(
+        &ctx.db,
+        &v.scope,
+        midnight(day),
+        midnight(day + Duration::days(1)),
+        Some(v.user.id),
+    )
+    .await?;
+    let open: Vec<&visits::Model> = rows
+        .iter()
+        .filter(|r| r.id != visit.id && r.status().open_at_the_door())
+        .collect();
+    let Some(next) = open
+        .iter()
+        .find(|r| r.starts_at >= visit.starts_at)
+        .or_else(|| open.first())
+    else {
+        return Ok(None);
+    };
+    // Named as on any list (masked): this page is another person's door.
+    let next = (*next).clone();
+    Ok(describe(ctx, v, std::slice::from_ref(&next), &[])
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The board as JSON: the week's visits with names and conflicts.

@@ -166,6 +166,30 @@ pub async fn show(
     // The worker who logged it, or a coordinator, corrects it.
     let amend = visit_logs::amendable(visit)
         && (visit.worker_id == Some(v.user.id) || v.scope.may_manage_plans());
+    // The assigned worker goes on from here: to their next visit today,
+    // or back to today's list (shown once the record is in, or by door.js
+    // as soon as it is queued on the phone).
+    let mine = visit.worker_id == Some(v.user.id) && v.user.role == Role::Worker.as_str();
+    let next = if mine && (door || visit.status().has_record()) {
+        super::board::next_after(ctx, v, visit, chrono::Utc::now()).await?
+    } else {
+        None
+    };
+    let utc =
+        |t: Option<chrono::DateTime<chrono::FixedOffset>>| t.map(|t| t.with_timezone(&chrono::Utc));
+    // What door.js checks the service minutes against before it queues a
+    // record (`domain::visit_log::elapsed`, as the server will): the
+    // check-in as the phone recorded it, or, for a correction, how long
+    // the visit lasted.
+    let checked_in_at = visit.device_checked_in_at.or(visit.checked_in_at);
+    let lasted = crate::domain::visit_log::elapsed(
+        (utc(visit.checked_in_at), utc(visit.checked_out_at)),
+        (
+            utc(visit.device_checked_in_at),
+            utc(visit.device_checked_out_at),
+        ),
+    )
+    .map(|d| d.num_seconds());
     Ok(merge(
         json!({
             "visit": VisitJson::from(visit),
@@ -190,6 +214,17 @@ pub async fn show(
             "service_names": catalogue.names(v.lang),
             "log": log,
             "amend": amend,
+            "mine": mine,
+            "next": next,
+            "finished": visit.status().has_record(),
+            "mark": if v.user.role == Role::Worker.as_str() {
+                Some(super::board::mark_of(related.person(visit).map_or_else(|| home.map(|h| h.pid), |p| Some(p.pid))))
+            } else {
+                None
+            },
+            "checked_in_at": checked_in_at.map(|t| t.to_rfc3339()),
+            "lasted": lasted,
+            "tolerance": crate::domain::visit_log::MINUTES_TOLERANCE,
         }),
         door_choices(),
     ))

@@ -66,6 +66,20 @@ async function checkIn(page) {
   return asked === "asked";
 }
 
+// Submits the door's form. Minutes longer than the time since check-in
+// (they always are here: the test logs seconds after checking in) are
+// asked about before anything is queued; the reason is given and the
+// form sent again.
+async function submitDoor(page, reason) {
+  const before = (await queue(page)).filter((x) => x.kind === "submit").length;
+  await page.click("#door-form button[type=submit]");
+  await page.waitForSelector("#minutes-why:not([hidden])", { timeout: 5000 });
+  assert.strictEqual((await queue(page)).filter((x) => x.kind === "submit").length, before, "asked before queueing");
+  assert.ok((await page.textContent("#door-errors")).includes("分钟"), "says why");
+  await page.fill("textarea[name=minutes_reason]", reason || "签到后忘记记录，离开时补填");
+  await page.click("#door-form button[type=submit]");
+}
+
 const api = (page, pid) => page.evaluate(async (p) => (await fetch("/api/v1/visits/" + p)).json(), pid);
 const noSideScroll = async (page, what) => {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -123,7 +137,10 @@ const noSideScroll = async (page, what) => {
   assert.ok(await checkIn(page), "a far check-in asks for the reason");
   await page.waitForFunction(() => document.querySelector("#door").dataset.status === "in_progress", null, { timeout: 15000 });
 
-  // Log: one service line (added by default), one material line, signed.
+  // Log: no line until one is added; one service line, one material
+  // line, signed.
+  assert.strictEqual(await page.locator("#door-form .service-line").count(), 0, "no line filled in");
+  await page.click("[data-add=service-line]");
   await page.fill(".service-line input[name=minutes]", "45");
   await page.click("[data-add=material-line]");
   await page.fill(".material-line input[name=item]", "大米");
@@ -151,9 +168,12 @@ const noSideScroll = async (page, what) => {
 
   // No signal: the submission waits in the browser.
   await context.setOffline(true);
-  await page.click("#door-form button[type=submit]");
+  await submitDoor(page);
   await page.waitForSelector("#door-pending:not([hidden])");
   assert.strictEqual((await queue(page)).length, 1, "one submission waiting");
+  assert.strictEqual((await queue(page))[0].body.minutes_reason.length > 0, true, "the reason goes with it");
+  // Queued: on to the next visit (or back to today) at once.
+  await page.waitForSelector("#door-next:not([hidden])");
   await page.screenshot({ path: SHOTS + "/e2e-offline.png", fullPage: true });
 
   // Meanwhile the session is revoked (signing out anywhere revokes all).
@@ -180,6 +200,8 @@ const noSideScroll = async (page, what) => {
   const visit = await api(page, pid);
   assert.strictEqual(visit.status, "completed");
   assert.strictEqual(visit.record.services[0].minutes, 45);
+  assert.ok(visit.record.minutes_reason, "the reason is on the record");
+  await page.waitForSelector("#door-next:not([hidden])");
   await page.screenshot({ path: SHOTS + "/e2e-record.png", fullPage: true });
 
   // A correction: the form starts from the record; a reason is needed.
@@ -205,6 +227,7 @@ const noSideScroll = async (page, what) => {
   await page.waitForSelector("#door #check-in");
   await context.setOffline(true);
   await checkIn(page);
+  await page.click("[data-add=service-line]");
   await page.fill(".service-line input[name=minutes]", "30");
   await page.click("[data-add=material-line]");
   await page.fill(".material-line input[name=item]", "食用油");
@@ -212,7 +235,7 @@ const noSideScroll = async (page, what) => {
   await page.fill(".material-line input[name=unit]", "桶");
   await page.fill(".material-line input[name=value]", "很多"); // not an amount: 422
   await page.selectOption("select[name=no_confirmation_reason]", "cannot_write");
-  await page.click("#door-form button[type=submit]");
+  await submitDoor(page);
   await page.waitForFunction(() => document.querySelector("#door-form").hidden);
   // Make the queued check-in one the server refuses (as a check-in queued
   // by an older page, without the reason now needed, would be).
@@ -272,10 +295,11 @@ const noSideScroll = async (page, what) => {
   const localId = (/#local=([0-9a-f-]+)/.exec(page.url()) || [])[1];
   assert.ok(localId, "the visit made offline has a local id: " + page.url());
   await checkIn(page);
+  await page.click("[data-add=service-line]");
   await page.fill(".service-line input[name=minutes]", "20");
   await page.check("input[name=outcome][value=completed]");
   await page.selectOption("select[name=no_confirmation_reason]", "cannot_write");
-  await page.click("#door-form button[type=submit]");
+  await submitDoor(page);
   await page.waitForFunction(() => document.querySelector("#door-form").hidden);
   assert.deepStrictEqual((await queue(page)).map((x) => x.kind), ["ad_hoc", "check_in", "submit"]);
   await page.screenshot({ path: SHOTS + "/e2e-adhoc-offline.png", fullPage: true });

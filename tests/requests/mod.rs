@@ -10,6 +10,7 @@ mod contract_documents;
 mod contract_monitoring;
 mod contracts;
 mod door;
+mod door_phone;
 mod errors;
 mod fulfilment;
 mod i18n;

@@ -91,6 +91,8 @@
   // queued record and draft follows.
   function rename(from, to) {
     update(function (q) { q.forEach(function (x) { if (x.visit === from) x.visit = to; }); });
+    var inAt = localStorage.getItem(PREFIX + "in:" + from);
+    if (inAt) { try { localStorage.setItem(PREFIX + "in:" + to, inAt); localStorage.removeItem(PREFIX + "in:" + from); } catch (e) {} }
     var pre = PREFIX + "draft:" + from + ":";
     for (var i = localStorage.length - 1; i >= 0; i--) {
       var k = localStorage.key(i);
@@ -188,6 +190,7 @@
       rename(it.visit, pid);
     }
     if (it.draft) localStorage.removeItem(it.draft.replace("{visit}", pid));
+    if (it.kind === "submit") localStorage.removeItem(PREFIX + "in:" + pid);
     if (door && door.getAttribute("data-visit") === pid) {
       sentHere[it.kind] = true;
       if (it.kind === "check_in") door.setAttribute("data-status", "in_progress");
@@ -426,11 +429,20 @@
       if (checkin) checkin.hidden = true;
       form.hidden = true;
       say(doorMsg("waiting"));
+      showNext();
       return;
     }
     if (amending) { form.hidden = false; return; }
     if (checkin) checkin.hidden = checkedIn;
     form.hidden = !checkedIn;
+  }
+
+  // Logged (on the phone or on the server): on to the next visit.
+  function showNext() {
+    var next = document.getElementById("door-next");
+    if (!next || !next.hidden) return;
+    next.hidden = false;
+    next.scrollIntoView({ block: "start" });
   }
 
   // A refused record back in the form (or the check-in), to correct.
@@ -455,6 +467,7 @@
     // Changed meanwhile (409): the page shows the record as it is now, and
     // the correction is made again on it, never on the old copy.
     if (it.status !== 409) fill(it.form || {}, it.sig || it.body.signature || null);
+    if ((it.fields || []).indexOf("minutes_reason") >= 0) showWhy();
     showErrors(it.errors);
     form.scrollIntoView({ block: "start" });
   }
@@ -514,6 +527,9 @@
       }
       if (reason && reason.value) body.location_reason = reason.value;
       say("");
+      // The check-in as this phone recorded it: the service minutes are
+      // checked against it before the record is queued.
+      try { localStorage.setItem(PREFIX + "in:" + visitId(), body.device_time); } catch (e) {}
       enqueue("check_in", body, {});
     };
     if (!navigator.geolocation) return go(null);
@@ -602,6 +618,7 @@
       confirmed_by: val(form, "confirmed_by"),
       confirmed_relation: val(form, "confirmed_relation"),
       no_confirmation_reason: val(form, "no_confirmation_reason"),
+      minutes_reason: val(form, "minutes_reason"),
       reason: val(form, "reason")
     };
   }
@@ -617,7 +634,8 @@
       var r = addLine("material-line");
       ["item", "category", "quantity", "unit", "value", "funding", "donor"].forEach(function (n) { set(r, n, l[n]); });
     });
-    ["notes", "referral_kind", "referral_note", "confirmed_by", "confirmed_relation", "no_confirmation_reason", "reason"].forEach(function (n) { set(form, n, d[n]); });
+    ["notes", "referral_kind", "referral_note", "confirmed_by", "confirmed_relation", "no_confirmation_reason", "minutes_reason", "reason"].forEach(function (n) { set(form, n, d[n]); });
+    if (d.minutes_reason) showWhy();
     if (signature !== undefined) drawSignature(signature);
   }
 
@@ -631,6 +649,7 @@
       body.confirmed_by = d.confirmed_by || null;
       body.confirmed_relation = d.confirmed_relation || null;
       body.no_confirmation_reason = d.no_confirmation_reason || null;
+      body.minutes_reason = d.minutes_reason || null;
       if (drawn) body.signature = canvas.toDataURL("image/png");
     }
     if (d.referral_kind) body.referrals = [{ kind: d.referral_kind, note: d.referral_note }];
@@ -641,11 +660,46 @@
     return body;
   }
 
+  // The service minutes must fit between check-in and check-out (with a
+  // few minutes' tolerance) or come with a reason: the server's rule
+  // (domain::visit_log), checked here with the times this phone recorded,
+  // so a record queued offline is never refused for it later. A minute
+  // stricter than the server, so rounding never turns into a refusal.
+  function showWhy() {
+    var why = document.getElementById("minutes-why");
+    if (why) why.hidden = false;
+  }
+  function lastedSeconds(sentAt) {
+    var lasted = parseInt(door.getAttribute("data-lasted"), 10);
+    if (amending) return isFinite(lasted) ? lasted : null;
+    var inAt = localStorage.getItem(PREFIX + "in:" + visitId()) || door.getAttribute("data-checked-in");
+    var from = Date.parse(inAt || ""), to = Date.parse(sentAt || "");
+    return isFinite(from) && isFinite(to) ? Math.floor((to - from) / 1000) : null;
+  }
+  function refuseHere(d, body) {
+    if (d.outcome !== "completed") return null;
+    if (!d.services.length) return doorMsg("no-service");
+    var total = 0;
+    d.services.forEach(function (s) { total += parseInt(s.minutes, 10) || 0; });
+    var lasted = lastedSeconds(body.device_time || new Date().toISOString());
+    var tolerance = (parseInt(door.getAttribute("data-tolerance"), 10) || 5) * 60 - 60;
+    if (lasted !== null && total * 60 > lasted + tolerance && !d.minutes_reason) {
+      showWhy();
+      var box3 = form.querySelector("[name=minutes_reason]");
+      if (box3) box3.focus();
+      return doorMsg("minutes");
+    }
+    return null;
+  }
+
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var d = snapshot();
+    var body = bodyOf(d);
+    var problem = refuseHere(d, body);
+    if (problem) { showErrors([problem]); return; }
     var extra = { form: d, draft: PREFIX + "draft:{visit}:" + mode };
     var base = parseInt(door.getAttribute("data-amendments"), 10);
     if (amending && isFinite(base)) extra.base = base;
@@ -653,7 +707,6 @@
     var withSig = snapshot();
     withSig.signature = drawn ? canvas.toDataURL("image/png") : null;
     write(draftKey(), withSig);
-    var body = bodyOf(d);
     // The server refuses (409) a correction made on a record that has
     // been corrected since this page showed it.
     if (amending && isFinite(base)) body.based_on = base;
@@ -730,8 +783,6 @@
       fill(d, d.signature || null);
       if (amending) { var b = document.getElementById("amend-box"); if (b) b.open = true; }
       say(doorMsg("draft"));
-    } else if (!amending && !form.querySelector(".service-line")) {
-      addLine("service-line");
     }
   }
 

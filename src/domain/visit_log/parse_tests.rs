@@ -66,7 +66,7 @@ fn offered(code: &str) -> bool {
 
 fn parse(v: Value, signed: bool) -> Result<VisitLog, FieldErrors> {
     let input: LogInput = serde_json::from_value(v).expect("input shape");
-    VisitLog::parse(&input, &offered, signed)
+    VisitLog::parse(&input, &offered, signed, None)
 }
 
 fn errors(want: &[(&str, &str)]) -> FieldErrors {
@@ -481,7 +481,7 @@ prop_compose! {
     ) -> LogInput {
         LogInput {
             outcome, services, materials, notes, confirmed_by, confirmed_relation,
-            signature, no_confirmation_reason,
+            signature, no_confirmation_reason, minutes_reason: None,
         }
     }
 }
@@ -493,7 +493,7 @@ proptest! {
     /// holds the rules.
     #[test]
     fn any_log_input_parses_or_errs_without_panicking(input in log_input(), signed in any::<bool>()) {
-        match VisitLog::parse(&input, &offered, signed) {
+        match VisitLog::parse(&input, &offered, signed, None) {
             Err(e) => prop_assert!(!e.is_empty()),
             Ok(log) => {
                 prop_assert!(log.services().len() <= 50 && log.materials().len() <= 50);
@@ -543,5 +543,131 @@ fn referrals(#[case] sent: Value, #[case] want: &[(&str, &str)]) {
             }
         }
         Err(e) => assert_eq!(e, errors(want)),
+    }
+}
+
+// Minutes that fit the visit's time (issue 15, "a 21-second visit was
+// accepted with 60 service minutes").
+
+fn minutes_log(minutes: &[i64], reason: Option<&str>) -> LogInput {
+    let mut v = completed();
+    v["services"] = Value::Array(
+        minutes
+            .iter()
+            .map(|m| json!({"service": "meal", "minutes": m}))
+            .collect(),
+    );
+    if let Some(r) = reason {
+        v["minutes_reason"] = json!(r);
+    }
+    serde_json::from_value(v).expect("input shape")
+}
+
+/// Service minutes against the visit's length: within it (and five
+/// minutes over) they pass; more needs a reason, which is then kept.
+#[rstest]
+//                       minutes       lasted (s)  reason               errors                                         kept
+#[case::fits(&[30], Some(1800), None, &[], None)]
+#[case::fits_exactly_with_tolerance(&[35], Some(1800), None, &[], None)]
+#[case::one_second_too_many(&[35], Some(1799), None, &[("minutes_reason", "error-minutes-exceed")], None)]
+#[case::a_21_second_visit_with_60_minutes(&[30, 30], Some(21), None, &[("minutes_reason", "error-minutes-exceed")], None)]
+#[case::with_a_reason(&[30, 30], Some(21), Some("签到后手机没电，离开时补签"), &[], Some("签到后手机没电，离开时补签"))]
+#[case::blank_reason_is_none(&[60], Some(21), Some("   "), &[("minutes_reason", "error-minutes-exceed")], None)]
+#[case::reason_not_needed_is_dropped(&[30], Some(3600), Some("多余"), &[], None)]
+#[case::time_unknown(&[60], None, None, &[], None)]
+#[case::five_minutes_of_nothing(&[5], Some(0), None, &[], None)]
+fn service_minutes_fit_the_visit_or_have_a_reason(
+    #[case] minutes: &[i64],
+    #[case] lasted: Option<i64>,
+    #[case] reason: Option<&str>,
+    #[case] want: &[(&str, &str)],
+    #[case] kept: Option<&str>,
+) {
+    let input = minutes_log(minutes, reason);
+    let got = VisitLog::parse(&input, &offered, false, lasted.map(Duration::seconds));
+    match got {
+        Ok(log) => {
+            assert!(want.is_empty(), "{want:?}");
+            assert_eq!(log.minutes_reason(), kept);
+        }
+        Err(e) => assert_eq!(e, errors(want)),
+    }
+}
+
+#[test]
+fn a_minutes_reason_has_a_length() {
+    let long = "字".repeat(MAX_MINUTES_REASON + 1);
+    let input = minutes_log(&[60], Some(&long));
+    let got = VisitLog::parse(&input, &offered, false, Some(Duration::seconds(21)));
+    assert_eq!(
+        got.err(),
+        Some(errors(&[
+            ("minutes_reason", "error-too-long"),
+            ("minutes_reason", "error-minutes-exceed")
+        ]))
+    );
+}
+
+#[test]
+fn only_a_completed_visit_is_checked_for_minutes() {
+    let mut v = json!({"outcome": "attempted", "notes": "没人在家"});
+    let input: LogInput = serde_json::from_value(v.clone()).expect("shape");
+    let log = VisitLog::parse(&input, &offered, false, Some(Duration::seconds(5))).expect("valid");
+    assert_eq!(log.minutes_reason(), None);
+    v["minutes_reason"] = json!("x");
+    let input: LogInput = serde_json::from_value(v).expect("shape");
+    let log = VisitLog::parse(&input, &offered, false, Some(Duration::seconds(5))).expect("valid");
+    assert_eq!(
+        log.minutes_reason(),
+        None,
+        "kept only where it explains something"
+    );
+}
+
+fn at(minute: i64) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    Some(Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap() + Duration::minutes(minute))
+}
+
+/// The span the rule checks: the longer of the server's and the phone's,
+/// whichever are known. A check-in and check-out queued offline reach the
+/// server together (seconds apart); the phone's own span counts.
+#[rstest]
+//                     server in/out        device in/out        want (min)
+#[case::online(at(0), at(40), at(0), at(40), Some(40))]
+#[case::queued_offline_sent_together(at(120), at(120), at(0), at(45), Some(45))]
+#[case::submission_sent_late(at(0), at(200), at(0), at(45), Some(200))]
+#[case::no_device_times(at(0), at(30), None, None, Some(30))]
+#[case::device_checkout_only(at(0), at(30), None, at(90), Some(30))]
+#[case::phone_clock_backwards(at(0), at(30), at(50), at(10), Some(30))]
+#[case::never_checked_in(None, at(30), None, None, None)]
+fn how_long_a_visit_lasted(
+    #[case] server_in: Option<DateTime<Utc>>,
+    #[case] server_out: Option<DateTime<Utc>>,
+    #[case] device_in: Option<DateTime<Utc>>,
+    #[case] device_out: Option<DateTime<Utc>>,
+    #[case] want: Option<i64>,
+) {
+    let got = elapsed((server_in, server_out), (device_in, device_out));
+    assert_eq!(got.map(|d| d.num_minutes()), want);
+}
+
+proptest! {
+    /// Whatever the phone counted, the server never counts less: a log
+    /// the phone let through without a reason is never refused for it.
+    #[test]
+    fn the_server_never_refuses_what_the_phone_passed(
+        device_secs in 0i64..20_000, late in 0i64..100_000, gap in 0i64..100_000, minutes in 1i64..720,
+    ) {
+        use chrono::TimeZone;
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap();
+        let device = (Some(t0), Some(t0 + Duration::seconds(device_secs)));
+        // The server got the check-in `late` seconds after, the check-out
+        // `gap` seconds after that.
+        let s_in = t0 + Duration::seconds(late);
+        let server = (Some(s_in), Some(s_in + Duration::seconds(gap)));
+        let phone_passed = minutes_fit(minutes, Duration::seconds(device_secs));
+        let server_span = elapsed(server, device).expect("span");
+        prop_assert!(!phone_passed || minutes_fit(minutes, server_span));
     }
 }

@@ -51,6 +51,8 @@ pub struct Model {
     pub submitted_by_id: Option<i64>,
     pub locked_at: Option<DateTimeWithTimeZone>,
     pub version: i64,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub minutes_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
