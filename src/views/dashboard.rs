@@ -4,9 +4,10 @@
 //! page only). Every figure links to the contract page and its drill-down.
 //!
 //! The page's rows load their parties and call-backs one statement per
-//! table; each card's fulfilment report and monthly chart are the
-//! model's (`fulfilment::report`, `fulfilment::monthly`), a few
-//! statements per contract on the page.
+//! table, and the cards' fulfilment reports and monthly charts the
+//! model's batched loaders (`fulfilment::reports`,
+//! `fulfilment::monthly_of_all`): a fixed number of statements whatever
+//! the number of cards.
 use super::Ref;
 use crate::{
     domain::{locale::Locale, money::format_yuan, pagination::PageRequest},
@@ -176,8 +177,8 @@ pub async fn load(
     serde_json::to_value(dashboard).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The cards of a page of contracts: parties and call-backs one statement
-/// per table, then each contract's report.
+/// The cards of a page of contracts: parties, call-backs, reports and
+/// months each one statement (or a few) for the whole page.
 async fn cards(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -200,10 +201,10 @@ async fn cards(
     } else {
         None
     };
+    let reports = fulfilment::reports(db, rows, today, now).await?;
+    let monthly = fulfilment::monthly_of_all(db, rows, today).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for c in rows {
-        let report = fulfilment::report(db, c, today, now).await?;
-        let months = fulfilment::monthly(db, c, today).await?;
+    for ((c, report), months) in rows.iter().zip(reports).zip(monthly) {
         out.push(Card {
             contract: CardContract {
                 pid: c.pid,
