@@ -89,9 +89,20 @@ pub struct Card {
     pub callbacks: Option<Summary>,
     /// The id of its chart's element.
     pub chart: String,
-    /// The visits by month, for the chart.
-    #[serde(skip)]
+    /// Each item's delivery against pace, in percent of its quantity: the
+    /// table behind the chart (the chart's own figures).
+    pub pace: Vec<Pace>,
+    /// The visits by month: the chart's, and the table behind it.
     pub months: Vec<MonthStatus>,
+}
+
+/// One item's row of the table behind a card's chart.
+#[derive(Debug, Serialize)]
+pub struct Pace {
+    pub name: String,
+    pub delivered: f64,
+    pub expected: f64,
+    pub forecast: f64,
 }
 
 /// The dashboard page's data.
@@ -153,8 +164,11 @@ pub async fn load(
     )
     .await?;
     let names = Catalogue::load(db).await?;
-    let cards = cards(db, scope, &rows, &places, today, now).await?;
+    let mut cards = cards(db, scope, &rows, &places, today, now).await?;
     let charts = charts(lang, &names, &cards);
+    for card in &mut cards {
+        card.pace = pace(lang, &names, card);
+    }
     let dashboard = Dashboard {
         townships: places
             .iter()
@@ -224,6 +238,7 @@ async fn cards(
             report,
             callbacks: calls.as_mut().map(|m| m.remove(&c.id).unwrap_or_default()),
             chart: format!("chart-{}", c.pid),
+            pace: Vec::new(),
             months,
         });
     }
@@ -347,6 +362,21 @@ fn charts(lang: Locale, names: &Catalogue, cards: &[Card]) -> String {
     json!({"labels": labels, "charts": charts})
         .to_string()
         .replace("</", "<\\/")
+}
+
+/// The rows of the table behind a card's chart: the chart's figures.
+fn pace(lang: Locale, names: &Catalogue, card: &Card) -> Vec<Pace> {
+    let c = chart(lang, names, card);
+    c.items
+        .into_iter()
+        .enumerate()
+        .map(|(k, name)| Pace {
+            name,
+            delivered: c.delivered[k],
+            expected: c.expected[k],
+            forecast: c.forecast[k],
+        })
+        .collect()
 }
 
 fn chart(lang: Locale, names: &Catalogue, card: &Card) -> Chart {
