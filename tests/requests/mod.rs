@@ -9,6 +9,7 @@ mod contract_coverage;
 mod contract_documents;
 mod contract_monitoring;
 mod contracts;
+mod dash_pack;
 mod dash_reports;
 mod door;
 mod errors;
