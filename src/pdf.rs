@@ -215,7 +215,9 @@ impl Writer<'_> {
             let x = MARGIN + k as f32 * (col + gap);
             let mut y = top;
             // Role and name, wrapped to the column (at most three lines).
-            let mut lines = self.font.wrap(&format!("{}：{}", p.role, p.name), size, col);
+            let mut lines = self
+                .font
+                .wrap(&format!("{}：{}", p.role, p.name), size, col);
             lines.truncate(3);
             for l in &lines {
                 y -= size * 1.5;
@@ -537,8 +539,12 @@ mod tests {
                 name: "巴中市巴州区阳光社会工作服务中心".into(),
             },
         ];
-        let pdf = write_pdf("履约验收单", &[("验收结果", &rows)], Some((&words, &parties)))
-            .expect("pdf");
+        let pdf = write_pdf(
+            "履约验收单",
+            &[("验收结果", &rows)],
+            Some((&words, &parties)),
+        )
+        .expect("pdf");
         let plain = write_pdf_tables("履约验收单", &[("验收结果", &rows)]).expect("pdf");
         assert!(pdf.len() > plain.len());
         // Every character of the blocks was set (the ToUnicode map names
@@ -551,8 +557,12 @@ mod tests {
         let long: Vec<Vec<String>> = std::iter::once(vec!["时间".into()])
             .chain((0..60).map(|i| vec![format!("第{i}行")]))
             .collect();
-        let two = write_pdf("履约验收单", &[("服务记录", &long)], Some((&words, &parties)))
-            .expect("pdf");
+        let two = write_pdf(
+            "履约验收单",
+            &[("服务记录", &long)],
+            Some((&words, &parties)),
+        )
+        .expect("pdf");
         let text = String::from_utf8_lossy(&two);
         assert!(text.contains("/Count 2") || text.contains("/Count 3"));
     }

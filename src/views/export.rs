@@ -365,7 +365,11 @@ mod tests {
         "attachment; filename=\"BZ-acceptance-20261101-20261130.pdf\"; \
          filename*=UTF-8''%E9%AA%8C%E6%94%B6%E6%9D%90%E6%96%99_%E6%9B%BE%E5%8F%A3%E9%95%87_2026%E5%B9%B411%E6%9C%88.pdf"
     )]
-    #[case::ascii("items.csv", "items.csv", "attachment; filename=\"items.csv\"; filename*=UTF-8''items.csv")]
+    #[case::ascii(
+        "items.csv",
+        "items.csv",
+        "attachment; filename=\"items.csv\"; filename*=UTF-8''items.csv"
+    )]
     #[case::quotes_and_spaces_in_the_fallback(
         "a b.csv",
         "a \"b\".csv",

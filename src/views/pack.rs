@@ -8,7 +8,6 @@ use crate::{
     domain::{locale::Locale, publication::Edition, visit::VisitStatus},
     errors::{AppError, AppResult},
     i18n::{t, t_args},
-    pdf::Signatory,
     models::{
         _entities::{contracts, users},
         acceptances,
@@ -16,6 +15,7 @@ use crate::{
         service_types::Catalogue,
         Actor,
     },
+    pdf::Signatory,
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{json, Value};
@@ -92,7 +92,11 @@ impl Pack {
         let signatories = vec![
             Signatory {
                 role: t(lang, "dash-pack-purchaser"),
-                name: t_args(lang, "dash-pack-purchaser-name", &[("township", town.clone())]),
+                name: t_args(
+                    lang,
+                    "dash-pack-purchaser-name",
+                    &[("township", town.clone())],
+                ),
             },
             Signatory {
                 role: t(lang, "dash-pack-provider"),
@@ -454,11 +458,41 @@ mod tests {
     }
 
     #[rstest]
-    #[case::a_month(Locale::ZhCn, "2026-11-01", "2026-11-30", false, "验收材料_曾口镇_2026年11月_BZ-ZK-2026-001")]
-    #[case::a_month_public(Locale::ZhCn, "2026-02-01", "2026-02-28", true, "验收材料_曾口镇_2026年2月_BZ-ZK-2026-001_公开版")]
-    #[case::a_quarter(Locale::ZhCn, "2026-10-01", "2026-12-31", false, "验收材料_曾口镇_2026-10-01至2026-12-31_BZ-ZK-2026-001")]
-    #[case::part_of_a_month(Locale::ZhCn, "2026-11-01", "2026-11-15", false, "验收材料_曾口镇_2026-11-01至2026-11-15_BZ-ZK-2026-001")]
-    #[case::english(Locale::En, "2026-09-01", "2026-09-30", true, "Acceptance_曾口镇_2026-09_BZ-ZK-2026-001_public")]
+    #[case::a_month(
+        Locale::ZhCn,
+        "2026-11-01",
+        "2026-11-30",
+        false,
+        "验收材料_曾口镇_2026年11月_BZ-ZK-2026-001"
+    )]
+    #[case::a_month_public(
+        Locale::ZhCn,
+        "2026-02-01",
+        "2026-02-28",
+        true,
+        "验收材料_曾口镇_2026年2月_BZ-ZK-2026-001_公开版"
+    )]
+    #[case::a_quarter(
+        Locale::ZhCn,
+        "2026-10-01",
+        "2026-12-31",
+        false,
+        "验收材料_曾口镇_2026-10-01至2026-12-31_BZ-ZK-2026-001"
+    )]
+    #[case::part_of_a_month(
+        Locale::ZhCn,
+        "2026-11-01",
+        "2026-11-15",
+        false,
+        "验收材料_曾口镇_2026-11-01至2026-11-15_BZ-ZK-2026-001"
+    )]
+    #[case::english(
+        Locale::En,
+        "2026-09-01",
+        "2026-09-30",
+        true,
+        "Acceptance_曾口镇_2026-09_BZ-ZK-2026-001_public"
+    )]
     fn a_pack_is_named_by_township_and_period(
         #[case] lang: Locale,
         #[case] from: &str,
@@ -467,7 +501,13 @@ mod tests {
         #[case] name: &str,
     ) {
         assert_eq!(
-            pack_name(lang, "曾口镇", "BZ-ZK-2026-001", (day(from), day(to)), public),
+            pack_name(
+                lang,
+                "曾口镇",
+                "BZ-ZK-2026-001",
+                (day(from), day(to)),
+                public
+            ),
             name
         );
     }

@@ -96,7 +96,12 @@ fn first_sheet(bytes: &[u8]) -> String {
     let range = book.worksheet_range(&name).expect("sheet");
     range
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|"))
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -117,10 +122,30 @@ async fn an_acceptance_pack_has_a_chinese_file_name_with_an_ascii_fallback() {
         let cookie = session(&ctx, "official@doudi.test").await;
         let path = |p: &str| format!("/contracts/{c}/acceptances/{a}/{p}");
         let cases = [
-            ("pack.pdf", "zh-CN", "验收材料_曾口镇_2026年9月_BZ-ZK-2026-D1.pdf", "BZ-ZK-2026-D1-acceptance-20260901-20260930.pdf"),
-            ("pack.xlsx", "zh-CN", "验收材料_曾口镇_2026年9月_BZ-ZK-2026-D1.xlsx", "BZ-ZK-2026-D1-acceptance-20260901-20260930.xlsx"),
-            ("pack.pdf?masked=1", "zh-CN", "验收材料_曾口镇_2026年9月_BZ-ZK-2026-D1_公开版.pdf", "BZ-ZK-2026-D1-acceptance-20260901-20260930-public.pdf"),
-            ("pack.pdf", "en", "Acceptance_曾口镇_2026-09_BZ-ZK-2026-D1.pdf", "BZ-ZK-2026-D1-acceptance-20260901-20260930.pdf"),
+            (
+                "pack.pdf",
+                "zh-CN",
+                "验收材料_曾口镇_2026年9月_BZ-ZK-2026-D1.pdf",
+                "BZ-ZK-2026-D1-acceptance-20260901-20260930.pdf",
+            ),
+            (
+                "pack.xlsx",
+                "zh-CN",
+                "验收材料_曾口镇_2026年9月_BZ-ZK-2026-D1.xlsx",
+                "BZ-ZK-2026-D1-acceptance-20260901-20260930.xlsx",
+            ),
+            (
+                "pack.pdf?masked=1",
+                "zh-CN",
+                "验收材料_曾口镇_2026年9月_BZ-ZK-2026-D1_公开版.pdf",
+                "BZ-ZK-2026-D1-acceptance-20260901-20260930-public.pdf",
+            ),
+            (
+                "pack.pdf",
+                "en",
+                "Acceptance_曾口镇_2026-09_BZ-ZK-2026-D1.pdf",
+                "BZ-ZK-2026-D1-acceptance-20260901-20260930.pdf",
+            ),
         ];
         for (p, lang, name, fallback) in cases {
             let res = server
@@ -132,7 +157,10 @@ async fn an_acceptance_pack_has_a_chinese_file_name_with_an_ascii_fallback() {
             let header = header.to_str().expect("ascii header");
             assert_eq!(
                 header,
-                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", encoded(name)),
+                format!(
+                    "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+                    encoded(name)
+                ),
                 "{p} in {lang}"
             );
         }
@@ -143,7 +171,10 @@ async fn an_acceptance_pack_has_a_chinese_file_name_with_an_ascii_fallback() {
             .await;
         if res.status_code() == StatusCode::OK {
             let header = res.header("content-disposition");
-            assert!(header.to_str().expect("ascii").contains("filename*=UTF-8''"));
+            assert!(header
+                .to_str()
+                .expect("ascii")
+                .contains("filename*=UTF-8''"));
         }
     })
     .await;
@@ -237,7 +268,10 @@ async fn exports_have_chinese_file_names_with_an_ascii_fallback() {
                 "{header}"
             );
             assert!(
-                header.contains(&format!("filename*=UTF-8''{}_BZ-ZK-2026-D1_", encoded(name))),
+                header.contains(&format!(
+                    "filename*=UTF-8''{}_BZ-ZK-2026-D1_",
+                    encoded(name)
+                )),
                 "{header}"
             );
             assert!(header.ends_with(&format!(".{ext}")), "{header}");
@@ -280,7 +314,9 @@ async fn dashboard_figures_carry_their_units() {
         assert!(!items.is_empty());
         for f in &items {
             assert!(
-                ["小时", "次", "元", "件", "节"].iter().any(|u| f.contains(u)),
+                ["小时", "次", "元", "件", "节"]
+                    .iter()
+                    .any(|u| f.contains(u)),
                 "{f}"
             );
         }
@@ -316,7 +352,11 @@ async fn the_dashboard_charts_have_tables_and_echarts_waits_for_the_script() {
             let cell = scraper::Selector::parse("th, td").expect("selector");
             let rows: Vec<Vec<String>> = doc
                 .select(&sel)
-                .map(|r| r.select(&cell).map(|x| x.text().collect::<String>()).collect())
+                .map(|r| {
+                    r.select(&cell)
+                        .map(|x| x.text().collect::<String>())
+                        .collect()
+                })
                 .collect();
             let items = c["items"].as_array().expect("items");
             assert_eq!(rows.len(), items.len(), "{id}");
@@ -328,8 +368,9 @@ async fn the_dashboard_charts_have_tables_and_echarts_waits_for_the_script() {
                 }
             }
             let months = c["months"].as_array().expect("months");
-            let sel = scraper::Selector::parse(&format!("figure[data-chart='{id}-months'] tbody tr"))
-                .expect("selector");
+            let sel =
+                scraper::Selector::parse(&format!("figure[data-chart='{id}-months'] tbody tr"))
+                    .expect("selector");
             assert_eq!(doc.select(&sel).count(), months.len(), "{id}");
         }
         // Tap targets: every figure link is marked to be 44 px tall.

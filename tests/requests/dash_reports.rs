@@ -47,9 +47,15 @@ async fn amended_contract(server: &axum_test::TestServer, ctx: &loco_rs::app::Ap
         .json(&json!({"status": "active"}))
         .await;
     assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
-    for (i, day) in ["2026-09-03", "2026-09-17", "2026-10-08", "2026-10-20", "2026-11-05"]
-        .iter()
-        .enumerate()
+    for (i, day) in [
+        "2026-09-03",
+        "2026-09-17",
+        "2026-10-08",
+        "2026-10-20",
+        "2026-11-05",
+    ]
+    .iter()
+    .enumerate()
     {
         let status = if i == 3 { "missed" } else { "completed" };
         visit(
@@ -81,7 +87,9 @@ async fn amended_contract(server: &axum_test::TestServer, ctx: &loco_rs::app::Ap
         .expect("pid")
         .to_string();
     let res = server
-        .post(&format!("/api/v1/contracts/{pid}/amendments/{apid}/approve"))
+        .post(&format!(
+            "/api/v1/contracts/{pid}/amendments/{apid}/approve"
+        ))
         .authorization_bearer(&token(ctx, "admin@doudi.test").await)
         .json(&json!({"note": "同意"}))
         .await;
@@ -116,8 +124,7 @@ async fn batched_reports_equal_one_contract_reports_for_every_contract() {
             // Early in the day and at the real time (what is still
             // scheduled differs).
             for now in [
-                chrono::Utc
-                    .from_utc_datetime(&today.and_hms_opt(1, 0, 0).expect("time")),
+                chrono::Utc.from_utc_datetime(&today.and_hms_opt(1, 0, 0).expect("time")),
                 chrono::Utc::now(),
             ] {
                 let batched = fulfilment::reports(&ctx.db, &all, today, now)
@@ -158,10 +165,12 @@ async fn batched_reports_equal_one_contract_reports_for_every_contract() {
             .await
             .expect("reports");
         assert_eq!(one.len(), 1);
-        assert!(fulfilment::reports(&ctx.db, &[], days[2], chrono::Utc::now())
-            .await
-            .expect("reports")
-            .is_empty());
+        assert!(
+            fulfilment::reports(&ctx.db, &[], days[2], chrono::Utc::now())
+                .await
+                .expect("reports")
+                .is_empty()
+        );
     })
     .await;
 }

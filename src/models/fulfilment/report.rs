@@ -893,7 +893,11 @@ async fn scheduled_of_all<C: ConnectionTrait>(
 /// What `item` still has scheduled from its contract's rows of
 /// [`scheduled_of_all`]: the plans whose services name the item's (as
 /// [`scheduled`] matches `,services,` against `%,service,%`).
-fn still_scheduled(rows: Option<&Vec<ScheduledRow>>, item: &contract_items::Model, unit: Unit) -> i64 {
+fn still_scheduled(
+    rows: Option<&Vec<ScheduledRow>>,
+    item: &contract_items::Model,
+    unit: Unit,
+) -> i64 {
     if !unit.is_service() {
         return 0;
     }
