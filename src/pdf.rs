@@ -195,10 +195,96 @@ impl Writer<'_> {
     }
 }
 
+impl Writer<'_> {
+    /// The parties' blocks to sign and seal, side by side, kept together
+    /// on one page.
+    fn signatures(&mut self, words: &SignatureWords, parties: &[Signatory]) {
+        if parties.is_empty() {
+            return;
+        }
+        self.room(HEADING_SIZE * 3.0 + SIGN_BLOCK_H);
+        self.y -= HEADING_SIZE * 0.6;
+        self.line(&words.heading, HEADING_SIZE);
+        self.y -= 8.0;
+        let gap = 24.0;
+        let n = parties.len() as f32;
+        let col = (PAGE_W - 2.0 * MARGIN - gap * (n - 1.0)) / n;
+        let top = self.y;
+        let size = 10.0;
+        for (k, p) in parties.iter().enumerate() {
+            let x = MARGIN + k as f32 * (col + gap);
+            let mut y = top;
+            // Role and name, wrapped to the column (at most three lines).
+            let mut lines = self
+                .font
+                .wrap(&format!("{}：{}", p.role, p.name), size, col);
+            lines.truncate(3);
+            for l in &lines {
+                y -= size * 1.5;
+                self.text(x, y, size, l);
+            }
+            let name_end = top - size * 1.5 * 3.0;
+            // The signature line after its label.
+            let y = name_end - 22.0;
+            self.text(x, y, size, &words.signature);
+            let after = x + self.font.width(&words.signature, size) + 4.0;
+            self.page
+                .set_stroke_rgb(0.2, 0.2, 0.2)
+                .set_line_width(0.6)
+                .move_to(after, y - 2.0)
+                .line_to(x + col, y - 2.0)
+                .stroke();
+            // The seal area: a dashed square, its label inside.
+            let seal_top = y - 14.0;
+            let seal_x = x + col - SEAL - 8.0;
+            self.page
+                .set_stroke_rgb(0.6, 0.6, 0.6)
+                .set_line_width(0.6)
+                .set_dash_pattern([3.0, 2.0], 0.0)
+                .rect(seal_x, seal_top - SEAL, SEAL, SEAL)
+                .stroke()
+                .set_dash_pattern(std::iter::empty::<f32>(), 0.0);
+            let label_w = self.font.width(&words.seal, SIZE);
+            self.page.set_fill_rgb(0.45, 0.45, 0.45);
+            self.text(
+                seal_x + (SEAL - label_w) / 2.0,
+                seal_top - SEAL / 2.0 - SIZE / 3.0,
+                SIZE,
+                &words.seal,
+            );
+            self.page.set_fill_rgb(0.0, 0.0, 0.0);
+            // The date line under the seal.
+            self.text(x, seal_top - SEAL - 20.0, size, &words.date);
+        }
+        self.y = top - SIGN_BLOCK_H;
+    }
+}
+
 fn row_height(cells: &[Vec<String>]) -> f32 {
     let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
     lines as f32 * LEADING + 2.0 * PAD
 }
+
+/// A party that signs and seals a document: its role (购买方) and name.
+#[derive(Debug, Clone)]
+pub struct Signatory {
+    pub role: String,
+    pub name: String,
+}
+
+/// The words of the signature blocks: their heading, the signature line's
+/// label, the seal area's and the date line.
+#[derive(Debug, Clone)]
+pub struct SignatureWords {
+    pub heading: String,
+    pub signature: String,
+    pub seal: String,
+    pub date: String,
+}
+
+/// Height of one signature block, name to date.
+const SIGN_BLOCK_H: f32 = 190.0;
+const SEAL: f32 = 76.0;
 
 /// A PDF of `title` and `sections` (a heading and its table rows; an
 /// empty row list prints the heading only).
@@ -209,6 +295,21 @@ fn row_height(cells: &[Vec<String>]) -> f32 {
 pub fn write_pdf_tables(
     title: &str,
     sections: &[(&str, &[Vec<String>])],
+) -> Result<Vec<u8>, String> {
+    write_pdf(title, sections, None)
+}
+
+/// [`write_pdf_tables`] ending with a block for each party to sign and
+/// seal, side by side: role and name, a signature line, a seal area and
+/// a date line.
+///
+/// # Errors
+/// The built-in font cannot be read or subset (never, short of a broken
+/// build).
+pub fn write_pdf(
+    title: &str,
+    sections: &[(&str, &[Vec<String>])],
+    signatures: Option<(&SignatureWords, &[Signatory])>,
 ) -> Result<Vec<u8>, String> {
     let font = Font::load()?;
     let mut w = Writer {
@@ -227,6 +328,9 @@ pub fn write_pdf_tables(
         w.line(heading, HEADING_SIZE);
         w.y -= 4.0;
         w.table(rows);
+    }
+    if let Some((words, parties)) = signatures {
+        w.signatures(words, parties);
     }
     let last = std::mem::replace(&mut w.page, Content::new());
     w.pages.push(last);
@@ -411,6 +515,56 @@ mod tests {
             .expect("a page count");
         // About 40 rows a page, the header repeated on each.
         assert!((80..=160).contains(&pages), "{pages} pages");
+    }
+
+    #[test]
+    fn signature_blocks_end_the_document_with_every_party() {
+        let rows = vec![
+            vec!["字段".to_string(), "值".to_string()],
+            vec!["合同编号".to_string(), "BZ-ZK-2027-001".to_string()],
+        ];
+        let words = SignatureWords {
+            heading: "签字盖章".into(),
+            signature: "负责人签字：".into(),
+            seal: "（盖章）".into(),
+            date: "日期：　　　　年　　月　　日".into(),
+        };
+        let parties = [
+            Signatory {
+                role: "购买方".into(),
+                name: "曾口镇人民政府（民政办）".into(),
+            },
+            Signatory {
+                role: "承接方".into(),
+                name: "巴中市巴州区阳光社会工作服务中心".into(),
+            },
+        ];
+        let pdf = write_pdf(
+            "履约验收单",
+            &[("验收结果", &rows)],
+            Some((&words, &parties)),
+        )
+        .expect("pdf");
+        let plain = write_pdf_tables("履约验收单", &[("验收结果", &rows)]).expect("pdf");
+        assert!(pdf.len() > plain.len());
+        // Every character of the blocks was set (the ToUnicode map names
+        // each glyph used once): the seal's characters are among them.
+        let font = Font::load().expect("font");
+        for ch in "签字盖章承接方购买方日期".chars() {
+            assert_ne!(font.glyph(ch), 0, "{ch}");
+        }
+        // A block that does not fit at the foot of a page starts a new one.
+        let long: Vec<Vec<String>> = std::iter::once(vec!["时间".into()])
+            .chain((0..60).map(|i| vec![format!("第{i}行")]))
+            .collect();
+        let two = write_pdf(
+            "履约验收单",
+            &[("服务记录", &long)],
+            Some((&words, &parties)),
+        )
+        .expect("pdf");
+        let text = String::from_utf8_lossy(&two);
+        assert!(text.contains("/Count 2") || text.contains("/Count 3"));
     }
 
     #[test]

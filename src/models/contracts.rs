@@ -431,7 +431,14 @@ impl Terms {
     /// # Errors
     /// Database errors.
     pub async fn of_contract<C: ConnectionTrait>(db: &C, c: &Model) -> AppResult<Self> {
-        Ok(Self {
+        Ok(Self::with_items(c, items_of(db, c.id).await?))
+    }
+
+    /// The terms of a stored contract with its items, already loaded
+    /// (by position).
+    #[must_use]
+    pub fn with_items(c: &Model, items: Vec<contract_items::Model>) -> Self {
+        Self {
             code: c.code.clone(),
             title: c.title.clone(),
             procurement_method: c.procurement_method.clone(),
@@ -446,8 +453,7 @@ impl Terms {
             min_visits_per_month: c.min_visits_per_month,
             min_visit_minutes: c.min_visit_minutes,
             max_late_percent: c.max_late_percent,
-            items: items_of(db, c.id)
-                .await?
+            items: items
                 .into_iter()
                 // The table's CHECK allows only the units `Unit` names.
                 .filter_map(|i| {
@@ -461,7 +467,7 @@ impl Terms {
                     })
                 })
                 .collect(),
-        })
+        }
     }
 }
 

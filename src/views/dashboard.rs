@@ -4,9 +4,10 @@
 //! page only). Every figure links to the contract page and its drill-down.
 //!
 //! The page's rows load their parties and call-backs one statement per
-//! table; each card's fulfilment report and monthly chart are the
-//! model's (`fulfilment::report`, `fulfilment::monthly`), a few
-//! statements per contract on the page.
+//! table, and the cards' fulfilment reports and monthly charts the
+//! model's batched loaders (`fulfilment::reports`,
+//! `fulfilment::monthly_of_all`): a fixed number of statements whatever
+//! the number of cards.
 use super::Ref;
 use crate::{
     domain::{locale::Locale, money::format_yuan, pagination::PageRequest},
@@ -88,9 +89,20 @@ pub struct Card {
     pub callbacks: Option<Summary>,
     /// The id of its chart's element.
     pub chart: String,
-    /// The visits by month, for the chart.
-    #[serde(skip)]
+    /// Each item's delivery against pace, in percent of its quantity: the
+    /// table behind the chart (the chart's own figures).
+    pub pace: Vec<Pace>,
+    /// The visits by month: the chart's, and the table behind it.
     pub months: Vec<MonthStatus>,
+}
+
+/// One item's row of the table behind a card's chart.
+#[derive(Debug, Serialize)]
+pub struct Pace {
+    pub name: String,
+    pub delivered: f64,
+    pub expected: f64,
+    pub forecast: f64,
 }
 
 /// The dashboard page's data.
@@ -152,8 +164,11 @@ pub async fn load(
     )
     .await?;
     let names = Catalogue::load(db).await?;
-    let cards = cards(db, scope, &rows, &places, today, now).await?;
+    let mut cards = cards(db, scope, &rows, &places, today, now).await?;
     let charts = charts(lang, &names, &cards);
+    for card in &mut cards {
+        card.pace = pace(lang, &names, card);
+    }
     let dashboard = Dashboard {
         townships: places
             .iter()
@@ -176,8 +191,8 @@ pub async fn load(
     serde_json::to_value(dashboard).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The cards of a page of contracts: parties and call-backs one statement
-/// per table, then each contract's report.
+/// The cards of a page of contracts: parties, call-backs, reports and
+/// months each one statement (or a few) for the whole page.
 async fn cards(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -200,10 +215,10 @@ async fn cards(
     } else {
         None
     };
+    let reports = fulfilment::reports(db, rows, today, now).await?;
+    let monthly = fulfilment::monthly_of_all(db, rows, today).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for c in rows {
-        let report = fulfilment::report(db, c, today, now).await?;
-        let months = fulfilment::monthly(db, c, today).await?;
+    for ((c, report), months) in rows.iter().zip(reports).zip(monthly) {
         out.push(Card {
             contract: CardContract {
                 pid: c.pid,
@@ -223,6 +238,7 @@ async fn cards(
             report,
             callbacks: calls.as_mut().map(|m| m.remove(&c.id).unwrap_or_default()),
             chart: format!("chart-{}", c.pid),
+            pace: Vec::new(),
             months,
         });
     }
@@ -346,6 +362,21 @@ fn charts(lang: Locale, names: &Catalogue, cards: &[Card]) -> String {
     json!({"labels": labels, "charts": charts})
         .to_string()
         .replace("</", "<\\/")
+}
+
+/// The rows of the table behind a card's chart: the chart's figures.
+fn pace(lang: Locale, names: &Catalogue, card: &Card) -> Vec<Pace> {
+    let c = chart(lang, names, card);
+    c.items
+        .into_iter()
+        .enumerate()
+        .map(|(k, name)| Pace {
+            name,
+            delivered: c.delivered[k],
+            expected: c.expected[k],
+            forecast: c.forecast[k],
+        })
+        .collect()
 }
 
 fn chart(lang: Locale, names: &Catalogue, card: &Card) -> Chart {

@@ -35,8 +35,12 @@ const NAMES_PER_QUERY: usize = 500;
 #[derive(Debug)]
 pub struct Download {
     pub content_type: &'static str,
-    /// The name the browser saves it under.
+    /// The name the browser saves it under, in the reader's language
+    /// (Chinese, as a rule).
     pub file: String,
+    /// The same file's name in ASCII, for clients that cannot read
+    /// `filename*`.
+    pub fallback: String,
     pub body: Vec<u8>,
 }
 
@@ -47,7 +51,7 @@ impl IntoResponse for Download {
                 (header::CONTENT_TYPE, self.content_type.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", self.file),
+                    content_disposition(&self.file, &self.fallback),
                 ),
                 (header::CACHE_CONTROL, "no-store".to_string()),
             ],
@@ -55,6 +59,52 @@ impl IntoResponse for Download {
         )
             .into_response()
     }
+}
+
+/// `attachment` named `file` (RFC 6266: `filename*=UTF-8''` and the
+/// name percent-encoded, RFC 8187) with the ASCII `fallback` as
+/// `filename=` for older clients.
+#[must_use]
+pub fn content_disposition(file: &str, fallback: &str) -> String {
+    let ascii: String = fallback
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_graphic() && ch != '"' && ch != '\\' && ch != '%' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file
+        .bytes()
+        .map(|b| {
+            // RFC 8187 attr-char.
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// Parts of a file name (without its extension) joined by `_`, without
+/// the characters a file system or a browser would refuse
+/// (`/ \ : * ? " < > |`, controls) and with spaces as `_`.
+#[must_use]
+pub fn file_stem(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+        .chars()
+        .filter(|ch| !ch.is_control() && !"/\\:*?\"<>|".contains(*ch))
+        .map(|ch| if ch.is_whitespace() { '_' } else { ch })
+        .collect()
 }
 
 /// A contract code as it may stand in a file name.
@@ -136,6 +186,14 @@ impl Table {
             download: Download {
                 content_type,
                 file: format!(
+                    "{}.{ext}",
+                    file_stem(&[
+                        &t(lang, &format!("dash-file-{name}")),
+                        &file_code(&c.code),
+                        &today.format("%Y%m%d").to_string(),
+                    ])
+                ),
+                fallback: format!(
                     "{}-{name}-{}.{ext}",
                     file_code(&c.code),
                     today.format("%Y%m%d")
@@ -293,4 +351,46 @@ fn funding(lang: Locale, r: &Report) -> Vec<Vec<String>> {
         ]);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{content_disposition, file_stem};
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::chinese(
+        "验收材料_曾口镇_2026年11月.pdf",
+        "BZ-acceptance-20261101-20261130.pdf",
+        "attachment; filename=\"BZ-acceptance-20261101-20261130.pdf\"; \
+         filename*=UTF-8''%E9%AA%8C%E6%94%B6%E6%9D%90%E6%96%99_%E6%9B%BE%E5%8F%A3%E9%95%87_2026%E5%B9%B411%E6%9C%88.pdf"
+    )]
+    #[case::ascii(
+        "items.csv",
+        "items.csv",
+        "attachment; filename=\"items.csv\"; filename*=UTF-8''items.csv"
+    )]
+    #[case::quotes_and_spaces_in_the_fallback(
+        "a b.csv",
+        "a \"b\".csv",
+        "attachment; filename=\"a__b_.csv\"; filename*=UTF-8''a%20b.csv"
+    )]
+    fn names_are_sent_in_utf_8_with_an_ascii_fallback(
+        #[case] file: &str,
+        #[case] fallback: &str,
+        #[case] header: &str,
+    ) {
+        assert_eq!(content_disposition(file, fallback), header);
+    }
+
+    #[rstest]
+    #[case(&["验收材料", "曾口镇", "2026年11月"], "验收材料_曾口镇_2026年11月")]
+    #[case(&["验收材料", "", "BZ-1", " "], "验收材料_BZ-1")]
+    #[case(&["a/b", "c:d e"], "ab_cd_e")]
+    fn file_names_join_their_parts_without_what_a_file_system_refuses(
+        #[case] parts: &[&str],
+        #[case] name: &str,
+    ) {
+        assert_eq!(file_stem(parts), name);
+    }
 }

@@ -3,11 +3,11 @@
 //! written as XLSX (two sheets) or PDF (three tables). The public edition
 //! masks staff, leaves out the person served and any free text its author
 //! did not mark public.
-use super::export::{file_code, item_name, parties, Download, PDF, XLSX};
+use super::export::{file_code, file_stem, item_name, parties, Download, PDF, XLSX};
 use crate::{
     domain::{locale::Locale, publication::Edition, visit::VisitStatus},
     errors::{AppError, AppResult},
-    i18n::t,
+    i18n::{t, t_args},
     models::{
         _entities::{contracts, users},
         acceptances,
@@ -15,6 +15,7 @@ use crate::{
         service_types::Catalogue,
         Actor,
     },
+    pdf::Signatory,
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{json, Value};
@@ -42,8 +43,14 @@ pub struct Pack {
     title: String,
     summary: Vec<Vec<String>>,
     visits: Vec<Vec<String>>,
-    /// The file name without its extension.
+    /// The file name without its extension, in the pack's language
+    /// (验收材料_曾口镇_2026年11月_BZ-ZK-2026-001).
     file: String,
+    /// The same in ASCII, for clients that cannot read a UTF-8 name.
+    fallback: String,
+    /// The purchaser (the township's government, its civil-affairs
+    /// office) and the provider, to sign and seal the PDF.
+    signatories: Vec<Signatory>,
     /// What the audit entry of its download names.
     contract: uuid::Uuid,
     acceptance: uuid::Uuid,
@@ -81,15 +88,29 @@ impl Pack {
             .map(|u| u.name)
             .unwrap_or_default();
         let snapshot: Value = serde_json::from_str(&a.snapshot).unwrap_or(Value::Null);
-        let mut summary = figures(
+        let [town, org] = [town, org].map(|p| p.map(|p| p.name).unwrap_or_default());
+        let signatories = vec![
+            Signatory {
+                role: t(lang, "dash-pack-purchaser"),
+                name: t_args(
+                    lang,
+                    "dash-pack-purchaser-name",
+                    &[("township", town.clone())],
+                ),
+            },
+            Signatory {
+                role: t(lang, "dash-pack-provider"),
+                name: org.clone(),
+            },
+        ];
+        let file = pack_name(
             lang,
-            c,
-            a,
-            edition,
-            &snapshot,
-            [town, org].map(|p| p.map(|p| p.name).unwrap_or_default()),
-            &by,
+            &town,
+            &c.code,
+            (a.period_start, a.period_end),
+            edition.is_public(),
         );
+        let mut summary = figures(lang, c, a, edition, &snapshot, [town, org], &by);
         summary.push(Vec::new());
         summary.extend(items(lang, &snapshot, &names));
         let visits = visits(lang, edition, &acceptances::period_visits(db, c, a).await?);
@@ -98,7 +119,9 @@ impl Pack {
             title: format!("{} · {} {}", t(lang, "pack-title"), c.code, c.title),
             summary,
             visits,
-            file: format!(
+            file,
+            signatories,
+            fallback: format!(
                 "{}-acceptance-{}-{}{}",
                 file_code(&c.code),
                 a.period_start.format("%Y%m%d"),
@@ -136,13 +159,20 @@ impl Pack {
                     .unwrap_or(self.summary.len());
                 let (figures, items) = self.summary.split_at(split);
                 let items_name = t(lang, "contract-items");
-                crate::pdf::write_pdf_tables(
+                let words = crate::pdf::SignatureWords {
+                    heading: t(lang, "dash-pack-signatures"),
+                    signature: t(lang, "dash-pack-signature"),
+                    seal: t(lang, "dash-pack-seal"),
+                    date: t(lang, "dash-pack-date"),
+                };
+                crate::pdf::write_pdf(
                     &self.title,
                     &[
                         (summary_name.as_str(), figures),
                         (items_name.as_str(), items.get(1..).unwrap_or_default()),
                         (visits_name.as_str(), self.visits.as_slice()),
                     ],
+                    Some((&words, self.signatories.as_slice())),
                 )
             }
         }
@@ -153,6 +183,7 @@ impl Pack {
                 Format::Pdf => PDF,
             },
             file: format!("{}.{}", self.file, format.ext()),
+            fallback: format!("{}.{}", self.fallback, format.ext()),
             body,
         })
     }
@@ -236,15 +267,7 @@ fn figures(
         counted(VisitStatus::Completed.as_str()),
         counted(VisitStatus::Missed.as_str()),
         counted("late"),
-        vec![
-            t(lang, "fulfilment-compliance"),
-            format!(
-                "{} / {} ({}%)",
-                text(&snapshot["compliance"]["met"]),
-                text(&snapshot["compliance"]["judged"]),
-                text(&snapshot["compliance"]["percent"])
-            ),
-        ],
+        vec![t(lang, "fulfilment-compliance"), frequency(lang, snapshot)],
         vec![
             t(lang, "fulfilment-material-service"),
             format!(
@@ -254,6 +277,66 @@ fn figures(
             ),
         ],
     ]
+}
+
+/// The frequency figure: met of judged person-months and the share, or
+/// "nothing due" when no one was judged (not "0 / 0 (100.0%)").
+fn frequency(lang: Locale, snapshot: &Value) -> String {
+    let judged = &snapshot["compliance"]["judged"];
+    if judged.as_i64().unwrap_or(0) == 0 {
+        return t(lang, "dash-pack-nothing-due");
+    }
+    format!(
+        "{} / {} ({}%)",
+        text(&snapshot["compliance"]["met"]),
+        text(judged),
+        text(&snapshot["compliance"]["percent"])
+    )
+}
+
+/// The pack's file name without its extension: what it is, the
+/// township, the period (a calendar month as 2026年11月), the contract's
+/// code, and whether it is the public edition.
+fn pack_name(
+    lang: Locale,
+    town: &str,
+    code: &str,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    public: bool,
+) -> String {
+    use chrono::Datelike;
+    let whole_month = from.day() == 1
+        && (from.year(), from.month()) == (to.year(), to.month())
+        && crate::domain::fulfilment::month_end(to.year(), to.month()) == to;
+    let period = if whole_month {
+        t_args(
+            lang,
+            "dash-file-month",
+            &[
+                ("year", from.year().to_string()),
+                ("month", from.month().to_string()),
+                ("mm", format!("{:02}", from.month())),
+            ],
+        )
+    } else {
+        t_args(
+            lang,
+            "dash-file-range",
+            &[("from", from.to_string()), ("to", to.to_string())],
+        )
+    };
+    let public = if public {
+        t(lang, "dash-file-public")
+    } else {
+        String::new()
+    };
+    file_stem(&[
+        &t(lang, "dash-file-pack"),
+        town,
+        &period,
+        &file_code(code),
+        &public,
+    ])
 }
 
 /// The accepted items, a row each, under a header.
@@ -360,4 +443,85 @@ pub async fn download_for(
         .await?
         .download(db, actor, format)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{frequency, pack_name};
+    use crate::domain::locale::Locale;
+    use chrono::NaiveDate;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day")
+    }
+
+    #[rstest]
+    #[case::a_month(
+        Locale::ZhCn,
+        "2026-11-01",
+        "2026-11-30",
+        false,
+        "验收材料_曾口镇_2026年11月_BZ-ZK-2026-001"
+    )]
+    #[case::a_month_public(
+        Locale::ZhCn,
+        "2026-02-01",
+        "2026-02-28",
+        true,
+        "验收材料_曾口镇_2026年2月_BZ-ZK-2026-001_公开版"
+    )]
+    #[case::a_quarter(
+        Locale::ZhCn,
+        "2026-10-01",
+        "2026-12-31",
+        false,
+        "验收材料_曾口镇_2026-10-01至2026-12-31_BZ-ZK-2026-001"
+    )]
+    #[case::part_of_a_month(
+        Locale::ZhCn,
+        "2026-11-01",
+        "2026-11-15",
+        false,
+        "验收材料_曾口镇_2026-11-01至2026-11-15_BZ-ZK-2026-001"
+    )]
+    #[case::english(
+        Locale::En,
+        "2026-09-01",
+        "2026-09-30",
+        true,
+        "Acceptance_曾口镇_2026-09_BZ-ZK-2026-001_public"
+    )]
+    fn a_pack_is_named_by_township_and_period(
+        #[case] lang: Locale,
+        #[case] from: &str,
+        #[case] to: &str,
+        #[case] public: bool,
+        #[case] name: &str,
+    ) {
+        assert_eq!(
+            pack_name(
+                lang,
+                "曾口镇",
+                "BZ-ZK-2026-001",
+                (day(from), day(to)),
+                public
+            ),
+            name
+        );
+    }
+
+    #[rstest]
+    #[case::nothing_due(Locale::ZhCn, json!({"met": 0, "judged": 0, "percent": 100.0}), "—（无应访）")]
+    #[case::nothing_due_en(Locale::En, json!({"met": 0, "judged": 0, "percent": 100.0}), "— (nothing due)")]
+    #[case::some_met(Locale::ZhCn, json!({"met": 2, "judged": 3, "percent": 66.7}), "2 / 3 (66.7%)")]
+    #[case::no_snapshot(Locale::ZhCn, json!(null), "—（无应访）")]
+    fn the_frequency_figure_says_when_nothing_was_due(
+        #[case] lang: Locale,
+        #[case] compliance: serde_json::Value,
+        #[case] shown: &str,
+    ) {
+        assert_eq!(frequency(lang, &json!({"compliance": compliance})), shown);
+    }
 }

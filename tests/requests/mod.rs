@@ -9,6 +9,8 @@ mod contract_coverage;
 mod contract_documents;
 mod contract_monitoring;
 mod contracts;
+mod dash_pack;
+mod dash_reports;
 mod door;
 mod door_phone;
 mod errors;

@@ -144,6 +144,16 @@ pub async fn timeline<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppRe
         .order_by_asc(contract_versions::Column::Version)
         .all(db)
         .await?;
+    Ok(timeline_of(c, versions, Terms::of_contract(db, c).await?))
+}
+
+/// The timeline of `c` from its approved versions (by version) and the
+/// terms it has now.
+fn timeline_of(
+    c: &contracts::Model,
+    versions: Vec<super::_entities::contract_versions::Model>,
+    now: Terms,
+) -> Timeline {
     let mut starts = vec![c.starts_on];
     let mut terms = Vec::new();
     for v in versions {
@@ -158,8 +168,8 @@ pub async fn timeline<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppRe
         let last = starts.last().copied().unwrap_or(v.effective_on);
         starts.push(v.effective_on.max(last));
     }
-    terms.push(Terms::of_contract(db, c).await?);
-    Ok(Timeline { starts, terms })
+    terms.push(now);
+    Timeline { starts, terms }
 }
 
 /// What an item counts, whatever version it is in: its service or

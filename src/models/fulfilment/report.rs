@@ -5,6 +5,7 @@
 //! `domain::fulfilment`.
 use super::*;
 use crate::domain::visit::VisitStatus;
+use std::collections::HashMap;
 
 /// One item's figures, with the item.
 #[derive(Debug, Clone, Serialize)]
@@ -251,22 +252,19 @@ struct CoverageRow {
     covered_until: Option<NaiveDate>,
 }
 
-/// Frequency compliance over the months judged by `today`: each month by
-/// the term in force on its first day in the period, each recipient
-/// judged for the months they were covered throughout.
-async fn compliance<C: ConnectionTrait>(
-    db: &C,
+/// The months judged by `today` (each by the term in force on its first
+/// day in the period) with the recipients covered throughout each.
+fn judged_months(
     c: &contracts::Model,
     tl: &Timeline,
     coverage: &[CoverageRow],
     today: NaiveDate,
-    shortfalls: bool,
-) -> AppResult<fulfilment::Compliance> {
+) -> Vec<JudgedMonth> {
     let period = Period {
         start: c.starts_on,
         end: c.ends_on,
     };
-    let months: Vec<JudgedMonth> = period
+    period
         .judged_months(today)
         .into_iter()
         .filter_map(|(y, m)| {
@@ -285,12 +283,23 @@ async fn compliance<C: ConnectionTrait>(
                     .collect(),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Frequency compliance over the months judged by `today`: each month by
+/// the term in force on its first day in the period, each recipient
+/// judged for the months they were covered throughout.
+async fn compliance<C: ConnectionTrait>(
+    db: &C,
+    c: &contracts::Model,
+    months: &[JudgedMonth],
+    shortfalls: bool,
+) -> AppResult<fulfilment::Compliance> {
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(fulfilment::compliance(&[], &[]));
     };
     if !shortfalls {
-        return met_counts(db, c, &months).await;
+        return met_counts(db, c, months).await;
     }
     let mut q = Sql::new(db.get_database_backend());
     let sql = format!(
@@ -314,7 +323,7 @@ async fn compliance<C: ConnectionTrait>(
             })
         })
         .collect();
-    Ok(fulfilment::compliance(&months, &counts))
+    Ok(fulfilment::compliance(months, &counts))
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -330,16 +339,30 @@ async fn met_counts<C: ConnectionTrait>(
     c: &contracts::Model,
     months: &[JudgedMonth],
 ) -> AppResult<fulfilment::Compliance> {
-    let judged: usize = months.iter().map(|m| m.recipients.len()).sum();
-    // A term of zero is met by everyone judged, visits or not.
-    let mut met: usize = months
-        .iter()
-        .filter(|m| m.min_per_month <= 0)
-        .map(|m| m.recipients.len())
-        .sum();
     // SQLite numbers parameters by position: bind in the order of the text.
     let mut q = Sql::new(db.get_database_backend());
     let contract = q.p(c.id);
+    let terms = met_terms(&mut q, c, months);
+    let mut n = 0;
+    if let Some(terms) = terms {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM fulfilment_months fm \
+             JOIN contract_recipients cr ON cr.contract_id = fm.contract_id AND cr.recipient_id = fm.recipient_id \
+             WHERE fm.contract_id = {contract} AND ({terms})"
+        );
+        n = MetRow::find_by_statement(q.statement(&sql))
+            .one(db)
+            .await?
+            .and_then(|r| r.n)
+            .unwrap_or(0);
+    }
+    Ok(met_of(months, n))
+}
+
+/// The condition a kept month meets when it meets its month's term and
+/// its recipient was covered throughout that month (`fm`, `cr`), or
+/// `None` when no month has a term above zero.
+fn met_terms(q: &mut Sql, c: &contracts::Model, months: &[JudgedMonth]) -> Option<String> {
     let mut terms = Vec::new();
     for m in months.iter().filter(|m| m.min_per_month > 0) {
         let first = NaiveDate::from_ymd_opt(m.year, m.month, 1)
@@ -355,21 +378,21 @@ async fn met_counts<C: ConnectionTrait>(
             q.p(last)
         ));
     }
-    if !terms.is_empty() {
-        let sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM fulfilment_months fm \
-             JOIN contract_recipients cr ON cr.contract_id = fm.contract_id AND cr.recipient_id = fm.recipient_id \
-             WHERE fm.contract_id = {contract} AND ({})",
-            terms.join(" OR ")
-        );
-        let n = MetRow::find_by_statement(q.statement(&sql))
-            .one(db)
-            .await?
-            .and_then(|r| r.n)
-            .unwrap_or(0);
-        met += usize::try_from(n).unwrap_or(0);
-    }
-    Ok(fulfilment::Compliance::of_counts(judged, met.min(judged)))
+    (!terms.is_empty()).then(|| terms.join(" OR "))
+}
+
+/// Compliance from `met_in_db`, the kept months meeting a term above
+/// zero ([`met_terms`]).
+fn met_of(months: &[JudgedMonth], met_in_db: i64) -> fulfilment::Compliance {
+    let judged: usize = months.iter().map(|m| m.recipients.len()).sum();
+    // A term of zero is met by everyone judged, visits or not.
+    let met: usize = months
+        .iter()
+        .filter(|m| m.min_per_month <= 0)
+        .map(|m| m.recipients.len())
+        .sum::<usize>()
+        + usize::try_from(met_in_db).unwrap_or(0);
+    fulfilment::Compliance::of_counts(judged, met.min(judged))
 }
 
 async fn coverage<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Vec<CoverageRow>> {
@@ -420,28 +443,75 @@ async fn report_of<C: ConnectionTrait>(
     now: DateTime<Utc>,
     shortfalls: bool,
 ) -> AppResult<Report> {
-    let t = Thresholds::default();
-    let period = Period {
-        start: c.starts_on,
-        end: c.ends_on,
-    };
     let last = today.min(c.ends_on);
     let tl = timeline(db, c).await?;
     let mut parts = Vec::new();
     for (first, end, i) in fulfilment::segments(&tl.starts, c.starts_on, last) {
         parts.push((i, sums(db, c, first, end).await?));
     }
+    let items = crate::models::contracts::items_of(db, c.id).await?;
+    let mut still = Vec::with_capacity(items.len());
+    for it in &items {
+        still.push(match Unit::parse(&it.unit) {
+            Some(unit) => scheduled(db, c, it, unit, now).await?,
+            None => 0,
+        });
+    }
+    let coverage = coverage(db, c).await?;
+    let months = judged_months(c, &tl, &coverage, today);
+    let compliance = compliance(db, c, &months, shortfalls).await?;
+    Ok(assemble(
+        c,
+        today,
+        &Loaded {
+            tl: &tl,
+            parts: &parts,
+            items: &items,
+            scheduled: &still,
+            coverage: &coverage,
+        },
+        compliance,
+    ))
+}
+
+/// What one contract's report is made of, as loaded: its own statements
+/// ([`report`]) or its share of a batch ([`reports`]).
+struct Loaded<'a> {
+    tl: &'a Timeline,
+    /// The day totals of each stretch of terms, by the index of its terms.
+    parts: &'a [(usize, Vec<SumRow>)],
+    /// Its items, by position.
+    items: &'a [contract_items::Model],
+    /// What each item still has scheduled, in thousandths of its unit.
+    scheduled: &'a [i64],
+    coverage: &'a [CoverageRow],
+}
+
+/// The report of `c` from what was loaded for it.
+fn assemble(
+    c: &contracts::Model,
+    today: NaiveDate,
+    l: &Loaded<'_>,
+    compliance: fulfilment::Compliance,
+) -> Report {
+    let t = Thresholds::default();
+    let period = Period {
+        start: c.starts_on,
+        end: c.ends_on,
+    };
+    let last = today.min(c.ends_on);
+    let (tl, parts) = (l.tl, l.parts);
     let mut items = Vec::new();
     let mut figures: Vec<ItemFigures> = Vec::new();
     let mut service_value = 0;
-    for it in crate::models::contracts::items_of(db, c.id).await? {
+    for (it, scheduled_milli) in l.items.iter().zip(l.scheduled) {
         let Some(unit) = Unit::parse(&it.unit) else {
             continue;
         };
         let delivered: Vec<(i64, i64)> = parts
             .iter()
             .filter_map(|(i, rows)| {
-                let then = same_item(&tl.terms[*i], &it)?;
+                let then = same_item(&tl.terms[*i], it)?;
                 let key = signature(then);
                 let n: i64 = rows
                     .iter()
@@ -456,7 +526,7 @@ async fn report_of<C: ConnectionTrait>(
             quantity_milli: it.quantity_milli,
             unit_price_fen: it.unit_price_fen,
             delivered_milli,
-            scheduled_milli: scheduled(db, c, &it, unit, now).await?,
+            scheduled_milli: *scheduled_milli,
             value_fen: Some(value_fen),
         };
         let f = fulfilment::item(input, period, today, t);
@@ -523,13 +593,12 @@ async fn report_of<C: ConnectionTrait>(
         }
     }
     funding.sort_by(|a, b| (&a.funding, &a.donor).cmp(&(&b.funding, &b.donor)));
-    let coverage = coverage(db, c).await?;
-    let covered = coverage
+    let covered = l
+        .coverage
         .iter()
         .filter(|r| fulfilment::covered_throughout(r.covered_from, r.covered_until, last, last))
         .count();
     let rates: Rates = fulfilment::rates(counts);
-    let compliance = compliance(db, c, &tl, &coverage, today, shortfalls).await?;
     let material_value: i64 = funding.iter().map(|f| f.value_fen).sum();
     let risks: Vec<Risk> = fulfilment::contract_risks(
         &figures,
@@ -538,7 +607,7 @@ async fn report_of<C: ConnectionTrait>(
         tl.at(last).max_late_percent.map(|p| p as f64),
         t,
     );
-    Ok(Report {
+    Report {
         today,
         period_days: period.days(),
         elapsed_days: period.elapsed_days(today),
@@ -583,7 +652,341 @@ async fn report_of<C: ConnectionTrait>(
         material_value: format_yuan(material_value),
         material_share: material_share(service_value, material_value),
         risks: risks.iter().map(|r| r.as_str()).collect(),
-    })
+    }
+}
+
+/// Contracts per batch: each batched statement binds a few values per
+/// contract (a page of the dashboard is at most 100 contracts, one batch).
+const BATCH: usize = 100;
+
+/// [`report`] of each of `cs` (in their order), in a fixed number of
+/// statements per batch of contracts whatever their number: approved
+/// amendments, items, day totals by stretch of terms, what is still
+/// scheduled, coverage and the months meeting the frequency term, each
+/// one statement for all (`WHERE contract_id IN (…)`, grouped by
+/// contract). The same figures as [`report`], one contract at a time.
+///
+/// # Errors
+/// Database errors.
+pub async fn reports<C: ConnectionTrait>(
+    db: &C,
+    cs: &[contracts::Model],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Report>> {
+    let mut out = Vec::with_capacity(cs.len());
+    for chunk in cs.chunks(BATCH) {
+        out.extend(reports_of(db, chunk, today, now).await?);
+    }
+    Ok(out)
+}
+
+async fn reports_of<C: ConnectionTrait>(
+    db: &C,
+    cs: &[contracts::Model],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Report>> {
+    use crate::models::_entities::contract_versions;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    if cs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = cs.iter().map(|c| c.id).collect();
+    let mut versions: HashMap<i64, Vec<contract_versions::Model>> = HashMap::new();
+    for v in contract_versions::Entity::find()
+        .filter(contract_versions::Column::ContractId.is_in(ids.clone()))
+        .filter(contract_versions::Column::Status.eq("approved"))
+        .order_by_asc(contract_versions::Column::ContractId)
+        .order_by_asc(contract_versions::Column::Version)
+        .all(db)
+        .await?
+    {
+        versions.entry(v.contract_id).or_default().push(v);
+    }
+    let mut items: HashMap<i64, Vec<contract_items::Model>> = HashMap::new();
+    for it in crate::models::contracts::items_of_all(db, &ids).await? {
+        items.entry(it.contract_id).or_default().push(it);
+    }
+    let timelines: Vec<Timeline> = cs
+        .iter()
+        .map(|c| {
+            let its = items.get(&c.id).cloned().unwrap_or_default();
+            super::timeline_of(
+                c,
+                versions.remove(&c.id).unwrap_or_default(),
+                crate::models::contracts::Terms::with_items(c, its),
+            )
+        })
+        .collect();
+    let parts = sums_of_all(db, cs, &timelines, today).await?;
+    let still = scheduled_of_all(db, cs, now).await?;
+    let mut coverage = coverage_of_all(db, &ids).await?;
+    let months: Vec<Vec<JudgedMonth>> = cs
+        .iter()
+        .zip(&timelines)
+        .map(|(c, tl)| {
+            judged_months(
+                c,
+                tl,
+                coverage.get(&c.id).map_or(&[][..], Vec::as_slice),
+                today,
+            )
+        })
+        .collect();
+    let met = met_of_all(db, cs, &months).await?;
+    let mut out = Vec::with_capacity(cs.len());
+    for (k, c) in cs.iter().enumerate() {
+        let its = items.remove(&c.id).unwrap_or_default();
+        let scheduled: Vec<i64> = its
+            .iter()
+            .map(|it| match Unit::parse(&it.unit) {
+                Some(unit) => still_scheduled(still.get(&c.id), it, unit),
+                None => 0,
+            })
+            .collect();
+        let compliance = if months[k].is_empty() {
+            fulfilment::compliance(&[], &[])
+        } else {
+            met_of(&months[k], met.get(&c.id).copied().unwrap_or(0))
+        };
+        let cov = coverage.remove(&c.id).unwrap_or_default();
+        let part = parts.get(k).map_or(&[][..], Vec::as_slice);
+        out.push(assemble(
+            c,
+            today,
+            &Loaded {
+                tl: &timelines[k],
+                parts: part,
+                items: &its,
+                scheduled: &scheduled,
+                coverage: &cov,
+            },
+            compliance,
+        ));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SegmentSumRow {
+    seg: i64,
+    kind: String,
+    key: String,
+    donor: String,
+    n: Option<i64>,
+    late: Option<i64>,
+    exceptions: Option<i64>,
+}
+
+/// The day totals of each contract's stretches of terms up to `today`
+/// ([`sums`] of each stretch), in one statement: each kept day is given
+/// the number of its stretch, then grouped by it.
+async fn sums_of_all<C: ConnectionTrait>(
+    db: &C,
+    cs: &[contracts::Model],
+    timelines: &[Timeline],
+    today: NaiveDate,
+) -> AppResult<Vec<Vec<(usize, Vec<SumRow>)>>> {
+    let mut q = Sql::new(db.get_database_backend());
+    // Every stretch: the contract's place in `cs` and the index of its terms.
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let mut whens = Vec::new();
+    for (k, (c, tl)) in cs.iter().zip(timelines).enumerate() {
+        for (first, end, i) in fulfilment::segments(&tl.starts, c.starts_on, today.min(c.ends_on)) {
+            whens.push(format!(
+                "WHEN contract_id = {} AND day >= {} AND day <= {} THEN {}",
+                q.p(c.id),
+                q.p(first),
+                q.p(end),
+                stretches.len()
+            ));
+            stretches.push((k, i));
+        }
+    }
+    let mut out: Vec<Vec<(usize, Vec<SumRow>)>> = cs.iter().map(|_| Vec::new()).collect();
+    for &(k, i) in &stretches {
+        out[k].push((i, Vec::new()));
+    }
+    if stretches.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<String> = cs.iter().map(|c| q.p(c.id)).collect();
+    let sql = format!(
+        "SELECT CAST(seg AS BIGINT) AS seg, kind, key, donor, CAST(SUM(n) AS BIGINT) AS n, \
+         CAST(SUM(late) AS BIGINT) AS late, CAST(SUM(exceptions) AS BIGINT) AS exceptions FROM (\
+         SELECT CASE {} END AS seg, kind, key, donor, n, late, exceptions FROM fulfilment_days \
+         WHERE contract_id IN ({})) d WHERE seg IS NOT NULL GROUP BY seg, kind, key, donor",
+        whens.join(" "),
+        ids.join(", ")
+    );
+    for r in SegmentSumRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        let Some(&(k, i)) = usize::try_from(r.seg).ok().and_then(|s| stretches.get(s)) else {
+            continue;
+        };
+        if let Some((_, rows)) = out[k].iter_mut().find(|(j, _)| *j == i) {
+            rows.push(SumRow {
+                kind: r.kind,
+                key: r.key,
+                donor: r.donor,
+                n: r.n,
+                late: r.late,
+                exceptions: r.exceptions,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ScheduledRow {
+    contract_id: i64,
+    services: Option<String>,
+    visits: Option<i64>,
+    minutes: Option<i64>,
+}
+
+/// Each contract's visits still scheduled after `now` inside its period,
+/// by the services of their plans (what [`scheduled`] counts, for every
+/// item at once), in one statement.
+async fn scheduled_of_all<C: ConnectionTrait>(
+    db: &C,
+    cs: &[contracts::Model],
+    now: DateTime<Utc>,
+) -> AppResult<HashMap<i64, Vec<ScheduledRow>>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let covered = covered_on_day(q.backend, "v");
+    let scheduled = q.p(VisitStatus::Scheduled.as_str());
+    let each: Vec<String> = cs
+        .iter()
+        .map(|c| {
+            format!(
+                "(cr.contract_id = {} AND v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {})",
+                q.p(c.id),
+                q.p(c.organization_id),
+                q.p(DateTime::<FixedOffset>::from(now).max(instant(c.starts_on))),
+                q.p(instant(c.ends_on + Duration::days(1)))
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT cr.contract_id AS contract_id, sp.services AS services, \
+         CAST(COUNT(v.id) AS BIGINT) AS visits, CAST(SUM(sp.duration_minutes) AS BIGINT) AS minutes \
+         FROM visits v JOIN service_plans sp ON sp.id = v.plan_id \
+         JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
+         WHERE v.status = {scheduled} AND ({}) AND {covered} GROUP BY cr.contract_id, sp.services",
+        each.join(" OR ")
+    );
+    let mut out: HashMap<i64, Vec<ScheduledRow>> = HashMap::new();
+    for r in ScheduledRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        out.entry(r.contract_id).or_default().push(r);
+    }
+    Ok(out)
+}
+
+/// What `item` still has scheduled from its contract's rows of
+/// [`scheduled_of_all`]: the plans whose services name the item's (as
+/// [`scheduled`] matches `,services,` against `%,service,%`).
+fn still_scheduled(
+    rows: Option<&Vec<ScheduledRow>>,
+    item: &contract_items::Model,
+    unit: Unit,
+) -> i64 {
+    if !unit.is_service() {
+        return 0;
+    }
+    let service = item.service.clone().unwrap_or_default();
+    let mine = rows.into_iter().flatten().filter(|r| {
+        r.services
+            .as_deref()
+            .is_some_and(|s| s.split(',').any(|x| x == service))
+    });
+    if unit == Unit::Hour {
+        minutes_to_milli_hours(mine.filter_map(|r| r.minutes).sum())
+    } else {
+        mine.filter_map(|r| r.visits).sum::<i64>() * 1000
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CoverageOfRow {
+    contract_id: i64,
+    recipient_id: i64,
+    covered_from: Option<NaiveDate>,
+    covered_until: Option<NaiveDate>,
+}
+
+/// The coverage of each contract, in one statement.
+async fn coverage_of_all<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<CoverageRow>>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let list: Vec<String> = ids.iter().map(|id| q.p(*id)).collect();
+    let sql = format!(
+        "SELECT contract_id, recipient_id, covered_from, covered_until FROM contract_recipients \
+         WHERE contract_id IN ({})",
+        list.join(", ")
+    );
+    let mut out: HashMap<i64, Vec<CoverageRow>> = HashMap::new();
+    for r in CoverageOfRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        out.entry(r.contract_id).or_default().push(CoverageRow {
+            recipient_id: r.recipient_id,
+            covered_from: r.covered_from,
+            covered_until: r.covered_until,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct MetOfRow {
+    contract_id: i64,
+    n: Option<i64>,
+}
+
+/// [`met_counts`]' count for each contract with a month whose term is
+/// above zero, in one statement.
+async fn met_of_all<C: ConnectionTrait>(
+    db: &C,
+    cs: &[contracts::Model],
+    months: &[Vec<JudgedMonth>],
+) -> AppResult<HashMap<i64, i64>> {
+    let mut q = Sql::new(db.get_database_backend());
+    let mut each = Vec::new();
+    // SQLite numbers parameters by position: bind in the order of the text.
+    for (c, m) in cs.iter().zip(months) {
+        if m.iter().all(|m| m.min_per_month <= 0) {
+            continue;
+        }
+        let contract = q.p(c.id);
+        let terms = met_terms(&mut q, c, m).unwrap_or_default();
+        each.push(format!("(fm.contract_id = {contract} AND ({terms}))"));
+    }
+    if each.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT fm.contract_id AS contract_id, CAST(COUNT(*) AS BIGINT) AS n FROM fulfilment_months fm \
+         JOIN contract_recipients cr ON cr.contract_id = fm.contract_id AND cr.recipient_id = fm.recipient_id \
+         WHERE {} GROUP BY fm.contract_id",
+        each.join(" OR ")
+    );
+    Ok(MetOfRow::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.contract_id, r.n.unwrap_or(0)))
+        .collect())
 }
 
 /// The visits behind a figure of the fulfilment page.
@@ -741,11 +1144,16 @@ pub async fn monthly<C: ConnectionTrait>(
         q.p(c.id),
         q.p(today)
     );
-    let mut out: Vec<MonthStatus> = Vec::new();
-    for r in MonthStatusRow::find_by_statement(q.statement(&sql))
+    let rows = MonthStatusRow::find_by_statement(q.statement(&sql))
         .all(db)
-        .await?
-    {
+        .await?;
+    Ok(by_month(rows))
+}
+
+/// Rows by month and status (ordered by month) as months by outcome.
+fn by_month(rows: impl IntoIterator<Item = MonthStatusRow>) -> Vec<MonthStatus> {
+    let mut out: Vec<MonthStatus> = Vec::new();
+    for r in rows {
         if out.last().is_none_or(|m| m.month != r.month) {
             out.push(MonthStatus {
                 month: r.month.clone(),
@@ -765,6 +1173,56 @@ pub async fn monthly<C: ConnectionTrait>(
             if status != Ok(VisitStatus::Cancelled) {
                 m.late += r.late.unwrap_or(0);
             }
+        }
+    }
+    out
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ContractMonthRow {
+    contract_id: i64,
+    month: String,
+    status: String,
+    n: Option<i64>,
+    late: Option<i64>,
+}
+
+/// [`monthly`] of each of `cs` (in their order), one statement per batch.
+///
+/// # Errors
+/// Database errors.
+pub async fn monthly_of_all<C: ConnectionTrait>(
+    db: &C,
+    cs: &[contracts::Model],
+    today: NaiveDate,
+) -> AppResult<Vec<Vec<MonthStatus>>> {
+    let mut out = Vec::with_capacity(cs.len());
+    for chunk in cs.chunks(BATCH) {
+        let mut q = Sql::new(db.get_database_backend());
+        let month = q.month();
+        let ids: Vec<String> = chunk.iter().map(|c| q.p(c.id)).collect();
+        let sql = format!(
+            "SELECT contract_id, {month} AS month, key AS status, CAST(SUM(n) AS BIGINT) AS n, \
+             CAST(SUM(late) AS BIGINT) AS late FROM fulfilment_days \
+             WHERE contract_id IN ({}) AND kind = 'status' AND day <= {} \
+             GROUP BY contract_id, {month}, key ORDER BY contract_id, {month}",
+            ids.join(", "),
+            q.p(today)
+        );
+        let mut rows: HashMap<i64, Vec<MonthStatusRow>> = HashMap::new();
+        for r in ContractMonthRow::find_by_statement(q.statement(&sql))
+            .all(db)
+            .await?
+        {
+            rows.entry(r.contract_id).or_default().push(MonthStatusRow {
+                month: r.month,
+                status: r.status,
+                n: r.n,
+                late: r.late,
+            });
+        }
+        for c in chunk {
+            out.push(by_month(rows.remove(&c.id).unwrap_or_default()));
         }
     }
     Ok(out)
