@@ -15,6 +15,7 @@ mod fulfilment;
 mod i18n;
 mod integrity_review;
 mod kept_random;
+mod officials_confirm;
 mod places;
 mod plan_changes;
 mod plan_previews;
