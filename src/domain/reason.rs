@@ -22,9 +22,9 @@ impl ReasonError {
     #[must_use]
     pub const fn message_key(self) -> &'static str {
         match self {
-            Self::Missing => "error-reason-required",
-            Self::TooShort => "error-reason-short",
-            Self::TooLong => "error-reason-long",
+            Self::Missing => "error-act-reason-required",
+            Self::TooShort => "error-act-reason-short",
+            Self::TooLong => "error-act-reason-long",
         }
     }
 }

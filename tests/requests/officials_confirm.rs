@@ -3,7 +3,7 @@
 //! reason, kept in the act's audit entry and shown where the act is; the
 //! page in sections that its forms return to; units on its figures;
 //! call-backs with no presumptive answers; a missed visit is not also late.
-use crate::support::builders::{contract_body, kept_is_rebuilt, person, visit};
+use crate::support::builders::{attr, contract_body, kept_is_rebuilt, person, visit};
 use crate::support::*;
 use axum::http::StatusCode;
 use axum_test::TestServer;
