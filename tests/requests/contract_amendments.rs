@@ -156,10 +156,10 @@ async fn a_contract_in_force_changes_only_by_an_approved_amendment_kept_as_a_ver
             ),
             (json!(2), json!("12"))
         );
-        // The page lists both, and offers the form.
+        // The page's changes section lists both, and offers the form.
         let cookie = session(&ctx, "official@doudi.test").await;
         let page = server
-            .get(&format!("/contracts/{pid}"))
+            .get(&format!("/contracts/{pid}?tab=amendments"))
             .add_header("cookie", cookie.clone())
             .await;
         assert!(
