@@ -80,8 +80,7 @@ async fn contract_page(
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         None => StatusCode::OK,
     };
-    let data =
-        shown::show_page(&ctx.db, &v.scope, v.lang, c, today, now, section, again).await?;
+    let data = shown::show_page(&ctx.db, &v.scope, v.lang, c, today, now, section, again).await?;
     Ok(Page::new("contracts/show.html", data)
         .status(status)
         .render(v))
@@ -213,7 +212,10 @@ async fn close(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     match invalid_or(c.close(&ctx.db, &v.actor, f.reason()).await, v.lang)? {
-        Ok(c) => Ok(redirect_flash(&Section::Fulfilment.url(c.pid), "flash-contract-closed")),
+        Ok(c) => Ok(redirect_flash(
+            &Section::Fulfilment.url(c.pid),
+            "flash-contract-closed",
+        )),
         Err(errors) => Ok(closure_page(&v, &c, &f, Some(errors))),
     }
 }
@@ -344,10 +346,17 @@ async fn decide(
     let c = managed(&ctx, &v, &id).await?;
     let a = contract_amendments::load(&ctx.db, &c, pid(&amendment)?).await?;
     let approve = f.decision.as_deref() == Some("approve");
-    let note = if approve { f.note.as_deref() } else { f.reason.as_deref() };
+    let note = if approve {
+        f.note.as_deref()
+    } else {
+        f.reason.as_deref()
+    };
     let result = contract_amendments::decide(&ctx.db, &v.actor, &c, &a, approve, note).await;
     match invalid_or(result, v.lang)? {
-        Ok(_) => Ok(redirect_flash(&Section::Amendments.url(c.pid), "flash-saved")),
+        Ok(_) => Ok(redirect_flash(
+            &Section::Amendments.url(c.pid),
+            "flash-saved",
+        )),
         Err(errors) => {
             let form = if approve { "approve" } else { "reject" };
             let again = Again {
@@ -362,7 +371,11 @@ async fn decide(
 
 /// Back to the contract's `section`, saying what went wrong if anything
 /// did.
-fn back_with<T>(c: &contracts::Model, section: Section, result: AppResult<T>) -> AppResult<Response> {
+fn back_with<T>(
+    c: &contracts::Model,
+    section: Section,
+    result: AppResult<T>,
+) -> AppResult<Response> {
     back_or(c, section, result, "error-invalid")
 }
 
@@ -499,8 +512,14 @@ async fn record_callback(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
-    match invalid_or(callbacks::record(&ctx.db, &v.actor, &found, &f).await, v.lang)? {
-        Ok(_) => Ok(redirect_flash(&Section::Callbacks.url(c.pid), "flash-saved")),
+    match invalid_or(
+        callbacks::record(&ctx.db, &v.actor, &found, &f).await,
+        v.lang,
+    )? {
+        Ok(_) => Ok(redirect_flash(
+            &Section::Callbacks.url(c.pid),
+            "flash-saved",
+        )),
         Err(errors) => {
             let again = Again {
                 form: format!("callback:{}", found.pid),

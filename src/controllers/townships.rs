@@ -104,9 +104,11 @@ async fn remove(
         Ok(()) => Ok(redirect_flash("/townships", "flash-deleted")),
         Err(errors) => {
             let deleting = f.again(errors);
-            Ok(places::township_page(&ctx.db, &v.scope, &again, Some(deleting))
-                .await?
-                .render(&v))
+            Ok(
+                places::township_page(&ctx.db, &v.scope, &again, Some(deleting))
+                    .await?
+                    .render(&v),
+            )
         }
     }
 }

@@ -78,13 +78,19 @@ mod tests {
         #[case] expected: Result<&str, ReasonError>,
     ) {
         let got = Reason::parse(input);
-        assert_eq!(got.as_ref().map(Reason::as_str), expected.as_ref().copied().map_err(|e| *e));
+        assert_eq!(
+            got.as_ref().map(Reason::as_str),
+            expected.as_ref().copied().map_err(|e| *e)
+        );
     }
 
     #[test]
     fn the_bound_counts_characters_not_bytes() {
         let at_most = "兜".repeat(MAX_CHARS);
-        assert_eq!(Reason::parse(Some(&at_most)).map(|r| r.0.chars().count()), Ok(MAX_CHARS));
+        assert_eq!(
+            Reason::parse(Some(&at_most)).map(|r| r.0.chars().count()),
+            Ok(MAX_CHARS)
+        );
         let over = "兜".repeat(MAX_CHARS + 1);
         assert_eq!(Reason::parse(Some(&over)), Err(ReasonError::TooLong));
     }

@@ -715,7 +715,10 @@ impl Model {
             return Err(AppError::field("status", "error-contract-status"));
         }
         if to == "closed" && reason.is_none() {
-            return Err(AppError::field("reason", ReasonError::Missing.message_key()));
+            return Err(AppError::field(
+                "reason",
+                ReasonError::Missing.message_key(),
+            ));
         }
         let txn = db.begin().await?;
         if to == "active" && items_of(&txn, self.id).await?.is_empty() {
@@ -764,10 +767,7 @@ pub fn checked_reason(input: Option<&str>) -> AppResult<Reason> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn closure(
-    db: &DatabaseConnection,
-    c: &Model,
-) -> AppResult<Option<audit_logs::Model>> {
+pub async fn closure(db: &DatabaseConnection, c: &Model) -> AppResult<Option<audit_logs::Model>> {
     use sea_orm::QuerySelect;
     if c.status != "closed" {
         return Ok(None);

@@ -172,8 +172,15 @@ impl Model {
         Entity::delete_by_id(self.id).exec(&txn).await?;
         let mut changes = audit_logs::change_json(Some(&self), None);
         audit_logs::add_context(&mut changes, Some(reason.as_str()), None);
-        audit_logs::record(&txn, actor, Action::Delete, "townships", Some(self.pid), &changes)
-            .await?;
+        audit_logs::record(
+            &txn,
+            actor,
+            Action::Delete,
+            "townships",
+            Some(self.pid),
+            &changes,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -286,7 +286,10 @@ pub async fn village_list_page(
 
 /// A village's page.
 #[must_use]
-pub fn village_page(pair: &(villages::Model, townships::Model), deleting: Option<Deleting>) -> Page {
+pub fn village_page(
+    pair: &(villages::Model, townships::Model),
+    deleting: Option<Deleting>,
+) -> Page {
     with_deleting(
         "villages/show.html",
         json!({"village": VillageJson::from_pair(pair)}),

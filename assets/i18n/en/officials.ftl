@@ -8,9 +8,18 @@ contract-section-recipients = People
 contract-sections = Parts of the contract
 contract-summary = Summary
 contract-key-figures = Key figures
-fig-visits = { $n } visits
-fig-visits-rate = { $n } visits ({ $percent }%)
-fig-people = { $n } people
+fig-visits = { $n ->
+    [one] { $n } visit
+   *[other] { $n } visits
+}
+fig-visits-rate = { $n ->
+    [one] { $n } visit
+   *[other] { $n } visits
+} ({ $percent }%)
+fig-people = { $n ->
+    [one] { $n } person
+   *[other] { $n } people
+}
 fig-yuan = { $amount } yuan
 fig-percent = { $percent }%
 fig-minutes = { $n } minutes

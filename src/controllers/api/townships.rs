@@ -3,7 +3,10 @@ use crate::{
     controllers::require,
     errors::AppResult,
     models::townships::{self, TownshipParams},
-    views::{places::{self, ReasonForm}, TownshipJson},
+    views::{
+        places::{self, ReasonForm},
+        TownshipJson,
+    },
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,

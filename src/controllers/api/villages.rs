@@ -3,7 +3,10 @@ use crate::{
     controllers::require,
     errors::AppResult,
     models::villages::{self, VillageParams},
-    views::{places::{self, ReasonForm}, VillageJson},
+    views::{
+        places::{self, ReasonForm},
+        VillageJson,
+    },
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
