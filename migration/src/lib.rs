@@ -38,6 +38,7 @@ mod m20261202_000031_keep_every_visit_signature;
 mod m20261202_000032_mask_id_numbers_to_four_characters;
 mod m20261202_000033_mark_public_text;
 pub mod m20261202_000034_narrow_visit_status;
+mod m20261202_000035_clear_late_of_missed_totals;
 mod m20261202_000036_add_minutes_reason_to_visits;
 
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000032_mask_id_numbers_to_four_characters::Migration),
             Box::new(m20261202_000033_mark_public_text::Migration),
             Box::new(m20261202_000034_narrow_visit_status::Migration),
+            Box::new(m20261202_000035_clear_late_of_missed_totals::Migration),
             Box::new(m20261202_000036_add_minutes_reason_to_visits::Migration),
             // inject-above (do not remove this comment)
         ]

@@ -13,7 +13,8 @@ use crate::{
         milestones::{self, MilestoneParams},
         payments::{self, PaymentParams},
     },
-    views::contracts::{self as shown, ContractForm},
+    views::contracts::{self as shown, Again, ContractForm, Section},
+    views::places::ReasonForm,
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -49,15 +50,40 @@ async fn list(
     .render(&v))
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct TabQuery {
+    tab: Option<String>,
+}
+
 async fn show(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
+    QueryParams(q): QueryParams<TabQuery>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let section = Section::parse(q.tab.as_deref());
+    contract_page(&ctx, &v, &c, section, None).await
+}
+
+/// The contract page at `section`; with `again`, a refused form of that
+/// section shown again with its errors (422).
+async fn contract_page(
+    ctx: &AppContext,
+    v: &Viewer,
+    c: &contracts::Model,
+    section: Section,
+    again: Option<Again>,
+) -> AppResult<Response> {
     let (today, now) = (crate::models::today(), chrono::Utc::now());
-    let data = shown::show_page(&ctx.db, &v.scope, v.lang, &c, today, now).await?;
-    Ok(Page::new("contracts/show.html", data).render(&v))
+    let status = match again {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let data = shown::show_page(&ctx.db, &v.scope, v.lang, c, today, now, section, again).await?;
+    Ok(Page::new("contracts/show.html", data)
+        .status(status)
+        .render(v))
 }
 
 /// The contract form posting to `action`, with `errors` (422) or without.
@@ -142,7 +168,56 @@ async fn set_status(
     let c = managed(&ctx, &v, &id).await?;
     let status = f.status.as_deref().unwrap_or_default();
     let result = c.set_status(&ctx.db, &v.actor, status).await;
-    back_or(&c, result, "error-contract-status")
+    back_or(&c, Section::Fulfilment, result, "error-contract-status")
+}
+
+/// The page that asks for a reason before ending a contract in force.
+fn closure_page(
+    v: &Viewer,
+    c: &contracts::Model,
+    f: &ReasonForm,
+    errors: Option<Value>,
+) -> Response {
+    let status = match errors {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let data = json!({"contract": {"pid": c.pid, "title": c.title, "code": c.code,
+                                   "status": c.status, "starts_on": c.starts_on,
+                                   "ends_on": c.ends_on},
+                      "reason": f.reason().unwrap_or_default(),
+                      "errors": errors.unwrap_or_else(|| json!({}))});
+    Page::new("contracts/close.html", data)
+        .status(status)
+        .render(v)
+}
+
+async fn confirm_close(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = managed(&ctx, &v, &id).await?;
+    require(c.status == "active")?;
+    Ok(closure_page(&v, &c, &ReasonForm::default(), None))
+}
+
+/// Ends a contract in force for the reason given; without one, the
+/// confirmation again with the error (422).
+async fn close(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(f): FormData<ReasonForm>,
+) -> AppResult<Response> {
+    let c = managed(&ctx, &v, &id).await?;
+    match invalid_or(c.close(&ctx.db, &v.actor, f.reason()).await, v.lang)? {
+        Ok(c) => Ok(redirect_flash(
+            &Section::Fulfilment.url(c.pid),
+            "flash-contract-closed",
+        )),
+        Err(errors) => Ok(closure_page(&v, &c, &f, Some(errors))),
+    }
 }
 
 async fn recipients_page(
@@ -244,17 +319,22 @@ async fn propose(
     let c = managed(&ctx, &v, &id).await?;
     let p = f.amendment();
     let result = contract_amendments::propose(&ctx.db, &v.scope, &v.actor, &c, &p).await;
-    let back = format!("/contracts/{}", c.pid);
+    let action = format!("/contracts/{}/amendments", c.pid);
     match invalid_or(result, v.lang)? {
-        Ok(_) => Ok(redirect_flash(&back, "flash-amendment-proposed")),
-        Err(errors) => form(&ctx, &v, &format!("{back}/amendments"), &f, Some(errors)).await,
+        Ok(_) => Ok(redirect_flash(
+            &Section::Amendments.url(c.pid),
+            "flash-amendment-proposed",
+        )),
+        Err(errors) => form(&ctx, &v, &action, &f, Some(errors)).await,
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 struct DecisionForm {
     decision: Option<String>,
     note: Option<String>,
+    /// Why a rejection: required for one.
+    reason: Option<String>,
 }
 
 async fn decide(
@@ -266,20 +346,48 @@ async fn decide(
     let c = managed(&ctx, &v, &id).await?;
     let a = contract_amendments::load(&ctx.db, &c, pid(&amendment)?).await?;
     let approve = f.decision.as_deref() == Some("approve");
-    let note = f.note.as_deref();
+    let note = if approve {
+        f.note.as_deref()
+    } else {
+        f.reason.as_deref()
+    };
     let result = contract_amendments::decide(&ctx.db, &v.actor, &c, &a, approve, note).await;
-    back_with(&c, result)
+    match invalid_or(result, v.lang)? {
+        Ok(_) => Ok(redirect_flash(
+            &Section::Amendments.url(c.pid),
+            "flash-saved",
+        )),
+        Err(errors) => {
+            let form = if approve { "approve" } else { "reject" };
+            let again = Again {
+                form: format!("{form}:{}", a.pid),
+                values: json!(f),
+                errors,
+            };
+            contract_page(&ctx, &v, &c, Section::Amendments, Some(again)).await
+        }
+    }
 }
 
-/// Back to the contract, saying what went wrong if anything did.
-fn back_with<T>(c: &contracts::Model, result: AppResult<T>) -> AppResult<Response> {
-    back_or(c, result, "error-invalid")
+/// Back to the contract's `section`, saying what went wrong if anything
+/// did.
+fn back_with<T>(
+    c: &contracts::Model,
+    section: Section,
+    result: AppResult<T>,
+) -> AppResult<Response> {
+    back_or(c, section, result, "error-invalid")
 }
 
-/// Back to the contract: saved, or the first field error (`fallback`
-/// when it names none); other errors are an error page.
-fn back_or<T>(c: &contracts::Model, result: AppResult<T>, fallback: &str) -> AppResult<Response> {
-    let back = format!("/contracts/{}", c.pid);
+/// Back to the contract's `section`: saved, or the first field error
+/// (`fallback` when it names none); other errors are an error page.
+fn back_or<T>(
+    c: &contracts::Model,
+    section: Section,
+    result: AppResult<T>,
+    fallback: &str,
+) -> AppResult<Response> {
+    let back = section.url(c.pid);
     match result {
         Ok(_) => Ok(redirect_flash(&back, "flash-saved")),
         Err(AppError::Invalid(e)) => Ok(redirect_flash(&back, e.first().unwrap_or(fallback))),
@@ -294,7 +402,11 @@ async fn add_milestone(
     FormData(f): FormData<MilestoneParams>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    back_with(&c, milestones::create(&ctx.db, &v.actor, &c, &f).await)
+    back_with(
+        &c,
+        Section::Acceptance,
+        milestones::create(&ctx.db, &v.actor, &c, &f).await,
+    )
 }
 
 async fn add_payment(
@@ -305,7 +417,7 @@ async fn add_payment(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     let result = payments::record(&ctx.db, &v.actor, &c, &f, crate::models::today()).await;
-    back_with(&c, result)
+    back_with(&c, Section::Acceptance, result)
 }
 
 async fn accept(
@@ -317,7 +429,7 @@ async fn accept(
     let c = managed(&ctx, &v, &id).await?;
     let (today, now) = (crate::models::today(), chrono::Utc::now());
     let result = acceptances::accept(&ctx.db, &v.actor, &c, &f, today, now).await;
-    back_with(&c, result)
+    back_with(&c, Section::Acceptance, result)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -388,7 +500,8 @@ async fn sample_callbacks(
     FormData(f): FormData<SampleForm>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    back_with(&c, callbacks::sample(&ctx.db, &v.actor, &c, f.size()).await)
+    let result = callbacks::sample(&ctx.db, &v.actor, &c, f.size()).await;
+    back_with(&c, Section::Callbacks, result)
 }
 
 async fn record_callback(
@@ -399,7 +512,23 @@ async fn record_callback(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     let found = callbacks::load(&ctx.db, &c, pid(&cb)?).await?;
-    back_with(&c, callbacks::record(&ctx.db, &v.actor, &found, &f).await)
+    match invalid_or(
+        callbacks::record(&ctx.db, &v.actor, &found, &f).await,
+        v.lang,
+    )? {
+        Ok(_) => Ok(redirect_flash(
+            &Section::Callbacks.url(c.pid),
+            "flash-saved",
+        )),
+        Err(errors) => {
+            let again = Again {
+                form: format!("callback:{}", found.pid),
+                values: json!(f),
+                errors,
+            };
+            contract_page(&ctx, &v, &c, Section::Callbacks, Some(again)).await
+        }
+    }
 }
 
 /// The acceptance pack as XLSX: the accepted figures, and every visit of
@@ -438,7 +567,7 @@ async fn add_document(
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
     let result = documents::add(&ctx.db, &ctx.storage, &v.actor, &c, mp).await;
-    back_with(&c, result)
+    back_with(&c, Section::Documents, result)
 }
 
 /// Downloads a document of a contract in scope.
@@ -462,6 +591,8 @@ pub fn routes() -> Routes {
         .add("/contracts/{pid}", post(update))
         .add("/contracts/{pid}/edit", get(edit))
         .add("/contracts/{pid}/status", post(set_status))
+        .add("/contracts/{pid}/closure", get(confirm_close))
+        .add("/contracts/{pid}/closure", post(close))
         .add("/contracts/{pid}/recipients", get(recipients_page))
         .add("/contracts/{pid}/recipients", post(cover))
         .add("/contracts/{pid}/milestones", post(add_milestone))

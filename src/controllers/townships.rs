@@ -1,9 +1,9 @@
 //! Townships (乡镇/街道): admins manage them; officials see their own.
-use super::{form_response, require};
+use super::{form_response, invalid_or, require};
 use crate::{
-    errors::{AppError, AppResult},
+    errors::AppResult,
     models::townships::{self, TownshipParams},
-    views::places,
+    views::places::{self, ReasonForm},
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -36,7 +36,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(places::township_page(&ctx.db, &v.scope, &t)
+    Ok(places::township_page(&ctx.db, &v.scope, &t, None)
         .await?
         .render(&v))
 }
@@ -89,18 +89,27 @@ async fn update(
     )
 }
 
+/// Deletes a township for a reason: without one (or in use), its page
+/// again with the delete form open and the error (422).
 async fn remove(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
+    FormData(f): FormData<ReasonForm>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let back = format!("/townships/{}", t.pid);
-    match t.remove(&ctx.db, &v.actor).await {
+    let again = t.clone();
+    match invalid_or(t.remove(&ctx.db, &v.actor, f.reason()).await, v.lang)? {
         Ok(()) => Ok(redirect_flash("/townships", "flash-deleted")),
-        Err(AppError::Invalid(_)) => Ok(redirect_flash(&back, "error-in-use")),
-        Err(e) => Err(e),
+        Err(errors) => {
+            let deleting = f.again(errors);
+            Ok(
+                places::township_page(&ctx.db, &v.scope, &again, Some(deleting))
+                    .await?
+                    .render(&v),
+            )
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! Villages (村/社区), each in a township.
 use super::{invalid_or, require};
 use crate::{
-    errors::{AppError, AppResult},
+    errors::AppResult,
     models::villages::{self, VillageParams},
-    views::places,
+    views::places::{self, ReasonForm},
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -58,7 +58,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let pair = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    Ok(places::village_page(&pair).render(&v))
+    Ok(places::village_page(&pair, None).render(&v))
 }
 
 async fn new(
@@ -111,21 +111,23 @@ async fn update(
     saved_or_form(&ctx, &v, at, &p, result).await
 }
 
+/// Deletes a village for a reason: without one (or in use), its page
+/// again with the delete form open and the error (422).
 async fn remove(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
+    FormData(f): FormData<ReasonForm>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
-    let (village, town) = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    let back = format!("/villages/{}", village.pid);
-    match village.remove(&ctx.db, &v.actor).await {
+    let pair = villages::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let (village, town) = pair.clone();
+    match invalid_or(village.remove(&ctx.db, &v.actor, f.reason()).await, v.lang)? {
         Ok(()) => Ok(redirect_flash(
             &format!("/townships/{}", town.pid),
             "flash-deleted",
         )),
-        Err(AppError::Invalid(_)) => Ok(redirect_flash(&back, "error-in-use")),
-        Err(e) => Err(e),
+        Err(errors) => Ok(places::village_page(&pair, Some(f.again(errors))).render(&v)),
     }
 }
 

@@ -183,7 +183,11 @@ impl Totals {
                 v.status.as_str().to_string(),
                 String::new(),
             ),
-            (1, i64::from(v.late), i64::from(v.location_exception)),
+            (
+                1,
+                i64::from(v.late && v.status.may_count_late()),
+                i64::from(v.location_exception),
+            ),
         );
         if !v.status.delivered() {
             return;
@@ -392,6 +396,22 @@ mod tests {
         t.days
             .get(&(7, d(3, 4), kind, key.to_string(), donor.to_string()))
             .copied()
+    }
+
+    #[rstest::rstest]
+    #[case(VisitStatus::Completed, 1)]
+    #[case(VisitStatus::Attempted, 1)]
+    #[case(VisitStatus::Refused, 1)]
+    #[case(VisitStatus::Missed, 0)]
+    #[case(VisitStatus::Cancelled, 0)]
+    fn a_late_flag_counts_only_on_a_visit_that_was_made(
+        #[case] status: VisitStatus,
+        #[case] late: i64,
+    ) {
+        let mut t = Totals::default();
+        let v = Visit { status, ..visit() };
+        t.add(&v, &rule());
+        assert_eq!(row(&t, "status", status.as_str(), ""), Some((1, late, 0)));
     }
 
     #[test]

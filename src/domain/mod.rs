@@ -23,6 +23,7 @@ pub mod phone;
 pub mod plan_pattern;
 pub mod privacy;
 pub mod publication;
+pub mod reason;
 pub mod recipient;
 pub mod recurrence;
 mod recurrence_fast;

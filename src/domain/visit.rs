@@ -96,6 +96,15 @@ impl VisitStatus {
         !matches!(self, Self::Scheduled | Self::InProgress)
     }
 
+    /// Its late flag counts in the late figure: a visit that was made
+    /// (completed, attempted, refused). A missed visit is missed, not also
+    /// late (the overdue job flags it late before it becomes missed); a
+    /// cancelled one was never due.
+    #[must_use]
+    pub const fn may_count_late(self) -> bool {
+        matches!(self, Self::Completed | Self::Attempted | Self::Refused)
+    }
+
     /// The service was delivered: its lines count toward items.
     #[must_use]
     pub const fn delivered(self) -> bool {

@@ -257,11 +257,12 @@ pub async fn propose(
 }
 
 /// Approves or rejects a pending amendment. The decider may not be its
-/// proposer; a rejection needs a note.
+/// proposer; a rejection needs a reason (`note`, 2–500 characters), kept
+/// as the decision's note and in its audit entry.
 ///
 /// # Errors
-/// `status` when already decided; `decided_by` for the proposer; `note`
-/// missing on a rejection; database errors.
+/// `status` when already decided; `decided_by` for the proposer; `reason`
+/// missing, too short or too long on a rejection; database errors.
 pub async fn decide(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -276,10 +277,17 @@ pub async fn decide(
     if actor.user_id == Some(a.requested_by_id) {
         return Err(AppError::field("decided_by", "error-amendment-own"));
     }
-    let note = text::optional(note, 1000).map_err(|x| AppError::field("note", x.message_key()))?;
-    if !approve && note.is_none() {
-        return Err(AppError::field("note", "error-amendment-note"));
-    }
+    // A rejection is destructive: its note is a required reason, kept in
+    // the decision and in the audit entry.
+    let reason = if approve {
+        None
+    } else {
+        Some(super::contracts::checked_reason(note)?)
+    };
+    let note = match &reason {
+        Some(r) => Some(r.to_string()),
+        None => text::optional(note, 1000).map_err(|x| AppError::field("note", x.message_key()))?,
+    };
     let proposal: Proposal = serde_json::from_str(&a.proposal)
         .map_err(|e| AppError::Internal(format!("amendment proposal: {e}")))?;
     if approve
@@ -393,14 +401,16 @@ pub async fn decide(
     if approve {
         super::fulfilment::rebuild(&txn, &after_contract).await?;
     }
-    audit_logs::record_change(
+    let mut changes = audit_logs::change_json(Some(a), Some(&decided));
+    let why = reason.as_ref().map(crate::domain::reason::Reason::as_str);
+    audit_logs::add_context(&mut changes, why, Some(("contract", c.pid)));
+    audit_logs::record(
         &txn,
         actor,
         Action::Update,
         "contract_versions",
-        decided.pid,
-        Some(a),
-        Some(&decided),
+        Some(decided.pid),
+        &changes,
     )
     .await?;
     txn.commit().await?;

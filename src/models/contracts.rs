@@ -17,6 +17,7 @@ use crate::{
         fulfilment::Unit,
         money::parse_yuan,
         pagination::{PageInfo, PageRequest},
+        reason::{Reason, ReasonError},
         text,
         visit_log::{quantity_milli, MaterialCategory},
     },
@@ -672,17 +673,45 @@ impl Model {
         Ok(after)
     }
 
-    /// Moves a draft to active (it needs items) or an active contract to
-    /// closed.
+    /// Moves a draft to active (it needs items). Closing needs a reason:
+    /// see [`Model::close`].
     ///
     /// # Errors
-    /// `status` for any other move or a draft without items; database
-    /// errors.
+    /// `status` for any other move or a draft without items; `reason`
+    /// when asked to close; database errors.
     pub async fn set_status(
         &self,
         db: &DatabaseConnection,
         actor: &Actor,
         to: &str,
+    ) -> AppResult<Self> {
+        self.change_status(db, actor, to, None).await
+    }
+
+    /// Ends a contract in force, for `reason` (kept in the audit entry
+    /// and shown on the contract).
+    ///
+    /// # Errors
+    /// `status` when not in force; `reason` missing, too short or too
+    /// long; database errors.
+    pub async fn close(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> AppResult<Self> {
+        let reason = checked_reason(reason)?;
+        self.change_status(db, actor, "closed", Some(&reason)).await
+    }
+
+    /// Moves the status: draft to active, or active to closed (with a
+    /// reason), auditing the move (and the reason) in the same transaction.
+    async fn change_status(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        to: &str,
+        reason: Option<&Reason>,
     ) -> AppResult<Self> {
         let allowed = matches!(
             (self.status.as_str(), to),
@@ -690,6 +719,12 @@ impl Model {
         );
         if !allowed {
             return Err(AppError::field("status", "error-contract-status"));
+        }
+        if to == "closed" && reason.is_none() {
+            return Err(AppError::field(
+                "reason",
+                ReasonError::Missing.message_key(),
+            ));
         }
         let txn = db.begin().await?;
         if to == "active" && items_of(&txn, self.id).await?.is_empty() {
@@ -699,14 +734,15 @@ impl Model {
         am.status = Set(to.to_string());
         let after = am.update(&txn).await?;
         super::fulfilment::rebuild(&txn, &after).await?;
-        audit_logs::record_change(
+        let mut changes = audit_logs::change_json(Some(self), Some(&after));
+        audit_logs::add_context(&mut changes, reason.map(Reason::as_str), None);
+        audit_logs::record(
             &txn,
             actor,
             Action::Update,
             "contracts",
-            after.pid,
-            Some(self),
-            Some(&after),
+            Some(after.pid),
+            &changes,
         )
         .await?;
         txn.commit().await?;
@@ -720,6 +756,40 @@ impl Model {
             end: self.ends_on,
         }
     }
+}
+
+/// A reason for a destructive act as sent, checked: a field error on
+/// `reason` otherwise.
+///
+/// # Errors
+/// `reason` missing, too short or too long.
+pub fn checked_reason(input: Option<&str>) -> AppResult<Reason> {
+    Reason::parse(input).map_err(|e| AppError::field("reason", e.message_key()))
+}
+
+/// Who ended a closed contract, when and why: from the audit entry that
+/// closed it (the reason is kept there, with the change). `None` for a
+/// contract not closed, or closed before reasons were asked for.
+///
+/// # Errors
+/// Database errors.
+pub async fn closure(db: &DatabaseConnection, c: &Model) -> AppResult<Option<audit_logs::Model>> {
+    use sea_orm::QuerySelect;
+    if c.status != "closed" {
+        return Ok(None);
+    }
+    let rows = audit_logs::Entity::find()
+        .filter(audit_logs::Column::Entity.eq("contracts"))
+        .filter(audit_logs::Column::EntityPid.eq(c.pid))
+        .filter(audit_logs::Column::Action.eq(Action::Update.as_str()))
+        .order_by_desc(audit_logs::Column::Id)
+        .limit(20)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().find(|r| {
+        let ch = r.changes_json();
+        ch["status"]["after"] == "closed" && ch["reason"].is_string()
+    }))
 }
 
 /// Contracts the caller may see, newest period first.

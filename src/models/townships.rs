@@ -144,11 +144,19 @@ impl Model {
         Ok(m)
     }
 
-    /// Deletes a township that nothing refers to.
+    /// Deletes a township that nothing refers to, for `reason` (kept in
+    /// the audit entry).
     ///
     /// # Errors
-    /// A field error when villages or officials still refer to it.
-    pub async fn remove(self, db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
+    /// `reason` missing, too short or too long; a field error when villages
+    /// or officials still refer to it.
+    pub async fn remove(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        let reason = super::contracts::checked_reason(reason)?;
         let txn = db.begin().await?;
         let in_use = villages::Entity::find()
             .filter(villages::Column::TownshipId.eq(self.id))
@@ -162,14 +170,15 @@ impl Model {
             return Err(AppError::field("base", "error-in-use"));
         }
         Entity::delete_by_id(self.id).exec(&txn).await?;
-        audit_logs::record_change(
+        let mut changes = audit_logs::change_json(Some(&self), None);
+        audit_logs::add_context(&mut changes, Some(reason.as_str()), None);
+        audit_logs::record(
             &txn,
             actor,
             Action::Delete,
             "townships",
-            self.pid,
-            Some(&self),
-            None,
+            Some(self.pid),
+            &changes,
         )
         .await?;
         txn.commit().await?;

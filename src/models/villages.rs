@@ -148,9 +148,18 @@ impl Model {
         Ok(m)
     }
 
+    /// Deletes a village for `reason` (kept in the audit entry).
+    ///
     /// # Errors
-    /// Database errors (later issues add the records that keep a village in use).
-    pub async fn remove(self, db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
+    /// `reason` missing, too short or too long; `base` when in use;
+    /// database errors.
+    pub async fn remove(
+        self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        let reason = super::contracts::checked_reason(reason)?;
         let txn = db.begin().await?;
         Entity::delete_by_id(self.id)
             .exec(&txn)
@@ -162,14 +171,15 @@ impl Model {
                     e.into()
                 }
             })?;
-        audit_logs::record_change(
+        let mut changes = audit_logs::change_json(Some(&self), None);
+        audit_logs::add_context(&mut changes, Some(reason.as_str()), None);
+        audit_logs::record(
             &txn,
             actor,
             Action::Delete,
             "villages",
-            self.pid,
-            Some(&self),
-            None,
+            Some(self.pid),
+            &changes,
         )
         .await?;
         txn.commit().await?;

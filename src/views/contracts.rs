@@ -475,10 +475,96 @@ struct DocumentRow {
     at: Time,
 }
 
-/// The contract page: terms, fulfilment, amendments, money, acceptances,
-/// call-backs (for those who manage contracts) and documents.
+/// The sections of the contract page, one shown at a time under the
+/// summary (`?tab=`; every form returns to its own section).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Section {
+    /// 履约: items, visit figures, exports.
+    #[default]
+    Fulfilment,
+    /// 验收: acceptances, milestones, payments.
+    Acceptance,
+    /// 变更: amendments and their decisions.
+    Amendments,
+    /// 回访: satisfaction call-backs (those who manage contracts).
+    Callbacks,
+    /// 文件: terms and documents.
+    Documents,
+    /// 对象: covered people and the visits-per-month term.
+    Recipients,
+}
+
+impl Section {
+    pub const ALL: [Self; 6] = [
+        Self::Fulfilment,
+        Self::Acceptance,
+        Self::Amendments,
+        Self::Callbacks,
+        Self::Documents,
+        Self::Recipients,
+    ];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Fulfilment => "fulfilment",
+            Self::Acceptance => "acceptance",
+            Self::Amendments => "amendments",
+            Self::Callbacks => "callbacks",
+            Self::Documents => "documents",
+            Self::Recipients => "recipients",
+        }
+    }
+
+    /// The section named by `?tab=`; the first one for anything else.
+    #[must_use]
+    pub fn parse(s: Option<&str>) -> Self {
+        let s = s.map(str::trim).unwrap_or_default();
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .unwrap_or_default()
+    }
+
+    /// The contract page at this section: where its forms return.
+    #[must_use]
+    pub fn url(self, contract: Uuid) -> String {
+        let s = self.as_str();
+        format!("/contracts/{contract}?tab={s}#{s}")
+    }
+}
+
+/// Who ended a contract, when, and why (from the audit entry that closed
+/// it).
+#[derive(Debug, Serialize)]
+pub struct ClosureJson {
+    pub by: String,
+    pub at: Time,
+    pub reason: String,
+}
+
+/// A form of the contract page shown again after a refused post: which
+/// form (`callback:<pid>`, `reject:<pid>`), what was typed, the
+/// translated errors.
+#[derive(Debug, Clone, Serialize)]
+pub struct Again {
+    pub form: String,
+    pub values: Value,
+    pub errors: Value,
+}
+
+/// The contract page: a summary, then one section at a time (fulfilment,
+/// acceptance and money, amendments, call-backs for those who manage
+/// contracts, terms and documents, covered people).
 #[derive(Debug, Serialize)]
 struct ShowPage {
+    section: &'static str,
+    sections: Vec<&'static str>,
+    closure: Option<ClosureJson>,
+    /// The refused form, or one naming no form (`form` empty).
+    again: Again,
+    /// An empty object, for the forms that were not refused.
+    blank: Value,
     contract: ContractJson,
     report: fulfilment::Report,
     may_manage: bool,
@@ -498,6 +584,7 @@ struct ShowPage {
 ///
 /// # Errors
 /// Database errors.
+#[allow(clippy::too_many_arguments)]
 pub async fn show_page(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -505,8 +592,28 @@ pub async fn show_page(
     c: &contracts::Model,
     today: NaiveDate,
     now: DateTime<Utc>,
+    section: Section,
+    again: Option<Again>,
 ) -> AppResult<Value> {
     let may_manage = scope.may_manage_contracts();
+    let sections = Section::ALL
+        .into_iter()
+        .filter(|s| may_manage || *s != Section::Callbacks)
+        .map(Section::as_str)
+        .collect();
+    let section = if !may_manage && section == Section::Callbacks {
+        Section::default()
+    } else {
+        section
+    };
+    let closure = contracts::closure(db, c).await?.map(|a| ClosureJson {
+        by: a.actor_label.clone(),
+        at: a.created_at,
+        reason: a.changes_json()["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    });
     let calls = if may_manage {
         callbacks::of_contract(db, c).await?
     } else {
@@ -516,6 +623,15 @@ pub async fn show_page(
     let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
     let documents = contract_documents::of_contract(db, c.id).await?;
     data(&ShowPage {
+        section: section.as_str(),
+        sections,
+        closure,
+        again: again.unwrap_or_else(|| Again {
+            form: String::new(),
+            values: Value::Object(serde_json::Map::new()),
+            errors: Value::Object(serde_json::Map::new()),
+        }),
+        blank: Value::Object(serde_json::Map::new()),
         contract: one(db, c).await?,
         report: fulfilment::report(db, c, today, now).await?,
         may_manage,

@@ -114,6 +114,60 @@ pub async fn township_list_page(
     ))
 }
 
+/// The reason sent with a destructive act (deleting a place, ending a
+/// contract, rejecting an amendment): a form field, or `?reason=` on an
+/// API `DELETE`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ReasonForm {
+    #[serde(default, deserialize_with = "crate::domain::form::loose")]
+    pub reason: Option<String>,
+}
+
+impl ReasonForm {
+    #[must_use]
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// The delete form again with `errors`, keeping what was typed.
+    #[must_use]
+    pub fn again(&self, errors: Value) -> Deleting {
+        Deleting {
+            reason: self.reason.clone().unwrap_or_default(),
+            errors,
+        }
+    }
+}
+
+/// The delete form of a place shown again: the reason as typed and its
+/// translated errors (422).
+#[derive(Debug, Clone, Default)]
+pub struct Deleting {
+    pub reason: String,
+    pub errors: Value,
+}
+
+/// A place's page data with its delete form, open and 422 when `deleting`
+/// is a failed attempt.
+fn with_deleting(template: &'static str, mut data: Value, deleting: Option<Deleting>) -> Page {
+    let status = if deleting.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut d = deleting.unwrap_or_default();
+    if !d.errors.is_object() {
+        d.errors = json!({});
+    }
+    if let Some(m) = data.as_object_mut() {
+        m.insert(
+            "deleting".into(),
+            json!({"open": status != StatusCode::OK, "reason": d.reason, "errors": d.errors}),
+        );
+    }
+    Page::new(template, data).status(status)
+}
+
 /// A township's page with its first 100 villages.
 ///
 /// # Errors
@@ -122,6 +176,7 @@ pub async fn township_page(
     db: &DatabaseConnection,
     scope: &Scope,
     t: &townships::Model,
+    deleting: Option<Deleting>,
 ) -> AppResult<Page> {
     let (rows, page) = crate::models::villages::list(
         db,
@@ -132,9 +187,10 @@ pub async fn township_page(
     )
     .await?;
     let villages: Vec<VillageJson> = rows.iter().map(VillageJson::from_pair).collect();
-    Ok(Page::new(
+    Ok(with_deleting(
         "townships/show.html",
         json!({"township": TownshipJson::from(t), "villages": villages, "villages_total": page.total}),
+        deleting,
     ))
 }
 
@@ -230,10 +286,14 @@ pub async fn village_list_page(
 
 /// A village's page.
 #[must_use]
-pub fn village_page(pair: &(villages::Model, townships::Model)) -> Page {
-    Page::new(
+pub fn village_page(
+    pair: &(villages::Model, townships::Model),
+    deleting: Option<Deleting>,
+) -> Page {
+    with_deleting(
         "villages/show.html",
         json!({"village": VillageJson::from_pair(pair)}),
+        deleting,
     )
 }
 

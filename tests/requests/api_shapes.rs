@@ -519,7 +519,7 @@ async fn api_shapes_of_a_contract_and_its_fulfilment() {
             a,
             "contracts_amendment_reject",
             &url(&format!("/amendments/{}/reject", pid(&again))),
-            &json!({"note": "理由不足"}),
+            &json!({"reason": "理由不足"}),
         )
         .await;
         get(s, a, "contracts_amendments", &url("/amendments")).await;

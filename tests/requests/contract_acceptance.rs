@@ -107,9 +107,10 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
             .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text().contains("status"));
-        // The contract page shows the acceptance and the milestone met.
+        // The contract page's acceptance section shows the acceptance and
+        // the milestone met.
         let page = server
-            .get(&format!("/contracts/{pid}"))
+            .get(&format!("/contracts/{pid}?tab=acceptance"))
             .add_header("cookie", session(&ctx, "official@doudi.test").await)
             .await;
         assert!(page.text().contains("锁定走访 2 次") && page.text().contains("已达成"), "{}", page.text());
@@ -211,7 +212,7 @@ async fn accepting_a_period_freezes_its_figures_locks_its_visits_and_meets_the_m
             .await;
         assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         let page = server
-            .get(&format!("/contracts/{pid}"))
+            .get(&format!("/contracts/{pid}?tab=acceptance"))
             .add_header("cookie", session(&ctx, "official@doudi.test").await)
             .await;
         assert!(page.text().contains("PZ-2026-118"));

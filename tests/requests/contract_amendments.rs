@@ -114,7 +114,7 @@ async fn a_contract_in_force_changes_only_by_an_approved_amendment_kept_as_a_ver
         assert_eq!(first["version"], 2);
         assert_eq!(first["previous"]["items"][0]["quantity_milli"], 10_000);
         assert_eq!(first["previous"]["total_fen"], 10_000_000);
-        // Deciding twice is refused; a rejection needs a note.
+        // Deciding twice is refused; a rejection needs a reason.
         let res = server
             .post(&url(&format!("/amendments/{apid}/reject")))
             .authorization_bearer(&admin)
@@ -141,7 +141,7 @@ async fn a_contract_in_force_changes_only_by_an_approved_amendment_kept_as_a_ver
         let res = server
             .post(&url(&format!("/amendments/{bpid}/reject")))
             .authorization_bearer(&admin)
-            .json(&json!({"note": "预算不足"}))
+            .json(&json!({"reason": "预算不足"}))
             .await;
         assert_eq!(res.status_code(), StatusCode::OK);
         let shown: Value = server
@@ -156,10 +156,10 @@ async fn a_contract_in_force_changes_only_by_an_approved_amendment_kept_as_a_ver
             ),
             (json!(2), json!("12"))
         );
-        // The page lists both, and offers the form.
+        // The page's changes section lists both, and offers the form.
         let cookie = session(&ctx, "official@doudi.test").await;
         let page = server
-            .get(&format!("/contracts/{pid}"))
+            .get(&format!("/contracts/{pid}?tab=amendments"))
             .add_header("cookie", cookie.clone())
             .await;
         assert!(

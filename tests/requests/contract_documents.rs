@@ -84,9 +84,9 @@ async fn contract_documents_are_stored_and_read_back_in_scope() {
             .await;
         assert_eq!(other.status_code(), StatusCode::NOT_FOUND);
         assert_eq!(audit_count(&ctx, "create", "contract_documents").await, 1);
-        // The page lists it.
+        // The page's documents section lists it.
         let page = server
-            .get(&format!("/contracts/{pid}"))
+            .get(&format!("/contracts/{pid}?tab=documents"))
             .add_header("cookie", session(&ctx, "official@doudi.test").await)
             .await;
         assert!(page.text().contains("曾口镇 合同.pdf"));

@@ -159,16 +159,19 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .authorization_bearer(&token(&ctx, "coordinator@doudi.test").await)
             .await;
         assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
-        // The page renders with its figures.
+        // The page renders with its figures; the call-backs section with
+        // their average.
+        let shown = list["items"][0]["pid"].as_str().expect("pid");
         let page = server
-            .get(&format!(
-                "/contracts/{}",
-                list["items"][0]["pid"].as_str().expect("pid")
-            ))
+            .get(&format!("/contracts/{shown}"))
             .add_header("cookie", session(&ctx, "official@doudi.test").await)
             .await;
         assert_eq!(page.status_code(), StatusCode::OK);
         assert!(page.text().contains("履约情况"));
+        let page = server
+            .get(&format!("/contracts/{shown}?tab=callbacks"))
+            .add_header("cookie", session(&ctx, "official@doudi.test").await)
+            .await;
         assert!(page.text().contains("平均满意度 4"), "{}", page.text());
     })
     .await;

@@ -19,6 +19,7 @@ mod i18n;
 mod integrity_review;
 mod kept_random;
 mod nav_start;
+mod officials_confirm;
 mod places;
 mod plan_changes;
 mod plan_previews;

@@ -86,6 +86,7 @@ async fn an_admin_creates_edits_and_deletes_a_township_through_the_pages() {
             .post(&format!("{location}/delete"))
             .add_header("cookie", cookie.clone())
             .add_header("sec-fetch-site", "same-origin")
+            .form(&[("reason", "录入重复")])
             .await;
         assert_eq!(res.header("location"), "/townships");
         assert_eq!(last_audit(&ctx).await.action, "delete");
@@ -186,7 +187,7 @@ async fn a_township_with_villages_cannot_be_deleted() {
         let admin = token(&ctx, "admin@doudi.test").await;
         let t = township_pid(&ctx, "曾口镇").await;
         let res = server
-            .delete(&format!("/api/v1/townships/{t}"))
+            .delete(&format!("/api/v1/townships/{t}?reason=%E5%90%88%E5%B9%B6"))
             .authorization_bearer(admin)
             .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -348,17 +348,20 @@ async fn public_outputs_carry_free_text_only_when_marked_public_and_no_person_se
             .authorization_bearer(&official)
             .await;
         assert!(pdf_has(pdf.as_bytes(), '鑫') && pdf_has(pdf.as_bytes(), '秀'));
-        // The contract page says which texts are public.
-        let page = server
-            .get(&format!("/contracts/{}", b.contract))
-            .add_header("cookie", session(&ctx, "official@doudi.test").await)
-            .await;
-        assert_eq!(
-            select_text(&page.text(), ".amendment .public-text").len(),
-            2,
-            "{}",
-            page.text()
-        );
+        // The contract page says which texts are public (the amendment's
+        // reason and the acceptance's note, each in its own section).
+        let cookie = session(&ctx, "official@doudi.test").await;
+        let mut marked = 0;
+        for tab in ["amendments", "acceptance"] {
+            let page = server
+                .get(&format!("/contracts/{}?tab={tab}", b.contract))
+                .add_header("cookie", cookie.clone())
+                .await;
+            let n = select_text(&page.text(), ".amendment .public-text").len();
+            assert_eq!(n, 1, "{tab}: {}", page.text());
+            marked += n;
+        }
+        assert_eq!(marked, 2);
     })
     .await;
 }

@@ -82,6 +82,8 @@ async fn update(
 struct StatusBody {
     /// `active` or `closed`.
     status: Option<String>,
+    /// Why: required to close (2–500 characters), kept in the audit entry.
+    reason: Option<String>,
 }
 
 async fn set_status(
@@ -91,8 +93,10 @@ async fn set_status(
     ApiJson(b): ApiJson<StatusBody>,
 ) -> AppResult<Response> {
     let c = managed(&ctx, &v, &id).await?;
-    let status = b.status.as_deref().unwrap_or_default();
-    let c = c.set_status(&ctx.db, &v.actor, status).await?;
+    let c = match b.status.as_deref().unwrap_or_default() {
+        "closed" => c.close(&ctx.db, &v.actor, b.reason.as_deref()).await?,
+        status => c.set_status(&ctx.db, &v.actor, status).await?,
+    };
     Ok(ok(shown::one(&ctx.db, &c).await?))
 }
 
@@ -226,7 +230,10 @@ async fn propose(
 
 #[derive(Debug, Default, Deserialize)]
 struct DecisionBody {
+    /// An approval's optional note.
     note: Option<String>,
+    /// Why a rejection: required for one (2–500 characters).
+    reason: Option<String>,
 }
 
 async fn decide(
@@ -257,7 +264,7 @@ async fn reject(
     Path(ids): Path<(String, String)>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> AppResult<Response> {
-    decide(&ctx, &v, ids, false, b.note.as_deref()).await
+    decide(&ctx, &v, ids, false, b.reason.as_deref()).await
 }
 
 async fn milestone_list(

@@ -3,7 +3,10 @@ use crate::{
     controllers::require,
     errors::AppResult,
     models::townships::{self, TownshipParams},
-    views::{places, TownshipJson},
+    views::{
+        places::{self, ReasonForm},
+        TownshipJson,
+    },
     web::{
         input::{pid, ListQuery, QueryParams},
         ApiJson, Viewer,
@@ -61,10 +64,11 @@ async fn remove(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
+    QueryParams(q): QueryParams<ReasonForm>,
 ) -> AppResult<Response> {
     require(v.scope.may_manage_places())?;
     let t = townships::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    t.remove(&ctx.db, &v.actor).await?;
+    t.remove(&ctx.db, &v.actor, q.reason()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

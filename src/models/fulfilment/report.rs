@@ -1059,9 +1059,11 @@ pub async fn visits_behind(
         }
         Behind::Missed => q.filter(visits::Column::Status.eq(S::Missed.as_str())),
         Behind::Cancelled => q.filter(visits::Column::Status.eq(S::Cancelled.as_str())),
-        Behind::Late => q
-            .filter(visits::Column::Status.is_in(due))
-            .filter(visits::Column::Late.eq(true)),
+        Behind::Late => {
+            let made: Vec<S> = S::ALL.into_iter().filter(|s| s.may_count_late()).collect();
+            q.filter(visits::Column::Status.is_in(words(&made)))
+                .filter(visits::Column::Late.eq(true))
+        }
         Behind::Exceptions => q
             .filter(visits::Column::Status.is_in(due))
             .filter(visits::Column::LocationException.eq(true)),
