@@ -11,6 +11,8 @@ mod contract_monitoring;
 mod contracts;
 mod door;
 mod errors;
+mod errors_translated;
+mod forms_keep;
 mod fulfilment;
 mod i18n;
 mod integrity_review;
