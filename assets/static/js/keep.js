@@ -246,9 +246,14 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+  // After htmx has set up its elements (it starts on DOMContentLoaded too,
+  // and its script comes first), so a restored township loads its villages.
+  function later() {
+    window.setTimeout(start, 0);
+  }
+  if (document.readyState === "complete") {
+    later();
   } else {
-    start();
+    document.addEventListener("DOMContentLoaded", later);
   }
 })();
