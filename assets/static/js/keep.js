@@ -218,6 +218,7 @@
       var timer = null;
       function save() {
         timer = null;
+        if (submitted) return; // the pending copy speaks for it now
         var snap = snapshot(form);
         if (hasTyping(snap)) write(key, snap);
         else drop(key);
@@ -228,8 +229,11 @@
       }
       form.addEventListener("input", later);
       form.addEventListener("change", later);
+      var submitted = false;
       form.addEventListener("submit", function () {
         if (timer) window.clearTimeout(timer);
+        timer = null;
+        submitted = true;
         write(PENDING, {
           at: Date.now(),
           key: key,
