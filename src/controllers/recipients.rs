@@ -82,8 +82,14 @@ async fn new(
     QueryParams(q): QueryParams<NewQuery>,
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    let data =
-        view::new_form(&ctx.db, &v.scope, q.household.as_deref(), q.township, q.name).await?;
+    let data = view::new_form(
+        &ctx.db,
+        &v.scope,
+        q.household.as_deref(),
+        q.township,
+        q.name,
+    )
+    .await?;
     Ok(Page::new(FORM, data).render(&v))
 }
 

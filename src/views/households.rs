@@ -227,9 +227,7 @@ async fn form_page(
     township: Option<String>,
     errors: Value,
 ) -> AppResult<Value> {
-    let chosen = township.or_else(|| {
-        ListQuery::get(params.township.as_ref()).map(str::to_string)
-    });
+    let chosen = township.or_else(|| ListQuery::get(params.township.as_ref()).map(str::to_string));
     let town = match (chosen, params.village.as_deref()) {
         (Some(t), _) => Some(t),
         (None, Some(vp)) => recipients::township_pid_of_village(db, scope, vp).await?,

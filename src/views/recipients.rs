@@ -738,9 +738,7 @@ async fn form_page(
 ) -> AppResult<Value> {
     // The village list follows the township chosen (a page without
     // JavaScript reloads with it) or the village already in the form.
-    let chosen = township.or_else(|| {
-        ListQuery::get(params.township.as_ref()).map(str::to_string)
-    });
+    let chosen = township.or_else(|| ListQuery::get(params.township.as_ref()).map(str::to_string));
     let town_pid = match (chosen, params.village.as_deref()) {
         (Some(t), _) => Some(t),
         (None, Some(vp)) => recipients_model::township_pid_of_village(db, scope, vp).await?,

@@ -34,7 +34,9 @@ fn assert_ours(what: &str, res: &axum_test::TestResponse) {
 
 /// The visible message is in `lang`: Chinese text for zh-CN, none for en.
 fn assert_language(what: &str, lang: &str, message: &str) {
-    let has_han = message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let has_han = message
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     if lang == "en" {
         assert!(!has_han, "{what}: Chinese in the English answer {message}");
     } else {
@@ -68,13 +70,29 @@ async fn malformed_api_bodies_answer_our_message_in_both_languages() {
             set_locale(&ctx, email, lang).await;
             let posts: [(&str, &str, &str); 8] = [
                 ("/api/v1/recipients", "application/json", "{\"name\": "),
-                ("/api/v1/recipients", "application/json", "{\"name\": [\"a\"], \"care_tags\": \"x\"}"),
+                (
+                    "/api/v1/recipients",
+                    "application/json",
+                    "{\"name\": [\"a\"], \"care_tags\": \"x\"}",
+                ),
                 ("/api/v1/recipients", "application/json", "[1, 2, 3]"),
                 ("/api/v1/recipients", "text/plain", "name=张三"),
-                ("/api/v1/households", "application/json", "{\"village\": {\"x\": 1}}"),
+                (
+                    "/api/v1/households",
+                    "application/json",
+                    "{\"village\": {\"x\": 1}}",
+                ),
                 ("/api/v1/households", "application/json", "\u{0}"),
-                ("/api/v1/households", "application/x-www-form-urlencoded", "village=1"),
-                ("/api/v1/service_plans", "application/json", "{\"rrule\": 5, \"starts_at\": []}"),
+                (
+                    "/api/v1/households",
+                    "application/x-www-form-urlencoded",
+                    "village=1",
+                ),
+                (
+                    "/api/v1/service_plans",
+                    "application/json",
+                    "{\"rrule\": 5, \"starts_at\": []}",
+                ),
             ];
             for (path, content_type, body) in posts {
                 let res = server
@@ -85,17 +103,42 @@ async fn malformed_api_bodies_answer_our_message_in_both_languages() {
                     .text(body)
                     .await;
                 let what = format!("{lang} POST {path} {content_type} {body}");
-                assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{what}: {}", res.text());
+                assert_eq!(
+                    res.status_code(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{what}: {}",
+                    res.text()
+                );
                 assert_ours(&what, &res);
                 assert_language(&what, lang, &json_message(&res.json()));
             }
             let edit = format!("/api/v1/recipients/{shimen}");
             let gets: [(Method, String, StatusCode); 5] = [
-                (Method::GET, "/api/v1/recipients/%FF%FE".into(), StatusCode::BAD_REQUEST),
-                (Method::GET, "/api/v1/recipients?page[]=x&q[a]=1".into(), StatusCode::UNPROCESSABLE_ENTITY),
-                (Method::DELETE, "/api/v1/recipients".into(), StatusCode::METHOD_NOT_ALLOWED),
-                (Method::PATCH, edit.clone(), StatusCode::UNPROCESSABLE_ENTITY),
-                (Method::POST, "/api/v1/recipient_imports".into(), StatusCode::BAD_REQUEST),
+                (
+                    Method::GET,
+                    "/api/v1/recipients/%FF%FE".into(),
+                    StatusCode::BAD_REQUEST,
+                ),
+                (
+                    Method::GET,
+                    "/api/v1/recipients?page[]=x&q[a]=1".into(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                (
+                    Method::DELETE,
+                    "/api/v1/recipients".into(),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                ),
+                (
+                    Method::PATCH,
+                    edit.clone(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                (
+                    Method::POST,
+                    "/api/v1/recipient_imports".into(),
+                    StatusCode::BAD_REQUEST,
+                ),
             ];
             for (method, path, want) in gets {
                 let mut req = server
@@ -103,7 +146,9 @@ async fn malformed_api_bodies_answer_our_message_in_both_languages() {
                     .authorization_bearer(bearer.clone())
                     .add_header("accept-language", accept);
                 if method == Method::PATCH {
-                    req = req.content_type("application/json").text("{\"consent_on\": \"2026-13-45\", \"latitude\": true, ");
+                    req = req
+                        .content_type("application/json")
+                        .text("{\"consent_on\": \"2026-13-45\", \"latitude\": true, ");
                 }
                 if path.ends_with("recipient_imports") {
                     // An upload without its boundary.
@@ -142,12 +187,32 @@ async fn malformed_form_posts_and_addresses_show_our_page_in_both_languages() {
             set_locale(&ctx, email, lang).await;
             let cookie = format!("{cookie}; lang={lang}");
             let posts: [(String, &str, &str); 6] = [
-                ("/recipients".into(), "application/x-www-form-urlencoded", "name=%FF%FE&care_tags=1&care_tags=2&consent_on=2026-02-30"),
-                ("/recipients".into(), "application/json", "{\"name\": \"张三\"}"),
-                ("/households".into(), "application/x-www-form-urlencoded", "village=nonsense&status_since=yesterday&status_until=31/12/2026"),
-                (format!("/recipients/{someone}"), "application/x-www-form-urlencoded", "consent_on=tomorrow&latitude=north&disability_level=9"),
+                (
+                    "/recipients".into(),
+                    "application/x-www-form-urlencoded",
+                    "name=%FF%FE&care_tags=1&care_tags=2&consent_on=2026-02-30",
+                ),
+                (
+                    "/recipients".into(),
+                    "application/json",
+                    "{\"name\": \"张三\"}",
+                ),
+                (
+                    "/households".into(),
+                    "application/x-www-form-urlencoded",
+                    "village=nonsense&status_since=yesterday&status_until=31/12/2026",
+                ),
+                (
+                    format!("/recipients/{someone}"),
+                    "application/x-www-form-urlencoded",
+                    "consent_on=tomorrow&latitude=north&disability_level=9",
+                ),
                 ("/recipients/new".into(), "text/plain", "township=1"),
-                ("/recipient_imports".into(), "multipart/form-data", "--x\r\n"),
+                (
+                    "/recipient_imports".into(),
+                    "multipart/form-data",
+                    "--x\r\n",
+                ),
             ];
             for (path, content_type, body) in posts {
                 let res = server
@@ -174,7 +239,10 @@ async fn malformed_form_posts_and_addresses_show_our_page_in_both_languages() {
                 ]
                 .concat()
                 .join(" ");
-                assert!(!shown.trim().is_empty(), "{what}: no message shown in {html}");
+                assert!(
+                    !shown.trim().is_empty(),
+                    "{what}: no message shown in {html}"
+                );
                 assert_language(&what, lang, &shown);
             }
             for (method, path) in [
@@ -190,7 +258,11 @@ async fn malformed_form_posts_and_addresses_show_our_page_in_both_languages() {
                     .add_header("accept-language", accept)
                     .await;
                 let what = format!("{lang} {method} {path}");
-                assert!(res.status_code().is_client_error(), "{what}: {}", res.status_code());
+                assert!(
+                    res.status_code().is_client_error(),
+                    "{what}: {}",
+                    res.status_code()
+                );
                 assert_ours(&what, &res);
                 let html = res.text();
                 let shown = select_text(&html, "main .error-page p").join(" ");

@@ -6,7 +6,11 @@
 use crate::support::{builders::attr, *};
 use axum::http::StatusCode;
 
-async fn options(server: &axum_test::TestServer, cookie: &str, query: &str) -> (StatusCode, String) {
+async fn options(
+    server: &axum_test::TestServer,
+    cookie: &str,
+    query: &str,
+) -> (StatusCode, String) {
     let res = server
         .get(&format!("/villages/options{query}"))
         .add_header("cookie", cookie.to_string())
@@ -31,7 +35,11 @@ async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
         let (status, html) = options(&server, &coordinator, &format!("?township={town}")).await;
         assert_eq!(status, StatusCode::OK);
         let names = option_texts(&html);
-        assert_eq!(names.len(), 5, "a blank choice and four villages: {names:?}");
+        assert_eq!(
+            names.len(),
+            5,
+            "a blank choice and four villages: {names:?}"
+        );
         for v in ["石门村", "高峰村", "龙泉村", "曾口社区"] {
             assert!(names.iter().any(|n| n == v), "{v} in {names:?}");
         }
@@ -48,7 +56,11 @@ async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
         )
         .await;
         assert_eq!(option_texts(&html)[0], "全部村（社区）");
-        let selected = attr(&format!("<select>{html}</select>"), "option[selected]", "value");
+        let selected = attr(
+            &format!("<select>{html}</select>"),
+            "option[selected]",
+            "value",
+        );
         assert_eq!(selected, vec![shimen.to_string()]);
 
         // Blank and malformed townships are an empty select, not an error.
@@ -60,7 +72,11 @@ async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
 
         // Outside the caller's scope, or nowhere: not found.
         let (status, _) = options(&server, &official, &format!("?township={other}")).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "official outside their townships");
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "official outside their townships"
+        );
         let (status, html) = options(&server, &official, &format!("?township={town}")).await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("石门村"));
@@ -70,7 +86,9 @@ async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
         let (status, _) = options(&server, &coordinator, &format!("?township={nowhere}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         // Signed out: sign in first.
-        let res = server.get(&format!("/villages/options?township={town}")).await;
+        let res = server
+            .get(&format!("/villages/options?township={town}"))
+            .await;
         assert_eq!(res.status_code(), StatusCode::SEE_OTHER);
     })
     .await;
@@ -80,28 +98,61 @@ async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
 async fn the_registration_form_updates_villages_in_place_and_marks_what_is_never_kept() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "coordinator@doudi.test").await;
-        let res = server.get("/recipients/new").add_header("cookie", cookie.clone()).await;
+        let res = server
+            .get("/recipients/new")
+            .add_header("cookie", cookie.clone())
+            .await;
         assert_eq!(res.status_code(), StatusCode::OK);
         let html = res.text();
         // One form: the township is part of it and loads the villages.
-        assert_eq!(attr(&html, "form[method=post]", "action"), vec!["/recipients".to_string()]);
-        assert_eq!(attr(&html, "form select[name=township]", "hx-get"), vec!["/villages/options".to_string()]);
-        assert_eq!(attr(&html, "form select[name=township]", "hx-target"), vec!["#village-select".to_string()]);
-        assert_eq!(attr(&html, "select#village-select", "name"), vec!["village".to_string()]);
-        assert!(select_text(&html, "form[method=get]").is_empty(), "no separate township form");
+        assert_eq!(
+            attr(&html, "form[method=post]", "action"),
+            vec!["/recipients".to_string()]
+        );
+        assert_eq!(
+            attr(&html, "form select[name=township]", "hx-get"),
+            vec!["/villages/options".to_string()]
+        );
+        assert_eq!(
+            attr(&html, "form select[name=township]", "hx-target"),
+            vec!["#village-select".to_string()]
+        );
+        assert_eq!(
+            attr(&html, "select#village-select", "name"),
+            vec!["village".to_string()]
+        );
+        assert!(
+            select_text(&html, "form[method=get]").is_empty(),
+            "no separate township form"
+        );
         // Drafts: the form is kept, the ID number never.
-        assert_eq!(attr(&html, "form[data-keep]", "data-keep"), vec!["recipient".to_string()]);
-        assert_eq!(attr(&html, "input[name=id_number][data-keep-skip]", "name").len(), 1);
+        assert_eq!(
+            attr(&html, "form[data-keep]", "data-keep"),
+            vec!["recipient".to_string()]
+        );
+        assert_eq!(
+            attr(&html, "input[name=id_number][data-keep-skip]", "name").len(),
+            1
+        );
         assert!(html.contains("/static/js/keep.js"));
         let js = server.get("/static/js/keep.js").await;
         assert_eq!(js.status_code(), StatusCode::OK);
         let js = js.text();
         assert!(js.contains("data-keep-skip") && js.contains("password"));
 
-        let res = server.get("/households/new").add_header("cookie", cookie).await;
+        let res = server
+            .get("/households/new")
+            .add_header("cookie", cookie)
+            .await;
         let html = res.text();
-        assert_eq!(attr(&html, "form select[name=township]", "hx-get"), vec!["/villages/options".to_string()]);
-        assert_eq!(attr(&html, "form[data-keep]", "data-keep"), vec!["household".to_string()]);
+        assert_eq!(
+            attr(&html, "form select[name=township]", "hx-get"),
+            vec!["/villages/options".to_string()]
+        );
+        assert_eq!(
+            attr(&html, "form[data-keep]", "data-keep"),
+            vec!["household".to_string()]
+        );
     })
     .await;
 }
@@ -141,7 +192,11 @@ fn value_of(html: &str, name: &str) -> Vec<String> {
 }
 
 fn selected_of(html: &str, name: &str) -> Vec<String> {
-    attr(html, &format!("select[name={name}] option[selected]"), "value")
+    attr(
+        html,
+        &format!("select[name={name}] option[selected]"),
+        "value",
+    )
 }
 
 fn assert_all_kept(html: &str, town: &str, village: &str) {
@@ -171,11 +226,18 @@ fn assert_all_kept(html: &str, town: &str, village: &str) {
         ("disability_type", "physical"),
         ("consent_relation", "guardian"),
     ] {
-        assert_eq!(selected_of(html, name), vec![want.to_string()], "select {name}");
+        assert_eq!(
+            selected_of(html, name),
+            vec![want.to_string()],
+            "select {name}"
+        );
     }
     let mut tags = attr(html, "input[name=care_tags][checked]", "value");
     tags.sort();
-    assert_eq!(tags, vec!["bedridden".to_string(), "lives_alone".to_string()]);
+    assert_eq!(
+        tags,
+        vec!["bedridden".to_string(), "lives_alone".to_string()]
+    );
     assert_eq!(
         select_text(html, "textarea[name=care_needs]"),
         vec!["每周两次助浴\n行动不便".to_string()]
@@ -213,7 +275,11 @@ async fn listing_villages_without_javascript_keeps_every_field_and_saves_nothing
         let town = township_pid(&ctx, "清江镇").await.to_string();
         let village = village_pid(&ctx, "石门村").await.to_string();
         let before = audit_count(&ctx, "create", "recipients").await;
-        let html = server.get("/recipients/new").add_header("cookie", cookie.clone()).await.text();
+        let html = server
+            .get("/recipients/new")
+            .add_header("cookie", cookie.clone())
+            .await
+            .text();
         assert_eq!(
             html.matches("formaction=\"/recipients/new\"").count(),
             1,
@@ -228,24 +294,44 @@ async fn listing_villages_without_javascript_keeps_every_field_and_saves_nothing
         assert_eq!(res.status_code(), StatusCode::OK);
         let html = res.text();
         assert_eq!(value_of(&html, "name"), vec!["欧阳秀英".to_string()]);
-        assert_eq!(value_of(&html, "address"), vec!["石门村3组12号".to_string()]);
+        assert_eq!(
+            value_of(&html, "address"),
+            vec!["石门村3组12号".to_string()]
+        );
         assert_eq!(selected_of(&html, "township"), vec![town.clone()]);
         let villages = select_text(&html, "select[name=village] option");
         assert!(villages.contains(&"白岩村".to_string()), "{villages:?}");
-        assert!(!villages.contains(&"石门村".to_string()), "the new township's villages");
-        assert!(select_text(&html, ".field-error").is_empty(), "no errors: nothing was checked");
-        assert_eq!(audit_count(&ctx, "create", "recipients").await, before, "nothing saved");
+        assert!(
+            !villages.contains(&"石门村".to_string()),
+            "the new township's villages"
+        );
+        assert!(
+            select_text(&html, ".field-error").is_empty(),
+            "no errors: nothing was checked"
+        );
+        assert_eq!(
+            audit_count(&ctx, "create", "recipients").await,
+            before,
+            "nothing saved"
+        );
 
         // The same for households, new and edit.
         let res = server
             .post("/households/new")
             .add_header("cookie", cookie.clone())
             .add_header("sec-fetch-site", "same-origin")
-            .form(&[("township", town.as_str()), ("address", "清江镇某街1号"), ("phone", "13911112222")])
+            .form(&[
+                ("township", town.as_str()),
+                ("address", "清江镇某街1号"),
+                ("phone", "13911112222"),
+            ])
             .await;
         assert_eq!(res.status_code(), StatusCode::OK);
         let html = res.text();
-        assert_eq!(value_of(&html, "address"), vec!["清江镇某街1号".to_string()]);
+        assert_eq!(
+            value_of(&html, "address"),
+            vec!["清江镇某街1号".to_string()]
+        );
         assert_eq!(value_of(&html, "phone"), vec!["13911112222".to_string()]);
         assert!(select_text(&html, "select[name=village] option").contains(&"白岩村".to_string()));
         // An official may not.
@@ -281,52 +367,104 @@ async fn a_household_error_gives_every_field_back_as_typed() {
                 ("status_until", "2026-12-31"),
             ])
             .await;
-        assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+        assert_eq!(
+            res.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            res.text()
+        );
         let html = res.text();
         assert_eq!(value_of(&html, "address"), vec!["高峰村2组5号".to_string()]);
         assert_eq!(value_of(&html, "phone"), vec!["not a phone".to_string()]);
-        assert_eq!(value_of(&html, "status_since"), vec!["2026-01-01".to_string()]);
-        assert_eq!(value_of(&html, "status_until"), vec!["2026-12-31".to_string()]);
+        assert_eq!(
+            value_of(&html, "status_since"),
+            vec!["2026-01-01".to_string()]
+        );
+        assert_eq!(
+            value_of(&html, "status_until"),
+            vec!["2026-12-31".to_string()]
+        );
         assert_eq!(selected_of(&html, "township"), vec![town]);
         assert_eq!(selected_of(&html, "village"), vec![village]);
-        assert_eq!(selected_of(&html, "assistance_status"), vec!["dibao".to_string()]);
+        assert_eq!(
+            selected_of(&html, "assistance_status"),
+            vec!["dibao".to_string()]
+        );
     })
     .await;
 }
 
 fn htmx_results(req: axum_test::TestRequest) -> axum_test::TestRequest {
-    req.add_header("hx-request", "true").add_header("hx-target", "results")
+    req.add_header("hx-request", "true")
+        .add_header("hx-target", "results")
 }
 
 #[tokio::test]
 async fn the_lists_search_as_you_type_answering_only_their_results() {
     with_app(|server, ctx| async move {
         let cookie = session(&ctx, "coordinator@doudi.test").await;
-        let page = server.get("/recipients").add_header("cookie", cookie.clone()).await;
+        let page = server
+            .get("/recipients")
+            .add_header("cookie", cookie.clone())
+            .await;
         let html = page.text();
-        assert_eq!(attr(&html, "input[name=q]", "hx-trigger"), vec!["input changed delay:400ms, search".to_string()]);
-        assert_eq!(attr(&html, "input[name=q]", "hx-push-url"), vec!["true".to_string()]);
+        assert_eq!(
+            attr(&html, "input[name=q]", "hx-trigger"),
+            vec!["input changed delay:400ms, search".to_string()]
+        );
+        assert_eq!(
+            attr(&html, "input[name=q]", "hx-push-url"),
+            vec!["true".to_string()]
+        );
         assert_eq!(attr(&html, "#results", "id").len(), 1);
-        assert!(page.header("vary").to_str().expect("ascii").contains("HX-Request"));
+        assert!(page
+            .header("vary")
+            .to_str()
+            .expect("ascii")
+            .contains("HX-Request"));
 
-        let res = htmx_results(server.get("/recipients?q=zzzz").add_header("cookie", cookie.clone())).await;
+        let res = htmx_results(
+            server
+                .get("/recipients?q=zzzz")
+                .add_header("cookie", cookie.clone()),
+        )
+        .await;
         assert_eq!(res.status_code(), StatusCode::OK);
         let part = res.text();
-        assert!(part.trim_start().starts_with("<div id=\"results\""), "{part}");
+        assert!(
+            part.trim_start().starts_with("<div id=\"results\""),
+            "{part}"
+        );
         assert!(!part.contains("<html") && !part.contains("<nav class=\"sections\""));
         // Going back restores the whole page.
-        let res = htmx_results(server.get("/recipients?q=zzzz").add_header("cookie", cookie.clone()))
-            .add_header("hx-history-restore-request", "true")
-            .await;
+        let res = htmx_results(
+            server
+                .get("/recipients?q=zzzz")
+                .add_header("cookie", cookie.clone()),
+        )
+        .add_header("hx-history-restore-request", "true")
+        .await;
         assert!(res.text().contains("<html"));
 
-        let res = htmx_results(server.get("/households?q=石门").add_header("cookie", cookie.clone())).await;
+        let res = htmx_results(
+            server
+                .get("/households?q=石门")
+                .add_header("cookie", cookie.clone()),
+        )
+        .await;
         assert_eq!(res.status_code(), StatusCode::OK);
         let part = res.text();
         assert!(part.trim_start().starts_with("<div id=\"results\""));
         assert!(!part.contains("<html"));
-        let page = server.get("/households").add_header("cookie", cookie).await.text();
-        assert_eq!(attr(&page, "input[name=q]", "hx-target"), vec!["#results".to_string()]);
+        let page = server
+            .get("/households")
+            .add_header("cookie", cookie)
+            .await
+            .text();
+        assert_eq!(
+            attr(&page, "input[name=q]", "hx-target"),
+            vec!["#results".to_string()]
+        );
     })
     .await;
 }
@@ -346,43 +484,75 @@ async fn an_empty_search_for_a_name_offers_to_register_that_person() {
         let links = attr(&part, "a.register-this", "href");
         assert_eq!(links.len(), 1, "{part}");
         assert!(select_text(&part, "a.register-this")[0].contains("司马无名"));
-        let form = server.get(&links[0]).add_header("cookie", cookie.clone()).await;
+        let form = server
+            .get(&links[0])
+            .add_header("cookie", cookie.clone())
+            .await;
         assert_eq!(form.status_code(), StatusCode::OK);
         assert_eq!(value_of(&form.text(), "name"), vec!["司马无名".to_string()]);
 
         // Pinyin and ID ends are not names to register; a found person
         // needs no offer.
         for q in ["simawuming", "1234"] {
-            let part = htmx_results(server.get("/recipients").add_query_param("q", q).add_header("cookie", cookie.clone()))
-                .await
-                .text();
+            let part = htmx_results(
+                server
+                    .get("/recipients")
+                    .add_query_param("q", q)
+                    .add_header("cookie", cookie.clone()),
+            )
+            .await
+            .text();
             assert!(attr(&part, "a.register-this", "href").is_empty(), "{q}");
         }
         let someone = person_named_in_demo(&ctx).await;
-        let part = htmx_results(server.get("/recipients").add_query_param("q", &someone).add_header("cookie", cookie.clone()))
-            .await
-            .text();
+        let part = htmx_results(
+            server
+                .get("/recipients")
+                .add_query_param("q", &someone)
+                .add_header("cookie", cookie.clone()),
+        )
+        .await
+        .text();
         assert!(attr(&part, "a.register-this", "href").is_empty());
 
         // Officials do not register people.
         let official = session(&ctx, "official@doudi.test").await;
-        let part = htmx_results(server.get("/recipients").add_query_param("q", "司马无名").add_header("cookie", official.clone()))
-            .await
-            .text();
+        let part = htmx_results(
+            server
+                .get("/recipients")
+                .add_query_param("q", "司马无名")
+                .add_header("cookie", official.clone()),
+        )
+        .await
+        .text();
         assert!(attr(&part, "a.register-this", "href").is_empty());
         assert!(select_text(&part, "li.muted").contains(&"暂无记录".to_string()));
 
         // Households: offer a new household at the typed address.
-        let part = htmx_results(server.get("/households").add_query_param("q", "无此地址9组").add_header("cookie", cookie.clone()))
-            .await
-            .text();
+        let part = htmx_results(
+            server
+                .get("/households")
+                .add_query_param("q", "无此地址9组")
+                .add_header("cookie", cookie.clone()),
+        )
+        .await
+        .text();
         let links = attr(&part, "a.register-this", "href");
         assert_eq!(links.len(), 1, "{part}");
-        let form = server.get(&links[0]).add_header("cookie", cookie).await.text();
-        assert_eq!(value_of(&form, "address"), vec!["无此地址9组".to_string()]);
-        let part = htmx_results(server.get("/households").add_query_param("q", "无此地址9组").add_header("cookie", official))
+        let form = server
+            .get(&links[0])
+            .add_header("cookie", cookie)
             .await
             .text();
+        assert_eq!(value_of(&form, "address"), vec!["无此地址9组".to_string()]);
+        let part = htmx_results(
+            server
+                .get("/households")
+                .add_query_param("q", "无此地址9组")
+                .add_header("cookie", official),
+        )
+        .await
+        .text();
         assert!(attr(&part, "a.register-this", "href").is_empty());
     })
     .await;
