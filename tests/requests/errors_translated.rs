@@ -53,7 +53,6 @@ fn json_message(v: &serde_json::Value) -> String {
 }
 
 async fn set_locale(ctx: &loco_rs::app::AppContext, email: &str, lang: &str) {
-    use doudi::models::_entities::users;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
     let mut u = user(ctx, email).await.into_active_model();
     u.locale = Set(Some(lang.to_string()));
@@ -113,16 +112,11 @@ async fn malformed_api_bodies_answer_our_message_in_both_languages() {
                 assert_language(&what, lang, &json_message(&res.json()));
             }
             let edit = format!("/api/v1/recipients/{shimen}");
-            let gets: [(Method, String, StatusCode); 5] = [
+            let gets: [(Method, String, StatusCode); 4] = [
                 (
                     Method::GET,
                     "/api/v1/recipients/%FF%FE".into(),
                     StatusCode::BAD_REQUEST,
-                ),
-                (
-                    Method::GET,
-                    "/api/v1/recipients?page[]=x&q[a]=1".into(),
-                    StatusCode::UNPROCESSABLE_ENTITY,
                 ),
                 (
                     Method::DELETE,
@@ -250,7 +244,6 @@ async fn malformed_form_posts_and_addresses_show_our_page_in_both_languages() {
                 (Method::GET, "/households/%C3%28/edit"),
                 (Method::DELETE, "/recipients"),
                 (Method::PUT, "/households/new"),
-                (Method::GET, "/recipients?page[]=x&q[a]=1"),
             ] {
                 let res = server
                     .method(method.clone(), path)

@@ -106,7 +106,7 @@ async fn the_registration_form_updates_villages_in_place_and_marks_what_is_never
         let html = res.text();
         // One form: the township is part of it and loads the villages.
         assert_eq!(
-            attr(&html, "form[method=post]", "action"),
+            attr(&html, "form[data-keep]", "action"),
             vec!["/recipients".to_string()]
         );
         assert_eq!(
