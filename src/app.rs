@@ -211,6 +211,7 @@ impl Hooks for App {
             .add_route(controllers::settings::routes())
             .add_route(controllers::calendar::routes())
             .add_route(controllers::townships::routes())
+            .add_route(controllers::village_options::routes())
             .add_route(controllers::villages::routes())
             .add_route(controllers::organizations::routes())
             .add_route(controllers::households::routes())

@@ -63,6 +63,12 @@ pub enum AppError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A request the framework refused before any handler ran (a path
+    /// that is not valid text, a method the route does not take, a body
+    /// it could not read): its status, and our message key in place of
+    /// the framework's English text.
+    #[error("rejected ({0}): {1}")]
+    Rejected(StatusCode, &'static str),
 }
 
 impl AppError {
@@ -78,6 +84,7 @@ impl AppError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Rejected(status, _) => *status,
         }
     }
 
@@ -92,7 +99,7 @@ impl AppError {
             Self::Forbidden => "error-forbidden",
             Self::Invalid(_) => "error-invalid",
             Self::Conflicts(_) => "error-conflicts",
-            Self::Stale(key) | Self::Limited(key) => key,
+            Self::Stale(key) | Self::Limited(key) | Self::Rejected(_, key) => key,
             Self::TooLarge => "error-too-large",
             Self::Unavailable(_) => "error-unavailable",
             Self::Internal(_) => "error-internal",
@@ -102,6 +109,23 @@ impl AppError {
     #[must_use]
     pub fn field(field: &str, key: &str) -> Self {
         Self::Invalid(FieldErrors::one(field, key))
+    }
+
+    /// Our error for a response the framework made itself (an extractor's
+    /// rejection, a method not allowed), by its status: its own text is
+    /// English and names crate internals, so it never reaches anyone.
+    #[must_use]
+    pub const fn rejected(status: StatusCode) -> Self {
+        let key = match status.as_u16() {
+            404 => "error-not-found",
+            405 => "error-method-not-allowed",
+            413 => "error-too-large",
+            415 => "error-bad-form",
+            422 => "error-invalid",
+            s if s >= 500 => "error-internal",
+            _ => "error-bad-request",
+        };
+        Self::Rejected(status, key)
     }
 }
 

@@ -3,7 +3,10 @@ use super::{invalid_or, require};
 use crate::{
     errors::AppResult,
     models::households::{self, HouseholdParams},
-    views::households as view,
+    views::{
+        households as view,
+        recipients::{vary_on_htmx, wants_results},
+    },
     web::{
         input::{pid, ListQuery, QueryParams},
         render::redirect_flash,
@@ -12,10 +15,11 @@ use crate::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use loco_rs::prelude::*;
+use serde_json::json;
 
 const FORM: &str = "households/form.html";
 
@@ -33,10 +37,16 @@ fn form_again(data: serde_json::Value, v: &Viewer) -> Response {
 async fn list(
     State(ctx): State<AppContext>,
     v: Viewer,
+    headers: HeaderMap,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let data = view::list_page(&ctx.db, &v, &q).await?;
-    Ok(Page::new("households/list.html", data).render(&v))
+    let template = if wants_results(&headers) {
+        "households/_results.html"
+    } else {
+        "households/list.html"
+    };
+    Ok(vary_on_htmx(Page::new(template, data).render(&v)))
 }
 
 async fn show(
@@ -55,8 +65,34 @@ async fn new(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    let data = view::new_form(&ctx.db, &v.scope, q.township).await?;
+    let data = view::new_form(&ctx.db, &v.scope, q.township, q.q).await?;
     Ok(Page::new(FORM, data).render(&v))
+}
+
+/// The register form as typed, with the villages of the township chosen:
+/// what a browser without JavaScript posts to list them (nothing is saved).
+async fn refresh_new(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(p): FormData<HouseholdParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_register_recipients())?;
+    let data = view::form_again(&ctx.db, &v.scope, "/households".into(), &p, json!({}));
+    Ok(Page::new(FORM, data.await?).render(&v))
+}
+
+/// The edit form as typed, with the villages of the township chosen.
+async fn refresh_edit(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    Path(id): Path<String>,
+    FormData(p): FormData<HouseholdParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_register_recipients())?;
+    let h = households::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    let action = format!("/households/{}", h.pid);
+    let data = view::form_again(&ctx.db, &v.scope, action, &p, json!({}));
+    Ok(Page::new(FORM, data.await?).render(&v))
 }
 
 async fn add(
@@ -108,7 +144,9 @@ pub fn routes() -> Routes {
         .add("/households", get(list))
         .add("/households", post(add))
         .add("/households/new", get(new))
+        .add("/households/new", post(refresh_new))
         .add("/households/{pid}", get(show))
         .add("/households/{pid}", post(update))
         .add("/households/{pid}/edit", get(edit))
+        .add("/households/{pid}/edit", post(refresh_edit))
 }

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod settings;
 pub mod townships;
 pub mod users;
+pub mod village_options;
 pub mod villages;
 pub mod visits;
 

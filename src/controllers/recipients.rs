@@ -26,6 +26,7 @@ use loco_rs::prelude::*;
 use serde::Deserialize;
 
 const LIST: &str = "recipients/list.html";
+const RESULTS: &str = "recipients/_results.html";
 const FORM: &str = "recipients/form.html";
 const REVEAL: &str = "recipients/reveal.html";
 
@@ -47,7 +48,14 @@ async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> AppResult<Response> {
     let (data, status) = view::list_page(&ctx.db, &v, &q, is_cross_site(&headers)).await?;
-    Ok(Page::new(LIST, data).status(status).render(&v))
+    // Search as you type swaps the results region only; htmx swaps 2xx
+    // answers, so a refused search shows its reason there with a 200.
+    let page = if view::wants_results(&headers) {
+        Page::new(RESULTS, data)
+    } else {
+        Page::new(LIST, data).status(status)
+    };
+    Ok(view::vary_on_htmx(page.render(&v)))
 }
 
 async fn show(
@@ -64,6 +72,8 @@ async fn show(
 struct NewQuery {
     household: Option<String>,
     township: Option<String>,
+    /// A name a search found nobody for.
+    name: Option<String>,
 }
 
 async fn new(
@@ -72,7 +82,26 @@ async fn new(
     QueryParams(q): QueryParams<NewQuery>,
 ) -> AppResult<Response> {
     require(v.scope.may_register_recipients())?;
-    let data = view::new_form(&ctx.db, &v.scope, q.household.as_deref(), q.township).await?;
+    let data = view::new_form(
+        &ctx.db,
+        &v.scope,
+        q.household.as_deref(),
+        q.township,
+        q.name,
+    )
+    .await?;
+    Ok(Page::new(FORM, data).render(&v))
+}
+
+/// The register form as typed, with the villages of the township chosen:
+/// what a browser without JavaScript posts to list them (nothing is saved).
+async fn refresh(
+    State(ctx): State<AppContext>,
+    v: Viewer,
+    FormData(p): FormData<RecipientParams>,
+) -> AppResult<Response> {
+    require(v.scope.may_register_recipients())?;
+    let data = view::add_form_again(&ctx.db, &v.scope, &p, serde_json::json!({})).await?;
     Ok(Page::new(FORM, data).render(&v))
 }
 
@@ -192,6 +221,7 @@ pub fn routes() -> Routes {
         .add("/recipients", get(list))
         .add("/recipients", post(add))
         .add("/recipients/new", get(new))
+        .add("/recipients/new", post(refresh))
         .add("/recipients/export", post(export_form))
         .add("/recipients/{pid}", get(show))
         .add("/recipients/{pid}", post(update))

@@ -46,6 +46,10 @@ pub struct HouseholdParams {
     /// always their own.
     #[serde(default, deserialize_with = "loose")]
     pub organization: Option<String>,
+    /// The form's township: it only chooses the village list, it is not
+    /// stored (the village names the township).
+    #[serde(default, deserialize_with = "loose")]
+    pub township: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -400,6 +404,7 @@ impl Model {
             status_since: self.status_since.map(|d| d.to_string()),
             status_until: self.status_until.map(|d| d.to_string()),
             organization: None,
+            township: None,
         })
     }
 

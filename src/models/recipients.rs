@@ -94,6 +94,10 @@ pub struct RecipientParams {
     pub status_since: Option<String>,
     #[serde(default, deserialize_with = "loose")]
     pub organization: Option<String>,
+    /// The form's township: it only chooses the village list, it is not
+    /// stored (the village names the township).
+    #[serde(default, deserialize_with = "loose")]
+    pub township: Option<String>,
 }
 
 impl RecipientParams {
@@ -108,6 +112,7 @@ impl RecipientParams {
             status_since: self.status_since.clone(),
             status_until: None,
             organization: self.organization.clone(),
+            township: self.township.clone(),
         }
     }
 }

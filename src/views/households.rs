@@ -29,6 +29,8 @@ pub async fn filter_of(
 ) -> AppResult<HouseholdFilter> {
     let town = recipients::township_of(db, scope, ListQuery::get(q.township.as_ref())).await?;
     let village = recipients::village_of(db, scope, ListQuery::get(q.village.as_ref())).await?;
+    // A village left over from another township is dropped.
+    let village = village.filter(|v| town.as_ref().is_none_or(|t| t.id == v.township_id));
     Ok(HouseholdFilter {
         township_id: town.map(|t| t.id),
         village_id: village.map(|v| v.id),
@@ -90,9 +92,21 @@ pub async fn list_json(
 /// As `list_json`.
 pub async fn list_page(db: &DatabaseConnection, v: &Viewer, q: &ListQuery) -> AppResult<Value> {
     let list = list_json(db, &v.scope, q).await?;
+    let may_register = v.scope.may_register_recipients();
+    // Nothing found at a typed address: offer to register the household.
+    let register = match ListQuery::get(q.q.as_ref()) {
+        Some(typed) if may_register && list.items.is_empty() => Some(json!({
+            "href": format!(
+                "/households/new?{}",
+                serde_html_form::to_string([("q", typed)]).unwrap_or_default()
+            ),
+            "address": typed,
+        })),
+        _ => None,
+    };
     let data = json!({
         "items": list.items, "page": list.page, "query": q, "base_query": q.without_page(),
-        "may_register": v.scope.may_register_recipients(),
+        "may_register": may_register, "register": register,
     });
     let opts = options(db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
     Ok(merge(data, opts))
@@ -163,7 +177,8 @@ pub async fn show_page(
     }))
 }
 
-/// The register form; `township` chooses the village list.
+/// The register form; `township` chooses the village list, `address`
+/// (what a search found nothing for) fills the address.
 ///
 /// # Errors
 /// Database errors.
@@ -171,8 +186,12 @@ pub async fn new_form(
     db: &DatabaseConnection,
     scope: &Scope,
     township: Option<String>,
+    address: Option<String>,
 ) -> AppResult<Value> {
-    let params = HouseholdParams::default();
+    let params = HouseholdParams {
+        address: address.map(|a| a.trim().chars().take(200).collect()),
+        ..HouseholdParams::default()
+    };
     form_page(
         db,
         scope,
@@ -208,7 +227,8 @@ async fn form_page(
     township: Option<String>,
     errors: Value,
 ) -> AppResult<Value> {
-    let town = match (township, params.village.as_deref()) {
+    let chosen = township.or_else(|| ListQuery::get(params.township.as_ref()).map(str::to_string));
+    let town = match (chosen, params.village.as_deref()) {
         (Some(t), _) => Some(t),
         (None, Some(vp)) => recipients::township_pid_of_village(db, scope, vp).await?,
         (None, None) => None,

@@ -353,6 +353,9 @@ pub async fn filter_of(
         recipients_model::township_of(db, scope, ListQuery::get(q.township.as_ref())).await?;
     let village =
         recipients_model::village_of(db, scope, ListQuery::get(q.village.as_ref())).await?;
+    // A village left over from another township (the township select
+    // changed, the village select not yet) is dropped, not an empty list.
+    let village = village.filter(|v| town.as_ref().is_none_or(|t| t.id == v.township_id));
     let parse = |v: Option<&String>| ListQuery::get(v).map(str::to_string);
     Ok(RecipientFilter {
         township_id: town.map(|t| t.id),
@@ -385,6 +388,103 @@ async fn village_options(
             None => Vec::new(),
         },
     )
+}
+
+/// The villages of the township a township select names (its htmx
+/// options): blank or malformed names no township (no villages), a
+/// township outside the caller's scope is not found.
+///
+/// # Errors
+/// `NotFound` for a township out of scope; database errors.
+pub async fn village_choices(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    township: Option<&str>,
+) -> AppResult<Vec<Ref>> {
+    let Some(Ok(town)) = township
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(uuid::Uuid::parse_str)
+    else {
+        return Ok(Vec::new());
+    };
+    let town = townships::load(db, scope, town).await?;
+    Ok(villages_model::of_township(db, town.id)
+        .await?
+        .iter()
+        .map(|v| Ref {
+            pid: v.pid,
+            name: v.name.clone(),
+        })
+        .collect())
+}
+
+/// The `<option>`s of a village select: `blank` is `all` for a list
+/// filter, anything else for a form (which asks for a township first when
+/// there are no villages).
+///
+/// # Errors
+/// A template error.
+pub fn village_options_html(
+    lang: crate::domain::locale::Locale,
+    villages: &[Ref],
+    blank: Option<&str>,
+    selected: Option<&str>,
+) -> AppResult<String> {
+    crate::web::render::render_partial(
+        "partials/village_options.html",
+        &json!({
+            "lang": lang.as_str(),
+            "villages": villages,
+            "blank": blank.unwrap_or("choose"),
+            "selected": selected.unwrap_or(""),
+        }),
+    )
+    .map_err(AppError::Internal)
+}
+
+/// True when an htmx request asks for the results region only (search as
+/// you type); a history restore asks for the whole page.
+#[must_use]
+pub fn wants_results(headers: &axum::http::HeaderMap) -> bool {
+    let has = |name: &str, value: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case(value))
+    };
+    has("hx-request", "true")
+        && has("hx-target", "results")
+        && !has("hx-history-restore-request", "true")
+}
+
+/// The list page or its results region (`wants_results`), never cached
+/// across the two.
+#[must_use]
+pub fn vary_on_htmx(mut res: Response) -> Response {
+    res.headers_mut().append(
+        header::VARY,
+        HeaderValue::from_static("HX-Request, HX-Target"),
+    );
+    res
+}
+
+/// The new-recipient form with `typed` as the name, when a search for a
+/// name found nobody and the caller may register people.
+fn register_link(scope: &Scope, q: &ListQuery, found: usize) -> Option<Value> {
+    if found > 0 || !scope.may_register_recipients() {
+        return None;
+    }
+    match ListQuery::get(q.q.as_ref()).and_then(Query::parse) {
+        Some(Query::Name(name)) => Some(json!({
+            "href": format!(
+                "/recipients/new?{}",
+                serde_html_form::to_string([("name", name.as_str())]).unwrap_or_default()
+            ),
+            "name": name,
+        })),
+        _ => None,
+    }
 }
 
 /// The choices of the filter and form select boxes.
@@ -466,6 +566,7 @@ pub async fn list_page(
         "query": q,
         "base_query": q.without_page(),
         "may_register": v.scope.may_register_recipients(),
+        "register": register_link(&v.scope, q, items.len()),
         "may_reveal_export": v.scope.may_reveal_id(v.scope.own_organization()) || v.scope.is_admin(),
     });
     let choices = choices(db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
@@ -637,7 +738,8 @@ async fn form_page(
 ) -> AppResult<Value> {
     // The village list follows the township chosen (a page without
     // JavaScript reloads with it) or the village already in the form.
-    let town_pid = match (township, params.village.as_deref()) {
+    let chosen = township.or_else(|| ListQuery::get(params.township.as_ref()).map(str::to_string));
+    let town_pid = match (chosen, params.village.as_deref()) {
         (Some(t), _) => Some(t),
         (None, Some(vp)) => recipients_model::township_pid_of_village(db, scope, vp).await?,
         (None, None) => None,
@@ -664,6 +766,7 @@ pub async fn new_form(
     scope: &Scope,
     household: Option<&str>,
     township: Option<String>,
+    name: Option<String>,
 ) -> AppResult<Value> {
     let household = match household {
         Some(h) => Some(households_model::load(db, scope, pid(h)?).await?),
@@ -671,6 +774,7 @@ pub async fn new_form(
     };
     let params = RecipientParams {
         household: household.as_ref().map(|h| h.pid.to_string()),
+        name: name.map(|n| n.trim().chars().take(50).collect()),
         ..Default::default()
     };
     let hjson = household

@@ -78,8 +78,10 @@ pub async fn render_errors(mut req: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
     let res = next.run(req).await;
-    let Some(ErrorExtension(err)) = res.extensions().get::<ErrorExtension>().cloned() else {
-        return res;
+    let err = match res.extensions().get::<ErrorExtension>().cloned() {
+        Some(ErrorExtension(err)) => err,
+        None if is_framework_text(&res) => Arc::new(AppError::rejected(res.status())),
+        None => return res,
     };
     let lang = slot.get().unwrap_or(fallback_lang);
     let mut out = if is_api {
@@ -102,6 +104,19 @@ pub async fn render_errors(mut req: Request, next: Next) -> Response {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     out
+}
+
+/// An error status whose body the framework wrote (plain text such as
+/// "Failed to deserialize ...", or nothing): ours are pages or JSON.
+fn is_framework_text(res: &Response) -> bool {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("text/plain"))
 }
 
 fn urlencode(s: &str) -> String {

@@ -14,6 +14,8 @@ mod dash_reports;
 mod door;
 mod door_phone;
 mod errors;
+mod errors_translated;
+mod forms_keep;
 mod fulfilment;
 mod i18n;
 mod integrity_review;
