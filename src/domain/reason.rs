@@ -78,10 +78,7 @@ mod tests {
         #[case] expected: Result<&str, ReasonError>,
     ) {
         let got = Reason::parse(input);
-        assert_eq!(
-            got.as_ref().map(Reason::as_str),
-            expected.as_ref().copied().map_err(|e| *e)
-        );
+        assert_eq!(got.as_ref().map(Reason::as_str).map_err(|e| *e), expected);
     }
 
     #[test]

@@ -62,7 +62,10 @@ async fn a_calendar_token_is_kept_as_its_hash_and_shown_once() {
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
         let html = res.text();
         let start = html.find("/calendar/").expect("new address shown");
-        let new_path: String = html[start..].chars().take_while(|c| *c != '"').collect();
+        let new_path: String = html[start..]
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '<' | '\'' | ' '))
+            .collect();
         assert_ne!(new_path, path);
         assert_eq!(server.get(&new_path).await.status_code(), StatusCode::OK);
         assert_eq!(server.get(&path).await.status_code(), StatusCode::NOT_FOUND);

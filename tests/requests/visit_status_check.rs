@@ -8,7 +8,7 @@ use loco_rs::app::AppContext;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseBackend,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryOrder, Statement,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryOrder, QuerySelect, Statement,
 };
 
 const MIGRATION: &str = "m20261202_000034_narrow_visit_status";
@@ -151,13 +151,23 @@ async fn inventory(ctx: &AppContext) -> (Vec<(i64, String)>, Vec<u64>, Vec<Strin
         callbacks, referrals, visit_amendments, visit_material_lines, visit_service_lines,
         visit_signatures,
     };
+    // Only the columns this migration's schema has (later migrations add
+    // columns the entity knows of).
     let rows = visits::Entity::find()
+        .select_only()
+        .columns([
+            visits::Column::Id,
+            visits::Column::Pid,
+            visits::Column::Status,
+            visits::Column::Notes,
+        ])
         .order_by_asc(visits::Column::Id)
+        .into_tuple::<(i64, uuid::Uuid, String, Option<String>)>()
         .all(&ctx.db)
         .await
         .expect("visits")
         .into_iter()
-        .map(|v| (v.id, format!("{}{}{:?}", v.pid, v.status, v.notes)))
+        .map(|(id, pid, status, notes)| (id, format!("{pid}{status}{notes:?}")))
         .collect();
     let counts = vec![
         visit_service_lines::Entity::find()
