@@ -396,10 +396,14 @@ async function worker(w) {
         let n = 0;
         for (const el of document.querySelectorAll("#door-form input:not([type=hidden]):not([type=radio]):not([type=checkbox]), #door-form select, #door-form textarea")) {
           if (!el.checkVisibility() || el.value) continue;
+          // Only what the refusal asks for: an optional select (a referral,
+          // a reason for no confirmation) would ask for more.
+          const asked = el.required || el.getAttribute("aria-invalid") === "true" || el.name === "minutes_reason";
+          if (!asked) continue;
           if (el.tagName === "SELECT") {
             const v = [...el.options].map((o) => o.value).find((x) => x);
             if (v) { el.value = v; n++; }
-          } else if (el.required || el.getAttribute("aria-invalid") === "true") {
+          } else if (el.required || el.getAttribute("aria-invalid") === "true" || el.name === "minutes_reason") {
             el.value = el.type === "number" ? "1" : "演示";
             n++;
           }
@@ -438,12 +442,25 @@ async function coordinator(w) {
     await w.go("plan-new", "/service_plans/new?recipient=" + recipient);
   });
   await w.step("plan-preview", async () => {
-    const service = page.locator("main form input[name=services]").first();
-    if (await service.count()) await service.check();
+    // Day chips hide their boxes behind labels.
+    // A service (it may sit folded under "more"): set it as a tap would.
+    await page.evaluate(() => {
+      const box = document.querySelector("main form input[name=services]");
+      if (box && !box.checked) {
+        box.checked = true;
+        box.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    const pattern = page.locator("main form select[name=pattern]");
+    if (await pattern.count()) await pattern.selectOption("weekly");
     const weekly = page.locator("main form input[name=pattern][value=weekly]");
-    if (await weekly.count()) await weekly.check();
+    if (await weekly.count()) await weekly.evaluate((el) => { el.checked = true; el.dispatchEvent(new Event("change", { bubbles: true })); });
     const days = page.locator("main form input[name=weekdays]");
-    for (const i of [1, 3]) if ((await days.count()) > i && !(await days.nth(i).isChecked())) await days.nth(i).check();
+    // Tap the day chips as a person would (the label, not the hidden box).
+    for (const i of [1, 3]) {
+      if ((await days.count()) <= i || (await days.nth(i).isChecked())) continue;
+      await days.nth(i).evaluate((el) => (el.closest("label") || el).click());
+    }
     // The live preview (htmx) answers each change.
     await page.waitForResponse((r) => r.url().includes("/service_plans/preview"), { timeout: 10000 }).catch(() => {});
     await page.waitForTimeout(500);
@@ -474,7 +491,8 @@ async function official(w) {
   let chosen = contracts[0];
   let pack = null;
   for (const c of contracts.slice(0, 8)) {
-    const html = await (await page.request.get(BASE + c)).text();
+    // The pack links sit in the acceptance section when the page has sections.
+    const html = (await (await page.request.get(BASE + c)).text()) + (await (await page.request.get(BASE + c + "?tab=acceptance")).text());
     const m = new RegExp(c + "/acceptances/" + UUID + "/pack\\.pdf[^\"']*").exec(html);
     if (m) { chosen = c; pack = m[0].replace(/&amp;/g, "&"); break; }
   }
@@ -525,7 +543,7 @@ async function official(w) {
       const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
       const plain = /filename="?([^";]+)"?/i.exec(disposition);
       const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : "";
-      const english = name.replace(/\.[a-z]+$/i, "").replace(/\b[A-Z]+-\d[\d-]*/g, "").split(/[-_. ]+/).filter((x) => /^[A-Za-z]{2,}$/.test(x) && !ALLOWED.includes(x));
+      const english = name.replace(/\.[a-z]+$/i, "").replace(/(?<![A-Za-z])[A-Z]+-\d[\d-]*/g, "").split(/[-_. ]+/).filter((x) => /^[A-Za-z]{2,}$/.test(x) && !ALLOWED.includes(x));
       if (w.lang.startsWith("zh") && english.length) fail(where, "English in the Chinese pack's file name", `${name} (${english.join(", ")})`);
     }
   });

@@ -175,7 +175,12 @@
         delete x.next;
       });
     });
-    if (door && it.visit === door.getAttribute("data-visit")) showDoor();
+    if (door && it.visit === door.getAttribute("data-visit")) {
+      // Refused: not logged after all, so no "logged, on to the next visit".
+      var st = door.getAttribute("data-status"), nx = document.getElementById("door-next");
+      if (nx && (st === "scheduled" || st === "in_progress")) nx.hidden = true;
+      showDoor();
+    }
   }
 
   function done(it, r) {
@@ -423,7 +428,7 @@
     var refusedOne = mine.filter(function (x) { return x.state === "attention"; })[0];
     if (refusedOne && (fixing === null || !find(fixing))) return startFix(refusedOne.id);
     if (fixing) return;
-    var logged = mine.some(function (x) { return x.kind === "submit" || x.kind === "amend"; });
+    var logged = mine.some(function (x) { return (x.kind === "submit" || x.kind === "amend") && x.state !== "attention"; });
     var checkedIn = door.getAttribute("data-status") === "in_progress" || mine.some(function (x) { return x.kind === "check_in"; });
     if (logged) {
       if (checkin) checkin.hidden = true;
