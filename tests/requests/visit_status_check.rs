@@ -90,14 +90,24 @@ async fn insert(
         .map_err(|e| e.to_string())
 }
 
-async fn update(
-    ctx: &AppContext,
-    v: &visits::Model,
-    status: &str,
-) -> Result<visits::Model, String> {
-    let mut am = v.clone().into_active_model();
-    am.status = Set(status.to_string());
-    am.update(&ctx.db).await.map_err(|e| e.to_string())
+/// Sets one visit's status with a plain UPDATE (no RETURNING of every
+/// column: the test runs it on older schemas too) and reads it back.
+async fn update(ctx: &AppContext, v: &visits::Model, status: &str) -> Result<String, String> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    visits::Entity::update_many()
+        .col_expr(visits::Column::Status, Expr::value(status.to_string()))
+        .filter(visits::Column::Id.eq(v.id))
+        .exec(&ctx.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    visits::Entity::find_by_id(v.id)
+        .select_only()
+        .column(visits::Column::Status)
+        .into_tuple::<String>()
+        .one(&ctx.db)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "gone".to_string())
 }
 
 #[tokio::test]
@@ -138,7 +148,7 @@ async fn the_database_takes_every_visit_status() {
             let made = insert(&ctx, &v, s.as_str()).await.expect("insert");
             assert_eq!(made.status(), s);
             let changed = update(&ctx, &v, s.as_str()).await.expect("update");
-            assert_eq!(changed.status(), s);
+            assert_eq!(changed, s.as_str());
         }
     })
     .await;
