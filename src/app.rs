@@ -152,6 +152,8 @@ impl Hooks for App {
         use loco_rs::storage::{drivers, Storage};
         // A pool that cannot wedge (sqlx #3645): see `db_pool`.
         crate::zone::configure(ctx.config.settings.as_ref()).map_err(|e| Error::string(&e))?;
+        crate::policy::configure_grace(ctx.config.settings.as_ref())
+            .map_err(|e| Error::string(&e))?;
         let mut ctx = crate::db_pool::replace(ctx).await?;
         if web::query_count::enabled(&ctx) {
             web::query_count::install(&mut ctx.db);
@@ -224,6 +226,8 @@ impl Hooks for App {
             .add_route(controllers::board::routes())
             .add_route(controllers::visits::routes())
             .add_route(controllers::referrals::routes())
+            .add_route(controllers::proposals::routes())
+            .add_route(controllers::handover::routes())
             .add_route(controllers::users::routes())
             .add_route(controllers::audit_logs::routes())
             .add_route(controllers::api::auth::routes())

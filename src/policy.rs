@@ -10,11 +10,136 @@
 use crate::{
     domain::role::Role,
     models::_entities::{
-        contracts, households, organizations, recipients, referrals, service_plans, townships,
-        users, villages, visits,
+        contract_recipients, contracts, households, organizations, proposals, recipients,
+        referrals, service_plans, townships, users, villages, visits,
     },
 };
-use sea_orm::{ColumnTrait, Condition};
+use chrono::NaiveDate;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
+    ColumnTrait, Condition,
+};
+use std::sync::OnceLock;
+
+/// Days after the last day of a contract's coverage during which its
+/// provider still reads the person's details (for corrections and
+/// acceptance), when the `access_grace_days` setting is absent.
+pub const DEFAULT_GRACE_DAYS: i64 = 60;
+
+static GRACE: OnceLock<i64> = OnceLock::new();
+
+/// The grace period in days (the `access_grace_days` setting).
+#[must_use]
+pub fn grace_days() -> i64 {
+    GRACE.get().copied().unwrap_or(DEFAULT_GRACE_DAYS)
+}
+
+/// Reads `access_grace_days` from the app's settings (once, at boot).
+///
+/// # Errors
+/// A value that is not a whole number of days from 0 to 3650.
+pub fn configure_grace(settings: Option<&serde_json::Value>) -> Result<i64, String> {
+    let days = match settings.and_then(|s| s.get("access_grace_days")) {
+        None | Some(serde_json::Value::Null) => DEFAULT_GRACE_DAYS,
+        Some(v) => v
+            .as_i64()
+            .filter(|d| (0..=3650).contains(d))
+            .ok_or_else(|| format!("access_grace_days: {v} is not a number of days (0 to 3650)"))?,
+    };
+    let _ = GRACE.set(days);
+    Ok(grace_days())
+}
+
+/// The statuses of a contract whose coverage gives its provider access:
+/// in force, or closed (until the closing day and the grace period after).
+pub const ACCESS_STATUSES: [&str; 2] = ["active", "closed"];
+
+/// The recipients a contract of `organization` (in force or closed)
+/// covers on `since` or later: its coverage's last day (the row's own, or
+/// the contract's end, or the day it was closed) is not before `since`.
+/// With `since` = today this is whom the provider serves; with today less
+/// the grace period, whom it may still read.
+#[must_use]
+pub fn covered_by_provider(organization: i64, since: NaiveDate) -> SelectStatement {
+    let mut q = covered_query(since);
+    q.and_where(Expr::col((contracts::Entity, contracts::Column::OrganizationId)).eq(organization));
+    q
+}
+
+/// The recipients covered by contracts of `townships` (any status: a
+/// draft's coverage is the purchasing official's work).
+#[must_use]
+pub fn covered_by_townships(townships: &[i64]) -> SelectStatement {
+    Query::select()
+        .column((
+            contract_recipients::Entity,
+            contract_recipients::Column::RecipientId,
+        ))
+        .from(contract_recipients::Entity)
+        .inner_join(
+            contracts::Entity,
+            Expr::col((contracts::Entity, contracts::Column::Id)).equals((
+                contract_recipients::Entity,
+                contract_recipients::Column::ContractId,
+            )),
+        )
+        .and_where(
+            Expr::col((contracts::Entity, contracts::Column::TownshipId))
+                .is_in(townships.iter().copied()),
+        )
+        .to_owned()
+}
+
+fn covered_query(since: NaiveDate) -> SelectStatement {
+    Query::select()
+        .column((
+            contract_recipients::Entity,
+            contract_recipients::Column::RecipientId,
+        ))
+        .from(contract_recipients::Entity)
+        .inner_join(
+            contracts::Entity,
+            Expr::col((contracts::Entity, contracts::Column::Id)).equals((
+                contract_recipients::Entity,
+                contract_recipients::Column::ContractId,
+            )),
+        )
+        .and_where(Expr::col((contracts::Entity, contracts::Column::Status)).is_in(ACCESS_STATUSES))
+        .and_where(
+            Expr::expr(Func::coalesce([
+                Expr::col((
+                    contract_recipients::Entity,
+                    contract_recipients::Column::CoveredUntil,
+                )),
+                Expr::col((contracts::Entity, contracts::Column::EndsOn)),
+            ]))
+            .gte(since),
+        )
+        .and_where(
+            Expr::col((contracts::Entity, contracts::Column::ClosedOn))
+                .is_null()
+                .or(Expr::col((contracts::Entity, contracts::Column::ClosedOn)).gte(since)),
+        )
+        .to_owned()
+}
+
+/// The townships where `organization` holds a contract (any status).
+fn contract_townships_of(organization: i64) -> SelectStatement {
+    Query::select()
+        .column(contracts::Column::TownshipId)
+        .from(contracts::Entity)
+        .and_where(contracts::Column::OrganizationId.eq(organization))
+        .to_owned()
+}
+
+/// The townships where `organization` proposed someone.
+fn proposal_townships_of(organization: i64) -> SelectStatement {
+    Query::select()
+        .column(proposals::Column::TownshipId)
+        .from(proposals::Entity)
+        .and_where(proposals::Column::OrganizationId.eq(organization))
+        .to_owned()
+}
 
 /// The kinds of records a scope reaches, as the README groups them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +200,11 @@ pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
     (Role::Official, Resource::Organizations, "all (read)"),
     (Role::Official, Resource::Users, "themselves"),
     (Role::Official, Resource::AuditLog, "—"),
-    (Role::Coordinator, Resource::Places, "all (read)"),
+    (
+        Role::Coordinator,
+        Resource::Places,
+        "the townships of their organisation's contracts and proposals, and where the people they serve live (read)",
+    ),
     (Role::Coordinator, Resource::Organizations, "their own"),
     (
         Role::Coordinator,
@@ -90,7 +219,7 @@ pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
     (
         Role::Admin,
         Resource::Recipients,
-        "all; registers, edits, imports",
+        "all; registers, edits, imports, changes statuses, confirms or declines proposals",
     ),
     (
         Role::Admin,
@@ -100,18 +229,18 @@ pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
     (
         Role::Official,
         Resource::Recipients,
-        "those of the townships they oversee (read only)",
+        "those of the townships they oversee, and those their townships' contracts cover; registers, edits, imports, changes statuses, confirms or declines proposals (their townships')",
     ),
     (Role::Official, Resource::IdNumbers, "masked"),
     (
         Role::Coordinator,
         Resource::Recipients,
-        "those their organisation registered; registers, edits, imports",
+        "those their organisation's contracts (in force or closed) cover, until a grace period after the coverage's last day (`access_grace_days`, 60 by default; read only after the last day), and the people they proposed; proposes people found in outreach, edits a proposal until the township decides",
     ),
     (
         Role::Coordinator,
         Resource::IdNumbers,
-        "masked; may reveal with a reason",
+        "masked; may reveal with a reason (the people they serve today, and their proposals)",
     ),
     (
         Role::Worker,
@@ -138,7 +267,7 @@ pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
     (
         Role::Coordinator,
         Resource::Plans,
-        "their organisation's; creates and changes plans, moves, cancels and reassigns visits, bulk reassignment",
+        "their organisation's; creates and changes plans (for the people they serve), moves, cancels and reassigns visits, bulk reassignment",
     ),
     (
         Role::Coordinator,
@@ -226,11 +355,14 @@ pub enum ScopeKind {
     Worker { organization_id: Option<i64> },
 }
 
-/// The caller as the policy sees them.
+/// The caller as the policy sees them, on the day they act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub user_id: i64,
     pub kind: ScopeKind,
+    /// Today in the display zone: coverage that ended before today less
+    /// the grace period gives no access.
+    pub today: NaiveDate,
 }
 
 /// What part of a table the caller may see.
@@ -248,10 +380,17 @@ impl Visible {
 }
 
 impl Scope {
-    /// Builds the scope of a user. A coordinator without an organisation
-    /// (which the forms do not allow) sees nothing of anyone else's.
+    /// Builds the scope of a user, today. A coordinator without an
+    /// organisation (which the forms do not allow) sees nothing of anyone
+    /// else's.
     #[must_use]
     pub fn new(user: &users::Model, official_townships: Vec<i64>) -> Self {
+        Self::on(user, official_townships, crate::models::today())
+    }
+
+    /// The scope of a user on `today` (tests and tasks that fix the day).
+    #[must_use]
+    pub fn on(user: &users::Model, official_townships: Vec<i64>, today: NaiveDate) -> Self {
         let role = user.role.parse::<Role>().unwrap_or(Role::Worker);
         let kind = match (role, user.organization_id) {
             (Role::Admin, _) => ScopeKind::Admin,
@@ -268,7 +407,72 @@ impl Scope {
         Self {
             user_id: user.id,
             kind,
+            today,
         }
+    }
+
+    /// The first coverage end that still gives read access: today less
+    /// the grace period.
+    #[must_use]
+    pub fn read_since(&self) -> NaiveDate {
+        self.today - chrono::Duration::days(grace_days())
+    }
+
+    /// A coordinator's people: those their organisation's contracts cover
+    /// (until the grace period after the coverage's last day), and those
+    /// they proposed that are not (or not yet) on the roster.
+    fn provider_people(&self, organization: i64) -> Condition {
+        Condition::any()
+            .add(
+                recipients::Column::Id
+                    .in_subquery(covered_by_provider(organization, self.read_since())),
+            )
+            .add(
+                Condition::all()
+                    .add(recipients::Column::OrganizationId.eq(organization))
+                    .add(recipients::Column::Registry.ne("registered")),
+            )
+    }
+
+    /// An official's people: registered in their townships, or covered by
+    /// their townships' contracts (coverage where the need is).
+    fn township_people(townships: &[i64]) -> Condition {
+        Condition::any()
+            .add(recipients::Column::TownshipId.is_in(townships.iter().copied()))
+            .add(recipients::Column::Id.in_subquery(covered_by_townships(townships)))
+    }
+
+    /// The households of the people `people` picks.
+    fn households_of(people: Condition) -> Condition {
+        Condition::all().add(
+            households::Column::Id.in_subquery(
+                Query::select()
+                    .column(recipients::Column::HouseholdId)
+                    .from(recipients::Entity)
+                    .cond_where(people)
+                    .to_owned(),
+            ),
+        )
+    }
+
+    /// A coordinator's townships: where their organisation holds a
+    /// contract or proposed someone, and where the people they serve live.
+    fn provider_townships(&self, organization: i64) -> Condition {
+        Condition::any()
+            .add(townships::Column::Id.in_subquery(contract_townships_of(organization)))
+            .add(townships::Column::Id.in_subquery(proposal_townships_of(organization)))
+            .add(
+                townships::Column::Id.in_subquery(
+                    Query::select()
+                        .column(recipients::Column::TownshipId)
+                        .from(recipients::Entity)
+                        .and_where(
+                            recipients::Column::Id
+                                .in_subquery(covered_by_provider(organization, self.read_since())),
+                        )
+                        .to_owned(),
+                ),
+            )
     }
 
     /// The role whose column of `domain::privacy` applies (a coordinator
@@ -291,7 +495,10 @@ impl Scope {
     #[must_use]
     pub fn townships(&self) -> Visible {
         match &self.kind {
-            ScopeKind::Admin | ScopeKind::Coordinator { .. } => Visible::All,
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(self.provider_townships(*organization_id))
+            }
             ScopeKind::Official { townships } => {
                 Visible::only(townships::Column::Id.is_in(townships.clone()))
             }
@@ -302,7 +509,16 @@ impl Scope {
     #[must_use]
     pub fn villages(&self) -> Visible {
         match &self.kind {
-            ScopeKind::Admin | ScopeKind::Coordinator { .. } => Visible::All,
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Coordinator { organization_id } => Visible::only(
+                villages::Column::TownshipId.in_subquery(
+                    Query::select()
+                        .column(townships::Column::Id)
+                        .from(townships::Entity)
+                        .cond_where(self.provider_townships(*organization_id))
+                        .to_owned(),
+                ),
+            ),
             ScopeKind::Official { townships } => {
                 Visible::only(villages::Column::TownshipId.is_in(townships.clone()))
             }
@@ -348,35 +564,55 @@ impl Scope {
         }
     }
 
-    /// Households: officials see their townships', coordinators those their
-    /// organisation registered. Workers will see the households of their
-    /// assigned visits once visits exist; until then none.
+    /// Households: officials see their townships' (and those of the
+    /// people their contracts cover), coordinators those of the people
+    /// they see. Workers meet households only through their visits.
     #[must_use]
     pub fn households(&self) -> Visible {
         match &self.kind {
             ScopeKind::Admin => Visible::All,
-            ScopeKind::Official { townships } => {
-                Visible::only(households::Column::TownshipId.is_in(townships.clone()))
-            }
+            ScopeKind::Official { townships } => Visible::only(
+                Condition::any()
+                    .add(households::Column::TownshipId.is_in(townships.clone()))
+                    .add(Self::households_of(Condition::all().add(
+                        recipients::Column::Id.in_subquery(covered_by_townships(townships)),
+                    ))),
+            ),
             ScopeKind::Coordinator { organization_id } => {
-                Visible::only(households::Column::OrganizationId.eq(*organization_id))
+                Visible::only(Self::households_of(self.provider_people(*organization_id)))
             }
             ScopeKind::Worker { .. } => Visible::Nothing,
         }
     }
 
-    /// Recipients, by the same rule as their households.
+    /// Recipients: the registry is the township's. Officials see their
+    /// townships' people and those their contracts cover; a provider's
+    /// coordinators see whom its contracts cover (read only during the
+    /// grace period after the coverage's last day) and their own
+    /// proposals.
     #[must_use]
     pub fn recipients(&self) -> Visible {
         match &self.kind {
             ScopeKind::Admin => Visible::All,
-            ScopeKind::Official { townships } => {
-                Visible::only(recipients::Column::TownshipId.is_in(townships.clone()))
-            }
+            ScopeKind::Official { townships } => Visible::only(Self::township_people(townships)),
             ScopeKind::Coordinator { organization_id } => {
-                Visible::only(recipients::Column::OrganizationId.eq(*organization_id))
+                Visible::only(self.provider_people(*organization_id))
             }
             ScopeKind::Worker { .. } => Visible::Nothing,
+        }
+    }
+
+    /// The people a provider serves today (coverage not yet over), for
+    /// writes: plans, revealing an ID number. `None` for callers who are
+    /// not a provider's coordinator (admins and officials are not
+    /// limited by coverage).
+    #[must_use]
+    pub fn served_today(&self) -> Option<SelectStatement> {
+        match &self.kind {
+            ScopeKind::Coordinator { organization_id } => {
+                Some(covered_by_provider(*organization_id, self.today))
+            }
+            _ => None,
         }
     }
 
@@ -412,6 +648,22 @@ impl Scope {
                 Visible::only(visits::Column::OrganizationId.eq(*organization_id))
             }
             ScopeKind::Worker { .. } => Visible::only(visits::Column::WorkerId.eq(self.user_id)),
+        }
+    }
+
+    /// Proposals (主动发现): the township's officials decide them, the
+    /// proposing provider's coordinators follow them, admins see all.
+    #[must_use]
+    pub fn proposals(&self) -> Visible {
+        match &self.kind {
+            ScopeKind::Admin => Visible::All,
+            ScopeKind::Official { townships } => {
+                Visible::only(proposals::Column::TownshipId.is_in(townships.clone()))
+            }
+            ScopeKind::Coordinator { organization_id } => {
+                Visible::only(proposals::Column::OrganizationId.eq(*organization_id))
+            }
+            ScopeKind::Worker { .. } => Visible::Nothing,
         }
     }
 
@@ -472,38 +724,83 @@ impl Scope {
         matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
     }
 
-    /// Whether a recipient already loaded lies in the caller's scope: the
-    /// same rule as `recipients()`, for rows fetched without it (a roster
-    /// import compares every ID number with the whole registry).
+    /// Whether a recipient already loaded is on the caller's part of the
+    /// registry: everyone for admins, their townships' people for
+    /// officials (a roster import compares every ID number with the whole
+    /// registry). Providers reach people through contracts, which a loaded
+    /// row does not tell: ask `models::recipients::visible_ids`.
     #[must_use]
-    pub fn sees_recipient(&self, r: &recipients::Model) -> bool {
+    pub fn registers_recipient(&self, r: &recipients::Model) -> bool {
+        match &self.kind {
+            ScopeKind::Admin => true,
+            ScopeKind::Official { townships } => townships.contains(&r.township_id),
+            ScopeKind::Coordinator { .. } | ScopeKind::Worker { .. } => false,
+        }
+    }
+
+    /// The registry is the township's: admins and officials (for their
+    /// townships) register and edit households and recipients, import the
+    /// roster and change statuses.
+    #[must_use]
+    pub const fn may_register_recipients(&self) -> bool {
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Official { .. })
+    }
+
+    /// Providers' coordinators propose people they found in outreach
+    /// (主动发现); the township confirms or declines.
+    #[must_use]
+    pub const fn may_propose_recipients(&self) -> bool {
+        matches!(self.kind, ScopeKind::Coordinator { .. })
+    }
+
+    /// Whether the caller may open the register form: to register, or to
+    /// propose.
+    #[must_use]
+    pub const fn may_add_recipients(&self) -> bool {
+        self.may_register_recipients() || self.may_propose_recipients()
+    }
+
+    /// Whether the caller may edit a person they see: admins; officials
+    /// the people registered in their townships; a coordinator their own
+    /// proposals while the township has not decided.
+    #[must_use]
+    pub fn may_edit_recipient(&self, r: &recipients::Model) -> bool {
         match &self.kind {
             ScopeKind::Admin => true,
             ScopeKind::Official { townships } => townships.contains(&r.township_id),
             ScopeKind::Coordinator { organization_id } => {
-                r.organization_id == Some(*organization_id)
+                r.organization_id == Some(*organization_id) && r.registry == "proposed"
             }
             ScopeKind::Worker { .. } => false,
         }
     }
 
-    /// Admins and coordinators register and edit households and
-    /// recipients (within what they see); officials only read.
+    /// Whether the caller may change a person's status (deceased, moved
+    /// away, ...): the registry's keepers only.
     #[must_use]
-    pub const fn may_register_recipients(&self) -> bool {
-        matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
+    pub fn may_change_status(&self, r: &recipients::Model) -> bool {
+        self.registers_recipient(r)
+    }
+
+    /// Whether the caller may decide a proposal of `township`.
+    #[must_use]
+    pub fn may_decide_proposals_of(&self, township: i64) -> bool {
+        match &self.kind {
+            ScopeKind::Admin => true,
+            ScopeKind::Official { townships } => townships.contains(&township),
+            _ => false,
+        }
     }
 
     /// Whether the caller may see a whole ID number (after giving a reason):
-    /// admins, and the coordinators of the organisation that registered the
-    /// recipient.
+    /// admins, and the coordinators of a provider that serves the person
+    /// today (or proposed them): `serves` says whether it does
+    /// (`models::recipients::served_now`).
     #[must_use]
-    pub fn may_reveal_id(&self, organization_id: Option<i64>) -> bool {
+    pub fn may_reveal_id(&self, serves: bool) -> bool {
         match &self.kind {
             ScopeKind::Admin => true,
-            ScopeKind::Coordinator {
-                organization_id: own,
-            } => organization_id == Some(*own),
+            ScopeKind::Coordinator { .. } => serves,
             _ => false,
         }
     }
@@ -631,20 +928,22 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_and_the_registering_coordinators_may_reveal_id_numbers() {
+    fn only_admins_and_the_serving_coordinators_may_reveal_id_numbers() {
         let admin = Scope::new(&user("admin", None), vec![]);
         let coordinator = Scope::new(&user("coordinator", Some(3)), vec![]);
         let official = Scope::new(&user("official", None), vec![1]);
         let worker = Scope::new(&user("worker", Some(3)), vec![]);
-        assert!(admin.may_reveal_id(None));
-        assert!(coordinator.may_reveal_id(Some(3)));
-        assert!(!coordinator.may_reveal_id(Some(4)));
-        assert!(!coordinator.may_reveal_id(None));
-        assert!(!official.may_reveal_id(Some(3)));
-        assert!(!worker.may_reveal_id(Some(3)));
+        assert!(admin.may_reveal_id(false));
+        assert!(coordinator.may_reveal_id(true));
+        assert!(!coordinator.may_reveal_id(false));
+        assert!(!official.may_reveal_id(true));
+        assert!(!worker.may_reveal_id(true));
         assert!(!worker.sees_id_numbers());
         assert!(matches!(worker.recipients(), Visible::Nothing));
-        assert!(!official.may_register_recipients());
+        assert!(official.may_register_recipients());
+        assert!(!coordinator.may_register_recipients());
+        assert!(coordinator.may_propose_recipients() && coordinator.may_add_recipients());
+        assert!(!official.may_propose_recipients());
     }
 
     #[test]
@@ -685,13 +984,24 @@ mod tests {
             status_reason: None,
             status_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             roster: None,
+            registry: "registered".into(),
         };
-        assert!(Scope::new(&user("admin", None), vec![]).sees_recipient(&r));
-        assert!(Scope::new(&user("coordinator", Some(3)), vec![]).sees_recipient(&r));
-        assert!(!Scope::new(&user("coordinator", Some(4)), vec![]).sees_recipient(&r));
-        assert!(Scope::new(&user("official", None), vec![5]).sees_recipient(&r));
-        assert!(!Scope::new(&user("official", None), vec![6]).sees_recipient(&r));
-        assert!(!Scope::new(&user("worker", Some(3)), vec![]).sees_recipient(&r));
+        let coordinator = Scope::new(&user("coordinator", Some(3)), vec![]);
+        assert!(Scope::new(&user("admin", None), vec![]).registers_recipient(&r));
+        assert!(!coordinator.registers_recipient(&r));
+        assert!(Scope::new(&user("official", None), vec![5]).registers_recipient(&r));
+        assert!(!Scope::new(&user("official", None), vec![6]).registers_recipient(&r));
+        assert!(!Scope::new(&user("worker", Some(3)), vec![]).registers_recipient(&r));
+        // A coordinator edits their own proposal until the township decides.
+        assert!(!coordinator.may_edit_recipient(&r));
+        let proposed = recipients::Model {
+            registry: "proposed".into(),
+            ..r.clone()
+        };
+        assert!(coordinator.may_edit_recipient(&proposed));
+        assert!(!Scope::new(&user("coordinator", Some(4)), vec![]).may_edit_recipient(&proposed));
+        assert!(Scope::new(&user("official", None), vec![5]).may_change_status(&r));
+        assert!(!coordinator.may_change_status(&proposed));
     }
 
     /// A scope of each role, each reaching something (an official one
@@ -786,6 +1096,11 @@ mod tests {
                 "{role}"
             );
             assert_eq!(
+                cell(Resource::Recipients).contains("proposes"),
+                s.may_propose_recipients(),
+                "{role}"
+            );
+            assert_eq!(
                 cell(Resource::Plans).contains("creates and changes plans"),
                 s.may_manage_plans(),
                 "{role}"
@@ -816,7 +1131,7 @@ mod tests {
             let cell = scope_cell(role, Resource::IdNumbers);
             assert_eq!(cell.starts_with('—'), !s.sees_id_numbers(), "{role}");
             assert_eq!(cell.starts_with("masked"), s.sees_id_numbers(), "{role}");
-            let reveals = s.may_reveal_id(Some(1));
+            let reveals = s.may_reveal_id(true);
             assert_eq!(cell.contains("may reveal"), reveals, "{role}");
             assert_eq!(
                 seen(role, Datum::IdNumber) == Seen::MaskedRevealable,
@@ -835,6 +1150,24 @@ mod tests {
             crate::domain::privacy::between_markers(&readme, "scope-tables"),
             Some(expected.as_str()),
             "README.md, between <!-- scope-tables:start --> and <!-- scope-tables:end -->, should be:\n\n{expected}"
+        );
+    }
+
+    #[test]
+    fn the_grace_period_is_read_from_the_settings_and_bounded() {
+        assert_eq!(DEFAULT_GRACE_DAYS, 60);
+        assert!(configure_grace(Some(&serde_json::json!({"access_grace_days": -1}))).is_err());
+        assert!(configure_grace(Some(&serde_json::json!({"access_grace_days": "x"}))).is_err());
+        assert!(configure_grace(Some(&serde_json::json!({"access_grace_days": 4000}))).is_err());
+        let s = Scope::on(
+            &user("coordinator", Some(1)),
+            vec![],
+            NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default(),
+        );
+        assert_eq!(
+            s.read_since(),
+            NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default()
+                - chrono::Duration::days(grace_days())
         );
     }
 

@@ -246,6 +246,9 @@ struct CoverForm {
 struct ImportForm {
     #[serde(default)]
     id_numbers: Option<String>,
+    /// Why people registered in another township are covered.
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 /// Covers the people whose ID numbers were pasted (a column from the
@@ -260,7 +263,7 @@ async fn cover_import(
     let back = format!("/contracts/{}/recipients", c.pid);
     let vault = crate::vault::Vault::of(&ctx)?;
     let raw = f.id_numbers.unwrap_or_default();
-    match contracts::cover_pasted(&ctx.db, &v.actor, &vault, &c, &raw).await {
+    match contracts::cover_pasted(&ctx.db, &v.actor, &vault, &c, &raw, f.reason.as_deref()).await {
         Ok(p) => {
             let data = shown::cover_result(&ctx.db, &c, &p).await?;
             Ok(Page::new("contracts/cover_result.html", data).render(&v))

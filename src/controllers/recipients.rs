@@ -31,7 +31,12 @@ const FORM: &str = "recipients/form.html";
 const REVEAL: &str = "recipients/reveal.html";
 
 fn saved(r: &recipients::Model) -> Response {
-    redirect_flash(&format!("/recipients/{}", r.pid), "flash-saved")
+    let flash = if r.registry == "proposed" {
+        "flash-proposed"
+    } else {
+        "flash-saved"
+    };
+    redirect_flash(&format!("/recipients/{}", r.pid), flash)
 }
 
 /// The form again, with its field errors.
@@ -81,7 +86,7 @@ async fn new(
     v: Viewer,
     QueryParams(q): QueryParams<NewQuery>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
+    require(v.scope.may_add_recipients())?;
     let data = view::new_form(
         &ctx.db,
         &v.scope,
@@ -100,7 +105,7 @@ async fn refresh(
     v: Viewer,
     FormData(p): FormData<RecipientParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
+    require(v.scope.may_add_recipients())?;
     let data = view::add_form_again(&ctx.db, &v.scope, &p, serde_json::json!({})).await?;
     Ok(Page::new(FORM, data).render(&v))
 }
@@ -110,7 +115,7 @@ async fn add(
     v: Viewer,
     FormData(p): FormData<RecipientParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
+    require(v.scope.may_add_recipients())?;
     let vault = Vault::of(&ctx)?;
     let result = Registration::register(&ctx.db, &v.scope, &v.actor, &vault, &p, today()).await;
     match invalid_or(result, v.lang)? {
@@ -127,8 +132,8 @@ async fn edit(
     v: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_edit_recipient(&r))?;
     Ok(Page::new(FORM, view::edit_form(&ctx.db, &v.scope, &r).await?).render(&v))
 }
 
@@ -138,8 +143,8 @@ async fn update(
     Path(id): Path<String>,
     FormData(p): FormData<RecipientParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_edit_recipient(&r))?;
     let vault = Vault::of(&ctx)?;
     let result = r
         .clone()
@@ -160,8 +165,8 @@ async fn change_status(
     Path(id): Path<String>,
     FormData(p): FormData<StatusParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_change_status(&r))?;
     let back = format!("/recipients/{}", r.pid);
     match r.change_status_to(&ctx.db, &v.actor, &p, today()).await {
         Ok(r) => Ok(saved(&r)),
@@ -178,7 +183,10 @@ async fn reveal_form(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_reveal_id(r.organization_id))?;
+    require(
+        v.scope
+            .may_reveal_id(recipients::served_now(&ctx.db, &v.scope, &r).await?),
+    )?;
     Ok(Page::new(REVEAL, view::reveal_page(&r, None, None)).render(&v))
 }
 
@@ -189,7 +197,10 @@ async fn reveal(
     FormData(p): FormData<RevealParams>,
 ) -> AppResult<Response> {
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_reveal_id(r.organization_id))?;
+    require(
+        v.scope
+            .may_reveal_id(recipients::served_now(&ctx.db, &v.scope, &r).await?),
+    )?;
     let vault = Vault::of(&ctx)?;
     let reason = p.reason.as_deref().unwrap_or("");
     let result = r.reveal(&ctx.db, &v.actor, &vault, reason).await;

@@ -71,6 +71,8 @@ fn saved(plan: &service_plans::Model) -> Response {
 struct NewQuery {
     recipient: Option<String>,
     household: Option<String>,
+    /// Another provider's plan whose pattern to start from (handover).
+    from_plan: Option<String>,
 }
 
 async fn new(
@@ -80,7 +82,10 @@ async fn new(
 ) -> AppResult<Response> {
     require(v.scope.may_manage_plans())?;
     let tomorrow = crate::models::today() + chrono::Duration::days(1);
-    let f = PlanForm::starting(q.recipient, q.household, tomorrow);
+    let f = match plan_form::handed_over(&ctx.db, &v.scope, q.from_plan.as_deref()).await? {
+        Some(f) => f,
+        None => PlanForm::starting(q.recipient, q.household, tomorrow),
+    };
     let page = plan_form::page(&ctx.db, &v, &f, &Mode::new(), Problems::none()).await?;
     Ok(page.render(&v))
 }

@@ -90,61 +90,17 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
             continue;
         }
         let k = i64::try_from(people.len()).unwrap_or(1);
-        let items = vec![
-            ItemParams {
-                service: Some("daily_care".into()),
-                unit: Some("visit".into()),
-                quantity: Some((k * 24).to_string()),
-                unit_price: Some("80".into()),
-                min_minutes: Some("30".into()),
-                ..Default::default()
-            },
-            ItemParams {
-                service: Some("emotional_support".into()),
-                unit: Some("hour".into()),
-                quantity: Some((k * 12).to_string()),
-                unit_price: Some("60".into()),
-                ..Default::default()
-            },
-            ItemParams {
-                material_category: Some("food".into()),
-                unit: Some("yuan".into()),
-                quantity: Some((k * 600).to_string()),
-                unit_price: Some("1".into()),
-                ..Default::default()
-            },
-        ];
         let total = k * (24 * 80 + 12 * 60 + 600);
-        let params = ContractParams {
-            township: Some(town.pid.to_string()),
-            organization: Some(
-                crate::models::_entities::organizations::Entity::find_by_id(org)
-                    .one(db)
-                    .await?
-                    .ok_or(AppError::NotFound)?
-                    .pid
-                    .to_string(),
-            ),
-            code: Some(format!("BZ-{}-{}-{:03}", town.code, start.year(), n + 1)),
-            title: Some(format!("{}特困及低保老人居家探访服务项目", town.name)),
-            procurement_method: Some("competitive_consultation".into()),
-            signed_on: Some((start - Duration::days(10)).to_string()),
-            starts_on: Some(start.to_string()),
-            ends_on: Some(end.to_string()),
-            total: Some(total.to_string()),
-            content: Some(
-                "为辖区特困、低保老人提供定期上门探访、生活照料、精神慰藉和物资发放。".into(),
-            ),
-            quality: Some("每次上门不少于30分钟，须有签到定位和服务对象签字确认。".into()),
-            settlement: Some("按季度履约验收后支付当期款项。".into()),
-            liability: Some("未完成部分按合同单价扣减；弄虚作假的，解除合同并追回款项。".into()),
-            min_visits_per_month: Some("2".into()),
-            min_visit_minutes: Some("30".into()),
-            max_late_percent: Some("10".into()),
-            items,
+        let c = match contracts::Entity::find()
+            .filter(contracts::Column::TownshipId.eq(town.id))
+            .filter(contracts::Column::OrganizationId.eq(org))
+            .filter(contracts::Column::Status.eq("active"))
+            .one(db)
+            .await?
+        {
+            Some(c) => c,
+            None => base_contract(db, &scope, &actor, &town, org, &people, (start, end), n).await?,
         };
-        let new = NewContract::parse(db, &scope, &params).await?;
-        let c = contracts::Model::create(db, &actor, new).await?;
         for q in 0..4u32 {
             milestones::create(
                 db,
@@ -160,9 +116,6 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
             )
             .await?;
         }
-        let pids: Vec<uuid::Uuid> = people.iter().map(|r| r.pid).collect();
-        contracts::cover(db, &actor, &c, &pids, &[]).await?;
-        let c = c.set_status(db, &actor, "active").await?;
 
         // Three months of history, about every two weeks per person.
         for (i, r) in people.iter().enumerate() {
@@ -293,5 +246,355 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
             .await?;
         }
     }
+    written += seed_handover_story(db, &scope, &actor, start).await?;
+    Ok(written)
+}
+
+/// A year's contract of `town` with `org` in force, covering `people`:
+/// daily care by the visit, emotional support by the hour, food by the
+/// yuan, sized to the number of people.
+#[allow(clippy::too_many_arguments)]
+async fn base_contract(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    town: &townships::Model,
+    org: i64,
+    people: &[recipients::Model],
+    (start, end): (NaiveDate, NaiveDate),
+    n: usize,
+) -> AppResult<contracts::Model> {
+    let k = i64::try_from(people.len()).unwrap_or(1);
+    let items = vec![
+        ItemParams {
+            service: Some("daily_care".into()),
+            unit: Some("visit".into()),
+            quantity: Some((k * 24).to_string()),
+            unit_price: Some("80".into()),
+            min_minutes: Some("30".into()),
+            ..Default::default()
+        },
+        ItemParams {
+            service: Some("emotional_support".into()),
+            unit: Some("hour".into()),
+            quantity: Some((k * 12).to_string()),
+            unit_price: Some("60".into()),
+            ..Default::default()
+        },
+        ItemParams {
+            material_category: Some("food".into()),
+            unit: Some("yuan".into()),
+            quantity: Some((k * 600).to_string()),
+            unit_price: Some("1".into()),
+            ..Default::default()
+        },
+    ];
+    let total = k * (24 * 80 + 12 * 60 + 600);
+    let params = ContractParams {
+        township: Some(town.pid.to_string()),
+        organization: Some(
+            crate::models::_entities::organizations::Entity::find_by_id(org)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?
+                .pid
+                .to_string(),
+        ),
+        code: Some(format!("BZ-{}-{}-{:03}", town.code, start.year(), n + 1)),
+        title: Some(format!("{}特困及低保老人居家探访服务项目", town.name)),
+        procurement_method: Some("competitive_consultation".into()),
+        signed_on: Some((start - Duration::days(10)).to_string()),
+        starts_on: Some(start.to_string()),
+        ends_on: Some(end.to_string()),
+        total: Some(total.to_string()),
+        content: Some(
+            "为辖区特困、低保老人提供定期上门探访、生活照料、精神慰藉和物资发放。".into(),
+        ),
+        quality: Some("每次上门不少于30分钟，须有签到定位和服务对象签字确认。".into()),
+        settlement: Some("按季度履约验收后支付当期款项。".into()),
+        liability: Some("未完成部分按合同单价扣减；弄虚作假的，解除合同并追回款项。".into()),
+        min_visits_per_month: Some("2".into()),
+        min_visit_minutes: Some("30".into()),
+        max_late_percent: Some("10".into()),
+        items,
+    };
+    let new = NewContract::parse(db, scope, &params).await?;
+    let c = contracts::Model::create(db, actor, new).await?;
+    let pids: Vec<uuid::Uuid> = people.iter().map(|r| r.pid).collect();
+    contracts::cover(db, actor, &c, &pids, &[]).await?;
+    let c = c.set_status(db, actor, "active").await?;
+    Ok(c)
+}
+
+/// The contracts the demo county's providers work under (part of the test
+/// fixture): 曾口镇 and 清江镇 bought a year of home visits from the
+/// Sunshine centre, 水宁寺镇 from Yimin, starting three months ago and
+/// covering the people each provider found there. Access to people follows
+/// these contracts (`policy::Scope::recipients`).
+///
+/// # Errors
+/// Database errors; a demo contract that does not validate.
+pub async fn seed_base_contracts(db: &DatabaseConnection) -> AppResult<()> {
+    let today = crate::models::today();
+    let start = first_of_month(today, 3);
+    let end = add_months(start, 12) - Duration::days(1);
+    let actor = Actor::system("demo:seed");
+    for (official, coordinator) in [
+        ("official@doudi.test", "coordinator@doudi.test"),
+        ("official2@doudi.test", "coordinator2@doudi.test"),
+    ] {
+        let (Some(official), Some(coordinator)) = (
+            users::Model::find_by_email(db, official).await?,
+            users::Model::find_by_email(db, coordinator).await?,
+        ) else {
+            continue;
+        };
+        let Some(org) = coordinator.organization_id else {
+            continue;
+        };
+        let towns: Vec<i64> = official_townships::Entity::find()
+            .filter(official_townships::Column::UserId.eq(official.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.township_id)
+            .collect();
+        let scope = Scope::new(&official, towns.clone());
+        for (n, town_id) in towns.iter().enumerate() {
+            let Some(town) = townships::Entity::find_by_id(*town_id).one(db).await? else {
+                continue;
+            };
+            let people = recipients::Entity::find()
+                .filter(recipients::Column::TownshipId.eq(town.id))
+                .filter(recipients::Column::OrganizationId.eq(org))
+                .filter(recipients::Column::Status.eq("active"))
+                .order_by_asc(recipients::Column::Id)
+                .all(db)
+                .await?;
+            if !people.is_empty() {
+                base_contract(db, &scope, &actor, &town, org, &people, (start, end), n).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The rest of 曾口镇's story (issue 16): last year it bought home visits
+/// from Yimin, whose plans ended and whose visits are history (so the
+/// Sunshine centre's handover list shows their pattern and last visits);
+/// this year a second provider, the charity federation, brings food to
+/// two people the Sunshine centre also visits. Returns the visits written.
+///
+/// # Errors
+/// Database errors; a demo contract that does not validate.
+async fn seed_handover_story(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    start: NaiveDate,
+) -> AppResult<usize> {
+    use crate::models::_entities::{organizations, service_plans};
+    let Some(town) = townships::Entity::find()
+        .filter(townships::Column::Name.eq("曾口镇"))
+        .one(db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let org_named = |name: &'static str| async move {
+        organizations::Entity::find()
+            .filter(organizations::Column::Name.eq(name))
+            .one(db)
+            .await
+    };
+    let (Some(yimin), Some(charity)) = (
+        org_named("巴中市益民社会工作服务中心").await?,
+        org_named("巴中市慈善总会").await?,
+    ) else {
+        return Ok(0);
+    };
+    let people = recipients::Entity::find()
+        .filter(recipients::Column::TownshipId.eq(town.id))
+        .filter(recipients::Column::Status.eq("active"))
+        .filter(recipients::Column::Registry.eq("registered"))
+        .order_by_asc(recipients::Column::Id)
+        .all(db)
+        .await?;
+    if people.is_empty() {
+        return Ok(0);
+    }
+    // Last year's contract with Yimin, its weekly plans (ended when the
+    // contract did) and a visit about every two weeks.
+    let last_start = start - chrono::Months::new(12);
+    let last = base_contract(
+        db,
+        scope,
+        actor,
+        &town,
+        yimin.id,
+        &people,
+        (last_start, start - Duration::days(1)),
+        8,
+    )
+    .await?;
+    let zone = crate::zone::display();
+    let mut rng = Rng::new(2026);
+    let mut written = 0;
+    for (i, r) in people.iter().enumerate() {
+        let weekday = ["MO", "TU", "WE", "TH", "FR"][i % 5];
+        let first = last_start + Duration::days(i64::try_from(i % 5).unwrap_or(0));
+        service_plans::ActiveModel {
+            pid: Set(uuid::Uuid::new_v4()),
+            organization_id: Set(yimin.id),
+            recipient_id: Set(Some(r.id)),
+            household_id: Set(r.household_id),
+            township_id: Set(r.township_id),
+            worker_id: Set(None),
+            backup_worker_id: Set(None),
+            services: Set("daily_care,emotional_support".into()),
+            duration_minutes: Set(60),
+            tzid: Set(zone.name().to_string()),
+            dtstart: Set(format!("{first}T10:00:00")),
+            rrule: Set(Some(format!(
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY={weekday};UNTIL={}T000000",
+                start.format("%Y%m%d")
+            ))),
+            exdates: Set(String::new()),
+            rdates: Set(String::new()),
+            status: Set("ended".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let mut day = first;
+        while day < start {
+            let starts = zone
+                .from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap_or_default())
+                .single()
+                .map_or(Utc::now(), |t| t.with_timezone(&Utc));
+            let done = rng.below(10) < 9;
+            let v = visits::ActiveModel {
+                pid: Set(uuid::Uuid::new_v4()),
+                organization_id: Set(yimin.id),
+                recipient_id: Set(Some(r.id)),
+                household_id: Set(r.household_id),
+                township_id: Set(r.township_id),
+                starts_at: Set(starts.into()),
+                ends_at: Set((starts + Duration::hours(1)).into()),
+                tzid: Set(zone.name().to_string()),
+                status: Set(if done {
+                    VisitStatus::Completed
+                } else {
+                    VisitStatus::Attempted
+                }
+                .as_str()
+                .into()),
+                exception: Set(false),
+                checked_in_at: Set(Some((starts + Duration::minutes(3)).into())),
+                checked_out_at: Set(Some((starts + Duration::minutes(58)).into())),
+                location_exception: Set(false),
+                late: Set(false),
+                confirmed_by: Set(done.then(|| r.name.clone())),
+                confirmed_relation: Set(done.then(|| "本人".to_string())),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            if done {
+                visit_service_lines::ActiveModel {
+                    visit_id: Set(v.id),
+                    service: Set("daily_care".into()),
+                    minutes: Set(40 + i64::try_from(rng.below(20)).unwrap_or(0)),
+                    created_at: Set(starts.into()),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+            written += 1;
+            day += Duration::days(14);
+        }
+    }
+    crate::models::fulfilment::rebuild(db, &last).await?;
+    // This year the charity federation brings food (by the yuan) to two of
+    // the people the Sunshine centre visits: two providers at once.
+    let two: Vec<recipients::Model> = people.iter().take(2).cloned().collect();
+    let params = ContractParams {
+        township: Some(town.pid.to_string()),
+        organization: Some(charity.pid.to_string()),
+        code: Some(format!("BZ-{}-{}-C01", town.code, start.year())),
+        title: Some(format!("{}困难群众生活物资帮扶项目", town.name)),
+        procurement_method: Some("single_source".into()),
+        signed_on: Some((start - Duration::days(3)).to_string()),
+        starts_on: Some(start.to_string()),
+        ends_on: Some((add_months(start, 12) - Duration::days(1)).to_string()),
+        total: Some("4800".into()),
+        content: Some("每月为困难老人配送米面油等生活物资。".into()),
+        quality: Some("物资按月送达，须经服务对象签收。".into()),
+        settlement: Some("按季度核验签收单后支付。".into()),
+        liability: Some("未送达部分不予支付。".into()),
+        min_visits_per_month: Some("1".into()),
+        min_visit_minutes: None,
+        max_late_percent: None,
+        items: vec![ItemParams {
+            material_category: Some("food".into()),
+            unit: Some("yuan".into()),
+            quantity: Some("4800".into()),
+            unit_price: Some("1".into()),
+            ..Default::default()
+        }],
+    };
+    let new = NewContract::parse(db, scope, &params).await?;
+    let c = contracts::Model::create(db, actor, new).await?;
+    let pids: Vec<uuid::Uuid> = two.iter().map(|r| r.pid).collect();
+    contracts::cover(db, actor, &c, &pids, &[]).await?;
+    let c = c.set_status(db, actor, "active").await?;
+    let today = crate::models::today();
+    for r in &two {
+        let mut day = start + Duration::days(4);
+        while day < today {
+            let starts = zone
+                .from_local_datetime(&day.and_hms_opt(14, 0, 0).unwrap_or_default())
+                .single()
+                .map_or(Utc::now(), |t| t.with_timezone(&Utc));
+            let v = visits::ActiveModel {
+                pid: Set(uuid::Uuid::new_v4()),
+                organization_id: Set(charity.id),
+                recipient_id: Set(Some(r.id)),
+                household_id: Set(r.household_id),
+                township_id: Set(r.township_id),
+                starts_at: Set(starts.into()),
+                ends_at: Set((starts + Duration::minutes(20)).into()),
+                tzid: Set(zone.name().to_string()),
+                status: Set(VisitStatus::Completed.as_str().into()),
+                exception: Set(false),
+                checked_in_at: Set(Some((starts + Duration::minutes(1)).into())),
+                checked_out_at: Set(Some((starts + Duration::minutes(15)).into())),
+                location_exception: Set(false),
+                late: Set(false),
+                confirmed_by: Set(Some(r.name.clone())),
+                confirmed_relation: Set(Some("本人".into())),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            visit_material_lines::ActiveModel {
+                visit_id: Set(v.id),
+                item: Set("大米、食用油".into()),
+                category: Set("food".into()),
+                quantity_milli: Set(1000),
+                unit: Set("份".into()),
+                value_fen: Set(20_000),
+                funding: Set("contract".into()),
+                created_at: Set(starts.into()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            written += 1;
+            day = add_months(day, 1);
+        }
+    }
+    crate::models::fulfilment::rebuild(db, &c).await?;
     Ok(written)
 }

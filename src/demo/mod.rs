@@ -281,7 +281,8 @@ pub async fn seed(db: &DatabaseConnection, vault: &Vault) -> AppResult<()> {
         p.volunteer = Some((i > 4).to_string());
         add_user(db, &actor, &p, Some(org), &[]).await?;
     }
-    seed_recipients(db, vault, &actor, &mut rng, &towns, sunshine.id, yimin.id).await
+    seed_recipients(db, vault, &actor, &mut rng, &towns, sunshine.id, yimin.id).await?;
+    contracts::seed_base_contracts(db).await
 }
 
 /// One demo person: name, male?, birth date, relation, disability, tags,

@@ -14,6 +14,11 @@ pub struct Allowed {
     pub users: bool,
     pub audit: bool,
     pub recipients: bool,
+    /// Proposals (主动发现): officials decide them, coordinators follow
+    /// theirs.
+    pub proposals: bool,
+    /// The handover list: a provider's coordinators.
+    pub handover: bool,
     pub imports: bool,
     pub plans: bool,
     pub board: bool,
@@ -38,6 +43,8 @@ pub enum Section {
     Dashboard,
     Contracts,
     Referrals,
+    Proposals,
+    Handover,
     Imports,
     Organizations,
     Users,
@@ -49,7 +56,7 @@ pub enum Section {
 
 /// Every section but `More`, in the order the old one-list menu had them
 /// (the order of the "more" list).
-const ORDER: [Section; 19] = [
+const ORDER: [Section; 21] = [
     Section::Home,
     Section::Today,
     Section::MyWeek,
@@ -61,6 +68,8 @@ const ORDER: [Section; 19] = [
     Section::Households,
     Section::Plans,
     Section::Referrals,
+    Section::Proposals,
+    Section::Handover,
     Section::Imports,
     Section::Townships,
     Section::Villages,
@@ -88,6 +97,8 @@ impl Section {
             Self::Dashboard => "/dashboard",
             Self::Contracts => "/contracts",
             Self::Referrals => "/referrals",
+            Self::Proposals => "/proposals",
+            Self::Handover => "/handover",
             Self::Imports => "/recipient_imports",
             Self::Organizations => "/organizations",
             Self::Users => "/users",
@@ -115,6 +126,8 @@ impl Section {
             Self::Dashboard => "nav-dashboard",
             Self::Contracts => "nav-contracts",
             Self::Referrals => "nav-referrals",
+            Self::Proposals => "nav-proposals",
+            Self::Handover => "handover",
             Self::Imports => "nav-imports",
             Self::Organizations => "nav-organizations",
             Self::Users => "nav-users",
@@ -156,6 +169,8 @@ impl Section {
             Self::Dashboard => "dashboard",
             Self::Contracts => "contracts",
             Self::Referrals => "referrals",
+            Self::Proposals => "proposals",
+            Self::Handover => "handover",
             Self::Imports => "imports",
             Self::Organizations => "organizations",
             Self::Users => "users",
@@ -178,6 +193,8 @@ impl Section {
             Self::Board | Self::Attention => a.board,
             Self::Dashboard | Self::Contracts => a.contracts,
             Self::Referrals => a.referrals,
+            Self::Proposals => a.proposals,
+            Self::Handover => a.handover,
             Self::Imports => a.imports,
             Self::Organizations => a.organizations,
             Self::Users => a.users,
@@ -257,6 +274,8 @@ mod tests {
                 users: true,
                 audit: true,
                 recipients: true,
+                proposals: true,
+                handover: false,
                 imports: true,
                 plans: true,
                 board: true,
@@ -268,6 +287,8 @@ mod tests {
                 townships: true,
                 organizations: true,
                 recipients: true,
+                proposals: true,
+                imports: true,
                 plans: true,
                 board: true,
                 referrals: true,
@@ -279,7 +300,8 @@ mod tests {
                 organizations: true,
                 users: true,
                 recipients: true,
-                imports: true,
+                proposals: true,
+                handover: true,
                 plans: true,
                 board: true,
                 referrals: true,
@@ -309,9 +331,9 @@ mod tests {
 
     #[rstest]
     #[case(Role::Worker, &["plans"])]
-    #[case(Role::Coordinator, &["dashboard", "contracts", "households", "plans", "referrals", "imports", "townships", "villages", "organizations", "users", "settings"])]
-    #[case(Role::Official, &["board", "recipients", "households", "plans", "referrals", "townships", "villages", "organizations", "settings"])]
-    #[case(Role::Admin, &["board", "recipients", "households", "plans", "referrals", "imports", "townships", "villages", "organizations", "users", "service_types", "audit", "settings"])]
+    #[case(Role::Coordinator, &["dashboard", "contracts", "households", "plans", "referrals", "proposals", "handover", "townships", "villages", "organizations", "users", "settings"])]
+    #[case(Role::Official, &["board", "recipients", "households", "plans", "referrals", "proposals", "imports", "townships", "villages", "organizations", "settings"])]
+    #[case(Role::Admin, &["board", "recipients", "households", "plans", "referrals", "proposals", "imports", "townships", "villages", "organizations", "users", "service_types", "audit", "settings"])]
     fn the_rest_is_behind_more(#[case] role: Role, #[case] want: &[&str]) {
         assert_eq!(names(&more(role, &allowed(role))), want);
     }

@@ -159,7 +159,7 @@ pub const fn seen(role: Role, datum: Datum) -> Seen {
             Seen::Masked
         }
         (D::IdNumber | D::AssistanceStatus | D::Roster | D::Callback | D::Referral, R::Worker)
-        | (D::Roster, R::Official)
+        | (D::Roster, R::Coordinator)
         | (D::AuditTrail | D::SignInAttempt, R::Official | R::Coordinator | R::Worker) => Seen::Not,
         (
             D::Name

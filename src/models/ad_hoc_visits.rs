@@ -239,10 +239,22 @@ pub async fn check(
     if recipient.is_none() {
         e.add("recipient", "error-choose-recipient");
     }
+    // A provider logs visits only to the people it serves today.
+    if let Some(r) = &recipient {
+        if scope.served_today().is_some()
+            && super::recipients::served_among(db, scope, &[r.id])
+                .await?
+                .is_empty()
+        {
+            e.add("recipient", "error-not-served");
+        }
+    }
     let organization_id = if is_worker {
         caller.organization_id
     } else {
-        recipient.as_ref().and_then(|r| r.organization_id)
+        scope
+            .own_organization()
+            .or_else(|| recipient.as_ref().and_then(|r| r.organization_id))
     };
     if recipient.is_some() && organization_id.is_none() {
         e.add("recipient", "error-no-organization");

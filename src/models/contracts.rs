@@ -26,7 +26,7 @@ use crate::{
 };
 use chrono::NaiveDate;
 use sea_orm::{
-    entity::prelude::*, ActiveValue::Set, ConnectionTrait, QueryOrder, TransactionTrait,
+    entity::prelude::*, ActiveValue::Set, ConnectionTrait, QueryOrder, QueryTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -732,8 +732,25 @@ impl Model {
         }
         let mut am: ActiveModel = self.clone().into();
         am.status = Set(to.to_string());
+        if to == "closed" {
+            // Coverage, and the provider's access to the people, end here
+            // (`policy::covered_by_provider`).
+            am.closed_on = Set(Some(super::today()));
+        }
         let after = am.update(&txn).await?;
         super::fulfilment::rebuild(&txn, &after).await?;
+        if to == "active" {
+            // People another provider served: its visits on the days this
+            // contract now covers are cancelled, its plans end.
+            super::handover::hand_over(
+                &txn,
+                actor,
+                &after,
+                chrono::Utc::now(),
+                chrono::Duration::days(super::service_plans::DEFAULT_HORIZON_DAYS),
+            )
+            .await?;
+        }
         let mut changes = audit_logs::change_json(Some(self), Some(&after));
         audit_logs::add_context(&mut changes, reason.map(Reason::as_str), None);
         audit_logs::record(
@@ -908,6 +925,7 @@ pub async fn candidates(
         .into_query();
     let mut find = recipients::Entity::find()
         .filter(recipients::Column::TownshipId.eq(contract.township_id))
+        .filter(recipients::Column::Registry.eq("registered"))
         .filter(recipients::Column::Status.eq("active"))
         .filter(recipients::Column::Id.not_in_subquery(taken));
     if let Some(text) = text {
@@ -953,12 +971,15 @@ pub async fn cover_pasted(
     vault: &crate::vault::Vault,
     contract: &Model,
     raw: &str,
+    reason: Option<&str>,
 ) -> AppResult<Pasted> {
-    let (found, unmatched) = recipients_by_ids(db, actor, vault, contract, raw).await?;
+    let reason = elsewhere_reason(reason)?;
+    let (found, unmatched) =
+        recipients_by_ids(db, actor, vault, contract, raw, reason.is_some()).await?;
     let added = if found.is_empty() {
         0
     } else {
-        cover(db, actor, contract, &found, &[]).await?
+        cover_with(db, actor, contract, &found, &[], reason.as_ref()).await?
     };
     Ok(Pasted {
         added,
@@ -981,18 +1002,38 @@ pub async fn cover_all(
     mut people: Vec<Uuid>,
     households: &[Uuid],
     id_numbers: &[String],
+    reason: Option<&str>,
 ) -> AppResult<(usize, Vec<String>)> {
+    let reason = elsewhere_reason(reason)?;
     let mut unmatched = Vec::new();
     if !id_numbers.is_empty() {
-        let (found, missing) =
-            recipients_by_ids(db, actor, vault, contract, &id_numbers.join("\n")).await?;
+        let (found, missing) = recipients_by_ids(
+            db,
+            actor,
+            vault,
+            contract,
+            &id_numbers.join("\n"),
+            reason.is_some(),
+        )
+        .await?;
         people.extend(found);
         unmatched = missing;
     }
     people.sort_unstable();
     people.dedup();
-    let n = cover(db, actor, contract, &people, households).await?;
+    let n = cover_with(db, actor, contract, &people, households, reason.as_ref()).await?;
     Ok((n, unmatched))
+}
+
+/// The reason for covering people registered in another township, when
+/// one is given (checked like any reason).
+fn elsewhere_reason(raw: Option<&str>) -> AppResult<Option<Reason>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) => Reason::parse(Some(r))
+            .map(Some)
+            .map_err(|e| AppError::field("reason", e.message_key())),
+    }
 }
 
 /// Adds recipients to a draft's coverage: each by pid, or every member of
@@ -1009,6 +1050,24 @@ pub async fn cover(
     recipient_pids: &[Uuid],
     household_pids: &[Uuid],
 ) -> AppResult<usize> {
+    cover_with(db, actor, contract, recipient_pids, household_pids, None).await
+}
+
+/// [`cover`]; with `reason`, people registered in another township may be
+/// named too (found by their ID numbers): coverage where the need is
+/// (temporary residence, an emergency), the reason kept on their coverage
+/// and shown to both townships' officials.
+///
+/// # Errors
+/// As [`cover`].
+pub async fn cover_with(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    contract: &Model,
+    recipient_pids: &[Uuid],
+    household_pids: &[Uuid],
+    reason: Option<&Reason>,
+) -> AppResult<usize> {
     use super::_entities::households;
     if contract.status != "draft" {
         return Err(AppError::field("status", "error-contract-not-draft"));
@@ -1023,7 +1082,10 @@ pub async fn cover(
     }
     let mut people = recipients::Entity::find()
         .filter(recipients::Column::Pid.is_in(recipient_pids.to_vec()))
-        .filter(recipients::Column::TownshipId.eq(contract.township_id))
+        .apply_if(reason.is_none().then_some(contract.township_id), |q, t| {
+            q.filter(recipients::Column::TownshipId.eq(t))
+        })
+        .filter(recipients::Column::Registry.eq("registered"))
         .all(db)
         .await?;
     if people.len() != recipient_pids.len() {
@@ -1061,19 +1123,30 @@ pub async fn cover(
     new.sort_by_key(|r| r.id);
     new.dedup_by_key(|r| r.id);
     for r in &new {
+        let elsewhere = r.township_id != contract.township_id;
         contract_recipients::ActiveModel {
             contract_id: Set(contract.id),
             recipient_id: Set(r.id),
             created_at: Set(chrono::Utc::now().into()),
+            reason: Set(reason.filter(|_| elsewhere).map(|r| r.as_str().to_string())),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
     }
     super::fulfilment::rebuild(&txn, contract).await?;
-    let changes = serde_json::json!({
+    let elsewhere: Vec<String> = new
+        .iter()
+        .filter(|r| r.township_id != contract.township_id)
+        .map(|r| r.pid.to_string())
+        .collect();
+    let mut changes = serde_json::json!({
         "covered": new.iter().map(|r| r.pid.to_string()).collect::<Vec<_>>(),
     });
+    if !elsewhere.is_empty() {
+        changes["elsewhere"] = serde_json::json!(elsewhere);
+        changes["reason"] = serde_json::json!(reason.map(Reason::as_str));
+    }
     audit_logs::record(
         &txn,
         actor,
@@ -1211,6 +1284,7 @@ pub async fn recipients_by_ids(
     vault: &crate::vault::Vault,
     contract: &Model,
     raw: &str,
+    elsewhere: bool,
 ) -> AppResult<(Vec<Uuid>, Vec<String>)> {
     use crate::domain::resident_id::ResidentId;
     let tokens: Vec<&str> = raw
@@ -1243,7 +1317,10 @@ pub async fn recipients_by_ids(
     for chunk in wanted.chunks(500) {
         found.extend(
             recipients::Entity::find()
-                .filter(recipients::Column::TownshipId.eq(contract.township_id))
+                .apply_if((!elsewhere).then_some(contract.township_id), |q, t| {
+                    q.filter(recipients::Column::TownshipId.eq(t))
+                })
+                .filter(recipients::Column::Registry.eq("registered"))
                 .filter(recipients::Column::IdHash.is_in(chunk.iter().map(|w| w.0.clone())))
                 .all(db)
                 .await?

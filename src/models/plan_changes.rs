@@ -246,6 +246,27 @@ impl Model {
         reason: Option<&str>,
     ) -> AppResult<(Self, VisitSync)> {
         let reason = reason_of(reason)?;
+        let txn = db.begin().await?;
+        let out = self.end_in(&txn, actor, on, now, horizon, &reason).await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Self::end_on`] inside the caller's transaction, with a checked
+    /// reason (a handover ends the outgoing provider's plans with the
+    /// contract that takes over).
+    ///
+    /// # Errors
+    /// Database errors; a stored rule that no longer parses.
+    pub async fn end_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        on: NaiveDate,
+        now: DateTime<Utc>,
+        horizon: Duration,
+        reason: &str,
+    ) -> AppResult<(Self, VisitSync)> {
         let at = on.and_time(chrono::NaiveTime::MIN);
         let mut am = self.cut_before(at);
         let zone = self.recurrence()?.zone();
@@ -253,11 +274,9 @@ impl Model {
         if !started || on <= now.with_timezone(&zone).date_naive() {
             am.status = Set("ended".into());
         }
-        let txn = db.begin().await?;
-        let after = am.update(&txn).await?;
-        let sync = sync_visits(&txn, actor, &after, now, horizon).await?;
-        audit_update(&txn, actor, self, &after, &reason, sync, None).await?;
-        txn.commit().await?;
+        let after = am.update(db).await?;
+        let sync = sync_visits(db, actor, &after, now, horizon).await?;
+        audit_update(db, actor, self, &after, reason, sync, None).await?;
         Ok((after, sync))
     }
 

@@ -574,7 +574,7 @@ impl Model {
                     new += 1;
                     valid.push((row, Outcome::New));
                 }
-                Some(m) if !scope.sees_recipient(m) => {
+                Some(m) if !scope.registers_recipient(m) => {
                     report.rejected.push(RejectedRow {
                         row: line,
                         cells: rows[line - 1].clone(),

@@ -405,6 +405,14 @@ pub enum HouseholdChoice {
     New(NewHousehold),
 }
 
+/// How a person enters the register: registered by the township (with
+/// the organisation that found them, if any), or proposed by a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registry {
+    Registered(Option<i64>),
+    Proposed(i64),
+}
+
 /// The audit record of a recipient: what people see, never the sealed
 /// number or its hash.
 #[must_use]
@@ -434,6 +442,7 @@ pub fn audit_view(m: &Model) -> serde_json::Value {
         "status_on": m.status_on,
         "roster": m.roster,
         "organization_id": m.organization_id,
+        "registry": m.registry,
     })
 }
 
@@ -507,11 +516,45 @@ impl Model {
             vault,
             household,
             fields,
-            organization_id,
+            Registry::Registered(organization_id),
             None,
             today,
         )
         .await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+
+    /// Enters a person a provider found in outreach (主动发现) as its
+    /// proposal to the township: on the register as `proposed`, seen only
+    /// by the proposer and the township until an official decides.
+    ///
+    /// # Errors
+    /// As `register`.
+    pub async fn propose(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        vault: &Vault,
+        household: HouseholdChoice,
+        fields: RecipientFields,
+        organization_id: i64,
+        today: NaiveDate,
+    ) -> AppResult<Self> {
+        let txn = db.begin().await?;
+        let mut chain = Chain::default();
+        let (m, _) = Self::insert_in(
+            &txn,
+            &mut chain,
+            actor,
+            vault,
+            household,
+            fields,
+            Registry::Proposed(organization_id),
+            None,
+            today,
+        )
+        .await?;
+        super::proposals::open_in(&txn, &mut chain, actor, &m, organization_id).await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -526,10 +569,14 @@ impl Model {
         vault: &Vault,
         household: HouseholdChoice,
         fields: RecipientFields,
-        organization_id: Option<i64>,
+        registry: Registry,
         roster: Option<String>,
         today: NaiveDate,
     ) -> AppResult<(Self, households::Model)> {
+        let (organization_id, registry) = match registry {
+            Registry::Registered(org) => (org, "registered"),
+            Registry::Proposed(org) => (Some(org), "proposed"),
+        };
         // A registered number fails the unique key, which becomes the
         // field error (no look-up first: one statement fewer per row).
         let household = match household {
@@ -543,6 +590,7 @@ impl Model {
             township_id: Set(household.township_id),
             village_id: Set(household.village_id),
             organization_id: Set(organization_id),
+            registry: Set(registry.to_string()),
             status: Set(RecipientStatus::Active.as_str().to_string()),
             status_on: Set(today),
             roster: Set(roster),
@@ -1044,6 +1092,8 @@ pub struct Registration {
     pub household: HouseholdChoice,
     pub fields: RecipientFields,
     pub organization_id: Option<i64>,
+    /// A provider's coordinator proposes; the township registers.
+    pub proposed: bool,
 }
 
 /// The organisation a registration belongs to: a coordinator's own; for
@@ -1171,6 +1221,7 @@ impl Registration {
                 household: household?,
                 fields: fields?,
                 organization_id,
+                proposed: scope.may_propose_recipients(),
             })
         })
     }
@@ -1184,16 +1235,23 @@ impl Registration {
         vault: &Vault,
         today: NaiveDate,
     ) -> AppResult<Model> {
-        Model::register(
-            db,
-            actor,
-            vault,
-            self.household,
-            self.fields,
-            self.organization_id,
-            today,
-        )
-        .await
+        match (self.proposed, self.organization_id) {
+            (true, Some(org)) => {
+                Model::propose(db, actor, vault, self.household, self.fields, org, today).await
+            }
+            _ => {
+                Model::register(
+                    db,
+                    actor,
+                    vault,
+                    self.household,
+                    self.fields,
+                    self.organization_id,
+                    today,
+                )
+                .await
+            }
+        }
     }
 }
 
@@ -1466,4 +1524,96 @@ impl StatusParams {
 pub struct RevealParams {
     #[serde(default, deserialize_with = "loose")]
     pub reason: Option<String>,
+}
+
+/// Which of `ids` the caller sees (one query; none for workers, all for
+/// admins): for pages that show people met through visits or plans and
+/// link only to those the viewer may open.
+///
+/// # Errors
+/// Database errors.
+pub async fn visible_ids<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    mut ids: Vec<i64>,
+) -> AppResult<std::collections::HashSet<i64>> {
+    ids.sort_unstable();
+    ids.dedup();
+    let Some(q) = scoped(Entity::find(), scope.recipients()) else {
+        return Ok(std::collections::HashSet::new());
+    };
+    if scope.is_admin() || ids.is_empty() {
+        return Ok(if scope.is_admin() {
+            ids.into_iter().collect()
+        } else {
+            std::collections::HashSet::new()
+        });
+    }
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            q.clone()
+                .select_only()
+                .column(Column::Id)
+                .filter(Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Whether the caller's organisation serves the person today (coverage
+/// not yet over), or proposed them and the township has not registered
+/// them: who may reveal the ID number and plan visits. Admins and
+/// officials are not limited by coverage (true); workers never (false).
+///
+/// # Errors
+/// Database errors.
+pub async fn served_now<C: ConnectionTrait>(db: &C, scope: &Scope, r: &Model) -> AppResult<bool> {
+    use crate::domain::role::Role;
+    match scope.role() {
+        Role::Admin | Role::Official => return Ok(true),
+        Role::Worker => return Ok(false),
+        Role::Coordinator => {}
+    }
+    if r.registry != "registered" && r.organization_id == scope.own_organization() {
+        return Ok(true);
+    }
+    served_among(db, scope, &[r.id])
+        .await
+        .map(|s| !s.is_empty())
+}
+
+/// Which of `ids` the caller's organisation serves today (for a
+/// coordinator; all of them for anyone else, whom coverage does not limit).
+///
+/// # Errors
+/// Database errors.
+pub async fn served_among<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    ids: &[i64],
+) -> AppResult<std::collections::HashSet<i64>> {
+    let Some(served) = scope.served_today() else {
+        return Ok(ids.iter().copied().collect());
+    };
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            Entity::find()
+                .select_only()
+                .column(Column::Id)
+                .filter(Column::Id.is_in(chunk.iter().copied()))
+                .filter(Column::Id.in_subquery(served.clone()))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
 }

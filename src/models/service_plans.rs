@@ -173,6 +173,36 @@ impl NewPlan {
                 (None, None)
             }
         };
+        // A provider plans only for the people its contracts cover today
+        // (not during the read-only grace period, not for proposals).
+        let members: Vec<i64> = match (&recipient, &household) {
+            (Some(r), _) => vec![r.id],
+            (None, Some(h)) => {
+                super::recipients::Entity::find()
+                    .select_only()
+                    .column(super::recipients::Column::Id)
+                    .filter(super::recipients::Column::HouseholdId.eq(h.id))
+                    .into_tuple::<i64>()
+                    .all(db)
+                    .await?
+            }
+            (None, None) => Vec::new(),
+        };
+        if (recipient.is_some() || household.is_some())
+            && scope.served_today().is_some()
+            && super::recipients::served_among(db, scope, &members)
+                .await?
+                .is_empty()
+        {
+            e.add(
+                if recipient.is_some() {
+                    "recipient"
+                } else {
+                    "household"
+                },
+                "error-not-served",
+            );
+        }
         let organization_id = scope.own_organization().or_else(|| {
             recipient
                 .as_ref()
@@ -748,15 +778,15 @@ pub async fn conflicts_before_saving(
             .collect()
     };
     let person_ids: Vec<i64> = seen.values().filter_map(|v| v.recipient_id).collect();
-    let people: std::collections::HashMap<i64, recipients::Model> = if person_ids.is_empty() {
+    let openable = super::recipients::visible_ids(db, scope, person_ids.clone()).await?;
+    let people: std::collections::HashMap<i64, recipients::Model> = if openable.is_empty() {
         std::collections::HashMap::new()
     } else {
         recipients::Entity::find()
-            .filter(recipients::Column::Id.is_in(person_ids))
+            .filter(recipients::Column::Id.is_in(openable.iter().copied()))
             .all(db)
             .await?
             .into_iter()
-            .filter(|r| scope.sees_recipient(r))
             .map(|r| (r.id, r))
             .collect()
     };

@@ -461,6 +461,62 @@ pub async fn remove_unstarted<C: ConnectionTrait>(
     Ok(removed)
 }
 
+/// Cancels visits that have not started, with `reason` kept on each (a
+/// handover: the provider no longer covers the person on those days).
+/// Only those still scheduled, not started and unlocked; a scheduled visit
+/// counts toward nothing, so the kept totals do not move. They stay as
+/// history. Returns how many were cancelled.
+///
+/// # Errors
+/// Database errors.
+pub async fn cancel_unstarted<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[i64],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    audit_logs::lock_chain(db).await?;
+    let mut entries = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut update = visits::Entity::update_many()
+            .col_expr(
+                visits::Column::Status,
+                Expr::value(VisitStatus::Cancelled.as_str()),
+            )
+            .col_expr(visits::Column::CancelReason, Expr::value(reason))
+            .col_expr(
+                visits::Column::Version,
+                Expr::col(visits::Column::Version).add(1),
+            )
+            .col_expr(visits::Column::UpdatedAt, Expr::value(at(now)))
+            .filter(visits::Column::Id.is_in(chunk.to_vec()))
+            .filter(visits::Column::Status.eq(VisitStatus::Scheduled.as_str()))
+            .filter(visits::Column::CheckedInAt.is_null())
+            .filter(visits::Column::LockedAt.is_null())
+            .filter(visits::Column::StartsAt.gte(at(now)))
+            .into_query();
+        update.returning(Query::returning().columns([visits::Column::Id, visits::Column::Pid]));
+        entries.extend(returned(db, &update).await?.into_iter().map(|(_, pid)| {
+            (
+                Action::Update,
+                "visits",
+                pid,
+                serde_json::json!({
+                    "status": {"before": VisitStatus::Scheduled.as_str(),
+                               "after": VisitStatus::Cancelled.as_str()},
+                    "reason": reason,
+                }),
+            )
+        }));
+    }
+    let cancelled = entries.len() as u64;
+    audit_logs::Chain::default()
+        .append_many(db, actor, entries)
+        .await?;
+    Ok(cancelled)
+}
+
 /// Brings one future visit of a plan in line with a changed plan (its
 /// worker, end and zone), if it is still scheduled, not started, unlocked
 /// and as `seen`; a scheduled visit counts toward nothing, so the kept

@@ -215,6 +215,7 @@ impl Task for PerfBench {
             || Scope {
                 user_id: 0,
                 kind: crate::policy::ScopeKind::Admin,
+                today: crate::models::today(),
             },
             |a| Scope::new(a, vec![]),
         );

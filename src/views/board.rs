@@ -135,9 +135,16 @@ async fn describe_at(
     } else {
         HashSet::new()
     };
+    let openable = crate::models::recipients::visible_ids(
+        &ctx.db,
+        &v.scope,
+        rows.iter().filter_map(|r| r.recipient_id).collect(),
+    )
+    .await?;
     let card = Card {
         v,
         related: &related,
+        openable: &openable,
         catalogue: &catalogue,
         household_label: t(v.lang, "whole-household"),
         today,
@@ -161,6 +168,8 @@ async fn describe_at(
 struct Card<'a> {
     v: &'a Viewer,
     related: &'a Related,
+    /// The people the viewer may open (`recipients::visible_ids`).
+    openable: &'a HashSet<i64>,
     catalogue: &'a Catalogue,
     household_label: String,
     today: NaiveDate,
@@ -174,8 +183,17 @@ impl Card<'_> {
         let at_door = place == Place::AtTheDoor;
         let home = related.home(r);
         let person = related.person(r);
-        let view =
-            person.map(|p| person_at(&v.scope, p, related.home_of(p), place, self.today, true));
+        let view = person.map(|p| {
+            let openable = self.openable.contains(&p.id);
+            person_at(
+                &v.scope,
+                p,
+                related.home_of(p),
+                place,
+                self.today,
+                (true, openable),
+            )
+        });
         let contact = match (person, home) {
             (None, Some(h)) => HouseholdContact::new(&v.scope, h, place),
             _ => HouseholdContact::default(),

@@ -212,9 +212,10 @@ pub async fn place_of_visit(
 }
 
 /// What the viewer is shown of `person` (a visit's) at `place`: someone
-/// outside the viewer's registry (`Scope::sees_recipient`) who is not at
-/// the door is shown by name only, except to `keep_for_workers` lists (the
-/// board shows workers their masked view, which is already reduced).
+/// the viewer may not open (`openable`: `models::recipients::visible_ids`;
+/// a provider's people after its grace period) who is not at the door is
+/// shown by name only, except to `keep_for_workers` lists (the board shows
+/// workers their masked view, which is already reduced).
 #[must_use]
 pub fn person_at(
     scope: &Scope,
@@ -222,9 +223,8 @@ pub fn person_at(
     home: Option<&households::Model>,
     place: Place,
     today: NaiveDate,
-    keep_for_workers: bool,
+    (keep_for_workers, openable): (bool, bool),
 ) -> PersonView {
-    let openable = scope.sees_recipient(person);
     let view = PersonView::new(scope, person, home, place, openable, today);
     if openable || place == Place::AtTheDoor || (keep_for_workers && scope.role() == Role::Worker) {
         view

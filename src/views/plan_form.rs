@@ -165,6 +165,25 @@ impl PlanForm {
         }
     }
 
+    /// A new plan for the person of another provider's plan, from its
+    /// pattern (the handover list's "start a plan from this pattern"): its
+    /// rule, services and length, starting on `start`, with no worker, no
+    /// end and none of its moved or removed dates.
+    #[must_use]
+    pub fn from_pattern(plan: &service_plans::Model, recipient: Uuid, start: NaiveDate) -> Self {
+        let p = plan.params_from(None, Some(recipient), None, None, None);
+        let mut f = Self::changing(p, false, None);
+        f.start_date = Some(start.to_string());
+        f.until_date = None;
+        f.exdates = None;
+        f.rdates = None;
+        f.apply = None;
+        f.from = None;
+        f.reason = None;
+        f.plan = None;
+        f
+    }
+
     /// The plan being changed, as the page posts it.
     #[must_use]
     pub fn plan_pid(&self) -> Option<Uuid> {
@@ -341,6 +360,24 @@ async fn subject(
         title: r.name.clone(),
         organization_id: scope.own_organization().or(r.organization_id),
     })
+}
+
+/// The plan form from another provider's plan named by the handover list
+/// (`from_plan`), when the caller's organisation serves its person.
+///
+/// # Errors
+/// Database errors.
+pub async fn handed_over(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    from_plan: Option<&str>,
+) -> AppResult<Option<PlanForm>> {
+    let Some(raw) = from_plan else {
+        return Ok(None);
+    };
+    Ok(super::handover::pattern_of(db, scope, raw)
+        .await?
+        .map(|(plan, person, start)| PlanForm::from_pattern(&plan, person.pid, start)))
 }
 
 /// The plan form page: the form as given, its problems, the choices (the

@@ -41,6 +41,7 @@ use loco_rs::app::AppContext;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 type Time = chrono::DateTime<chrono::FixedOffset>;
@@ -133,6 +134,8 @@ pub struct RecipientJson {
     pub status_reason: Option<String>,
     pub status_on: NaiveDate,
     pub roster: Option<String>,
+    /// `registered` (on the township's roster), `proposed` or `declined`.
+    pub registry: String,
     pub created_at: Time,
     pub updated_at: Time,
 }
@@ -189,6 +192,7 @@ impl RecipientJson {
             status_reason: m.status_reason.clone(),
             status_on: m.status_on,
             roster: m.roster.clone(),
+            registry: m.registry.clone(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -472,7 +476,7 @@ pub fn vary_on_htmx(mut res: Response) -> Response {
 /// The new-recipient form with `typed` as the name, when a search for a
 /// name found nobody and the caller may register people.
 fn register_link(scope: &Scope, q: &ListQuery, found: usize) -> Option<Value> {
-    if found > 0 || !scope.may_register_recipients() {
+    if found > 0 || !scope.may_add_recipients() {
         return None;
     }
     match ListQuery::get(q.q.as_ref()).and_then(Query::parse) {
@@ -565,9 +569,10 @@ pub async fn list_page(
         "page": page,
         "query": q,
         "base_query": q.without_page(),
-        "may_register": v.scope.may_register_recipients(),
+        "may_register": v.scope.may_add_recipients(),
+        "proposes": v.scope.may_propose_recipients(),
         "register": register_link(&v.scope, q, items.len()),
-        "may_reveal_export": v.scope.may_reveal_id(v.scope.own_organization()) || v.scope.is_admin(),
+        "may_reveal_export": may_reveal_export(&v.scope),
     });
     let choices = choices(db, &v.scope, ListQuery::get(q.township.as_ref())).await?;
     let mut data = merge(data, choices);
@@ -717,8 +722,11 @@ pub async fn show_page(
         "may_plan": v.scope.may_manage_plans(),
         "history": history,
         "changes": changes_of(db, &v.scope, r).await?,
-        "may_edit": v.scope.may_register_recipients(),
-        "may_reveal": v.scope.may_reveal_id(r.organization_id),
+        "may_edit": v.scope.may_edit_recipient(r),
+        "may_change_status": v.scope.may_change_status(r),
+        "may_reveal": v.scope.may_reveal_id(recipients_model::served_now(db, &v.scope, r).await?),
+        "proposal": super::proposals::of_person(db, &v.scope, r).await?,
+        "coverage": coverage_of(db, v, r).await?,
         "statuses": RecipientStatus::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "today": day,
         "errors": {},
@@ -752,6 +760,7 @@ async fn form_page(
         "errors": errors,
         "township": town_pid,
         "is_new": household.is_none() && action == "/recipients",
+        "proposes": scope.may_propose_recipients(),
     });
     Ok(merge(data, choices))
 }
@@ -989,7 +998,15 @@ pub async fn export(ctx: &AppContext, v: &Viewer, p: &ExportParams) -> AppResult
     let limit = sheets::MAX_ROWS as u64;
     let rows = recipients_model::all_filtered(&ctx.db, &v.scope, &filter, day, limit).await?;
     let vault = if reveal { Some(Vault::of(ctx)?) } else { None };
-    let table = export_table(v, &rows, vault.as_ref(), day);
+    // A provider's coordinator sees whole numbers only of the people it
+    // serves today (not during the grace period).
+    let served = if reveal {
+        let ids: Vec<i64> = rows.iter().map(|r| r.recipient.id).collect();
+        recipients_model::served_among(&ctx.db, &v.scope, &ids).await?
+    } else {
+        HashSet::new()
+    };
+    let table = export_table(v, &rows, vault.as_ref().map(|vt| (vt, &served)), day);
     let revealed = if reveal { reason } else { None };
     let query = p.query.without_page();
     recipients_model::record_export(&ctx.db, &v.actor, rows.len(), &query, revealed).await?;
@@ -1001,7 +1018,7 @@ pub async fn export(ctx: &AppContext, v: &Viewer, p: &ExportParams) -> AppResult
 fn export_table(
     v: &Viewer,
     rows: &[RecipientRow],
-    vault: Option<&Vault>,
+    vault: Option<(&Vault, &HashSet<i64>)>,
     day: NaiveDate,
 ) -> Vec<Vec<String>> {
     let l = v.lang;
@@ -1039,8 +1056,10 @@ fn export_table(
     for r in rows {
         let m = &r.recipient;
         let mut row = vec![m.name.clone()];
+        let opened = vault.filter(|(_, served)| served.contains(&m.id));
+        let whole = opened.is_some();
         if show_id {
-            row.push(match vault.map(|vt| vt.open(&m.id_sealed)) {
+            row.push(match opened.map(|(vt, _)| vt.open(&m.id_sealed)) {
                 Some(Ok(id)) => id.as_str().to_string(),
                 _ => m.id_masked.clone(),
             });
@@ -1087,4 +1106,84 @@ fn export_table(
         out.push(row);
     }
     out
+}
+
+/// One contract covering a person, as their page shows it.
+#[derive(Debug, Serialize)]
+pub struct CoverageJson {
+    pub code: String,
+    pub township: String,
+    pub provider: String,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub status: String,
+    /// Why a contract of another township covers the person.
+    pub reason: Option<String>,
+}
+
+/// The contracts (in force or closed) covering `r`, for officials and
+/// admins: a contract of another township shows with its reason, so both
+/// townships see it. One query for the rows, one for the names.
+///
+/// # Errors
+/// Database errors.
+pub async fn coverage_of(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    r: &recipients_model::Model,
+) -> AppResult<Vec<CoverageJson>> {
+    use crate::models::_entities::{contract_recipients, contracts, organizations, townships};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    if !matches!(
+        v.scope.role(),
+        crate::domain::role::Role::Admin | crate::domain::role::Role::Official
+    ) {
+        return Ok(Vec::new());
+    }
+    let rows = contract_recipients::Entity::find()
+        .filter(contract_recipients::Column::RecipientId.eq(r.id))
+        .order_by_asc(contract_recipients::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cs: HashMap<i64, contracts::Model> = contracts::Entity::find()
+        .filter(contracts::Column::Id.is_in(rows.iter().map(|c| c.contract_id)))
+        .filter(contracts::Column::Status.is_in(crate::policy::ACCESS_STATUSES))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let towns: HashMap<i64, String> = townships::Entity::find()
+        .filter(townships::Column::Id.is_in(cs.values().map(|c| c.township_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let orgs: HashMap<i64, String> = organizations::Entity::find()
+        .filter(organizations::Column::Id.is_in(cs.values().map(|c| c.organization_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let c = cs.get(&row.contract_id)?;
+            let until = row.covered_until.unwrap_or(c.ends_on);
+            Some(CoverageJson {
+                code: c.code.clone(),
+                township: towns.get(&c.township_id).cloned().unwrap_or_default(),
+                provider: orgs.get(&c.organization_id).cloned().unwrap_or_default(),
+                from: row.covered_from.unwrap_or(c.starts_on),
+                until: c.closed_on.map_or(until, |d| until.min(d)),
+                status: c.status.clone(),
+                reason: row.reason.clone(),
+            })
+        })
+        .collect())
 }

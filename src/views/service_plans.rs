@@ -139,6 +139,12 @@ pub async fn show_page(
     plan: &service_plans::Model,
 ) -> AppResult<Page> {
     let r = service_plans::recipient_of(db, plan).await?;
+    let openable = match &r {
+        Some(r) => crate::models::recipients::visible_ids(db, scope, vec![r.id])
+            .await?
+            .contains(&r.id),
+        None => false,
+    };
     let now = chrono::Utc::now();
     let (coming, _) = visits::list(
         db,
@@ -153,7 +159,7 @@ pub async fn show_page(
         "service_plans/show.html",
         json!({
             "plan": plan_json(scope, plan, r.as_ref()),
-            "recipient_openable": r.as_ref().is_some_and(|r| scope.sees_recipient(r)),
+            "recipient_openable": openable,
             "worker": plan.worker_name(db).await?,
             "backup": service_plans::worker_names_of(db, std::slice::from_ref(plan))
                 .await?

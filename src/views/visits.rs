@@ -119,9 +119,16 @@ pub async fn show(
     };
     let place = place_of(&v.scope, visit, today, &planned);
     let at_door = place == Place::AtTheDoor;
-    let person = related
-        .person(visit)
-        .map(|p| person_at(&v.scope, p, related.home_of(p), place, today, false));
+    let openable = crate::models::recipients::visible_ids(
+        &ctx.db,
+        &v.scope,
+        visit.recipient_id.into_iter().collect(),
+    )
+    .await?;
+    let person = related.person(visit).map(|p| {
+        let open = openable.contains(&p.id);
+        person_at(&v.scope, p, related.home_of(p), place, today, (false, open))
+    });
     let home = related.home(visit);
     let worker = related.worker(visit);
     let plan = related.plan(visit);
@@ -344,9 +351,16 @@ impl VisitDetail {
         let today = crate::models::today();
         let place = super::person::place_of_visit(db, &v.scope, visit, today).await?;
         let related = Related::load(db, std::slice::from_ref(visit)).await?;
-        let person = related
-            .person(visit)
-            .map(|p| person_at(&v.scope, p, related.home_of(p), place, today, false));
+        let openable = crate::models::recipients::visible_ids(
+            db,
+            &v.scope,
+            visit.recipient_id.into_iter().collect(),
+        )
+        .await?;
+        let person = related.person(visit).map(|p| {
+            let open = openable.contains(&p.id);
+            person_at(&v.scope, p, related.home_of(p), place, today, (false, open))
+        });
         let submitted = visit.status().has_record() && visit.submitted_by_id.is_some();
         let record = if submitted {
             Some(visit_lines::record(db, visit).await?)

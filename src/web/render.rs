@@ -164,6 +164,8 @@ pub fn nav_allowed(v: &Viewer) -> crate::domain::nav::Allowed {
         users: v.scope.may_create_users() || v.scope.is_admin(),
         audit: v.scope.is_admin(),
         recipients: !matches!(v.scope.recipients(), Visible::Nothing),
+        proposals: !matches!(v.scope.proposals(), Visible::Nothing),
+        handover: v.scope.own_organization().is_some(),
         imports: v.scope.may_register_recipients(),
         plans: !matches!(v.scope.service_plans(), Visible::Nothing),
         board: v.scope.may_plan(),

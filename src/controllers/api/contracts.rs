@@ -109,6 +109,10 @@ struct CoverBody {
     /// Resident ID numbers to cover (imported from a roster).
     #[serde(default)]
     id_numbers: Vec<String>,
+    /// Why people registered in another township are covered (they are
+    /// found by their ID numbers only with a reason).
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 fn pids(raw: &[String], field: &str) -> AppResult<Vec<uuid::Uuid>> {
@@ -130,8 +134,17 @@ async fn cover(
     let people = pids(&b.recipients, "recipients")?;
     let homes = pids(&b.households, "households")?;
     let vault = crate::vault::Vault::of(&ctx)?;
-    let (added, unmatched) =
-        contracts::cover_all(&ctx.db, &v.actor, &vault, &c, people, &homes, &b.id_numbers).await?;
+    let (added, unmatched) = contracts::cover_all(
+        &ctx.db,
+        &v.actor,
+        &vault,
+        &c,
+        people,
+        &homes,
+        &b.id_numbers,
+        b.reason.as_deref(),
+    )
+    .await?;
     Ok(ok(CoverJson { added, unmatched }))
 }
 

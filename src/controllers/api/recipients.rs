@@ -48,7 +48,7 @@ async fn add(
     v: Viewer,
     ApiJson(p): ApiJson<RecipientParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
+    require(v.scope.may_add_recipients())?;
     let vault = Vault::of(&ctx)?;
     let r = Registration::register(&ctx.db, &v.scope, &v.actor, &vault, &p, today()).await?;
     Ok(created(RecipientJson::load(&ctx.db, &v.scope, &r).await?))
@@ -60,8 +60,8 @@ async fn update(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<RecipientParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_edit_recipient(&r))?;
     let r = r
         .apply_edit(&ctx.db, &v.actor, &Vault::of(&ctx)?, &p, today())
         .await?;
@@ -74,8 +74,8 @@ async fn change_status(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<StatusParams>,
 ) -> AppResult<Response> {
-    require(v.scope.may_register_recipients())?;
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
+    require(v.scope.may_change_status(&r))?;
     let r = r.change_status_to(&ctx.db, &v.actor, &p, today()).await?;
     Ok(created(RecipientJson::load(&ctx.db, &v.scope, &r).await?))
 }
@@ -87,7 +87,10 @@ async fn reveal(
     ApiJson(p): ApiJson<RevealParams>,
 ) -> AppResult<Response> {
     let r = recipients::load(&ctx.db, &v.scope, pid(&id)?).await?;
-    require(v.scope.may_reveal_id(r.organization_id))?;
+    require(
+        v.scope
+            .may_reveal_id(recipients::served_now(&ctx.db, &v.scope, &r).await?),
+    )?;
     let reason = p.reason.as_deref().unwrap_or("");
     let id = r
         .reveal(&ctx.db, &v.actor, &Vault::of(&ctx)?, reason)

@@ -13,6 +13,8 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     pub covered_from: Option<Date>,
     pub covered_until: Option<Date>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

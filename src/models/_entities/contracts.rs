@@ -35,6 +35,7 @@ pub struct Model {
     pub min_visit_minutes: Option<i64>,
     pub max_late_percent: Option<i64>,
     pub version: i64,
+    pub closed_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

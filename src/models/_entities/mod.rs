@@ -16,6 +16,7 @@ pub mod milestones;
 pub mod official_townships;
 pub mod organizations;
 pub mod payments;
+pub mod proposals;
 pub mod recipient_import_files;
 pub mod recipient_imports;
 pub mod recipient_status_changes;

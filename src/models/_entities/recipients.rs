@@ -46,6 +46,7 @@ pub struct Model {
     pub status_reason: Option<String>,
     pub status_on: Date,
     pub roster: Option<String>,
+    pub registry: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
