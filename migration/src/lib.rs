@@ -40,6 +40,7 @@ mod m20261202_000033_mark_public_text;
 pub mod m20261202_000034_narrow_visit_status;
 mod m20261202_000035_clear_late_of_missed_totals;
 mod m20261202_000036_add_minutes_reason_to_visits;
+pub mod m20261203_000038_referrals_township_work;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000034_narrow_visit_status::Migration),
             Box::new(m20261202_000035_clear_late_of_missed_totals::Migration),
             Box::new(m20261202_000036_add_minutes_reason_to_visits::Migration),
+            Box::new(m20261203_000038_referrals_township_work::Migration),
             // inject-above (do not remove this comment)
         ]
     }
