@@ -262,7 +262,7 @@ pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
     (
         Role::Official,
         Resource::Referrals,
-        "those of the townships they oversee (read only)",
+        "those of the townships they oversee; assigns them to an official, sets due dates, closes them with an outcome",
     ),
     (
         Role::Coordinator,
@@ -272,7 +272,7 @@ pub const SCOPE_TABLE: &[(Role, Resource, &str)] = &[
     (
         Role::Coordinator,
         Resource::Referrals,
-        "their organisation's; acts on them",
+        "their organisation's (read only): who is responsible, the due date, the outcome",
     ),
     (
         Role::Worker,
@@ -722,6 +722,14 @@ impl Scope {
     #[must_use]
     pub const fn may_manage_plans(&self) -> bool {
         matches!(self.kind, ScopeKind::Admin | ScopeKind::Coordinator { .. })
+    }
+
+    /// Admins and officials (for their townships) assign referrals, set
+    /// their due dates and close them; coordinators read their
+    /// organisation's.
+    #[must_use]
+    pub const fn may_manage_referrals(&self) -> bool {
+        matches!(self.kind, ScopeKind::Admin | ScopeKind::Official { .. })
     }
 
     /// Whether a recipient already loaded is on the caller's part of the

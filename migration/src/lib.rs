@@ -41,6 +41,7 @@ pub mod m20261202_000034_narrow_visit_status;
 mod m20261202_000035_clear_late_of_missed_totals;
 mod m20261202_000036_add_minutes_reason_to_visits;
 mod m20261203_000037_registry_follows_contracts;
+pub mod m20261203_000038_referrals_township_work;
 
 pub struct Migrator;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000035_clear_late_of_missed_totals::Migration),
             Box::new(m20261202_000036_add_minutes_reason_to_visits::Migration),
             Box::new(m20261203_000037_registry_follows_contracts::Migration),
+            Box::new(m20261203_000038_referrals_township_work::Migration),
             // inject-above (do not remove this comment)
         ]
     }

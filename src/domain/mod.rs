@@ -28,6 +28,7 @@ pub mod recipient;
 pub mod recurrence;
 mod recurrence_fast;
 pub mod recurrence_words;
+pub mod referral;
 pub mod resident_id;
 pub mod role;
 pub mod roster;

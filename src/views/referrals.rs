@@ -1,12 +1,16 @@
-//! The referral list (page and API), loaded with its people and visits in
-//! one query each.
+//! The referral list and a referral's page (pages and API), loaded with
+//! their people, visits and responsible officials in one query each.
 use super::{ListResponse, Ref};
 use crate::{
-    domain::pagination::PageRequest,
+    domain::{
+        pagination::PageRequest,
+        referral::{is_overdue, ReferralOutcome},
+    },
     errors::AppResult,
-    models::referrals::{self, ReferralRow},
+    models::referrals::{self, Filter, Person, ReferralRow},
     policy::Scope,
 };
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -19,8 +23,34 @@ type Time = chrono::DateTime<chrono::FixedOffset>;
 pub struct ReferralQuery {
     /// `all` shows closed ones too.
     pub show: Option<String>,
+    /// `true` shows only the overdue ones (open, due before today).
+    pub overdue: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+}
+
+impl ReferralQuery {
+    /// What the list shows: overdue ones with `overdue=true`, else all
+    /// with `show=all`, else the open ones.
+    #[must_use]
+    pub fn filter(&self) -> Filter {
+        if matches!(self.overdue.as_deref().map(str::trim), Some("true" | "1")) {
+            Filter::Overdue
+        } else if self.show.as_deref() == Some("all") {
+            Filter::All
+        } else {
+            Filter::Open
+        }
+    }
+}
+
+/// The list's tab, and its query string for the pagination links.
+const fn tab(filter: Filter) -> (&'static str, &'static str) {
+    match filter {
+        Filter::Open => ("open", "show=open"),
+        Filter::All => ("all", "show=all"),
+        Filter::Overdue => ("overdue", "overdue=true"),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -31,42 +61,55 @@ pub struct ReferralJson {
     pub status: String,
     pub recipient: Option<Ref>,
     pub visit: Option<Uuid>,
+    /// The note of a referral closed before outcomes existed.
     pub action_note: Option<String>,
     pub closed_at: Option<Time>,
     pub created_at: Time,
+    /// The official responsible for it.
+    pub assignee: Option<Ref>,
+    pub due_on: Option<NaiveDate>,
+    /// Open and due before today (in the display zone).
+    pub overdue: bool,
+    /// What it was closed with (`ReferralOutcome`); none for one closed
+    /// before outcomes existed.
+    pub outcome: Option<String>,
+    pub outcome_note: Option<String>,
 }
 
 impl ReferralJson {
     #[must_use]
-    pub fn new(
-        m: &crate::models::_entities::referrals::Model,
-        recipient: Option<&crate::models::_entities::recipients::Model>,
-        visit: Option<Uuid>,
-    ) -> Self {
+    pub fn new(r: &ReferralRow, today: NaiveDate) -> Self {
+        let m = &r.referral;
         Self {
             pid: m.pid,
             kind: m.kind.clone(),
             note: m.note.clone(),
             status: m.status.clone(),
-            recipient: recipient.map(|r| Ref {
-                pid: r.pid,
-                name: r.name.clone(),
+            recipient: r.recipient.as_ref().map(|p| Ref {
+                pid: p.pid,
+                name: p.name.clone(),
             }),
-            visit,
+            visit: r.visit,
             action_note: m.action_note.clone(),
             closed_at: m.closed_at,
             created_at: m.created_at,
+            assignee: r.assignee.as_ref().map(person),
+            due_on: m.due_on,
+            overdue: is_overdue(m.is_open(), m.due_on, today),
+            outcome: m.outcome.clone(),
+            outcome_note: m.outcome_note.clone(),
         }
     }
 }
 
-impl From<&ReferralRow> for ReferralJson {
-    fn from(r: &ReferralRow) -> Self {
-        Self::new(&r.referral, r.recipient.as_ref(), r.visit)
+fn person(p: &Person) -> Ref {
+    Ref {
+        pid: p.pid,
+        name: p.name.clone(),
     }
 }
 
-/// The referrals in scope, open ones only unless `show=all`.
+/// The referrals in scope the query picks, as of `today`.
 ///
 /// # Errors
 /// `NotFound` for callers who see no referrals.
@@ -74,12 +117,12 @@ pub async fn list_json(
     db: &DatabaseConnection,
     scope: &Scope,
     q: &ReferralQuery,
+    today: NaiveDate,
 ) -> AppResult<ListResponse<ReferralJson>> {
     let page = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref());
-    let open_only = q.show.as_deref() != Some("all");
-    let (rows, page) = referrals::list(db, scope, open_only, page).await?;
+    let (rows, page) = referrals::list(db, scope, q.filter(), today, page).await?;
     Ok(ListResponse {
-        items: rows.iter().map(ReferralJson::from).collect(),
+        items: rows.iter().map(|r| ReferralJson::new(r, today)).collect(),
         page,
     })
 }
@@ -92,28 +135,82 @@ pub async fn list_page(
     db: &DatabaseConnection,
     scope: &Scope,
     q: &ReferralQuery,
+    today: NaiveDate,
 ) -> AppResult<Value> {
-    let list = list_json(db, scope, q).await?;
+    let list = list_json(db, scope, q, today).await?;
+    let (tab, base_query) = tab(q.filter());
     Ok(json!({
-        "items": list.items, "page": list.page, "show": q.show,
-        "may_act": scope.may_manage_plans(),
-        "base_query": format!("show={}", q.show.as_deref().unwrap_or("open")),
+        "items": list.items, "page": list.page, "tab": tab,
+        "may_manage": scope.may_manage_referrals(),
+        "base_query": base_query,
     }))
 }
 
-/// The open list again with the errors of a refused close of `failed`.
+/// One referral in scope, as of `today`.
 ///
 /// # Errors
-/// As `list_json`.
-pub async fn close_failed_page(
+/// `NotFound` when missing or out of scope.
+pub async fn show_json(
     db: &DatabaseConnection,
     scope: &Scope,
-    failed: Uuid,
+    pid: Uuid,
+    today: NaiveDate,
+) -> AppResult<ReferralJson> {
+    let row = referrals::load_row(db, scope, pid).await?;
+    Ok(ReferralJson::new(&row, today))
+}
+
+/// What the assign and close forms hold when shown again.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ReferralForm {
+    pub assignee: Option<String>,
+    pub due_on: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_note: Option<String>,
+}
+
+/// A referral's page: what it is about, who is responsible, when it is
+/// due and what came of it; for those who manage referrals, the forms to
+/// assign it and to close it (the officials of its township to choose
+/// from, the outcomes), with `form` and `errors` of a refused post.
+///
+/// # Errors
+/// `NotFound` when missing or out of scope.
+pub async fn show_page(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    pid: Uuid,
+    today: NaiveDate,
+    form: Option<ReferralForm>,
     errors: Value,
 ) -> AppResult<Value> {
-    let list = list_json(db, scope, &ReferralQuery::default()).await?;
+    let row = referrals::load_row(db, scope, pid).await?;
+    let manage = scope.may_manage_referrals() && row.referral.is_open();
+    let officials: Vec<Ref> = if manage {
+        referrals::assignable(db, vec![row.referral.township_id])
+            .await?
+            .remove(&row.referral.township_id)
+            .unwrap_or_default()
+            .iter()
+            .map(person)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let r = ReferralJson::new(&row, today);
+    // The forms start from what is saved.
+    let form = form.unwrap_or_else(|| ReferralForm {
+        assignee: r.assignee.as_ref().map(|a| a.pid.to_string()),
+        due_on: r.due_on.map(|d| d.to_string()),
+        ..ReferralForm::default()
+    });
+    let outcomes: Vec<Value> = ReferralOutcome::ALL
+        .iter()
+        .map(|o| json!({"value": o.as_str(), "key": o.key()}))
+        .collect();
     Ok(json!({
-        "items": list.items, "page": list.page, "may_act": true, "errors": errors,
-        "failed": failed, "base_query": "show=open",
+        "r": r, "manage": manage, "officials": officials, "outcomes": outcomes,
+        "raised_on": row.referral.raised_on().to_string(),
+        "form": form, "errors": errors,
     }))
 }

@@ -4,7 +4,7 @@
 //! - coordinator: unassigned and conflicting visits of the coming 7 days,
 //!   missed visits of the last 14, open referrals, contract risks;
 //! - official: contract risks, months due for acceptance, pending
-//!   amendments, open referrals, missed visits;
+//!   amendments, open and overdue referrals, missed visits;
 //! - admin: the official's view over every township, and the admin tiles.
 //!
 //! (A worker's start page is `/today`.) Everything runs through the
@@ -79,7 +79,8 @@ pub async fn load(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResult
     let today = now.with_timezone(&crate::zone::display()).date_naive();
     let mut out = json!({
         "role": role.as_str(), "today": today,
-        "unassigned": null, "conflicting": null, "contracts": null,
+        "unassigned": null, "conflicting": null, "contracts": null, "overdue": null,
+        "proposals": null,
     });
     let put = |out: &mut Value, k: &str, val: Value| {
         if let Some(m) = out.as_object_mut() {
@@ -92,7 +93,29 @@ pub async fn load(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResult
         put(&mut out, "conflicting", json!(conflicting));
     }
     put(&mut out, "missed", json!(missed(ctx, v, now).await?));
-    put(&mut out, "referrals", json!(open_referrals(ctx, v).await?));
+    put(
+        &mut out,
+        "referrals",
+        json!(open_referrals(ctx, v, today).await?),
+    );
+    if v.scope.may_manage_referrals() {
+        put(
+            &mut out,
+            "overdue",
+            json!(overdue_referrals(ctx, v, today).await?),
+        );
+    }
+    if v.scope.may_register_recipients() {
+        put(
+            &mut out,
+            "proposals",
+            json!(Figure::<()> {
+                total: crate::models::proposals::pending_count(&ctx.db, &v.scope).await?,
+                href: "/proposals".into(),
+                first: Vec::new(),
+            }),
+        );
+    }
     let contracts = contract_work(ctx, v, role, today, now).await?;
     put(&mut out, "contracts", contracts);
     Ok(out)
@@ -179,16 +202,24 @@ async fn missed(ctx: &AppContext, v: &Viewer, now: DateTime<Utc>) -> AppResult<F
 }
 
 /// Open referrals: how many (the list names people, so it stays there).
-async fn open_referrals(ctx: &AppContext, v: &Viewer) -> AppResult<Figure<()>> {
-    let req = PageRequest::parse(None, Some("1"));
-    let total = match referrals::list(&ctx.db, &v.scope, true, req).await {
-        Ok((_, page)) => page.total,
-        Err(AppError::NotFound) => 0,
-        Err(e) => return Err(e),
-    };
+async fn open_referrals(ctx: &AppContext, v: &Viewer, today: NaiveDate) -> AppResult<Figure<()>> {
     Ok(Figure {
-        total,
+        total: referrals::count(&ctx.db, &v.scope, referrals::Filter::Open, today).await?,
         href: "/referrals".into(),
+        first: Vec::new(),
+    })
+}
+
+/// Overdue referrals (open, due before today), for those who work them:
+/// how many, linking to the list filtered to them.
+async fn overdue_referrals(
+    ctx: &AppContext,
+    v: &Viewer,
+    today: NaiveDate,
+) -> AppResult<Figure<()>> {
+    Ok(Figure {
+        total: referrals::count(&ctx.db, &v.scope, referrals::Filter::Overdue, today).await?,
+        href: "/referrals?overdue=true".into(),
         first: Vec::new(),
     })
 }

@@ -354,12 +354,25 @@ async fn api_shapes_of_plans_visits_and_their_changes() {
         )
         .await;
         let referrals = get(s, c, "referrals_list", "/api/v1/referrals").await;
+        let referral = first(&referrals);
+        let official = token(&ctx, "official@doudi.test").await;
+        let o = official.as_str();
+        get(s, c, "referrals_show", &format!("/api/v1/referrals/{referral}")).await;
         post(
             s,
-            c,
+            o,
+            "referrals_assign",
+            &format!("/api/v1/referrals/{referral}/assign"),
+            &json!({"assignee": user(&ctx, "official@doudi.test").await.pid,
+                    "due_on": (today + Duration::days(7)).to_string()}),
+        )
+        .await;
+        post(
+            s,
+            o,
             "referrals_close",
-            &format!("/api/v1/referrals/{}/close", first(&referrals)),
-            &json!({"action_note": "已联系村医上门量血压"}),
+            &format!("/api/v1/referrals/{referral}/close"),
+            &json!({"outcome": "special", "outcome_note": "已联系村医上门量血压，申请医疗救助"}),
         )
         .await;
         get(s, c, "board", &format!("/api/v1/board?week={monday}")).await;

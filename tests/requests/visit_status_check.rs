@@ -196,7 +196,13 @@ async fn inventory(ctx: &AppContext) -> (Vec<(i64, String)>, Vec<u64>, Vec<Strin
             .count(&ctx.db)
             .await
             .expect("n"),
-        referrals::Entity::find().count(&ctx.db).await.expect("n"),
+        // Counted by id: a later migration adds columns to referrals.
+        referrals::Entity::find()
+            .select_only()
+            .column(referrals::Column::Id)
+            .count(&ctx.db)
+            .await
+            .expect("n"),
         callbacks::Entity::find().count(&ctx.db).await.expect("n"),
     ];
     let backend = ctx.db.get_database_backend();

@@ -118,7 +118,7 @@ privacy-kept-callback = { -kept-audited }
 
 privacy-datum-referral = Referrals
 privacy-what-referral = Other needs noticed at a visit (a doctor, housing …) and what was done about them.
-privacy-why-referral = So that a coordinator follows up what a worker saw.
+privacy-why-referral = So that the township's civil-affairs office follows up what a worker saw, and the provider that raised it learns the outcome.
 privacy-kept-referral = { -kept-audited }
 
 privacy-datum-roster = Uploaded rosters

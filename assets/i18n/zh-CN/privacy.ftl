@@ -118,7 +118,7 @@ privacy-kept-callback = { -kept-audited }
 
 privacy-datum-referral = 转介
 privacy-what-referral = 上门时发现的其他需要（如就医、住房），以及处理情况。
-privacy-why-referral = 让督导跟进上门时发现的问题。
+privacy-why-referral = 让乡镇民政办跟进上门时发现的问题，并让提出转介的服务机构知道办理结果。
 privacy-kept-referral = { -kept-audited }
 
 privacy-datum-roster = 上传的名册

@@ -25,6 +25,11 @@ pub struct Model {
     pub closed_at: Option<DateTimeWithTimeZone>,
     #[sea_orm(column_type = "Text", nullable)]
     pub action_note: Option<String>,
+    pub assigned_to_id: Option<i64>,
+    pub due_on: Option<Date>,
+    pub outcome: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub outcome_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
