@@ -1121,7 +1121,7 @@ pub struct CoverageJson {
     pub reason: Option<String>,
 }
 
-/// The contracts (in force or closed) covering `r`, for officials and
+/// The contracts (drafts too) covering `r`, for officials and
 /// admins: a contract of another township shows with its reason, so both
 /// townships see it. One query for the rows, one for the names.
 ///
@@ -1150,7 +1150,6 @@ pub async fn coverage_of(
     }
     let cs: HashMap<i64, contracts::Model> = contracts::Entity::find()
         .filter(contracts::Column::Id.is_in(rows.iter().map(|c| c.contract_id)))
-        .filter(contracts::Column::Status.is_in(crate::policy::ACCESS_STATUSES))
         .all(db)
         .await?
         .into_iter()

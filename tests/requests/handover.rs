@@ -38,9 +38,15 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-fn contract(code: &str, org: &str, from: NaiveDate, to: NaiveDate, qty: i64, price: &str) -> Value {
+fn contract(
+    town: uuid::Uuid,
+    org: uuid::Uuid,
+    code: &str,
+    (from, to): (NaiveDate, NaiveDate),
+    (qty, price): (i64, &str),
+) -> Value {
     json!({
-        "township": "曾口镇", "organization": org, "code": code,
+        "township": town, "organization": org, "code": code,
         "title": format!("{code} 居家探访服务"),
         "procurement_method": "competitive_consultation",
         "signed_on": (from - Duration::days(5)).to_string(),
@@ -107,6 +113,7 @@ async fn a_new_provider_takes_over_a_person_and_each_visit_counts_toward_its_own
         let t = today();
         let m0 = t.with_day(1).expect("first");
         let s1 = m0 - Months::new(2);
+        let town = township_pid(&ctx, "曾口镇").await;
         // The township registers her; no provider covers her yet.
         let res = server
             .post("/api/v1/recipients")
@@ -129,12 +136,11 @@ async fn a_new_provider_takes_over_a_person_and_each_visit_counts_toward_its_own
             &server,
             &official,
             contract(
+                town,
+                organization_pid(&ctx, SUNSHINE).await,
                 "HO-001",
-                SUNSHINE,
-                s1,
-                m0 + Months::new(2) - Duration::days(1),
-                12,
-                "50.00",
+                (s1, m0 + Months::new(2) - Duration::days(1)),
+                (12, "50.00"),
             ),
             p.pid,
         )
@@ -249,12 +255,11 @@ async fn a_new_provider_takes_over_a_person_and_each_visit_counts_toward_its_own
             &server,
             &official,
             contract(
+                town,
+                organization_pid(&ctx, YIMIN).await,
                 "HO-002",
-                YIMIN,
-                m0,
-                m0 + Months::new(3) - Duration::days(1),
-                8,
-                "60.00",
+                (m0, m0 + Months::new(3) - Duration::days(1)),
+                (8, "60.00"),
             ),
             p.pid,
         )

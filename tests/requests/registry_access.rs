@@ -105,10 +105,12 @@ async fn the_township_registers_and_a_provider_proposes_whom_it_found() {
         );
         assert_eq!(last_audit(&ctx).await.entity, "proposals");
         // The proposer may correct what they entered, not a registered person.
+        let mut corrected = new_person("彭大爷", 613, village);
+        corrected["care_needs"] = json!("腿脚不便，需代购");
         let res = server
             .patch(&path)
             .authorization_bearer(&coordinator)
-            .json(&json!({"care_needs": "腿脚不便，需代购"}))
+            .json(&corrected)
             .await;
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
         let shan = person(&ctx, "单秀英").await;
@@ -117,13 +119,13 @@ async fn the_township_registers_and_a_provider_proposes_whom_it_found() {
             .authorization_bearer(&coordinator)
             .json(&json!({"care_needs": "x"}))
             .await;
-        assert_eq!(res.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         let res = server
             .post(&format!("/api/v1/recipients/{}/status_changes", shan.pid))
             .authorization_bearer(&coordinator)
             .json(&json!({"status": "suspended", "reason": "住院"}))
             .await;
-        assert_eq!(res.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         // Nor can a provider plan for a proposal: no contract covers them.
         let res = server
             .post("/api/v1/service_plans")
@@ -254,7 +256,7 @@ async fn a_provider_reads_a_person_for_the_grace_period_after_its_coverage_then_
             .authorization_bearer(&coordinator)
             .json(&json!({"reason": "核对身份"}))
             .await;
-        assert_eq!(res.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         let res = server
             .post("/api/v1/service_plans")
             .authorization_bearer(&coordinator)
@@ -407,7 +409,10 @@ async fn a_contract_covers_a_person_of_another_township_only_with_a_reason_both_
         let res = server
             .post("/api/v1/contracts")
             .authorization_bearer(&official)
-            .json(&crate::support::builders::contract_body("曾口镇", SUNSHINE))
+            .json(&crate::support::builders::contract_body(
+                &township_pid(&ctx, "曾口镇").await.to_string(),
+                &organization_pid(&ctx, SUNSHINE).await.to_string(),
+            ))
             .await;
         assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
         let c = res.json::<Value>()["pid"].as_str().unwrap().to_string();
@@ -478,6 +483,89 @@ async fn a_contract_covers_a_person_of_another_township_only_with_a_reason_both_
         );
         let towns: Value = get(&server, &coordinator, "/api/v1/townships").await.json();
         assert_eq!(towns["items"].as_array().unwrap().len(), 3, "{towns}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_providers_serve_one_person_at_once_and_see_only_the_time_of_each_others_visits() {
+    with_app(|server, ctx| async move {
+        let official = token(&ctx, "official@doudi.test").await;
+        let sunshine = token(&ctx, "coordinator@doudi.test").await;
+        let yimin = token(&ctx, "coordinator2@doudi.test").await;
+        let r = person(&ctx, "单秀英").await;
+        let path = format!("/api/v1/recipients/{}", r.pid);
+        assert_eq!(get(&server, &yimin, &path).await.status_code(), StatusCode::NOT_FOUND);
+        // 曾口镇 also buys emotional support from Yimin for her, now.
+        let mut body = crate::support::builders::contract_body(
+            &township_pid(&ctx, "曾口镇").await.to_string(),
+            &organization_pid(&ctx, YIMIN).await.to_string(),
+        );
+        body["code"] = json!("BZ-ZK-TWO-001");
+        body["signed_on"] = json!((today() - Duration::days(20)).to_string());
+        body["starts_on"] = json!((today() - Duration::days(10)).to_string());
+        body["ends_on"] = json!((today() + Duration::days(80)).to_string());
+        let res = server.post("/api/v1/contracts").authorization_bearer(&official).json(&body).await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        let c = res.json::<Value>()["pid"].as_str().unwrap().to_string();
+        let res = server
+            .post(&format!("/api/v1/contracts/{c}/recipients"))
+            .authorization_bearer(&official)
+            .json(&json!({"recipients": [r.pid]}))
+            .await;
+        assert!(res.status_code().is_success(), "{}", res.text());
+        let res = server
+            .post(&format!("/api/v1/contracts/{c}/status"))
+            .authorization_bearer(&official)
+            .json(&json!({"status": "active"}))
+            .await;
+        assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
+        // Both serve her; neither loses a visit (each still covers her).
+        assert_eq!(get(&server, &yimin, &path).await.status_code(), StatusCode::OK);
+        assert_eq!(get(&server, &sunshine, &path).await.status_code(), StatusCode::OK);
+        let monday = {
+            let t = today();
+            t + Duration::days(i64::from(7 - chrono::Datelike::weekday(&t).num_days_from_monday()))
+        };
+        let plan = |t: String, worker: uuid::Uuid, time: &str| {
+            let server = &server;
+            let body = json!({
+                "recipient": r.pid, "worker": worker, "services": ["daily_care"],
+                "dtstart": format!("{monday}T{time}:00"), "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=2",
+            });
+            async move { server.post("/api/v1/service_plans").authorization_bearer(&t).json(&body).await }
+        };
+        let res = plan(sunshine.clone(), user(&ctx, "worker@doudi.test").await.pid, "09:00").await;
+        assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
+        // Yimin at the same time: a conflict, shown with the time only.
+        let res = plan(yimin.clone(), user(&ctx, "worker2@doudi.test").await.pid, "09:30").await;
+        assert_eq!(res.status_code(), StatusCode::CONFLICT, "{}", res.text());
+        let text = res.text();
+        assert!(text.contains("recipient_overlap"), "{text}");
+        assert!(!text.contains("刘洋"), "the other provider's worker: {text}");
+        // Each provider's visit counts only toward its own contract.
+        let v = crate::support::builders::visit(
+            &ctx, &r, &(today() - Duration::days(2)).to_string(), "completed", false, false, None,
+            &[("daily_care", 40), ("emotional_support", 30)], &[],
+        )
+        .await;
+        let report: Value = server
+            .get(&format!("/api/v1/contracts/{c}/fulfilment"))
+            .authorization_bearer(&official)
+            .await
+            .json();
+        assert_eq!(report["visits"]["completed"], 0, "Sunshine's visit is not Yimin's: {report}");
+        let yimin_org = user(&ctx, "coordinator2@doudi.test").await.organization_id;
+        let mut am = v.into_active_model();
+        am.organization_id = Set(yimin_org.unwrap());
+        am.update(&ctx.db).await.expect("Yimin's visit");
+        doudi::models::fulfilment::rebuild_all(&ctx.db).await.expect("rebuild");
+        let report: Value = server
+            .get(&format!("/api/v1/contracts/{c}/fulfilment"))
+            .authorization_bearer(&official)
+            .await
+            .json();
+        assert_eq!(report["visits"]["completed"], 1, "{report}");
     })
     .await;
 }

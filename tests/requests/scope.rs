@@ -21,6 +21,8 @@ struct Ids {
     coordinator2: String,
     official: String,
     official2: String,
+    person_in: String,
+    person_out: String,
 }
 
 async fn ids(ctx: &loco_rs::app::AppContext) -> Ids {
@@ -35,6 +37,8 @@ async fn ids(ctx: &loco_rs::app::AppContext) -> Ids {
         coordinator2: user(ctx, "coordinator2@doudi.test").await.pid.to_string(),
         official: user(ctx, "official@doudi.test").await.pid.to_string(),
         official2: user(ctx, "official2@doudi.test").await.pid.to_string(),
+        person_in: crate::support::builders::person(ctx, "单秀英").await.pid.to_string(),
+        person_out: crate::support::builders::person(ctx, "何淑珍").await.pid.to_string(),
     }
 }
 
@@ -46,9 +50,10 @@ fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
             format!("/api/v1/townships/{}", i.town_in),
             [200, 200, 200, 404],
         ),
+        // A provider's places are those of its contracts (issue 16).
         (
             format!("/api/v1/townships/{}", i.town_out),
-            [200, 404, 200, 404],
+            [200, 404, 404, 404],
         ),
         ("/api/v1/villages".into(), [200, 200, 200, 404]),
         (
@@ -57,7 +62,7 @@ fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
         ),
         (
             format!("/api/v1/villages/{}", i.village_out),
-            [200, 404, 200, 404],
+            [200, 404, 404, 404],
         ),
         ("/api/v1/organizations".into(), [200, 200, 200, 200]),
         (
@@ -86,6 +91,17 @@ fn reads(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/api/v1/auth/me".into(), [200, 200, 200, 200]),
         ("/api/v1/service_types".into(), [200, 200, 200, 200]),
         ("/api/v1/contracts".into(), [200, 200, 200, 404]),
+        ("/api/v1/proposals".into(), [200, 200, 200, 404]),
+        // The handover list is a provider's.
+        ("/api/v1/handover".into(), [404, 404, 200, 404]),
+        (
+            format!("/api/v1/recipients/{}", i.person_out),
+            [200, 404, 404, 404],
+        ),
+        (
+            format!("/api/v1/recipients/{}", i.person_in),
+            [200, 200, 200, 404],
+        ),
     ]
 }
 
@@ -101,7 +117,7 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/townships".into(), [200, 200, 200, 404]),
         ("/townships/new".into(), [200, 404, 404, 404]),
         (format!("/townships/{}", i.town_in), [200, 200, 200, 404]),
-        (format!("/townships/{}", i.town_out), [200, 404, 200, 404]),
+        (format!("/townships/{}", i.town_out), [200, 404, 404, 404]),
         (
             format!("/townships/{}/edit", i.town_in),
             [200, 404, 404, 404],
@@ -109,7 +125,7 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/villages".into(), [200, 200, 200, 404]),
         ("/villages/new".into(), [200, 404, 404, 404]),
         (format!("/villages/{}", i.village_in), [200, 200, 200, 404]),
-        (format!("/villages/{}", i.village_out), [200, 404, 200, 404]),
+        (format!("/villages/{}", i.village_out), [200, 404, 404, 404]),
         (
             format!("/villages/{}/edit", i.village_in),
             [200, 404, 404, 404],
@@ -143,6 +159,11 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/contracts".into(), [200, 200, 200, 404]),
         ("/dashboard".into(), [200, 200, 200, 404]),
         ("/contracts/new".into(), [200, 200, 404, 404]),
+        ("/proposals".into(), [200, 200, 200, 404]),
+        ("/handover".into(), [404, 404, 200, 404]),
+        (format!("/recipients/{}", i.person_out), [200, 404, 404, 404]),
+        // Officials register; a coordinator's form proposes.
+        ("/recipients/new".into(), [200, 200, 200, 404]),
         // Coordinators start an ad-hoc visit from a recipient's page.
         ("/visits/new".into(), [303, 404, 303, 200]),
     ]
@@ -334,6 +355,14 @@ fn writes(i: &Ids, n: usize) -> Vec<(&'static str, String, Value, [u16; 4])> {
             "/api/v1/service_types".into(),
             json!({"code": format!("meal_delivery_{n}"), "name_zh": "送餐", "name_en": "Meal delivery"}),
             [201, 404, 404, 404],
+        ),
+        // The registry is the township's: a provider serving the person
+        // may not change their status (issue 16).
+        (
+            "POST",
+            format!("/api/v1/recipients/{}/status_changes", i.person_in),
+            json!({"status": if n % 2 == 0 { "suspended" } else { "active" }, "reason": "住院治疗"}),
+            [201, 201, 404, 404],
         ),
         (
             "PUT",
