@@ -89,8 +89,6 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
         if people.is_empty() {
             continue;
         }
-        let k = i64::try_from(people.len()).unwrap_or(1);
-        let total = k * (24 * 80 + 12 * 60 + 600);
         let c = match contracts::Entity::find()
             .filter(contracts::Column::TownshipId.eq(town.id))
             .filter(contracts::Column::OrganizationId.eq(org))
@@ -101,21 +99,6 @@ pub async fn seed_contracts(db: &DatabaseConnection) -> AppResult<usize> {
             Some(c) => c,
             None => base_contract(db, &scope, &actor, &town, org, &people, (start, end), n).await?,
         };
-        for q in 0..4u32 {
-            milestones::create(
-                db,
-                &actor,
-                &c,
-                &MilestoneParams {
-                    title: Some(format!("第{}期", q + 1)),
-                    amount: Some((total / 4).to_string()),
-                    due_on: Some((add_months(start, 3 * (q + 1)) + Duration::days(14)).to_string()),
-                    condition: Some("accepted_period".into()),
-                    condition_percent: None,
-                },
-            )
-            .await?;
-        }
 
         // Three months of history, about every two weeks per person.
         for (i, r) in people.iter().enumerate() {
@@ -300,7 +283,7 @@ async fn base_contract(
                 .pid
                 .to_string(),
         ),
-        code: Some(format!("BZ-{}-{}-{:03}", town.code, start.year(), n + 1)),
+        code: Some(format!("BZ-{}-{:03}", town.code, n + 1)),
         title: Some(format!("{}特困及低保老人居家探访服务项目", town.name)),
         procurement_method: Some("competitive_consultation".into()),
         signed_on: Some((start - Duration::days(10)).to_string()),
@@ -320,6 +303,21 @@ async fn base_contract(
     };
     let new = NewContract::parse(db, scope, &params).await?;
     let c = contracts::Model::create(db, actor, new).await?;
+    for q in 0..4u32 {
+        milestones::create(
+            db,
+            actor,
+            &c,
+            &MilestoneParams {
+                title: Some(format!("第{}期", q + 1)),
+                amount: Some((total / 4).to_string()),
+                due_on: Some((add_months(start, 3 * (q + 1)) + Duration::days(14)).to_string()),
+                condition: Some("accepted_period".into()),
+                condition_percent: None,
+            },
+        )
+        .await?;
+    }
     let pids: Vec<uuid::Uuid> = people.iter().map(|r| r.pid).collect();
     contracts::cover(db, actor, &c, &pids, &[]).await?;
     let c = c.set_status(db, actor, "active").await?;

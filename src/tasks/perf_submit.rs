@@ -256,7 +256,7 @@ impl Task for PerfSubmit {
                 tzid: Set("Asia/Shanghai".into()),
                 status: Set(VisitStatus::InProgress.as_str().into()),
                 exception: Set(false),
-                checked_in_at: Set(Some((now - chrono::Duration::minutes(50)).into())),
+                checked_in_at: Set(Some((now - chrono::Duration::minutes(70)).into())),
                 location_exception: Set(true),
                 location_reason: Set(Some("no_gps_signal".into())),
                 late: Set(false),

@@ -322,7 +322,7 @@ async fn plan_changes_bulk_reassignment_and_household_moves_keep_history_and_tot
             .expect("village");
         let res = server
             .patch(&format!("/api/v1/households/{}", home.pid))
-            .authorization_bearer(&coordinator)
+            .authorization_bearer(&token(&ctx, "official@doudi.test").await)
             .json(&json!({"village": other_village.pid, "address": home.address, "phone": home.phone,
                           "assistance_status": home.assistance_status,
                           "status_since": home.status_since.map(|d| d.to_string()),

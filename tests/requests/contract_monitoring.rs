@@ -16,9 +16,14 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .authorization_bearer(&official)
             .await
             .json();
-        assert_eq!(list["page"]["total"], 2);
+        // This year's two with the Sunshine centre, the charity's food for
+        // two people in 曾口镇, last year's with Yimin (issue 16).
+        assert_eq!(list["page"]["total"], 4);
         for c in list["items"].as_array().expect("items") {
             assert_eq!(c["status"], "active");
+            if c["organization"]["name"] != SUNSHINE {
+                continue;
+            }
             let pid = c["pid"].as_str().expect("pid");
             let r: Value = server
                 .get(&format!("/api/v1/contracts/{pid}/fulfilment"))
@@ -58,11 +63,11 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .await;
         assert_eq!(dash.status_code(), StatusCode::OK);
         let html = dash.text();
-        assert_eq!(select_text(&html, "article.contract-card").len(), 2);
+        assert_eq!(select_text(&html, "article.contract-card").len(), 4);
         assert!(html.contains("/static/vendor/echarts.min.js"));
         let data = select_text(&html, "script#dashboard-data").join("");
         let charts: Value = serde_json::from_str(&data).expect("chart data");
-        assert_eq!(charts["charts"].as_array().map(Vec::len), Some(2));
+        assert_eq!(charts["charts"].as_array().map(Vec::len), Some(4));
         assert!(charts["charts"][0]["months"]
             .as_array()
             .is_some_and(|m| m.len() >= 3));
@@ -75,11 +80,19 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .get(&format!("/dashboard?township={zk}"))
             .add_header("cookie", cookie.clone())
             .await;
-        assert_eq!(select_text(&one.text(), "article.contract-card").len(), 1);
+        // 曾口镇: the Sunshine centre's, the charity's and last year's.
+        assert_eq!(select_text(&one.text(), "article.contract-card").len(), 3);
         let home = server.get("/contracts").add_header("cookie", cookie).await;
         assert!(!home.text().contains("echarts"));
         // Satisfaction call-backs on a random sample of completed visits.
-        let cpid = list["items"][0]["pid"].as_str().expect("pid").to_string();
+        let cpid = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|c| c["organization"]["name"] == SUNSHINE)
+            .and_then(|c| c["pid"].as_str())
+            .expect("pid")
+            .to_string();
         let cb = |p: &str| format!("/api/v1/contracts/{cpid}/callbacks{p}");
         let res = server
             .post(&cb(""))
@@ -161,7 +174,7 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
         assert_eq!(res.status_code(), StatusCode::NOT_FOUND);
         // The page renders with its figures; the call-backs section with
         // their average.
-        let shown = list["items"][0]["pid"].as_str().expect("pid");
+        let shown = cpid.as_str();
         let page = server
             .get(&format!("/contracts/{shown}"))
             .add_header("cookie", session(&ctx, "official@doudi.test").await)

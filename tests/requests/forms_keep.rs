@@ -26,7 +26,7 @@ fn option_texts(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
     with_app(|server, ctx| async move {
-        let coordinator = session(&ctx, "coordinator@doudi.test").await;
+        let coordinator = session(&ctx, "official@doudi.test").await;
         let official = session(&ctx, "official@doudi.test").await;
         let worker = session(&ctx, "worker@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await;
@@ -97,7 +97,7 @@ async fn a_township_select_loads_only_its_villages_in_the_callers_scope() {
 #[tokio::test]
 async fn the_registration_form_updates_villages_in_place_and_marks_what_is_never_kept() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let res = server
             .get("/recipients/new")
             .add_header("cookie", cookie.clone())
@@ -247,7 +247,7 @@ fn assert_all_kept(html: &str, town: &str, village: &str) {
 #[tokio::test]
 async fn a_registration_error_gives_every_field_back_as_typed() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let village = village_pid(&ctx, "石门村").await.to_string();
         let before = audit_count(&ctx, "create", "recipients").await;
@@ -271,7 +271,7 @@ async fn a_registration_error_gives_every_field_back_as_typed() {
 #[tokio::test]
 async fn listing_villages_without_javascript_keeps_every_field_and_saves_nothing() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "清江镇").await.to_string();
         let village = village_pid(&ctx, "石门村").await.to_string();
         let before = audit_count(&ctx, "create", "recipients").await;
@@ -334,11 +334,11 @@ async fn listing_villages_without_javascript_keeps_every_field_and_saves_nothing
         );
         assert_eq!(value_of(&html, "phone"), vec!["13911112222".to_string()]);
         assert!(select_text(&html, "select[name=village] option").contains(&"白岩村".to_string()));
-        // An official may not.
-        let official = session(&ctx, "official@doudi.test").await;
+        // A worker may not.
+        let worker = session(&ctx, "worker@doudi.test").await;
         let res = server
             .post("/recipients/new")
-            .add_header("cookie", official)
+            .add_header("cookie", worker)
             .add_header("sec-fetch-site", "same-origin")
             .form(&[("township", town.as_str())])
             .await;
@@ -350,7 +350,7 @@ async fn listing_villages_without_javascript_keeps_every_field_and_saves_nothing
 #[tokio::test]
 async fn a_household_error_gives_every_field_back_as_typed() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let village = village_pid(&ctx, "高峰村").await.to_string();
         let res = server
@@ -402,7 +402,7 @@ fn htmx_results(req: axum_test::TestRequest) -> axum_test::TestRequest {
 #[tokio::test]
 async fn the_lists_search_as_you_type_answering_only_their_results() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let page = server
             .get("/recipients")
             .add_header("cookie", cookie.clone())
@@ -472,7 +472,7 @@ async fn the_lists_search_as_you_type_answering_only_their_results() {
 #[tokio::test]
 async fn an_empty_search_for_a_name_offers_to_register_that_person() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let res = htmx_results(
             server
                 .get("/recipients")
@@ -515,17 +515,18 @@ async fn an_empty_search_for_a_name_offers_to_register_that_person() {
         .text();
         assert!(attr(&part, "a.register-this", "href").is_empty());
 
-        // Officials do not register people.
-        let official = session(&ctx, "official@doudi.test").await;
+        // A provider's coordinator is offered to propose the person
+        // (issue 16: the township registers); a worker has no list.
+        let coordinator = session(&ctx, "coordinator@doudi.test").await;
         let part = htmx_results(
             server
                 .get("/recipients")
                 .add_query_param("q", "司马无名")
-                .add_header("cookie", official.clone()),
+                .add_header("cookie", coordinator.clone()),
         )
         .await
         .text();
-        assert!(attr(&part, "a.register-this", "href").is_empty());
+        assert!(!attr(&part, "a.register-this", "href").is_empty());
         assert!(select_text(&part, "li.muted").contains(&"暂无记录".to_string()));
 
         // Households: offer a new household at the typed address.
@@ -549,7 +550,7 @@ async fn an_empty_search_for_a_name_offers_to_register_that_person() {
             server
                 .get("/households")
                 .add_query_param("q", "无此地址9组")
-                .add_header("cookie", official),
+                .add_header("cookie", coordinator),
         )
         .await
         .text();
@@ -572,12 +573,12 @@ async fn person_named_in_demo(ctx: &loco_rs::app::AppContext) -> String {
 #[tokio::test]
 async fn a_list_filter_drops_a_village_left_over_from_another_township() {
     with_app(|server, ctx| async move {
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "清江镇").await;
         let village = village_pid(&ctx, "石门村").await;
         let only_town = server
             .get(&format!("/api/v1/recipients?township={town}"))
-            .authorization_bearer(token(&ctx, "coordinator@doudi.test").await)
+            .authorization_bearer(token(&ctx, "official@doudi.test").await)
             .await
             .json::<serde_json::Value>()["page"]["total"]
             .clone();

@@ -172,6 +172,8 @@ async fn every_section_the_old_menu_offered_stays_reachable() {
                     "/dashboard",
                     "/contracts",
                     "/referrals",
+                    "/proposals",
+                    "/recipient_imports",
                     "/organizations",
                 ][..],
             ),
@@ -187,7 +189,8 @@ async fn every_section_the_old_menu_offered_stays_reachable() {
                     "/dashboard",
                     "/contracts",
                     "/referrals",
-                    "/recipient_imports",
+                    "/proposals",
+                    "/handover",
                     "/organizations",
                     "/users",
                 ][..],
@@ -287,11 +290,13 @@ async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_
             .expect("contracts");
         let official = session(&ctx, "official@doudi.test").await;
         let html = page(&server, &official, "/").await;
-        // The demo's two contracts started three months ago; the first
-        // month of the first is accepted.
-        assert_eq!(count(&html, "due"), 2, "{html}");
+        // The demo's contracts in force in their townships: the two of the
+        // Sunshine centre and the charity's started three months ago (the
+        // first month of the first is accepted), and last year's with Yimin
+        // has all its months to accept.
+        assert_eq!(count(&html, "due"), 4, "{html}");
         let due = select_text(&html, "#due li");
-        assert_eq!(due.len(), 2);
+        assert_eq!(due.len(), 3, "the first three, the count says how many");
         assert!(select_text(&html, "#pending").len() == 1);
         assert!(select_text(&html, "#risks").len() == 1);
         assert!(select_text(&html, "#missed").len() == 1);
@@ -300,8 +305,8 @@ async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_
         // Another township's official sees none of it.
         let other = session(&ctx, "official2@doudi.test").await;
         let theirs = page(&server, &other, "/").await;
-        assert_eq!(count(&theirs, "due"), 0);
-        assert_eq!(count(&theirs, "risks"), 0);
+        // Only 水宁寺镇's own contract (with Yimin).
+        assert_eq!(count(&theirs, "due"), 1);
         assert_eq!(count(&theirs, "pending"), 0);
         for code in &codes {
             assert!(!theirs.contains(code.as_str()), "{code}");
@@ -309,7 +314,7 @@ async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_
         // The admin sees every township's, and the admin tiles.
         let admin = session(&ctx, "admin@doudi.test").await;
         let all = page(&server, &admin, "/").await;
-        assert_eq!(count(&all, "due"), 2);
+        assert_eq!(count(&all, "due"), 5);
         assert!(attr(&all, ".tiles a", "href").contains(&"/audit".to_string()));
     })
     .await;

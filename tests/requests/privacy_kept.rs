@@ -239,7 +239,7 @@ async fn an_applied_roster_is_deleted_and_an_unapplied_one_is_purged_after_the_r
     use doudi::tasks::imports_purge::ImportsPurge;
     use loco_rs::task::{Task, Vars};
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        let t = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         // Applied: the file is gone at once, the report and counts stay.
         let applied = upload_roster(&server, &t, &town, 1).await;
@@ -312,7 +312,7 @@ async fn the_rows_kept_of_rejected_lines_are_cleared_after_the_retention() {
     use doudi::tasks::imports_purge::ImportsPurge;
     use loco_rs::task::{Task, Vars};
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        let t = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let id = doudi::demo::names::resident_id(
             chrono::NaiveDate::from_ymd_opt(1951, 6, 7).expect("date"),

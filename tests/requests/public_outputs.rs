@@ -564,7 +564,7 @@ async fn every_download_is_audited_with_its_actor_and_nothing_personal() {
 #[tokio::test]
 async fn downloading_a_rosters_rejected_rows_is_audited() {
     with_app(|server, ctx| async move {
-        let who = "coordinator@doudi.test";
+        let who = "official@doudi.test";
         let t = token(&ctx, who).await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let good = doudi::demo::names::resident_id(

@@ -83,7 +83,7 @@ async fn the_household_list_costs_the_same_for_one_row_or_a_hundred() {
 #[tokio::test]
 async fn the_import_list_costs_the_same_for_one_row_or_many() {
     with_app(|server, ctx| async move {
-        let email = "coordinator@doudi.test";
+        let email = "official@doudi.test";
         let me = user(&ctx, email).await;
         let town = doudi::models::_entities::townships::Entity::find()
             .one(&ctx.db)

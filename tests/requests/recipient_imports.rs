@@ -77,7 +77,7 @@ async fn report(server: &axum_test::TestServer, token: &str, pid: &str) -> Value
 #[tokio::test]
 async fn a_roster_is_checked_then_applied_and_reimporting_it_changes_nothing() {
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        let t = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
         bytes.extend_from_slice(roster().as_bytes());
@@ -238,8 +238,8 @@ async fn a_roster_is_checked_then_applied_and_reimporting_it_changes_nothing() {
             before + 4
         );
 
-        // Another coordinator cannot see this import.
-        let t2 = token(&ctx, "coordinator2@doudi.test").await;
+        // Another township's official cannot see this import.
+        let t2 = token(&ctx, "official2@doudi.test").await;
         let res = server
             .get(&format!("/api/v1/recipient_imports/{pid}"))
             .authorization_bearer(&t2)
@@ -257,7 +257,7 @@ async fn a_roster_is_checked_then_applied_and_reimporting_it_changes_nothing() {
 #[tokio::test]
 async fn people_missing_from_a_later_roster_are_listed_for_review_and_changes_are_updates() {
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        let t = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let first = roster();
         let res = start(
@@ -301,7 +301,7 @@ async fn people_missing_from_a_later_roster_are_listed_for_review_and_changes_ar
         assert_eq!(r["report"]["vanished"][0], gone.pid.to_string());
         assert_eq!(gone.status, "active", "listed, not exited");
         // The progress page shows the report and the people to review.
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let page = server
             .get(&format!("/recipient_imports/{pid2}"))
             .add_header("cookie", cookie)
@@ -376,7 +376,7 @@ async fn xlsx_rosters_import_and_bad_files_get_a_clear_message_without_storing_a
         assert_eq!(imports_after, imports_before);
 
         // The HTML form shows the same message on the form.
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         let res = server
             .post("/recipient_imports")
             .add_header("cookie", cookie)
@@ -385,8 +385,8 @@ async fn xlsx_rosters_import_and_bad_files_get_a_clear_message_without_storing_a
             .await;
         assert_eq!(res.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!select_text(&res.text(), ".field-error").is_empty());
-        // Officials and workers cannot import.
-        for who in ["official@doudi.test", "worker@doudi.test"] {
+        // Providers and workers cannot import: the roster is the township's.
+        for who in ["coordinator@doudi.test", "worker@doudi.test"] {
             let t = token(&ctx, who).await;
             let res = start(
                 &server,
@@ -403,7 +403,8 @@ async fn xlsx_rosters_import_and_bad_files_get_a_clear_message_without_storing_a
 #[tokio::test]
 async fn an_exported_list_imports_again_without_changes() {
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        // An admin: officials may not export whole ID numbers.
+        let t = token(&ctx, "admin@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await;
         // Whole ID numbers: a POST with the reason (never a GET).
         let res = server
@@ -656,7 +657,7 @@ fn hostile_files() -> Vec<(&'static str, Vec<u8>, (&'static str, &'static str))>
 #[tokio::test]
 async fn hostile_spreadsheets_are_refused_with_their_reason_and_the_server_keeps_answering() {
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        let t = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let before = doudi::models::_entities::recipient_imports::Entity::find()
             .count(&ctx.db)
@@ -691,7 +692,7 @@ async fn hostile_spreadsheets_are_refused_with_their_reason_and_the_server_keeps
         assert_eq!(after, before, "nothing stored");
 
         // The form says it on the page, in Chinese and in English.
-        let cookie = session(&ctx, "coordinator@doudi.test").await;
+        let cookie = session(&ctx, "official@doudi.test").await;
         for (lang, message) in [("zh-CN", TOO_MANY_ROWS.0), ("en", TOO_MANY_ROWS.1)] {
             let res = server
                 .post("/recipient_imports")
@@ -724,7 +725,7 @@ async fn hostile_spreadsheets_are_refused_with_their_reason_and_the_server_keeps
 #[tokio::test]
 async fn a_dimension_claiming_the_whole_sheet_over_a_few_cells_imports() {
     with_app(|server, ctx| async move {
-        let t = token(&ctx, "coordinator@doudi.test").await;
+        let t = token(&ctx, "official@doudi.test").await;
         let town = township_pid(&ctx, "曾口镇").await.to_string();
         let mut cells = header_cells();
         cells.extend([

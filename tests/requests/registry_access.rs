@@ -495,7 +495,10 @@ async fn two_providers_serve_one_person_at_once_and_see_only_the_time_of_each_ot
         let yimin = token(&ctx, "coordinator2@doudi.test").await;
         let r = person(&ctx, "单秀英").await;
         let path = format!("/api/v1/recipients/{}", r.pid);
-        assert_eq!(get(&server, &yimin, &path).await.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&server, &yimin, &path).await.status_code(),
+            StatusCode::NOT_FOUND
+        );
         // 曾口镇 also buys emotional support from Yimin for her, now.
         let mut body = crate::support::builders::contract_body(
             &township_pid(&ctx, "曾口镇").await.to_string(),
@@ -505,7 +508,11 @@ async fn two_providers_serve_one_person_at_once_and_see_only_the_time_of_each_ot
         body["signed_on"] = json!((today() - Duration::days(20)).to_string());
         body["starts_on"] = json!((today() - Duration::days(10)).to_string());
         body["ends_on"] = json!((today() + Duration::days(80)).to_string());
-        let res = server.post("/api/v1/contracts").authorization_bearer(&official).json(&body).await;
+        let res = server
+            .post("/api/v1/contracts")
+            .authorization_bearer(&official)
+            .json(&body)
+            .await;
         assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
         let c = res.json::<Value>()["pid"].as_str().unwrap().to_string();
         let res = server
@@ -521,11 +528,19 @@ async fn two_providers_serve_one_person_at_once_and_see_only_the_time_of_each_ot
             .await;
         assert_eq!(res.status_code(), StatusCode::OK, "{}", res.text());
         // Both serve her; neither loses a visit (each still covers her).
-        assert_eq!(get(&server, &yimin, &path).await.status_code(), StatusCode::OK);
-        assert_eq!(get(&server, &sunshine, &path).await.status_code(), StatusCode::OK);
+        assert_eq!(
+            get(&server, &yimin, &path).await.status_code(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            get(&server, &sunshine, &path).await.status_code(),
+            StatusCode::OK
+        );
         let monday = {
             let t = today();
-            t + Duration::days(i64::from(7 - chrono::Datelike::weekday(&t).num_days_from_monday()))
+            t + Duration::days(i64::from(
+                7 - chrono::Datelike::weekday(&t).num_days_from_monday(),
+            ))
         };
         let plan = |t: String, worker: uuid::Uuid, time: &str| {
             let server = &server;
@@ -533,20 +548,46 @@ async fn two_providers_serve_one_person_at_once_and_see_only_the_time_of_each_ot
                 "recipient": r.pid, "worker": worker, "services": ["daily_care"],
                 "dtstart": format!("{monday}T{time}:00"), "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=2",
             });
-            async move { server.post("/api/v1/service_plans").authorization_bearer(&t).json(&body).await }
+            async move {
+                server
+                    .post("/api/v1/service_plans")
+                    .authorization_bearer(&t)
+                    .json(&body)
+                    .await
+            }
         };
-        let res = plan(sunshine.clone(), user(&ctx, "worker@doudi.test").await.pid, "09:00").await;
+        let res = plan(
+            sunshine.clone(),
+            user(&ctx, "worker@doudi.test").await.pid,
+            "09:00",
+        )
+        .await;
         assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
         // Yimin at the same time: a conflict, shown with the time only.
-        let res = plan(yimin.clone(), user(&ctx, "worker2@doudi.test").await.pid, "09:30").await;
+        let res = plan(
+            yimin.clone(),
+            user(&ctx, "worker2@doudi.test").await.pid,
+            "09:30",
+        )
+        .await;
         assert_eq!(res.status_code(), StatusCode::CONFLICT, "{}", res.text());
         let text = res.text();
         assert!(text.contains("recipient_overlap"), "{text}");
-        assert!(!text.contains("刘洋"), "the other provider's worker: {text}");
+        assert!(
+            !text.contains("刘洋"),
+            "the other provider's worker: {text}"
+        );
         // Each provider's visit counts only toward its own contract.
         let v = crate::support::builders::visit(
-            &ctx, &r, &(today() - Duration::days(2)).to_string(), "completed", false, false, None,
-            &[("daily_care", 40), ("emotional_support", 30)], &[],
+            &ctx,
+            &r,
+            &(today() - Duration::days(2)).to_string(),
+            "completed",
+            false,
+            false,
+            None,
+            &[("daily_care", 40), ("emotional_support", 30)],
+            &[],
         )
         .await;
         let report: Value = server
@@ -554,12 +595,17 @@ async fn two_providers_serve_one_person_at_once_and_see_only_the_time_of_each_ot
             .authorization_bearer(&official)
             .await
             .json();
-        assert_eq!(report["visits"]["completed"], 0, "Sunshine's visit is not Yimin's: {report}");
+        assert_eq!(
+            report["visits"]["completed"], 0,
+            "Sunshine's visit is not Yimin's: {report}"
+        );
         let yimin_org = user(&ctx, "coordinator2@doudi.test").await.organization_id;
         let mut am = v.into_active_model();
         am.organization_id = Set(yimin_org.unwrap());
         am.update(&ctx.db).await.expect("Yimin's visit");
-        doudi::models::fulfilment::rebuild_all(&ctx.db).await.expect("rebuild");
+        doudi::models::fulfilment::rebuild_all(&ctx.db)
+            .await
+            .expect("rebuild");
         let report: Value = server
             .get(&format!("/api/v1/contracts/{c}/fulfilment"))
             .authorization_bearer(&official)

@@ -37,8 +37,14 @@ async fn ids(ctx: &loco_rs::app::AppContext) -> Ids {
         coordinator2: user(ctx, "coordinator2@doudi.test").await.pid.to_string(),
         official: user(ctx, "official@doudi.test").await.pid.to_string(),
         official2: user(ctx, "official2@doudi.test").await.pid.to_string(),
-        person_in: crate::support::builders::person(ctx, "单秀英").await.pid.to_string(),
-        person_out: crate::support::builders::person(ctx, "何淑珍").await.pid.to_string(),
+        person_in: crate::support::builders::person(ctx, "单秀英")
+            .await
+            .pid
+            .to_string(),
+        person_out: crate::support::builders::person(ctx, "何淑珍")
+            .await
+            .pid
+            .to_string(),
     }
 }
 
@@ -161,7 +167,10 @@ fn pages(i: &Ids) -> Vec<(String, [u16; 4])> {
         ("/contracts/new".into(), [200, 200, 404, 404]),
         ("/proposals".into(), [200, 200, 200, 404]),
         ("/handover".into(), [404, 404, 200, 404]),
-        (format!("/recipients/{}", i.person_out), [200, 404, 404, 404]),
+        (
+            format!("/recipients/{}", i.person_out),
+            [200, 404, 404, 404],
+        ),
         // Officials register; a coordinator's form proposes.
         ("/recipients/new".into(), [200, 200, 200, 404]),
         // Coordinators start an ad-hoc visit from a recipient's page.
