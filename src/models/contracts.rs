@@ -994,6 +994,7 @@ pub async fn cover_pasted(
 ///
 /// # Errors
 /// As [`recipients_by_ids`] and [`cover`].
+#[allow(clippy::too_many_arguments)]
 pub async fn cover_all(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -370,7 +370,7 @@ fn writes(i: &Ids, n: usize) -> Vec<(&'static str, String, Value, [u16; 4])> {
         (
             "POST",
             format!("/api/v1/recipients/{}/status_changes", i.person_in),
-            json!({"status": if n % 2 == 0 { "suspended" } else { "active" }, "reason": "住院治疗"}),
+            json!({"status": if n.is_multiple_of(2) { "suspended" } else { "active" }, "reason": "住院治疗"}),
             [201, 201, 404, 404],
         ),
         (
