@@ -479,11 +479,16 @@ async function coordinator(w) {
     await w.go("recipient", person);
   });
   await w.go("referrals", "/referrals");
+  // Issue 16: the people taken over from last year's provider, and the
+  // proposals sent to the township.
+  await w.go("handover", "/handover");
+  await w.go("proposals", "/proposals?show=all");
 }
 
 async function official(w) {
   const page = w.page;
   await w.go("dashboard", "/dashboard");
+  await w.go("proposals", "/proposals?show=all");
   await w.go("contracts", "/contracts");
   const contracts = [...new Set(await w.links(new RegExp("^/contracts/" + UUID + "$")))];
   if (!contracts.length) fail(w.where("contracts"), "step failed", "no contract on /contracts");
