@@ -11,7 +11,7 @@ use crate::{
     },
     policy::Scope,
 };
-use chrono::{Datelike, Duration, Utc};
+use chrono::{Datelike, Duration, TimeZone, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// Recipient, whole household?, worker email, services, minutes, time, rule.
@@ -122,6 +122,10 @@ pub async fn seed_schedule(db: &DatabaseConnection, horizon: Duration) -> AppRes
     let now = Utc::now();
     let today = crate::models::today();
     let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let start_of_today = crate::zone::display()
+        .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map_or(now, |t| t.with_timezone(&Utc));
     let mut made = 0;
     for (coordinator, plans) in PLANS {
         let Some(c) = users::Model::find_by_email(db, coordinator).await? else {
@@ -161,7 +165,9 @@ pub async fn seed_schedule(db: &DatabaseConnection, horizon: Duration) -> AppRes
             }
             let new = NewPlan::parse(db, &scope, &params, now).await?;
             let plan = service_plans::Model::create(db, &actor, new).await?;
-            plan.materialise(db, now, horizon).await?;
+            // From the start of today, so today's visits are on the cards
+            // whatever the hour the demo is started.
+            plan.materialise(db, start_of_today, horizon).await?;
             made += 1;
         }
     }
