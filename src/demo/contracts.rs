@@ -514,6 +514,18 @@ async fn seed_handover_story(
         }
     }
     crate::models::fulfilment::rebuild(db, &last).await?;
+    // It ended with its year: closed, on its last day, under its own name.
+    let last = last
+        .close(db, actor, Some("合同期满，服务由新一期中标机构承接。"))
+        .await?;
+    let mut am: contracts::ActiveModel = last.into();
+    am.closed_on = Set(Some(start - Duration::days(1)));
+    am.title = Set(format!(
+        "{}{}年度居家探访服务项目",
+        town.name,
+        last_start.year()
+    ));
+    am.update(db).await?;
     // This year the charity federation brings food (by the yuan) to two of
     // the people the Sunshine centre visits: two providers at once.
     let two: Vec<recipients::Model> = people.iter().take(2).cloned().collect();

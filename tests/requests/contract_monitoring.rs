@@ -17,13 +17,13 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .await
             .json();
         // This year's two with the Sunshine centre, the charity's food for
-        // two people in 曾口镇, last year's with Yimin (issue 16).
+        // two people in 曾口镇, last year's with Yimin, closed (issue 16).
         assert_eq!(list["page"]["total"], 4);
         for c in list["items"].as_array().expect("items") {
-            assert_eq!(c["status"], "active");
             if c["organization"]["name"] != SUNSHINE {
                 continue;
             }
+            assert_eq!(c["status"], "active");
             let pid = c["pid"].as_str().expect("pid");
             let r: Value = server
                 .get(&format!("/api/v1/contracts/{pid}/fulfilment"))
@@ -63,11 +63,12 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .await;
         assert_eq!(dash.status_code(), StatusCode::OK);
         let html = dash.text();
-        assert_eq!(select_text(&html, "article.contract-card").len(), 4);
+        // The contracts in force (last year's is closed).
+        assert_eq!(select_text(&html, "article.contract-card").len(), 3);
         assert!(html.contains("/static/vendor/echarts.min.js"));
         let data = select_text(&html, "script#dashboard-data").join("");
         let charts: Value = serde_json::from_str(&data).expect("chart data");
-        assert_eq!(charts["charts"].as_array().map(Vec::len), Some(4));
+        assert_eq!(charts["charts"].as_array().map(Vec::len), Some(3));
         assert!(charts["charts"][0]["months"]
             .as_array()
             .is_some_and(|m| m.len() >= 3));
@@ -80,8 +81,8 @@ async fn the_demo_county_has_two_contracts_in_force_with_months_of_history() {
             .get(&format!("/dashboard?township={zk}"))
             .add_header("cookie", cookie.clone())
             .await;
-        // 曾口镇: the Sunshine centre's, the charity's and last year's.
-        assert_eq!(select_text(&one.text(), "article.contract-card").len(), 3);
+        // 曾口镇: the Sunshine centre's and the charity's.
+        assert_eq!(select_text(&one.text(), "article.contract-card").len(), 2);
         let home = server.get("/contracts").add_header("cookie", cookie).await;
         assert!(!home.text().contains("echarts"));
         // Satisfaction call-backs on a random sample of completed visits.

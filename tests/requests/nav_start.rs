@@ -292,9 +292,8 @@ async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_
         let html = page(&server, &official, "/").await;
         // The demo's contracts in force in their townships: the two of the
         // Sunshine centre and the charity's started three months ago (the
-        // first month of the first is accepted), and last year's with Yimin
-        // has all its months to accept.
-        assert_eq!(count(&html, "due"), 4, "{html}");
+        // first month of the first is accepted).
+        assert_eq!(count(&html, "due"), 3, "{html}");
         let due = select_text(&html, "#due li");
         assert_eq!(due.len(), 3, "the first three, the count says how many");
         assert!(select_text(&html, "#pending").len() == 1);
@@ -314,7 +313,7 @@ async fn the_officials_start_page_shows_risks_months_to_accept_and_open_work_of_
         // The admin sees every township's, and the admin tiles.
         let admin = session(&ctx, "admin@doudi.test").await;
         let all = page(&server, &admin, "/").await;
-        assert_eq!(count(&all, "due"), 5);
+        assert_eq!(count(&all, "due"), 4);
         assert!(attr(&all, ".tiles a", "href").contains(&"/audit".to_string()));
     })
     .await;

@@ -119,7 +119,7 @@ async fn the_dashboard_costs_the_same_whatever_the_number_of_cards() {
             .add_header("cookie", cookie.clone())
             .await
             .text();
-        assert_eq!(select_text(&html, "article.contract-card").len(), 7);
+        assert_eq!(select_text(&html, "article.contract-card").len(), 6);
         assert_eq!(
             five, two,
             "the page's statements do not grow with its cards: {two} for two cards, {five} for five"

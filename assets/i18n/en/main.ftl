@@ -964,3 +964,6 @@ start-overdue-referrals = Overdue referrals
 start-overdue-referrals-explain = past their due date and still open
 start-proposals = Proposals waiting
 start-proposals-explain = People providers found in outreach, waiting for your decision.
+list-sep = {", "}
+recipient-propose-hint = You propose this person to the township. Its official confirms them onto the roster or declines with a reason; until then only your organisation and the township see them. To serve them, the township adds them to a contract.
+recipient-propose-submit = Send to the township

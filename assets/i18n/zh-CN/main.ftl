@@ -955,3 +955,6 @@ start-overdue-referrals = 逾期的转介
 start-overdue-referrals-explain = 过了办理期限仍未办结
 start-proposals = 待确认的主动发现
 start-proposals-explain = 服务机构走访中主动发现、等待您确认的人员。
+list-sep = 、
+recipient-propose-hint = 提交给乡镇确认。乡镇确认后列入名册，不予确认会说明理由；确认前仅本机构和乡镇可见。纳入合同后方可为其服务。
+recipient-propose-submit = 提交乡镇确认
