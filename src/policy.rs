@@ -70,6 +70,16 @@ pub fn covered_by_provider(organization: i64, since: NaiveDate) -> SelectStateme
 /// draft's coverage is the purchasing official's work).
 #[must_use]
 pub fn covered_by_townships(townships: &[i64]) -> SelectStatement {
+    let mut q = coverage_rows();
+    q.and_where(
+        Expr::col((contracts::Entity, contracts::Column::TownshipId))
+            .is_in(townships.iter().copied()),
+    );
+    q
+}
+
+/// The covered recipients of every coverage row, joined to its contract.
+fn coverage_rows() -> SelectStatement {
     Query::select()
         .column((
             contract_recipients::Entity,
@@ -82,29 +92,13 @@ pub fn covered_by_townships(townships: &[i64]) -> SelectStatement {
                 contract_recipients::Entity,
                 contract_recipients::Column::ContractId,
             )),
-        )
-        .and_where(
-            Expr::col((contracts::Entity, contracts::Column::TownshipId))
-                .is_in(townships.iter().copied()),
         )
         .to_owned()
 }
 
 fn covered_query(since: NaiveDate) -> SelectStatement {
-    Query::select()
-        .column((
-            contract_recipients::Entity,
-            contract_recipients::Column::RecipientId,
-        ))
-        .from(contract_recipients::Entity)
-        .inner_join(
-            contracts::Entity,
-            Expr::col((contracts::Entity, contracts::Column::Id)).equals((
-                contract_recipients::Entity,
-                contract_recipients::Column::ContractId,
-            )),
-        )
-        .and_where(Expr::col((contracts::Entity, contracts::Column::Status)).is_in(ACCESS_STATUSES))
+    let mut q = coverage_rows();
+    q.and_where(Expr::col((contracts::Entity, contracts::Column::Status)).is_in(ACCESS_STATUSES))
         .and_where(
             Expr::expr(Func::coalesce([
                 Expr::col((
@@ -119,8 +113,8 @@ fn covered_query(since: NaiveDate) -> SelectStatement {
             Expr::col((contracts::Entity, contracts::Column::ClosedOn))
                 .is_null()
                 .or(Expr::col((contracts::Entity, contracts::Column::ClosedOn)).gte(since)),
-        )
-        .to_owned()
+        );
+    q
 }
 
 /// The townships where `organization` holds a contract (any status).
