@@ -42,6 +42,7 @@ mod m20261202_000035_clear_late_of_missed_totals;
 mod m20261202_000036_add_minutes_reason_to_visits;
 mod m20261203_000037_registry_follows_contracts;
 pub mod m20261203_000038_referrals_township_work;
+mod m20261203_000039_index_months_by_count;
 
 pub struct Migrator;
 
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000036_add_minutes_reason_to_visits::Migration),
             Box::new(m20261203_000037_registry_follows_contracts::Migration),
             Box::new(m20261203_000038_referrals_township_work::Migration),
+            Box::new(m20261203_000039_index_months_by_count::Migration),
             // inject-above (do not remove this comment)
         ]
     }

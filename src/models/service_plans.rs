@@ -252,7 +252,7 @@ impl NewPlan {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .unwrap_or("Asia/Shanghai")
+            .unwrap_or(crate::zone::display().name())
             .to_string();
         let dtstart = p.dtstart.as_deref().and_then(local_time);
         if dtstart.is_none() {

@@ -463,7 +463,10 @@ pub async fn preview_items(
     };
     let rrule = params.rrule.as_deref().filter(|r| !r.is_empty());
     let r = match Recurrence::parse(
-        params.tzid.as_deref().unwrap_or("Asia/Shanghai"),
+        params
+            .tzid
+            .as_deref()
+            .unwrap_or(crate::zone::display().name()),
         start,
         rrule,
         &times(&params.exdates),

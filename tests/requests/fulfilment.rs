@@ -570,3 +570,100 @@ async fn kept_totals_follow_every_write_to_a_visit() {
     })
     .await;
 }
+
+/// Compliance counted in the database (people covered over every judged
+/// month read from the months index alone, the others joined to their
+/// coverage month by month, all of them so when there are many) equals the
+/// per-person count, with nobody, a few and many people covered for only
+/// part of the judged months.
+#[tokio::test]
+async fn compliance_agrees_however_many_people_are_partly_covered() {
+    use doudi::models::_entities::contract_recipients;
+    use sea_orm::{QueryOrder, QuerySelect};
+    with_app(|_server, ctx| async move {
+        let vault = doudi::vault::Vault::of(&ctx).expect("vault");
+        doudi::demo::perf_seed(&ctx.db, &vault, 2_000, 7)
+            .await
+            .expect("perf seed");
+        doudi::demo::perf_visits(&ctx.db, 6_000, 7)
+            .await
+            .expect("perf visits");
+        // The contract of the seeded township (the others cover the demo
+        // townships' few people).
+        let (busiest, _): (i64, i64) = contract_recipients::Entity::find()
+            .select_only()
+            .column(contract_recipients::Column::ContractId)
+            .column_as(contract_recipients::Column::Id.count(), "n")
+            .group_by(contract_recipients::Column::ContractId)
+            .order_by_desc(contract_recipients::Column::Id.count())
+            .into_tuple()
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("a perf contract");
+        let c = contracts::Entity::find_by_id(busiest)
+            .one(&ctx.db)
+            .await
+            .expect("q")
+            .expect("the contract");
+        // One completed visit a month is enough: many meet it, many do not.
+        let c = contracts::ActiveModel {
+            id: Set(c.id),
+            min_visits_per_month: Set(Some(1)),
+            ..Default::default()
+        }
+        .update(&ctx.db)
+        .await
+        .expect("term");
+        let today = doudi::models::today();
+        let now = chrono::Utc::now();
+        let people: Vec<i64> = contract_recipients::Entity::find()
+            .select_only()
+            .column(contract_recipients::Column::Id)
+            .filter(contract_recipients::Column::ContractId.eq(c.id))
+            .order_by_asc(contract_recipients::Column::Id)
+            .into_tuple()
+            .all(&ctx.db)
+            .await
+            .expect("coverage");
+        assert!(people.len() > 600, "{}", people.len());
+        let mid = c.starts_on + chrono::Duration::days(100);
+        let mut done = 0;
+        for partly in [0, 7, 600] {
+            // Take the next people on from the middle of the period.
+            for id in &people[done..partly] {
+                contract_recipients::ActiveModel {
+                    id: Set(*id),
+                    covered_from: Set(Some(mid)),
+                    ..Default::default()
+                }
+                .update(&ctx.db)
+                .await
+                .expect("cover");
+            }
+            done = done.max(partly);
+            fulfilment::rebuild(&ctx.db, &c).await.expect("rebuild");
+            let kept = fulfilment::report(&ctx.db, &c, today, now)
+                .await
+                .expect("report");
+            let each = fulfilment::report_with_shortfalls(&ctx.db, &c, today, now)
+                .await
+                .expect("report");
+            assert!(kept.compliance.judged > 0 && kept.compliance.met > 0);
+            assert_eq!(
+                (kept.compliance.judged, kept.compliance.met),
+                (each.compliance.judged, each.compliance.met),
+                "{partly} partly covered"
+            );
+            let batched = fulfilment::reports(&ctx.db, std::slice::from_ref(&c), today, now)
+                .await
+                .expect("reports");
+            assert_eq!(
+                figures(&batched[0]),
+                figures(&kept),
+                "{partly} partly covered"
+            );
+        }
+    })
+    .await;
+}

@@ -33,6 +33,7 @@ mod privacy_page;
 mod privacy_requests;
 mod public_outputs;
 mod queries_contracts;
+mod queries_lists;
 mod queries_outputs;
 mod queries_plans;
 mod queries_registry;

@@ -66,7 +66,7 @@ fn preview(body: &[u8]) -> Result<Vec<String>, Problem> {
         v.iter().map(|s| local_time(field, s)).collect()
     };
     let r = Recurrence::parse(
-        p.tzid.as_deref().unwrap_or("Asia/Shanghai"),
+        p.tzid.as_deref().unwrap_or(crate::zone::display().name()),
         local_time("dtstart", &p.dtstart)?,
         p.rrule.as_deref(),
         &times("exdates", &p.exdates)?,

@@ -293,13 +293,14 @@ async fn compliance<C: ConnectionTrait>(
     db: &C,
     c: &contracts::Model,
     months: &[JudgedMonth],
+    coverage: &[CoverageRow],
     shortfalls: bool,
 ) -> AppResult<fulfilment::Compliance> {
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(fulfilment::compliance(&[], &[]));
     };
     if !shortfalls {
-        return met_counts(db, c, months).await;
+        return met_counts(db, c, months, coverage).await;
     }
     let mut q = Sql::new(db.get_database_backend());
     let sql = format!(
@@ -326,11 +327,6 @@ async fn compliance<C: ConnectionTrait>(
     Ok(fulfilment::compliance(months, &counts))
 }
 
-#[derive(Debug, FromQueryResult)]
-struct MetRow {
-    n: Option<i64>,
-}
-
 /// Compliance counted in the database: per judged month, the judged
 /// recipients whose kept count meets that month's term (the list of who
 /// fell short is left out: only exports need it).
@@ -338,47 +334,63 @@ async fn met_counts<C: ConnectionTrait>(
     db: &C,
     c: &contracts::Model,
     months: &[JudgedMonth],
+    coverage: &[CoverageRow],
 ) -> AppResult<fulfilment::Compliance> {
-    // SQLite numbers parameters by position: bind in the order of the text.
-    let mut q = Sql::new(db.get_database_backend());
-    let contract = q.p(c.id);
-    let terms = met_terms(&mut q, c, months);
-    let mut n = 0;
-    if let Some(terms) = terms {
-        let sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM fulfilment_months fm \
-             JOIN contract_recipients cr ON cr.contract_id = fm.contract_id AND cr.recipient_id = fm.recipient_id \
-             WHERE fm.contract_id = {contract} AND ({terms})"
-        );
-        n = MetRow::find_by_statement(q.statement(&sql))
-            .one(db)
-            .await?
-            .and_then(|r| r.n)
-            .unwrap_or(0);
-    }
-    Ok(met_of(months, n))
+    let met = met_of_all(
+        db,
+        &[MetAsk {
+            c,
+            months,
+            coverage,
+        }],
+    )
+    .await?;
+    Ok(met_of(months, met.get(&c.id).copied().unwrap_or(0)))
 }
 
-/// The condition a kept month meets when it meets its month's term and
-/// its recipient was covered throughout that month (`fm`, `cr`), or
-/// `None` when no month has a term above zero.
-fn met_terms(q: &mut Sql, c: &contracts::Model, months: &[JudgedMonth]) -> Option<String> {
+/// The months' terms above zero as a condition on a kept month `fm`: its
+/// month and count, and with `covered`, its recipient's coverage row `cr`
+/// covering the whole month; `None` when no month has a term above zero.
+fn met_terms(
+    q: &mut Sql,
+    c: &contracts::Model,
+    months: &[JudgedMonth],
+    covered: bool,
+) -> Option<String> {
     let mut terms = Vec::new();
     for m in months.iter().filter(|m| m.min_per_month > 0) {
-        let first = NaiveDate::from_ymd_opt(m.year, m.month, 1)
-            .unwrap_or(c.starts_on)
-            .max(c.starts_on);
-        let last = fulfilment::month_end(m.year, m.month).min(c.ends_on);
-        terms.push(format!(
-            "(fm.month = {} AND fm.completed >= {} AND (cr.covered_from IS NULL OR cr.covered_from <= {}) \
-             AND (cr.covered_until IS NULL OR cr.covered_until >= {}))",
-            q.p(format!("{:04}-{:02}", m.year, m.month)),
-            q.p(m.min_per_month),
-            q.p(first),
-            q.p(last)
-        ));
+        let (first, last) = month_in_period(c, m);
+        let month = q.p(format!("{:04}-{:02}", m.year, m.month));
+        let min = q.p(m.min_per_month);
+        terms.push(if covered {
+            format!(
+                "(fm.month = {month} AND fm.completed >= {min} AND {})",
+                covers_sql(q, "cr.", first, last)
+            )
+        } else {
+            format!("(fm.month = {month} AND fm.completed >= {min})")
+        });
     }
     (!terms.is_empty()).then(|| terms.join(" OR "))
+}
+
+/// The days of judged month `m` inside the contract's period.
+fn month_in_period(c: &contracts::Model, m: &JudgedMonth) -> (NaiveDate, NaiveDate) {
+    let first = NaiveDate::from_ymd_opt(m.year, m.month, 1)
+        .unwrap_or(c.starts_on)
+        .max(c.starts_on);
+    (first, fulfilment::month_end(m.year, m.month).min(c.ends_on))
+}
+
+/// A coverage row (columns prefixed `at`) covers every day from `first`
+/// to `last` ([`fulfilment::covered_throughout`] in SQL).
+fn covers_sql(q: &mut Sql, at: &str, first: NaiveDate, last: NaiveDate) -> String {
+    format!(
+        "({at}covered_from IS NULL OR {at}covered_from <= {}) \
+         AND ({at}covered_until IS NULL OR {at}covered_until >= {})",
+        q.p(first),
+        q.p(last)
+    )
 }
 
 /// Compliance from `met_in_db`, the kept months meeting a term above
@@ -459,7 +471,7 @@ async fn report_of<C: ConnectionTrait>(
     }
     let coverage = coverage(db, c).await?;
     let months = judged_months(c, &tl, &coverage, today);
-    let compliance = compliance(db, c, &months, shortfalls).await?;
+    let compliance = compliance(db, c, &months, &coverage, shortfalls).await?;
     Ok(assemble(
         c,
         today,
@@ -734,7 +746,16 @@ async fn reports_of<C: ConnectionTrait>(
             )
         })
         .collect();
-    let met = met_of_all(db, cs, &months).await?;
+    let asks: Vec<MetAsk<'_>> = cs
+        .iter()
+        .zip(&months)
+        .map(|(c, m)| MetAsk {
+            c,
+            months: m,
+            coverage: coverage.get(&c.id).map_or(&[][..], Vec::as_slice),
+        })
+        .collect();
+    let met = met_of_all(db, &asks).await?;
     let mut out = Vec::with_capacity(cs.len());
     for (k, c) in cs.iter().enumerate() {
         let its = items.remove(&c.id).unwrap_or_default();
@@ -954,32 +975,101 @@ struct MetOfRow {
     n: Option<i64>,
 }
 
-/// [`met_counts`]' count for each contract with a month whose term is
-/// above zero, in one statement.
+/// What [`met_of_all`] counts for one contract: its judged months and
+/// its coverage rows.
+struct MetAsk<'a> {
+    c: &'a contracts::Model,
+    months: &'a [JudgedMonth],
+    coverage: &'a [CoverageRow],
+}
+
+/// Above this many people covered for only part of the judged months, a
+/// contract's count checks every kept month against its coverage row.
+const FEW_PARTLY_COVERED: usize = 500;
+
+/// For each contract with a month whose term is above zero, how many kept
+/// months meet their month's term with the recipient covered throughout
+/// that month, in one statement.
+///
+/// Most people are covered over every judged month: their kept months are
+/// counted on the months index alone, the people taken from one list of
+/// the contract's coverage. Only the kept months of people covered for
+/// part of the time (a handful: taken on or ended by an amendment) are
+/// joined to their coverage row month by month.
 async fn met_of_all<C: ConnectionTrait>(
     db: &C,
-    cs: &[contracts::Model],
-    months: &[Vec<JudgedMonth>],
+    asks: &[MetAsk<'_>],
 ) -> AppResult<HashMap<i64, i64>> {
     let mut q = Sql::new(db.get_database_backend());
-    let mut each = Vec::new();
-    // SQLite numbers parameters by position: bind in the order of the text.
-    for (c, m) in cs.iter().zip(months) {
-        if m.iter().all(|m| m.min_per_month <= 0) {
-            continue;
-        }
-        let contract = q.p(c.id);
-        let terms = met_terms(&mut q, c, m).unwrap_or_default();
-        each.push(format!("(fm.contract_id = {contract} AND ({terms}))"));
-    }
-    if each.is_empty() {
+    let asks: Vec<(&MetAsk<'_>, (NaiveDate, NaiveDate), Vec<i64>)> = asks
+        .iter()
+        .filter_map(|a| {
+            // The days from the first month with a term to the last.
+            let mut termed = a.months.iter().filter(|m| m.min_per_month > 0);
+            let first = month_in_period(a.c, termed.next()?);
+            let last = termed.next_back().map_or(first, |m| month_in_period(a.c, m));
+            let span = (first.0, last.1);
+            let partly = a
+                .coverage
+                .iter()
+                .filter(|r| {
+                    !fulfilment::covered_throughout(r.covered_from, r.covered_until, span.0, span.1)
+                })
+                .map(|r| r.recipient_id)
+                .collect();
+            Some((a, span, partly))
+        })
+        .collect();
+    if asks.is_empty() {
         return Ok(HashMap::new());
     }
+    // SQLite numbers parameters by position: bind in the order of the text.
+    let mut whole = Vec::new();
+    for (a, (first, last), partly) in &asks {
+        if partly.len() > FEW_PARTLY_COVERED {
+            continue;
+        }
+        let contract = q.p(a.c.id);
+        let terms = met_terms(&mut q, a.c, a.months, false).unwrap_or_default();
+        let again = q.p(a.c.id);
+        let covers = covers_sql(&mut q, "", *first, *last);
+        whole.push(format!(
+            "(fm.contract_id = {contract} AND ({terms}) AND fm.recipient_id IN \
+             (SELECT recipient_id FROM contract_recipients WHERE contract_id = {again} AND {covers}))"
+        ));
+    }
+    let mut checked = Vec::new();
+    for (a, _, partly) in &asks {
+        if partly.is_empty() {
+            continue;
+        }
+        let contract = q.p(a.c.id);
+        let only = if partly.len() > FEW_PARTLY_COVERED {
+            String::new()
+        } else {
+            let ids: Vec<String> = partly.iter().map(|id| q.p(*id)).collect();
+            format!(" AND fm.recipient_id IN ({})", ids.join(", "))
+        };
+        let terms = met_terms(&mut q, a.c, a.months, true).unwrap_or_default();
+        checked.push(format!("(fm.contract_id = {contract}{only} AND ({terms}))"));
+    }
+    let count = |conds: &[String], join: &str| {
+        format!(
+            "SELECT fm.contract_id AS contract_id, COUNT(*) AS n FROM fulfilment_months fm{join} \
+             WHERE {} GROUP BY fm.contract_id",
+            conds.join(" OR ")
+        )
+    };
+    let join = " JOIN contract_recipients cr ON cr.contract_id = fm.contract_id \
+                AND cr.recipient_id = fm.recipient_id";
+    let parts: Vec<String> = [(&whole, ""), (&checked, join)]
+        .into_iter()
+        .filter(|(conds, _)| !conds.is_empty())
+        .map(|(conds, join)| count(conds, join))
+        .collect();
     let sql = format!(
-        "SELECT fm.contract_id AS contract_id, CAST(COUNT(*) AS BIGINT) AS n FROM fulfilment_months fm \
-         JOIN contract_recipients cr ON cr.contract_id = fm.contract_id AND cr.recipient_id = fm.recipient_id \
-         WHERE {} GROUP BY fm.contract_id",
-        each.join(" OR ")
+        "SELECT contract_id, CAST(SUM(n) AS BIGINT) AS n FROM ({}) counted GROUP BY contract_id",
+        parts.join(" UNION ALL ")
     );
     Ok(MetOfRow::find_by_statement(q.statement(&sql))
         .all(db)
