@@ -2,7 +2,7 @@
 //! related rows (townships, providers, items, users, visits, people) with
 //! one query per table for the whole page, so its count does not grow with
 //! its rows: each test measures, adds rows, and measures again.
-use crate::support::builders::contract_body;
+use crate::support::builders::{contract_body, demo_in_force};
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -22,23 +22,6 @@ async fn more_contracts(server: &axum_test::TestServer, ctx: &loco_rs::app::AppC
             .await;
         assert_eq!(res.status_code(), StatusCode::CREATED, "{}", res.text());
     }
-}
-
-/// A demo contract in force that the official manages.
-async fn in_force(server: &axum_test::TestServer, official: &str) -> String {
-    let list: Value = server
-        .get("/api/v1/contracts")
-        .authorization_bearer(official)
-        .await
-        .json();
-    list["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|c| c["status"] == "active" && c["code"] == "BZ-511902101000-001")
-        .and_then(|c| c["pid"].as_str())
-        .expect("曾口镇's contract with the Sunshine centre")
-        .to_string()
 }
 
 #[tokio::test]
@@ -92,7 +75,7 @@ async fn a_contracts_page_and_its_lists_run_a_fixed_number_of_statements() {
             .expect("demo story");
         let cookie = session(&ctx, "official@doudi.test").await;
         let official = token(&ctx, "official@doudi.test").await;
-        let pid = in_force(&server, &official).await;
+        let pid = demo_in_force(&server, &official).await;
         let url = |p: &str| format!("/api/v1/contracts/{pid}{p}");
         let measure = || async {
             let mut counts = Vec::new();

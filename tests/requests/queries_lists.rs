@@ -2,47 +2,14 @@
 //! types, proposals, the handover list, a contract's covered people and
 //! the visits behind one of its figures. Each costs the same for a page of
 //! one row as for a page of many (one query per related table per page).
+use crate::support::builders::demo_in_force;
+use crate::support::lists::{one_and_many_api, one_and_many_page};
 use crate::support::*;
 use axum::http::StatusCode;
-use axum_test::{TestResponse, TestServer};
+use axum_test::TestServer;
 use chrono::NaiveDate;
 use doudi::demo::names::resident_id;
-use serde_json::{json, Value};
-
-async fn get(server: &TestServer, auth: &Auth<'_>, path: &str) -> TestResponse {
-    let req = server.get(path);
-    let res = match auth {
-        Auth::Cookie(c) => req.add_header("cookie", (*c).to_string()).await,
-        Auth::Bearer(t) => req.authorization_bearer(*t).await,
-    };
-    assert_eq!(res.status_code(), StatusCode::OK, "{path}: {}", res.text());
-    res
-}
-
-enum Auth<'a> {
-    Cookie(&'a str),
-    Bearer(&'a str),
-}
-
-/// Statements for `per_page=1` and `per_page=100`, checking the second
-/// shows more rows (API: `items`; page: a longer body).
-async fn one_and_many(server: &TestServer, auth: &Auth<'_>, path: &str) -> (u32, u32) {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let one = get(server, auth, &format!("{path}{sep}per_page=1")).await;
-    let many = get(server, auth, &format!("{path}{sep}per_page=100")).await;
-    match auth {
-        Auth::Bearer(_) => {
-            let rows = |r: &TestResponse| r.json::<Value>()["items"].as_array().map_or(0, Vec::len);
-            assert_eq!(rows(&one), 1, "{path}");
-            assert!(rows(&many) > 1, "{path}: only {} rows", rows(&many));
-        }
-        Auth::Cookie(_) => assert!(
-            many.text().len() > one.text().len(),
-            "{path}: no more rows on the page"
-        ),
-    }
-    (queries(&one), queries(&many))
-}
+use serde_json::json;
 
 /// Both forms of a list cost the same for one row as for many; returns
 /// (page, API) statements.
@@ -55,8 +22,8 @@ async fn page_and_api(
 ) -> (u32, u32) {
     let cookie = session(ctx, email).await;
     let bearer = token(ctx, email).await;
-    let (p1, pn) = one_and_many(server, &Auth::Cookie(&cookie), page).await;
-    let (a1, an) = one_and_many(server, &Auth::Bearer(&bearer), api).await;
+    let (p1, pn) = one_and_many_page(server, &cookie, page).await;
+    let (a1, an) = one_and_many_api(server, &bearer, api).await;
     eprintln!("{page}: page {p1} → {pn}; {api}: API {a1} → {an}");
     assert_eq!(p1, pn, "{page}: page");
     assert_eq!(a1, an, "{api}: API");
@@ -168,19 +135,7 @@ async fn a_contracts_people_and_the_visits_behind_a_figure_cost_the_same_for_one
             .await
             .expect("demo story");
         let official = token(&ctx, "official@doudi.test").await;
-        let list: Value = server
-            .get("/api/v1/contracts")
-            .authorization_bearer(&official)
-            .await
-            .json();
-        let pid = list["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .find(|c| c["status"] == "active" && c["code"] == "BZ-511902101000-001")
-            .and_then(|c| c["pid"].as_str())
-            .expect("曾口镇's contract with the Sunshine centre")
-            .to_string();
+        let pid = demo_in_force(&server, &official).await;
         let people = page_and_api(
             &server,
             &ctx,

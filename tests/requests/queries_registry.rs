@@ -2,51 +2,12 @@
 //! a page of one row and a page of many cost the same: the related rows
 //! (households, villages, member counts, people, visits) are loaded in one
 //! query per table for the whole page, never one per row.
-use crate::support::{queries, session, token, user, with_app};
-use axum_test::{TestResponse, TestServer};
+use crate::support::lists::{one_and_many_api, one_and_many_page};
+use crate::support::{session, token, user, with_app};
 use doudi::models::_entities::{recipient_imports, recipients, referrals, visits};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
-use serde_json::Value;
-
-async fn page(server: &TestServer, cookie: &str, path: &str) -> TestResponse {
-    let res = server
-        .get(path)
-        .add_header("cookie", cookie.to_string())
-        .await;
-    res.assert_status_ok();
-    res
-}
-
-async fn api(server: &TestServer, bearer: &str, path: &str) -> (u32, usize) {
-    let res = server.get(path).authorization_bearer(bearer).await;
-    res.assert_status_ok();
-    let n = res.json::<Value>()["items"]
-        .as_array()
-        .expect("items")
-        .len();
-    (queries(&res), n)
-}
-
-/// The statements of a page with one row and of the same page with up to
-/// 100 rows, checking that the second really has more rows.
-async fn one_and_many_api(server: &TestServer, bearer: &str, path: &str) -> (u32, u32) {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let (one, n1) = api(server, bearer, &format!("{path}{sep}per_page=1")).await;
-    let (many, n) = api(server, bearer, &format!("{path}{sep}per_page=100")).await;
-    assert_eq!(n1, 1, "{path}");
-    assert!(n > 1, "{path}: only {n} rows, nothing to compare");
-    (one, many)
-}
-
-async fn one_and_many_page(server: &TestServer, cookie: &str, path: &str) -> (u32, u32) {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let one = page(server, cookie, &format!("{path}{sep}per_page=1")).await;
-    let many = page(server, cookie, &format!("{path}{sep}per_page=100")).await;
-    assert!(many.text().len() > one.text().len(), "{path}: no more rows");
-    (queries(&one), queries(&many))
-}
 
 #[tokio::test]
 async fn the_recipient_list_costs_the_same_for_one_row_or_a_hundred() {

@@ -327,3 +327,21 @@ pub async fn planned(server: &axum_test::TestServer, ctx: &AppContext) -> Vec<vi
         .await
         .expect("visits")
 }
+
+/// The demo's contract in force in 曾口镇 with the Sunshine centre, as the
+/// official (`official`, a bearer token) lists it.
+pub async fn demo_in_force(server: &axum_test::TestServer, official: &str) -> String {
+    let list: Value = server
+        .get("/api/v1/contracts")
+        .authorization_bearer(official)
+        .await
+        .json();
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["status"] == "active" && c["code"] == "BZ-511902101000-001")
+        .and_then(|c| c["pid"].as_str())
+        .expect("曾口镇's contract with the Sunshine centre")
+        .to_string()
+}

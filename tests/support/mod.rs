@@ -3,6 +3,7 @@
 //! PostgreSQL can drop it), the demo county loaded, and sign-in helpers.
 #![allow(dead_code)]
 pub mod builders;
+pub mod lists;
 pub mod shapes;
 
 use axum_test::TestServer;

@@ -1007,7 +1007,9 @@ async fn met_of_all<C: ConnectionTrait>(
             // The days from the first month with a term to the last.
             let mut termed = a.months.iter().filter(|m| m.min_per_month > 0);
             let first = month_in_period(a.c, termed.next()?);
-            let last = termed.next_back().map_or(first, |m| month_in_period(a.c, m));
+            let last = termed
+                .next_back()
+                .map_or(first, |m| month_in_period(a.c, m));
             let span = (first.0, last.1);
             let partly = a
                 .coverage
