@@ -437,8 +437,18 @@ async fn after_submitting_the_worker_is_offered_the_next_visit_today() {
     with_app(|server, ctx| async move {
         let r = named(&ctx, "单秀英").await;
         let w = token(&ctx, "worker@doudi.test").await;
-        let first = visit_at(&ctx, &r, Utc::now() + Duration::minutes(10), "scheduled").await;
-        let second = visit_at(&ctx, &r, Utc::now() + Duration::minutes(30), "scheduled").await;
+        // Both today in the display zone, whatever the hour the test runs:
+        // in ten minutes, or late in the evening before midnight.
+        let now = Utc::now();
+        let midnight = (now.with_timezone(&doudi::zone::display()).date_naive()
+            + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(doudi::zone::display()).single())
+        .expect("midnight")
+        .with_timezone(&Utc);
+        let at = (now + Duration::minutes(10)).min(midnight - Duration::minutes(40));
+        let first = visit_at(&ctx, &r, at, "scheduled").await;
+        let second = visit_at(&ctx, &r, at + Duration::minutes(20), "scheduled").await;
         let cookie = session(&ctx, "worker@doudi.test").await;
         // Before: the door, with the next step hidden until logged.
         let page = server
