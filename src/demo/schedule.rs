@@ -65,6 +65,17 @@ const PLANS: &[(&str, &[DemoPlan])] = &[
                 "10:00",
                 "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU",
             ),
+            // Daily care for a bedridden man: the demo worker has a visit
+            // at the door whatever the day the demo is started.
+            (
+                "李长林",
+                false,
+                Some("worker@doudi.test"),
+                &["daily_care"],
+                30,
+                "17:00",
+                "FREQ=DAILY",
+            ),
             // Booked over 单秀英's Monday visit: the board shows the clash.
             (
                 "王光荣",

@@ -109,9 +109,15 @@ const noSideScroll = async (page, what) => {
   await page.screenshot({ path: SHOTS + "/e2e-today.png", fullPage: true });
   await noSideScroll(page, "today");
 
-  const hrefs = await page.$$eval("li.visit-card a", (as) => as.map((a) => a.getAttribute("href")));
-  assert.ok(hrefs.length >= 1, "a visit to open");
-  const href = hrefs[0];
+  // The first of today's (or overdue) visits whose door is open: its page
+  // knows where the home is (the door's days, privacy::at_the_door).
+  const hrefs = await page.$$eval("#overdue li.visit-card a, #today li.visit-card a", (as) => as.map((a) => a.getAttribute("href")));
+  let href = null;
+  for (const h of hrefs) {
+    const html = await page.evaluate(async (u) => (await fetch(u)).text(), h);
+    if (html.includes("data-home-lat")) { href = h; break; }
+  }
+  assert.ok(href, "a visit at the door to open among " + hrefs.length);
 
   // What the visit page costs over the wire on a first visit (nothing
   // cached): HTML, CSS and JS, compressed, headers included.
@@ -287,14 +293,17 @@ const noSideScroll = async (page, what) => {
   await context.setOffline(true);
   await page.goto(BASE + "/visits/new");
   const reason = "邻居来电 " + Date.now();
-  const option = await page.$$eval("select[name=recipient] option", (os) => os.map((o) => o.value).find((v) => v));
+  // Someone with a visit at the door today: the form knows their home, so
+  // the far check-in is asked about before it is queued.
+  const option = await page.$$eval("select[name=recipient] option[data-lat]", (os) => os.map((o) => o.value).find((v) => v));
+  assert.ok(option, "someone at the door to visit ad hoc");
   await page.selectOption("select[name=recipient]", option);
   await page.fill("input[name=reason]", reason);
   await page.click("#ad-hoc-form button[type=submit]");
   await page.waitForSelector("#door:not([hidden]) #check-in");
   const localId = (/#local=([0-9a-f-]+)/.exec(page.url()) || [])[1];
   assert.ok(localId, "the visit made offline has a local id: " + page.url());
-  await checkIn(page);
+  assert.ok(await checkIn(page), "a far ad-hoc check-in asks for the reason");
   await page.click("[data-add=service-line]");
   await page.fill(".service-line input[name=minutes]", "20");
   await page.check("input[name=outcome][value=completed]");
