@@ -754,7 +754,21 @@ async fn the_demo_schedule_gives_the_board_a_clash_and_an_open_plan() {
         let made = doudi::demo::seed_schedule(&ctx.db, Duration::days(56))
             .await
             .expect("schedule");
-        assert_eq!(made, 8);
+        assert_eq!(made, 9);
+        // The demo worker has a visit today, whatever the day (李长林's
+        // daily plan): the door has something to show on first start.
+        let worker = user(&ctx, "worker@doudi.test").await;
+        let today = doudi::models::today();
+        let theirs = visits::Entity::find()
+            .filter(visits::Column::WorkerId.eq(worker.id))
+            .all(&ctx.db)
+            .await
+            .expect("visits");
+        assert!(theirs.iter().any(|v| v
+            .starts_at
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+            == today));
         let t = token(&ctx, "coordinator@doudi.test").await;
         let res = server
             .get(&format!("/api/v1/board?week={}", next_monday()))
