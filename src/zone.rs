@@ -1,8 +1,8 @@
 //! The zone Doudi counts days and shows times in: the `display_zone`
 //! setting (an IANA name, default `Asia/Shanghai`), read once at boot.
-//! Models and views ask [`display`]; SQL that needs a local day gets the
-//! zone's name (PostgreSQL) or offset (SQLite) from [`day_sql`], so no
-//! zone is written into a query by hand.
+//! Models and views ask [`display`]; SQL that needs a local day writes
+//! [`day_sql`] with the zone's name (PostgreSQL) or offset (SQLite) from
+//! [`day_param`] bound as a parameter, so no zone is written into a query.
 use chrono::{NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 use sea_orm::DatabaseBackend;
@@ -59,13 +59,26 @@ pub fn configure(settings: Option<&serde_json::Value>) -> Result<Tz, String> {
     Ok(display())
 }
 
-/// SQL for the display-zone calendar day of the timestamp `column`.
+/// SQL for the display-zone calendar day of the timestamp `column`, with
+/// `param` the placeholder the caller bound to [`day_param`].
 #[must_use]
-pub fn day_sql(backend: DatabaseBackend, column: &str) -> String {
+pub fn day_sql(backend: DatabaseBackend, column: &str, param: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => {
+            format!("(({column}) AT TIME ZONE CAST({param} AS TEXT))::date")
+        }
+        _ => format!("date({column}, {param})"),
+    }
+}
+
+/// The value bound to [`day_sql`]'s parameter: the zone's name for
+/// PostgreSQL, its offset as a date modifier (`+480 minutes`) for SQLite.
+#[must_use]
+pub fn day_param(backend: DatabaseBackend) -> String {
     let tz = display();
     match backend {
-        DatabaseBackend::Postgres => format!("({column} AT TIME ZONE '{}')::date", tz.name()),
-        _ => format!("date({column}, '{:+} minutes')", offset_minutes(tz)),
+        DatabaseBackend::Postgres => tz.name().to_string(),
+        _ => format!("{:+} minutes", offset_minutes(tz)),
     }
 }
 
@@ -77,13 +90,15 @@ mod tests {
     fn the_default_is_chinas_and_its_day_in_sql() {
         assert_eq!(offset_minutes(DEFAULT), 480);
         assert_eq!(
-            day_sql(DatabaseBackend::Sqlite, "v.starts_at"),
-            "date(v.starts_at, '+480 minutes')"
+            day_sql(DatabaseBackend::Sqlite, "v.starts_at", "?"),
+            "date(v.starts_at, ?)"
         );
+        assert_eq!(day_param(DatabaseBackend::Sqlite), "+480 minutes");
         assert_eq!(
-            day_sql(DatabaseBackend::Postgres, "v.starts_at"),
-            "(v.starts_at AT TIME ZONE 'Asia/Shanghai')::date"
+            day_sql(DatabaseBackend::Postgres, "v.starts_at", "$3"),
+            "((v.starts_at) AT TIME ZONE CAST($3 AS TEXT))::date"
         );
+        assert_eq!(day_param(DatabaseBackend::Postgres), "Asia/Shanghai");
     }
 
     #[test]

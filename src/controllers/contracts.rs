@@ -4,7 +4,6 @@
 use super::{invalid_or, require};
 use crate::views::pack::{self, Format, PackQuery};
 use crate::{
-    domain::pagination::PageRequest,
     errors::{AppError, AppResult},
     models::{
         acceptances::{self, AcceptanceParams},
@@ -435,29 +434,12 @@ async fn accept(
     back_with(&c, Section::Acceptance, result)
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
-struct BehindQuery {
-    figure: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-}
-
-impl BehindQuery {
-    /// The figure named and the page asked for.
-    fn parse(&self) -> AppResult<(fulfilment::Behind, PageRequest)> {
-        let behind = fulfilment::Behind::parse(self.figure.as_deref().unwrap_or_default())
-            .ok_or_else(|| AppError::field("figure", "error-flag"))?;
-        let req = PageRequest::parse(self.page.as_deref(), self.per_page.as_deref());
-        Ok((behind, req))
-    }
-}
-
 /// The visits behind one figure of the fulfilment page.
 async fn visits_page(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
-    QueryParams(q): QueryParams<BehindQuery>,
+    QueryParams(q): QueryParams<shown::BehindQuery>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let (behind, req) = q.parse()?;

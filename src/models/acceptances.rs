@@ -202,11 +202,7 @@ pub async fn accept(
     {
         return Err(AppError::field("period_start", "error-acceptance-overlap"));
     }
-    let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
-        db.get_database_backend(),
-        c.id,
-        "visits",
-    ));
+    let covered = super::fulfilment::covered_visit(db.get_database_backend(), c.id, "visits");
     let locked = visits::Entity::update_many()
         .col_expr(
             visits::Column::LockedAt,
@@ -305,11 +301,7 @@ pub async fn period_visits(
 ) -> AppResult<Vec<PackVisit>> {
     use super::_entities::{recipients, visit_material_lines, visit_service_lines};
     use std::collections::HashMap;
-    let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
-        db.get_database_backend(),
-        c.id,
-        "visits",
-    ));
+    let covered = super::fulfilment::covered_visit(db.get_database_backend(), c.id, "visits");
     let rows = visits::Entity::find()
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
         .filter(covered)

@@ -73,11 +73,7 @@ pub async fn sample(
     if !(1..=MAX_SAMPLE).contains(&size) {
         return Err(AppError::field("size", "error-sample-size"));
     }
-    let covered = sea_orm::sea_query::Expr::cust(super::fulfilment::covered_visit_sql(
-        db.get_database_backend(),
-        c.id,
-        "visits",
-    ));
+    let covered = super::fulfilment::covered_visit(db.get_database_backend(), c.id, "visits");
     let drawn = Entity::find()
         .select_only()
         .column(Column::VisitId)

@@ -1038,3 +1038,35 @@ fn escape_figure(s: &str) -> String {
         })
         .collect()
 }
+
+/// The query of the visits behind one figure of the fulfilment page
+/// (`figure=completed|attempted|missed|cancelled|late|exceptions|item:<pid>`,
+/// `page`, `per_page`), for the page and the API.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BehindQuery {
+    pub figure: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+impl BehindQuery {
+    /// The figure named and the page asked for.
+    ///
+    /// # Errors
+    /// 422 `figure` for a figure not named above.
+    pub fn parse(
+        &self,
+    ) -> crate::errors::AppResult<(
+        crate::models::fulfilment::Behind,
+        crate::domain::pagination::PageRequest,
+    )> {
+        let behind =
+            crate::models::fulfilment::Behind::parse(self.figure.as_deref().unwrap_or_default())
+                .ok_or_else(|| crate::errors::AppError::field("figure", "error-flag"))?;
+        let req = crate::domain::pagination::PageRequest::parse(
+            self.page.as_deref(),
+            self.per_page.as_deref(),
+        );
+        Ok((behind, req))
+    }
+}

@@ -31,6 +31,8 @@ pub async fn one_and_many_api(server: &TestServer, bearer: &str, path: &str) -> 
     let (many, n) = api(server, bearer, &format!("{path}{sep}per_page=100")).await;
     assert_eq!(n1, 1, "{path}");
     assert!(n > 1, "{path}: only {n} rows, nothing to compare");
+    // Printed for the record (`cargo test queries_ -- --nocapture`).
+    eprintln!("queries: GET {path}: {one} for 1 row, {many} for {n} rows");
     (one, many)
 }
 
@@ -39,5 +41,7 @@ pub async fn one_and_many_page(server: &TestServer, cookie: &str, path: &str) ->
     let one = page(server, cookie, &format!("{path}{sep}per_page=1")).await;
     let many = page(server, cookie, &format!("{path}{sep}per_page=100")).await;
     assert!(many.text().len() > one.text().len(), "{path}: no more rows");
-    (queries(&one), queries(&many))
+    let (one, many) = (queries(&one), queries(&many));
+    eprintln!("queries: GET {path}: {one} for 1 row, {many} for a fuller page");
+    (one, many)
 }

@@ -5,7 +5,6 @@ use super::{created, ok, page};
 use crate::views::pack::{self, Format, PackQuery};
 use crate::{
     controllers::require,
-    domain::pagination::PageRequest,
     errors::{AppError, AppResult},
     models::{
         acceptances::{self, AcceptanceParams},
@@ -159,30 +158,13 @@ async fn covered(
     Ok(page(people, info))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct BehindQuery {
-    figure: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-}
-
-impl BehindQuery {
-    /// The figure named and the page asked for.
-    fn parse(&self) -> AppResult<(fulfilment::Behind, PageRequest)> {
-        let behind = fulfilment::Behind::parse(self.figure.as_deref().unwrap_or_default())
-            .ok_or_else(|| AppError::field("figure", "error-flag"))?;
-        let req = PageRequest::parse(self.page.as_deref(), self.per_page.as_deref());
-        Ok((behind, req))
-    }
-}
-
 /// The visits behind a figure (`figure=completed|attempted|missed|
 /// cancelled|late|exceptions|item:<item pid>`).
 async fn visits_behind(
     State(ctx): State<AppContext>,
     v: Viewer,
     Path(id): Path<String>,
-    QueryParams(q): QueryParams<BehindQuery>,
+    QueryParams(q): QueryParams<shown::BehindQuery>,
 ) -> AppResult<Response> {
     let c = contracts::load(&ctx.db, &v.scope, pid(&id)?).await?;
     let (behind, req) = q.parse()?;

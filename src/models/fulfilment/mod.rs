@@ -75,30 +75,44 @@ fn instant(day: NaiveDate) -> DateTime<FixedOffset> {
         .into()
 }
 
-/// The day (display zone) a visit starts on, as the database writes it.
-fn day_of(backend: DatabaseBackend, v: &str) -> String {
-    crate::zone::day_sql(backend, &format!("{v}.starts_at"))
+impl Sql {
+    /// The day (display zone) the visit `v` starts on, the zone bound as a
+    /// parameter.
+    fn day_of(&mut self, v: &str) -> String {
+        let zone = self.p(crate::zone::day_param(self.backend));
+        crate::zone::day_sql(self.backend, &format!("{v}.starts_at"), &zone)
+    }
+
+    /// `cr` (a `contract_recipients` row) covered the recipient on the day
+    /// the visit `v` starts. Binds parameters: write it where it stands in
+    /// the text.
+    fn covered_on_day(&mut self, v: &str) -> String {
+        let (first, last) = (self.day_of(v), self.day_of(v));
+        covers("cr.", &first, &last)
+    }
 }
 
-/// `cr` (a `contract_recipients` row) covered the recipient on the day
-/// the visit `v` starts.
-fn covered_on_day(backend: DatabaseBackend, v: &str) -> String {
-    let day = day_of(backend, v);
+/// A coverage row (columns prefixed `at`) covers every day from the SQL
+/// day `first` to `last` ([`fulfilment::covered_throughout`] in SQL).
+fn covers(at: &str, first: &str, last: &str) -> String {
     format!(
-        "(cr.covered_from IS NULL OR cr.covered_from <= {day}) \
-         AND (cr.covered_until IS NULL OR cr.covered_until >= {day})"
+        "({at}covered_from IS NULL OR {at}covered_from <= {first}) \
+         AND ({at}covered_until IS NULL OR {at}covered_until >= {last})"
     )
 }
 
-/// A condition on a visits table `v` (literal contract id, no binds): the
-/// visit's recipient was covered by contract `id` on the visit's day.
+/// A condition on a visits table `v`: the visit's recipient was covered
+/// by contract `id` on the visit's day (the contract and the zone bound).
 #[must_use]
-pub fn covered_visit_sql(backend: DatabaseBackend, id: i64, v: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM contract_recipients cr WHERE cr.contract_id = {id} \
+pub fn covered_visit(backend: DatabaseBackend, id: i64, v: &str) -> sea_orm::sea_query::SimpleExpr {
+    let mut q = Sql::new(backend);
+    let sql = format!(
+        "EXISTS (SELECT 1 FROM contract_recipients cr WHERE cr.contract_id = {} \
          AND cr.recipient_id = {v}.recipient_id AND {})",
-        covered_on_day(backend, v)
-    )
+        q.p(id),
+        q.covered_on_day(v)
+    );
+    sea_orm::sea_query::Expr::cust_with_values(sql, q.values)
 }
 
 /// The terms a contract has had, oldest first, with the day each took
@@ -181,4 +195,45 @@ fn signature(i: &TermItem) -> String {
         i.unit.as_str(),
         i.min_minutes,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{PostgresQueryBuilder, Query, SqliteQueryBuilder};
+
+    /// The coverage condition as each database receives it: the zone is a
+    /// bound value, never part of the SQL text.
+    #[test]
+    fn the_zone_reaches_sql_as_a_parameter() {
+        let query = |backend| {
+            let mut q = Query::select();
+            q.expr(covered_visit(backend, 7, "visits"));
+            q
+        };
+        let (sql, values) = query(DatabaseBackend::Postgres).build(PostgresQueryBuilder);
+        let values = format!("{values:?}");
+        assert!(
+            !sql.contains("Asia/Shanghai") && !sql.contains('7'),
+            "{sql}"
+        );
+        assert!(sql.contains("AT TIME ZONE CAST($2 AS TEXT)"), "{sql}");
+        assert!(sql.contains("AT TIME ZONE CAST($3 AS TEXT)"), "{sql}");
+        assert!(
+            values.contains("Asia/Shanghai") && values.contains('7'),
+            "{values}"
+        );
+        let (sql, values) = query(DatabaseBackend::Sqlite).build(SqliteQueryBuilder);
+        let values = format!("{values:?}");
+        assert!(
+            !sql.contains("minutes") && sql.contains("date(visits.starts_at, ?)"),
+            "{sql}"
+        );
+        assert!(values.contains("+480 minutes"), "{values}");
+        // The report's statements bind it the same way.
+        let mut q = Sql::new(DatabaseBackend::Sqlite);
+        let text = q.covered_on_day("v");
+        assert_eq!(text.matches('?').count(), q.values.len());
+        assert!(!text.contains("480"));
+    }
 }

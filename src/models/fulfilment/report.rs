@@ -164,14 +164,14 @@ struct Total {
 /// Bind parameters and values of one statement, with the visits a
 /// contract counts (`v`, its coverage row `cr`).
 fn counted(q: &mut Sql, c: &contracts::Model, from: DateTime<FixedOffset>) -> String {
-    let covered = covered_on_day(q.backend, "v");
     format!(
         "FROM visits v JOIN contract_recipients cr ON cr.recipient_id = v.recipient_id \
-         WHERE cr.contract_id = {} AND v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {} AND {covered}",
+         WHERE cr.contract_id = {} AND v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {} AND {}",
         q.p(c.id),
         q.p(c.organization_id),
         q.p(from),
-        q.p(instant(c.ends_on + Duration::days(1)))
+        q.p(instant(c.ends_on + Duration::days(1))),
+        q.covered_on_day("v")
     )
 }
 
@@ -267,10 +267,9 @@ fn judged_months(
     period
         .judged_months(today)
         .into_iter()
-        .filter_map(|(y, m)| {
-            let first = NaiveDate::from_ymd_opt(y, m, 1)?.max(c.starts_on);
-            let last = fulfilment::month_end(y, m).min(c.ends_on);
-            Some(JudgedMonth {
+        .map(|(y, m)| {
+            let (first, last) = month_in_period(c, y, m);
+            JudgedMonth {
                 year: y,
                 month: m,
                 min_per_month: tl.at(first).min_visits_per_month.unwrap_or(0),
@@ -281,7 +280,7 @@ fn judged_months(
                     })
                     .map(|r| r.recipient_id)
                     .collect(),
-            })
+            }
         })
         .collect()
 }
@@ -359,7 +358,7 @@ fn met_terms(
 ) -> Option<String> {
     let mut terms = Vec::new();
     for m in months.iter().filter(|m| m.min_per_month > 0) {
-        let (first, last) = month_in_period(c, m);
+        let (first, last) = month_in_period(c, m.year, m.month);
         let month = q.p(format!("{:04}-{:02}", m.year, m.month));
         let min = q.p(m.min_per_month);
         terms.push(if covered {
@@ -374,23 +373,19 @@ fn met_terms(
     (!terms.is_empty()).then(|| terms.join(" OR "))
 }
 
-/// The days of judged month `m` inside the contract's period.
-fn month_in_period(c: &contracts::Model, m: &JudgedMonth) -> (NaiveDate, NaiveDate) {
-    let first = NaiveDate::from_ymd_opt(m.year, m.month, 1)
+/// The days of month `m` of `year` inside the contract's period.
+fn month_in_period(c: &contracts::Model, year: i32, m: u32) -> (NaiveDate, NaiveDate) {
+    let first = NaiveDate::from_ymd_opt(year, m, 1)
         .unwrap_or(c.starts_on)
         .max(c.starts_on);
-    (first, fulfilment::month_end(m.year, m.month).min(c.ends_on))
+    (first, fulfilment::month_end(year, m).min(c.ends_on))
 }
 
 /// A coverage row (columns prefixed `at`) covers every day from `first`
-/// to `last` ([`fulfilment::covered_throughout`] in SQL).
+/// to `last`, bound as parameters.
 fn covers_sql(q: &mut Sql, at: &str, first: NaiveDate, last: NaiveDate) -> String {
-    format!(
-        "({at}covered_from IS NULL OR {at}covered_from <= {}) \
-         AND ({at}covered_until IS NULL OR {at}covered_until >= {})",
-        q.p(first),
-        q.p(last)
-    )
+    let (first, last) = (q.p(first), q.p(last));
+    covers(at, &first, &last)
 }
 
 /// Compliance from `met_in_db`, the kept months meeting a term above
@@ -879,7 +874,7 @@ async fn scheduled_of_all<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<HashMap<i64, Vec<ScheduledRow>>> {
     let mut q = Sql::new(db.get_database_backend());
-    let covered = covered_on_day(q.backend, "v");
+    // SQLite numbers bind parameters by position: bind in the order of the text.
     let scheduled = q.p(VisitStatus::Scheduled.as_str());
     let each: Vec<String> = cs
         .iter()
@@ -893,6 +888,7 @@ async fn scheduled_of_all<C: ConnectionTrait>(
             )
         })
         .collect();
+    let covered = q.covered_on_day("v");
     let sql = format!(
         "SELECT cr.contract_id AS contract_id, sp.services AS services, \
          CAST(COUNT(v.id) AS BIGINT) AS visits, CAST(SUM(sp.duration_minutes) AS BIGINT) AS minutes \
@@ -1006,10 +1002,12 @@ async fn met_of_all<C: ConnectionTrait>(
         .filter_map(|a| {
             // The days from the first month with a term to the last.
             let mut termed = a.months.iter().filter(|m| m.min_per_month > 0);
-            let first = month_in_period(a.c, termed.next()?);
+            let first = termed
+                .next()
+                .map(|m| month_in_period(a.c, m.year, m.month))?;
             let last = termed
                 .next_back()
-                .map_or(first, |m| month_in_period(a.c, m));
+                .map_or(first, |m| month_in_period(a.c, m.year, m.month));
             let span = (first.0, last.1);
             let partly = a
                 .coverage
@@ -1130,14 +1128,12 @@ pub async fn visits_behind(
     crate::domain::pagination::PageInfo,
 )> {
     use crate::models::_entities::{visit_material_lines, visit_service_lines, visits};
-    use sea_orm::{
-        sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    };
-    let covered = covered_visit_sql(db.get_database_backend(), c.id, "visits");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+    let covered = covered_visit(db.get_database_backend(), c.id, "visits");
     let until = instant(today + Duration::days(1)).min(instant(c.ends_on + Duration::days(1)));
     let mut q = visits::Entity::find()
         .filter(visits::Column::OrganizationId.eq(c.organization_id))
-        .filter(Expr::cust(covered))
+        .filter(covered)
         .filter(visits::Column::StartsAt.gte(instant(c.starts_on)))
         .filter(visits::Column::StartsAt.lt(until));
     use VisitStatus as S;
