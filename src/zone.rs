@@ -60,7 +60,7 @@ pub fn configure(settings: Option<&serde_json::Value>) -> Result<Tz, String> {
 }
 
 /// SQL for the display-zone calendar day of the timestamp `column`, with
-/// `param` the placeholder the caller bound to [`day_param`].
+/// `param` the bind marker (`?` or `$n`) the caller bound to [`day_param`].
 #[must_use]
 pub fn day_sql(backend: DatabaseBackend, column: &str, param: &str) -> String {
     match backend {

@@ -1054,15 +1054,9 @@ impl BehindQuery {
     ///
     /// # Errors
     /// 422 `figure` for a figure not named above.
-    pub fn parse(
-        &self,
-    ) -> crate::errors::AppResult<(
-        crate::models::fulfilment::Behind,
-        crate::domain::pagination::PageRequest,
-    )> {
-        let behind =
-            crate::models::fulfilment::Behind::parse(self.figure.as_deref().unwrap_or_default())
-                .ok_or_else(|| crate::errors::AppError::field("figure", "error-flag"))?;
+    pub fn parse(&self) -> AppResult<(fulfilment::Behind, crate::domain::pagination::PageRequest)> {
+        let behind = fulfilment::Behind::parse(self.figure.as_deref().unwrap_or_default())
+            .ok_or_else(|| AppError::field("figure", "error-flag"))?;
         let req = crate::domain::pagination::PageRequest::parse(
             self.page.as_deref(),
             self.per_page.as_deref(),
