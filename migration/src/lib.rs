@@ -43,6 +43,7 @@ mod m20261202_000036_add_minutes_reason_to_visits;
 mod m20261203_000037_registry_follows_contracts;
 pub mod m20261203_000038_referrals_township_work;
 mod m20261203_000039_index_months_by_count;
+mod m20261204_000040_drop_months_count_index;
 
 pub struct Migrator;
 
@@ -90,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000037_registry_follows_contracts::Migration),
             Box::new(m20261203_000038_referrals_township_work::Migration),
             Box::new(m20261203_000039_index_months_by_count::Migration),
+            Box::new(m20261204_000040_drop_months_count_index::Migration),
             // inject-above (do not remove this comment)
         ]
     }

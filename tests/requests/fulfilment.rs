@@ -667,3 +667,40 @@ async fn compliance_agrees_however_many_people_are_partly_covered() {
     })
     .await;
 }
+
+/// Every counted visit changes `fulfilment_months.completed`, so no index
+/// may hold it (each submission would move an entry; migration 40 dropped
+/// the one migration 39 added). The compliance count reads the unique
+/// `(contract_id, month, recipient_id)` index and the rows.
+#[tokio::test]
+async fn no_index_holds_the_count_every_visit_changes() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    with_app(|_server, ctx| async move {
+        let backend = ctx.db.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Sqlite => {
+                "SELECT sql FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name = 'fulfilment_months' AND sql IS NOT NULL"
+            }
+            _ => "SELECT indexdef FROM pg_indexes WHERE tablename = 'fulfilment_months'",
+        };
+        let defs: Vec<String> = ctx
+            .db
+            .query_all_raw(Statement::from_string(backend, sql))
+            .await
+            .expect("indexes")
+            .iter()
+            .map(|r| r.try_get_by_index(0).expect("text"))
+            .collect();
+        assert!(
+            defs.iter()
+                .any(|d| d.contains("UNIQUE") && d.contains("recipient_id")),
+            "the unique months index: {defs:?}"
+        );
+        assert!(
+            defs.iter().all(|d| !d.contains("completed")),
+            "no index holds completed: {defs:?}"
+        );
+    })
+    .await;
+}
