@@ -15,8 +15,8 @@ use crate::{
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use sea_orm::{
-    sea_query::Query, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -102,10 +102,11 @@ fn material_of(r: MaterialRow) -> (i64, MaterialLine) {
     )
 }
 
-/// Lines of the visits `ids` selects (a subquery), attached to `visits`.
+/// Lines of the visits `of` selects (a condition on a lines table's
+/// `visit_id`), attached to `visits`.
 async fn attach_lines<C: ConnectionTrait>(
     db: &C,
-    ids: sea_orm::sea_query::SelectStatement,
+    of: SimpleExpr,
     visits: &mut HashMap<i64, counting::Visit>,
 ) -> AppResult<()> {
     let services: Vec<(i64, String, i64)> = visit_service_lines::Entity::find()
@@ -115,7 +116,7 @@ async fn attach_lines<C: ConnectionTrait>(
             visit_service_lines::Column::Service,
             visit_service_lines::Column::Minutes,
         ])
-        .filter(visit_service_lines::Column::VisitId.in_subquery(ids.clone()))
+        .filter(of.clone())
         .into_tuple()
         .all(db)
         .await?;
@@ -134,7 +135,7 @@ async fn attach_lines<C: ConnectionTrait>(
             visit_material_lines::Column::ValueFen,
             visit_material_lines::Column::QuantityMilli,
         ])
-        .filter(visit_material_lines::Column::VisitId.in_subquery(ids))
+        .filter(of)
         .into_tuple()
         .all(db)
         .await?;
@@ -204,12 +205,8 @@ pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<T
     }
     if visit.status.delivered() {
         let mut one = HashMap::from([(visit_id, visit)]);
-        let ids = Query::select()
-            .column(visits::Column::Id)
-            .from(visits::Entity)
-            .and_where(visits::Column::Id.eq(visit_id))
-            .to_owned();
-        attach_lines(db, ids, &mut one).await?;
+        let of = ExprTrait::eq(Expr::col(Alias::new("visit_id")), visit_id);
+        attach_lines(db, of, &mut one).await?;
         visit = one.remove(&visit_id).unwrap_or_else(|| visit_of(&row));
     }
     for c in found {
@@ -260,17 +257,33 @@ pub async fn add_days<C: ConnectionTrait>(
         .all(db)
         .await?;
     let mut page: HashMap<i64, counting::Visit> = rows.iter().map(|r| (r.0, visit_of(r))).collect();
-    if page.values().any(|v| v.status.delivered()) {
-        let delivered = Query::select()
-            .column(visits::Column::Id)
-            .from(visits::Entity)
-            .and_where(visits::Column::OrganizationId.eq(c.organization_id))
-            .and_where(visits::Column::StartsAt.gte(from))
-            .and_where(visits::Column::StartsAt.lt(until))
-            .and_where(visits::Column::Status.eq(VisitStatus::Completed.as_str()))
-            .and_where(visits::Column::RecipientId.in_subquery(covered))
-            .to_owned();
-        attach_lines(db, delivered, &mut page).await?;
+    let delivered: Vec<i64> = page
+        .iter()
+        .filter(|(_, v)| v.status.delivered())
+        .map(|(id, _)| *id)
+        .collect();
+    if !delivered.is_empty() {
+        let of = if db.get_database_backend() == DatabaseBackend::Postgres {
+            // The ids read above, as one JSON parameter: PostgreSQL would
+            // otherwise scan the month's visits again for each lines table.
+            Expr::cust_with_values(
+                "visit_id IN (SELECT CAST(value AS BIGINT) \
+                 FROM jsonb_array_elements_text(CAST($1 AS jsonb)))",
+                [serde_json::Value::from(delivered).to_string()],
+            )
+        } else {
+            let ids = Query::select()
+                .column(visits::Column::Id)
+                .from(visits::Entity)
+                .and_where(visits::Column::OrganizationId.eq(c.organization_id))
+                .and_where(visits::Column::StartsAt.gte(from))
+                .and_where(visits::Column::StartsAt.lt(until))
+                .and_where(visits::Column::Status.eq(VisitStatus::Completed.as_str()))
+                .and_where(visits::Column::RecipientId.in_subquery(covered))
+                .to_owned();
+            Expr::col(Alias::new("visit_id")).in_subquery(ids)
+        };
+        attach_lines(db, of, &mut page).await?;
     }
     for v in page.values() {
         let Some(cover) = v.recipient.and_then(|r| covers.get(&r)) else {

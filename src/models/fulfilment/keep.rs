@@ -12,10 +12,26 @@ use crate::{
     models::_entities::contracts,
 };
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseBackend};
+use serde_json::json;
 
 /// Rows per INSERT statement (8 binds a row: within every backend's limit).
 const CHUNK: usize = 500;
+
+/// Rows per INSERT statement on PostgreSQL, where the rows travel as one
+/// JSON parameter: with 500 rows and 2,000 parameters a statement cost
+/// about 45 ms on the client's side, and writing a rebuild's 22,000 month
+/// rows took 2.7 s; as JSON, 0.35 s (README → Benchmarks).
+const JSON_CHUNK: usize = 5_000;
+
+/// A PostgreSQL statement whose one parameter `$1` is `rows` as JSON.
+fn json_statement(sql: &str, rows: Vec<serde_json::Value>) -> sea_orm::Statement {
+    sea_orm::Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        sql,
+        [serde_json::Value::Array(rows).to_string().into()],
+    )
+}
 
 /// How written rows meet rows already kept.
 #[derive(Clone, Copy)]
@@ -40,6 +56,22 @@ async fn write_days<C: ConnectionTrait>(
         }
         Mode::Replace => "n = excluded.n, late = excluded.late, exceptions = excluded.exceptions",
     };
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        for chunk in rows.chunks(JSON_CHUNK) {
+            let json: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|(k, f)| json!([k.0, k.1, k.2, k.3, k.4, f.0, f.1, f.2]))
+                .collect();
+            let sql = format!(
+                "INSERT INTO fulfilment_days (contract_id, day, kind, key, donor, n, late, exceptions) \
+                 SELECT (r->>0)::bigint, (r->>1)::date, r->>2, r->>3, r->>4, (r->>5)::bigint, \
+                 (r->>6)::bigint, (r->>7)::bigint FROM jsonb_array_elements(CAST($1 AS jsonb)) AS r \
+                 ON CONFLICT (contract_id, day, kind, key, donor) DO UPDATE SET {set}"
+            );
+            db.execute_raw(json_statement(&sql, json)).await?;
+        }
+        return Ok(());
+    }
     for chunk in rows.chunks(CHUNK) {
         let mut q = Sql::new(db.get_database_backend());
         let values: Vec<String> = chunk
@@ -77,6 +109,22 @@ async fn write_months<C: ConnectionTrait>(
         Mode::Add => "completed = fulfilment_months.completed + excluded.completed",
         Mode::Replace => "completed = excluded.completed",
     };
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        for chunk in rows.chunks(JSON_CHUNK) {
+            let json: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|(k, n)| json!([k.0, k.1, k.2, n]))
+                .collect();
+            let sql = format!(
+                "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
+                 SELECT (r->>0)::bigint, (r->>1)::bigint, r->>2, (r->>3)::bigint \
+                 FROM jsonb_array_elements(CAST($1 AS jsonb)) AS r \
+                 ON CONFLICT (contract_id, month, recipient_id) DO UPDATE SET {set}"
+            );
+            db.execute_raw(json_statement(&sql, json)).await?;
+        }
+        return Ok(());
+    }
     for chunk in rows.chunks(CHUNK) {
         let mut q = Sql::new(db.get_database_backend());
         let values: Vec<String> = chunk
