@@ -145,6 +145,17 @@ pub fn counts_toward(v: &Visit, rule: &Rule, cover: Cover) -> bool {
         && cover.on(v.day)
 }
 
+/// The kinds of kept day rows: a visit's status, an item it delivered,
+/// the value of its material by funding.
+pub const DAY_KINDS: [&str; 3] = ["status", "item", "funding"];
+
+/// The kind of a stored day row as [`DAY_KINDS`] holds it (None for a
+/// kind counting never writes).
+#[must_use]
+pub fn day_kind(stored: &str) -> Option<&'static str> {
+    DAY_KINDS.into_iter().find(|k| *k == stored)
+}
+
 /// What a kept day row is: contract, day, kind (`status`, `item`,
 /// `funding`), key, donor.
 pub type DayKey = (i64, NaiveDate, &'static str, String, String);
@@ -436,6 +447,11 @@ mod tests {
         // 80 minutes in all meets March's minimum of 40.
         assert_eq!(t.months.get(&(7, 11, "2026-03".into())), Some(&1));
         assert_eq!(t.days.len(), 8);
+        // Every kind written reads back from the database as itself.
+        for k in t.days.keys() {
+            assert_eq!(day_kind(k.2), Some(k.2));
+        }
+        assert_eq!(day_kind("other"), None);
     }
 
     #[rstest]

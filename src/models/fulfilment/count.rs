@@ -2,21 +2,20 @@
 //! contract's rule from its terms over time, and visits with their lines,
 //! one visit (the write paths) or a contract's visits a month at a time
 //! (a rebuild).
-use super::Timeline;
+use super::{Sql, Timeline};
 use crate::{
     domain::{
         counting::{self, Cover, Item, MaterialLine, Rule, ServiceLine, Totals},
         visit::VisitStatus,
     },
     errors::AppResult,
-    models::_entities::{
-        contract_recipients, contracts, visit_material_lines, visit_service_lines, visits,
-    },
+    models::_entities::{contract_recipients, contracts},
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use futures_util::TryStreamExt;
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, StreamTrait,
 };
 use std::collections::HashMap;
 
@@ -52,99 +51,99 @@ fn day_of(at: DateTime<FixedOffset>) -> NaiveDate {
     at.with_timezone(&crate::zone::display()).date_naive()
 }
 
-type VisitRow = (
-    i64,
-    i64,
-    Option<i64>,
-    DateTime<FixedOffset>,
-    String,
-    bool,
-    bool,
-);
-
-fn visit_of(r: &VisitRow) -> counting::Visit {
-    counting::Visit {
-        organization: r.1,
-        recipient: r.2,
-        day: day_of(r.3),
-        status: VisitStatus::of_stored(&r.4),
-        late: r.5,
-        location_exception: r.6,
-        services: Vec::new(),
-        materials: Vec::new(),
-    }
+/// A visit as counting reads it: one row, its lines as JSON arrays
+/// (`[service, minutes]`, `[category, funding, donor, value_fen,
+/// quantity_milli]`; none unless it was delivered).
+#[derive(FromQueryResult)]
+struct VisitRow {
+    organization_id: i64,
+    recipient_id: Option<i64>,
+    starts_at: DateTime<FixedOffset>,
+    status: String,
+    late: bool,
+    location_exception: bool,
+    services: Option<String>,
+    materials: Option<String>,
 }
 
-fn visit_columns() -> [visits::Column; 7] {
-    [
-        visits::Column::Id,
-        visits::Column::OrganizationId,
-        visits::Column::RecipientId,
-        visits::Column::StartsAt,
-        visits::Column::Status,
-        visits::Column::Late,
-        visits::Column::LocationException,
-    ]
-}
-
-type MaterialRow = (i64, String, String, Option<String>, i64, i64);
-
-fn material_of(r: MaterialRow) -> (i64, MaterialLine) {
-    (
-        r.0,
-        MaterialLine {
-            category: r.1,
-            funding: r.2,
-            donor: r.3.unwrap_or_default(),
-            value_fen: r.4,
-            quantity_milli: r.5,
+/// Lines as the statement of [`visits_with_lines`] writes them: JSON
+/// arrays, or nothing (PostgreSQL's aggregate of no rows is NULL).
+fn lines_of<T: serde::de::DeserializeOwned>(json: Option<&str>) -> AppResult<Vec<T>> {
+    json.map_or_else(
+        || Ok(Vec::new()),
+        |j| {
+            serde_json::from_str(j).map_err(|e| {
+                DbErr::Type(format!("a visit's lines as counting reads them: {e}")).into()
+            })
         },
     )
 }
 
-/// Lines of the visits `of` selects (a condition on a lines table's
-/// `visit_id`), attached to `visits`.
-async fn attach_lines<C: ConnectionTrait>(
-    db: &C,
-    of: SimpleExpr,
-    visits: &mut HashMap<i64, counting::Visit>,
-) -> AppResult<()> {
-    let services: Vec<(i64, String, i64)> = visit_service_lines::Entity::find()
-        .select_only()
-        .columns([
-            visit_service_lines::Column::VisitId,
-            visit_service_lines::Column::Service,
-            visit_service_lines::Column::Minutes,
-        ])
-        .filter(of.clone())
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, service, minutes) in services {
-        if let Some(v) = visits.get_mut(&id) {
-            v.services.push(ServiceLine { service, minutes });
-        }
+impl VisitRow {
+    fn visit(self) -> AppResult<counting::Visit> {
+        let services: Vec<(String, i64)> = lines_of(self.services.as_deref())?;
+        let materials: Vec<(String, String, Option<String>, i64, i64)> =
+            lines_of(self.materials.as_deref())?;
+        Ok(counting::Visit {
+            organization: self.organization_id,
+            recipient: self.recipient_id,
+            day: day_of(self.starts_at),
+            status: VisitStatus::of_stored(&self.status),
+            late: self.late,
+            location_exception: self.location_exception,
+            services: services
+                .into_iter()
+                .map(|(service, minutes)| ServiceLine { service, minutes })
+                .collect(),
+            materials: materials
+                .into_iter()
+                .map(
+                    |(category, funding, donor, value_fen, quantity_milli)| MaterialLine {
+                        category,
+                        funding,
+                        donor: donor.unwrap_or_default(),
+                        value_fen,
+                        quantity_milli,
+                    },
+                )
+                .collect(),
+        })
     }
-    let materials: Vec<MaterialRow> = visit_material_lines::Entity::find()
-        .select_only()
-        .columns([
-            visit_material_lines::Column::VisitId,
-            visit_material_lines::Column::Category,
-            visit_material_lines::Column::Funding,
-            visit_material_lines::Column::Donor,
-            visit_material_lines::Column::ValueFen,
-            visit_material_lines::Column::QuantityMilli,
-        ])
-        .filter(of)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, m) in materials.into_iter().map(material_of) {
-        if let Some(v) = visits.get_mut(&id) {
-            v.materials.push(m);
-        }
-    }
-    Ok(())
+}
+
+/// The statement reading the visits `v` that `condition` selects, one row
+/// each with its lines (read only for a visit that was delivered).
+/// `condition` binds its parameters in `q` as it writes them, after the
+/// select list's own.
+fn visits_with_lines(
+    q: &mut Sql,
+    condition: impl FnOnce(&mut Sql) -> String,
+    lock: bool,
+) -> String {
+    debug_assert!(VisitStatus::ALL
+        .iter()
+        .all(|s| s.delivered() == (*s == VisitStatus::Completed)));
+    let (agg, arr) = match q.backend {
+        DatabaseBackend::Postgres => ("json_agg", "json_build_array"),
+        _ => ("json_group_array", "json_array"),
+    };
+    let services = format!(
+        "CAST((SELECT {agg}({arr}(l.service, l.minutes)) FROM visit_service_lines l \
+         WHERE l.visit_id = v.id AND v.status = {}) AS TEXT) AS services",
+        q.p(VisitStatus::Completed.as_str())
+    );
+    let materials = format!(
+        "CAST((SELECT {agg}({arr}(l.category, l.funding, l.donor, l.value_fen, l.quantity_milli)) \
+         FROM visit_material_lines l WHERE l.visit_id = v.id AND v.status = {}) AS TEXT) \
+         AS materials",
+        q.p(VisitStatus::Completed.as_str())
+    );
+    format!(
+        "SELECT v.organization_id, v.recipient_id, v.starts_at, v.status, v.late, \
+         v.location_exception, {services}, {materials} FROM visits v WHERE {}{}",
+        condition(q),
+        if lock { " FOR UPDATE OF v" } else { "" }
+    )
 }
 
 /// What the visit `visit_id` adds to the kept totals as it stands now (in
@@ -158,16 +157,20 @@ pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<T
     // On PostgreSQL the visit's row is locked first, as every other write
     // to a visit does, so what it counted before a write cannot change
     // under it (SQLite has one writer anyway).
-    let mut find = visits::Entity::find_by_id(visit_id)
-        .select_only()
-        .columns(visit_columns());
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        find = find.lock_exclusive();
-    }
-    let Some(row) = find.into_tuple::<VisitRow>().one(db).await? else {
+    let backend = db.get_database_backend();
+    let mut q = Sql::new(backend);
+    let sql = visits_with_lines(
+        &mut q,
+        |q| format!("v.id = {}", q.p(visit_id)),
+        backend == DatabaseBackend::Postgres,
+    );
+    let Some(row) = VisitRow::find_by_statement(q.statement(&sql))
+        .one(db)
+        .await?
+    else {
         return Ok(out);
     };
-    let mut visit = visit_of(&row);
+    let visit = row.visit()?;
     let Some(recipient) = visit.recipient else {
         return Ok(out);
     };
@@ -200,15 +203,6 @@ pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<T
         .filter(contracts::Column::EndsOn.gte(visit.day))
         .all(db)
         .await?;
-    if found.is_empty() {
-        return Ok(out);
-    }
-    if visit.status.delivered() {
-        let mut one = HashMap::from([(visit_id, visit)]);
-        let of = ExprTrait::eq(Expr::col(Alias::new("visit_id")), visit_id);
-        attach_lines(db, of, &mut one).await?;
-        visit = one.remove(&visit_id).unwrap_or_else(|| visit_of(&row));
-    }
     for c in found {
         let rule = rule_of(&c, &super::timeline(db, &c).await?);
         let cover = covers.get(&c.id).copied().unwrap_or_default();
@@ -219,78 +213,52 @@ pub async fn totals_of<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<T
     Ok(out)
 }
 
-/// What the visits of `c`'s provider in `[first, last]` (display-zone
-/// days) add to `c`'s totals, with their lines: one page of a rebuild.
+/// What the visits of `c`'s provider in its period add to `c`'s totals:
+/// one statement, streamed, each visit with its lines counted as it
+/// arrives (a contract's visits are never all in memory at once).
 ///
 /// # Errors
 /// Database errors.
-pub async fn add_days<C: ConnectionTrait>(
+pub async fn add_period<C: ConnectionTrait + StreamTrait>(
     db: &C,
     c: &contracts::Model,
     rule: &Rule,
     covers: &HashMap<i64, Cover>,
-    (first, last): (NaiveDate, NaiveDate),
     out: &mut Totals,
 ) -> AppResult<()> {
-    let counted: Vec<&'static str> = VisitStatus::counted()
-        .into_iter()
-        .map(VisitStatus::as_str)
-        .collect();
-    let covered = Query::select()
-        .column(contract_recipients::Column::RecipientId)
-        .from(contract_recipients::Entity)
-        .and_where(contract_recipients::Column::ContractId.eq(c.id))
-        .to_owned();
-    let (from, until) = (
-        super::instant(first),
-        super::instant(last + chrono::Duration::days(1)),
+    let mut q = Sql::new(ConnectionTrait::get_database_backend(db));
+    let sql = visits_with_lines(
+        &mut q,
+        |q| {
+            // Bound in the order they stand in the text (SQLite's `?`).
+            let mut text = format!(
+                "v.organization_id = {} AND v.starts_at >= {} AND v.starts_at < {} AND v.status IN (",
+                q.p(c.organization_id),
+                q.p(super::instant(c.starts_on)),
+                q.p(super::instant(c.ends_on + chrono::Duration::days(1))),
+            );
+            let counted: Vec<String> = VisitStatus::counted()
+                .into_iter()
+                .map(|s| q.p(s.as_str()))
+                .collect();
+            text.push_str(&counted.join(", "));
+            text.push_str(&format!(
+                ") AND v.recipient_id IN \
+                 (SELECT recipient_id FROM contract_recipients WHERE contract_id = {})",
+                q.p(c.id)
+            ));
+            text
+        },
+        false,
     );
-    let rows: Vec<VisitRow> = visits::Entity::find()
-        .select_only()
-        .columns(visit_columns())
-        .filter(visits::Column::OrganizationId.eq(c.organization_id))
-        .filter(visits::Column::StartsAt.gte(from))
-        .filter(visits::Column::StartsAt.lt(until))
-        .filter(visits::Column::Status.is_in(counted))
-        .filter(visits::Column::RecipientId.in_subquery(covered.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut page: HashMap<i64, counting::Visit> = rows.iter().map(|r| (r.0, visit_of(r))).collect();
-    let delivered: Vec<i64> = page
-        .iter()
-        .filter(|(_, v)| v.status.delivered())
-        .map(|(id, _)| *id)
-        .collect();
-    if !delivered.is_empty() {
-        let of = if db.get_database_backend() == DatabaseBackend::Postgres {
-            // The ids read above, as one JSON parameter: PostgreSQL would
-            // otherwise scan the month's visits again for each lines table.
-            Expr::cust_with_values(
-                "visit_id IN (SELECT CAST(value AS BIGINT) \
-                 FROM jsonb_array_elements_text(CAST($1 AS jsonb)))",
-                [serde_json::Value::from(delivered).to_string()],
-            )
-        } else {
-            let ids = Query::select()
-                .column(visits::Column::Id)
-                .from(visits::Entity)
-                .and_where(visits::Column::OrganizationId.eq(c.organization_id))
-                .and_where(visits::Column::StartsAt.gte(from))
-                .and_where(visits::Column::StartsAt.lt(until))
-                .and_where(visits::Column::Status.eq(VisitStatus::Completed.as_str()))
-                .and_where(visits::Column::RecipientId.in_subquery(covered))
-                .to_owned();
-            Expr::col(Alias::new("visit_id")).in_subquery(ids)
-        };
-        attach_lines(db, of, &mut page).await?;
-    }
-    for v in page.values() {
+    let mut rows = std::pin::pin!(db.stream_raw(q.statement(&sql)).await?);
+    while let Some(r) = rows.try_next().await? {
+        let v = VisitRow::from_query_result(&r, "")?.visit()?;
         let Some(cover) = v.recipient.and_then(|r| covers.get(&r)) else {
             continue;
         };
-        if counting::counts_toward(v, rule, *cover) {
-            out.add(v, rule);
+        if counting::counts_toward(&v, rule, *cover) {
+            out.add(&v, rule);
         }
     }
     Ok(())

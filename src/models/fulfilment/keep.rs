@@ -4,15 +4,12 @@
 //! at a time. Both go through `domain::counting`.
 use super::{count, Sql};
 use crate::{
-    domain::{
-        counting::{DayFigures, DayKey, MonthKey, Totals},
-        fulfilment::Period,
-    },
+    domain::counting::{self, DayFigures, DayKey, MonthKey, Totals},
     errors::AppResult,
     models::_entities::contracts,
 };
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseBackend};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, StreamTrait};
 use serde_json::json;
 
 /// Rows per INSERT statement (8 binds a row: within every backend's limit).
@@ -33,29 +30,9 @@ fn json_statement(sql: &str, rows: Vec<serde_json::Value>) -> sea_orm::Statement
     )
 }
 
-/// How written rows meet rows already kept.
-#[derive(Clone, Copy)]
-enum Mode {
-    /// Added to them (a write's difference).
-    Add,
-    /// Replace them (a rebuild: its rows replace any a concurrent write
-    /// added meanwhile; that write is in the rebuild's count once it has
-    /// committed).
-    Replace,
-}
-
-async fn write_days<C: ConnectionTrait>(
-    db: &C,
-    rows: &[(&DayKey, &DayFigures)],
-    mode: Mode,
-) -> AppResult<()> {
-    let set = match mode {
-        Mode::Add => {
-            "n = fulfilment_days.n + excluded.n, late = fulfilment_days.late + excluded.late, \
-             exceptions = fulfilment_days.exceptions + excluded.exceptions"
-        }
-        Mode::Replace => "n = excluded.n, late = excluded.late, exceptions = excluded.exceptions",
-    };
+async fn write_days<C: ConnectionTrait>(db: &C, rows: &[(&DayKey, &DayFigures)]) -> AppResult<()> {
+    let set = "n = fulfilment_days.n + excluded.n, late = fulfilment_days.late + excluded.late, \
+               exceptions = fulfilment_days.exceptions + excluded.exceptions";
     if db.get_database_backend() == DatabaseBackend::Postgres {
         for chunk in rows.chunks(JSON_CHUNK) {
             let json: Vec<serde_json::Value> = chunk
@@ -100,15 +77,8 @@ async fn write_days<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn write_months<C: ConnectionTrait>(
-    db: &C,
-    rows: &[(&MonthKey, &i64)],
-    mode: Mode,
-) -> AppResult<()> {
-    let set = match mode {
-        Mode::Add => "completed = fulfilment_months.completed + excluded.completed",
-        Mode::Replace => "completed = excluded.completed",
-    };
+async fn write_months<C: ConnectionTrait>(db: &C, rows: &[(&MonthKey, &i64)]) -> AppResult<()> {
+    let set = "completed = fulfilment_months.completed + excluded.completed";
     if db.get_database_backend() == DatabaseBackend::Postgres {
         for chunk in rows.chunks(JSON_CHUNK) {
             let json: Vec<serde_json::Value> = chunk
@@ -149,11 +119,12 @@ async fn write_months<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn write<C: ConnectionTrait>(db: &C, t: &Totals, mode: Mode) -> AppResult<()> {
+/// Adds `t` to the kept totals, row by row.
+async fn add<C: ConnectionTrait>(db: &C, t: &Totals) -> AppResult<()> {
     let days: Vec<_> = t.days.iter().collect();
-    write_days(db, &days, mode).await?;
+    write_days(db, &days).await?;
     let months: Vec<_> = t.months.iter().collect();
-    write_months(db, &months, mode).await
+    write_months(db, &months).await
 }
 
 /// Moves the kept totals from what a visit added before a write to what
@@ -164,7 +135,7 @@ async fn write<C: ConnectionTrait>(db: &C, t: &Totals, mode: Mode) -> AppResult<
 /// # Errors
 /// Database errors.
 pub async fn apply<C: ConnectionTrait>(db: &C, before: &Totals, after: &Totals) -> AppResult<()> {
-    write(db, &Totals::change(before, after), Mode::Add).await
+    add(db, &Totals::change(before, after)).await
 }
 
 /// Counts a visit written straight to the database (tests, bulk loads):
@@ -181,40 +152,110 @@ pub async fn count_new<C: ConnectionTrait>(db: &C, visit_id: i64) -> AppResult<(
     .await
 }
 
-/// Rebuilds every total of `c` from its visits (inside the caller's
-/// transaction): after a change of its terms, coverage or period. The
-/// visits are read a month at a time and counted by the same rule as a
-/// single write; the sums are written in bulk.
-///
-/// # Errors
-/// Database errors.
-pub async fn rebuild<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<()> {
-    crate::models::audit_logs::lock_chain(db).await?;
+#[derive(FromQueryResult)]
+struct KeptDay {
+    day: NaiveDate,
+    kind: String,
+    key: String,
+    donor: String,
+    n: i64,
+    late: i64,
+    exceptions: i64,
+}
+
+#[derive(FromQueryResult)]
+struct KeptMonth {
+    recipient_id: i64,
+    month: String,
+    completed: i64,
+}
+
+/// The totals kept for `c` now.
+async fn kept_of<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<Totals> {
     let backend = db.get_database_backend();
-    for table in ["fulfilment_days", "fulfilment_months"] {
-        let mut q = Sql::new(backend);
-        let sql = format!("DELETE FROM {table} WHERE contract_id = {}", q.p(c.id));
-        db.execute_raw(q.statement(&sql)).await?;
+    let mut out = Totals::default();
+    let mut q = Sql::new(backend);
+    let sql = format!(
+        "SELECT day, kind, key, donor, n, late, exceptions FROM fulfilment_days \
+         WHERE contract_id = {}",
+        q.p(c.id)
+    );
+    for r in KeptDay::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        // Only counting writes these rows, so every kind is one of its own.
+        if let Some(kind) = counting::day_kind(&r.kind) {
+            out.days.insert(
+                (c.id, r.day, kind, r.key, r.donor),
+                (r.n, r.late, r.exceptions),
+            );
+        }
     }
+    let mut q = Sql::new(backend);
+    let sql = format!(
+        "SELECT recipient_id, month, completed FROM fulfilment_months WHERE contract_id = {}",
+        q.p(c.id)
+    );
+    for r in KeptMonth::find_by_statement(q.statement(&sql))
+        .all(db)
+        .await?
+    {
+        out.months
+            .insert((c.id, r.recipient_id, r.month), r.completed);
+    }
+    Ok(out)
+}
+
+/// What the visits of `c` add to its totals.
+async fn count_all<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    c: &contracts::Model,
+) -> AppResult<Totals> {
     let tl = super::timeline(db, c).await?;
     let rule = count::rule_of(c, &tl);
     let covers = count::covers_of(db, c).await?;
     let mut totals = Totals::default();
     if !covers.is_empty() {
-        let period = Period {
-            start: c.starts_on,
-            end: c.ends_on,
-        };
-        for (y, m) in period.months() {
-            let Some(first) = NaiveDate::from_ymd_opt(y, m, 1) else {
-                continue;
-            };
-            let first = first.max(c.starts_on);
-            let last = crate::domain::fulfilment::month_end(y, m).min(c.ends_on);
-            count::add_days(db, c, &rule, &covers, (first, last), &mut totals).await?;
-        }
+        count::add_period(db, c, &rule, &covers, &mut totals).await?;
     }
-    write(db, &totals.without_zeros(), Mode::Replace).await
+    Ok(totals)
+}
+
+/// Rebuilds every total of `c` from its visits (inside the caller's
+/// transaction): after a change of its terms, coverage or period. The
+/// visits are read a month at a time and counted by the same rule as a
+/// single write; only the rows whose figures differ from what is kept are
+/// written (by their difference, as a write to a visit does), and rows
+/// left at nothing are removed.
+///
+/// A rebuild holds the audit chain's lock from the start, and every write
+/// to a visit takes it before it moves a total, so no such write runs
+/// between reading what is kept and writing the difference.
+///
+/// # Errors
+/// Database errors.
+pub async fn rebuild<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    c: &contracts::Model,
+) -> AppResult<()> {
+    crate::models::audit_logs::lock_chain(db).await?;
+    let counted = count_all(db, c).await?;
+    let kept = kept_of(db, c).await?;
+    add(db, &Totals::change(&kept, &counted)).await?;
+    let backend = ConnectionTrait::get_database_backend(db);
+    for (table, nothing) in [
+        ("fulfilment_days", "n = 0 AND late = 0 AND exceptions = 0"),
+        ("fulfilment_months", "completed = 0"),
+    ] {
+        let mut q = Sql::new(backend);
+        let sql = format!(
+            "DELETE FROM {table} WHERE contract_id = {} AND {nothing}",
+            q.p(c.id)
+        );
+        db.execute_raw(q.statement(&sql)).await?;
+    }
+    Ok(())
 }
 
 /// Rebuilds the totals of every contract; returns how many.
