@@ -1,7 +1,7 @@
 //! Loading what the one counting rule (`domain::counting`) needs: a
 //! contract's rule from its terms over time, and visits with their lines,
-//! one visit (the write paths) or a contract's visits a month at a time
-//! (a rebuild).
+//! one visit (the write paths) or a contract's visits streamed by one
+//! statement (a rebuild).
 use super::{Sql, Timeline};
 use crate::{
     domain::{

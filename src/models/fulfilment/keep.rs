@@ -1,7 +1,8 @@
 //! Keeping a contract's totals (`fulfilment_days`, `fulfilment_months`):
 //! each write to a visit moves them by the difference of what the visit
-//! counted before and after; a rebuild sums the contract's visits a month
-//! at a time. Both go through `domain::counting`.
+//! counted before and after; a rebuild sums the contract's visits and
+//! writes what differs from the kept rows. Both go through
+//! `domain::counting`.
 use super::{count, Sql};
 use crate::{
     domain::counting::{self, DayFigures, DayKey, MonthKey, Totals},
@@ -224,8 +225,8 @@ async fn count_all<C: ConnectionTrait + StreamTrait>(
 
 /// Rebuilds every total of `c` from its visits (inside the caller's
 /// transaction): after a change of its terms, coverage or period. The
-/// visits are read a month at a time and counted by the same rule as a
-/// single write; only the rows whose figures differ from what is kept are
+/// visits are streamed by one statement and counted by the same rule as
+/// a single write; only the rows whose figures differ from what is kept are
 /// written (by their difference, as a write to a visit does), and rows
 /// left at nothing are removed.
 ///
