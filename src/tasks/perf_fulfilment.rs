@@ -163,7 +163,7 @@ impl Task for PerfFulfilment {
             .map_err(|e| Error::string(&e.to_string()))?;
         // What keeping the totals costs: a change of terms rebuilds the
         // contract; a logged visit refreshes its day and month.
-        let mut rebuilt = Vec::with_capacity(rebuilds);
+        let mut rebuilt = Vec::new();
         for _ in 0..rebuilds {
             let t = Instant::now();
             let txn = sea_orm::TransactionTrait::begin(db).await?;
