@@ -988,10 +988,19 @@ const FEW_PARTLY_COVERED: usize = 500;
 /// that month, in one statement.
 ///
 /// Most people are covered over every judged month: their kept months are
-/// counted on the months index alone, the people taken from one list of
-/// the contract's coverage. Only the kept months of people covered for
-/// part of the time (a handful: taken on or ended by an amendment) are
-/// joined to their coverage row month by month.
+/// counted on the months index alone, leaving out the people covered for
+/// part of the time (a handful: taken on or ended by an amendment), whose
+/// kept months are joined to their coverage row month by month.
+///
+/// "Leaving out" (`NOT IN` the partly covered) rather than "keeping"
+/// (`IN` the wholly covered): a contract keeps months only for people it
+/// covers (`count` counts a visit only through its coverage row, and
+/// coverage rows are never deleted), so both give the same count; but
+/// PostgreSQL runs `NOT IN` as one hashed list whatever its statistics,
+/// while it planned `IN` as a join, and before `ANALYZE` (autovacuum off,
+/// or straight after a bulk load) as a nested loop comparing every kept
+/// month with every covered person: 0.6 s instead of 12 ms for a contract
+/// of 100,000 visits (README → Benchmarks).
 async fn met_of_all<C: ConnectionTrait>(
     db: &C,
     asks: &[MetAsk<'_>],
@@ -1034,8 +1043,8 @@ async fn met_of_all<C: ConnectionTrait>(
         let again = q.p(a.c.id);
         let covers = covers_sql(&mut q, "", *first, *last);
         whole.push(format!(
-            "(fm.contract_id = {contract} AND ({terms}) AND fm.recipient_id IN \
-             (SELECT recipient_id FROM contract_recipients WHERE contract_id = {again} AND {covers}))"
+            "(fm.contract_id = {contract} AND ({terms}) AND fm.recipient_id NOT IN \
+             (SELECT recipient_id FROM contract_recipients WHERE contract_id = {again} AND NOT ({covers})))"
         ));
     }
     let mut checked = Vec::new();
