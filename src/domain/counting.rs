@@ -163,8 +163,10 @@ pub type DayKey = (i64, NaiveDate, &'static str, String, String);
 /// A kept day row's figures: count or amount, late, location exceptions.
 pub type DayFigures = (i64, i64, i64);
 
-/// A kept month row: contract, recipient, `YYYY-MM`.
-pub type MonthKey = (i64, i64, String);
+/// A kept month row: contract, `YYYY-MM`, recipient (the columns of its
+/// unique index, in order, so a `BTreeMap` of them is in the index's
+/// order: see `models::fulfilment::keep`).
+pub type MonthKey = (i64, String, i64);
 
 /// Kept totals: day rows and completed visits per person and month.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -218,7 +220,7 @@ impl Totals {
         if rule.month_minimum(day).is_none_or(|m| minutes >= m) {
             *self
                 .months
-                .entry((c, recipient, month_key(day)))
+                .entry((c, month_key(day), recipient))
                 .or_default() += 1;
         }
     }
@@ -445,7 +447,7 @@ mod tests {
             Some((3000, 0, 0))
         );
         // 80 minutes in all meets March's minimum of 40.
-        assert_eq!(t.months.get(&(7, 11, "2026-03".into())), Some(&1));
+        assert_eq!(t.months.get(&(7, "2026-03".into(), 11)), Some(&1));
         assert_eq!(t.days.len(), 8);
         // Every kind written reads back from the database as itself.
         for k in t.days.keys() {

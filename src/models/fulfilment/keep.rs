@@ -87,8 +87,8 @@ async fn write_months<C: ConnectionTrait>(db: &C, rows: &[(&MonthKey, &i64)]) ->
                 .map(|(k, n)| json!([k.0, k.1, k.2, n]))
                 .collect();
             let sql = format!(
-                "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
-                 SELECT (r->>0)::bigint, (r->>1)::bigint, r->>2, (r->>3)::bigint \
+                "INSERT INTO fulfilment_months (contract_id, month, recipient_id, completed) \
+                 SELECT (r->>0)::bigint, r->>1, (r->>2)::bigint, (r->>3)::bigint \
                  FROM jsonb_array_elements(CAST($1 AS jsonb)) AS r \
                  ON CONFLICT (contract_id, month, recipient_id) DO UPDATE SET {set}"
             );
@@ -104,14 +104,14 @@ async fn write_months<C: ConnectionTrait>(db: &C, rows: &[(&MonthKey, &i64)]) ->
                 format!(
                     "({}, {}, {}, {})",
                     q.p(k.0),
-                    q.p(k.1),
-                    q.p(k.2.clone()),
+                    q.p(k.1.clone()),
+                    q.p(k.2),
                     q.p(**n)
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO fulfilment_months (contract_id, recipient_id, month, completed) \
+            "INSERT INTO fulfilment_months (contract_id, month, recipient_id, completed) \
              VALUES {} ON CONFLICT (contract_id, month, recipient_id) DO UPDATE SET {set}",
             values.join(", ")
         );
@@ -121,21 +121,19 @@ async fn write_months<C: ConnectionTrait>(db: &C, rows: &[(&MonthKey, &i64)]) ->
 }
 
 /// Adds `t` to the kept totals, row by row, each table in the order of
-/// its unique index: `days` already is (a `DayKey` is the index's
-/// columns in order); `months` is keyed (contract, recipient, month) and
-/// is written by (contract, month, recipient). On SQLite a new row's
-/// rowid follows the order of writing, and the compliance count reads
-/// the month rows through that index: rows written in another order
-/// left a contract's month scattered over the table, and after a rebuild
-/// from nothing the fulfilment page took 24–25 ms at p50 against 18.8
-/// (README → "The rebuild rewritten"). One order for every writer also
-/// means two transactions never take the same rows' locks in opposite
-/// orders.
+/// its unique index (a `DayKey` and a `MonthKey` are the index's columns
+/// in order, so the maps iterate that way). On SQLite a new row's rowid
+/// follows the order of writing, and the compliance count reads the
+/// month rows through that index: month rows once written by (recipient,
+/// month) left a contract's month scattered over the table, and after a
+/// rebuild from nothing the fulfilment page took 24–25 ms at p50 against
+/// 18.8 (README → "The rebuild rewritten"). One order for every writer
+/// also means two transactions never take the same rows' locks in
+/// opposite orders.
 async fn add<C: ConnectionTrait>(db: &C, t: &Totals) -> AppResult<()> {
     let days: Vec<_> = t.days.iter().collect();
     write_days(db, &days).await?;
-    let mut months: Vec<_> = t.months.iter().collect();
-    months.sort_unstable_by(|(a, _), (b, _)| (a.0, &a.2, a.1).cmp(&(b.0, &b.2, b.1)));
+    let months: Vec<_> = t.months.iter().collect();
     write_months(db, &months).await
 }
 
@@ -214,7 +212,7 @@ async fn kept_of<C: ConnectionTrait>(db: &C, c: &contracts::Model) -> AppResult<
         .await?
     {
         out.months
-            .insert((c.id, r.recipient_id, r.month), r.completed);
+            .insert((c.id, r.month, r.recipient_id), r.completed);
     }
     Ok(out)
 }
