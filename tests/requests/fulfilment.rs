@@ -705,10 +705,25 @@ async fn no_index_holds_the_count_every_visit_changes() {
     .await;
 }
 
+/// The rows of `sql`, two columns each: a text and a number.
+async fn text_and_number(ctx: &loco_rs::app::AppContext, sql: String) -> Vec<(String, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    ctx.db
+        .query_all_raw(Statement::from_string(ctx.db.get_database_backend(), sql))
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).expect("text"),
+                r.try_get_by_index(1).expect("number"),
+            )
+        })
+        .collect()
+}
+
 /// The contract's kept rows: id and figures, by table and key.
 async fn kept_rows(ctx: &loco_rs::app::AppContext, c: &contracts::Model) -> Vec<(String, i64)> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let backend = ctx.db.get_database_backend();
     let sql = format!(
         "SELECT 'd|' || CAST(day AS TEXT) || '|' || kind || '|' || key || '|' || donor || '|' \
          || CAST(n AS TEXT) || '|' || CAST(late AS TEXT) || '|' || CAST(exceptions AS TEXT), id \
@@ -718,18 +733,7 @@ async fn kept_rows(ctx: &loco_rs::app::AppContext, c: &contracts::Model) -> Vec<
          ORDER BY 1",
         c.id
     );
-    ctx.db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await
-        .expect("kept")
-        .iter()
-        .map(|r| {
-            (
-                r.try_get_by_index(0).expect("row"),
-                r.try_get_by_index(1).expect("id"),
-            )
-        })
-        .collect()
+    text_and_number(ctx, sql).await
 }
 
 /// A rebuild writes only what differs from the kept rows: after a rebuild
@@ -855,26 +859,15 @@ async fn a_rebuild_writes_month_rows_in_the_order_of_their_index() {
                 .await
                 .expect("delete");
             fulfilment::rebuild(&ctx.db, &c).await.expect("rebuild");
-            let rows: Vec<(String, i64)> = ctx
-                .db
-                .query_all_raw(Statement::from_string(
-                    backend,
-                    format!(
-                        "SELECT month, recipient_id FROM fulfilment_months \
-                         WHERE contract_id = {} ORDER BY id",
-                        c.id
-                    ),
-                ))
-                .await
-                .expect("rows")
-                .iter()
-                .map(|r| {
-                    (
-                        r.try_get_by_index(0).expect("month"),
-                        r.try_get_by_index(1).expect("recipient"),
-                    )
-                })
-                .collect();
+            let rows = text_and_number(
+                &ctx,
+                format!(
+                    "SELECT month, recipient_id FROM fulfilment_months \
+                     WHERE contract_id = {} ORDER BY id",
+                    c.id
+                ),
+            )
+            .await;
             let mut sorted = rows.clone();
             sorted.sort();
             assert_eq!(
